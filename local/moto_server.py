@@ -1,0 +1,170 @@
+"""The local AWS: moto in server mode (DynamoDB, S3, SQS, KMS) with durable state under the data folder.
+
+Run as `python -m local.moto_server --port N --state-dir DIR`. Besides the AWS APIs it answers
+`GET /_studio/persistence` with the snapshot status (tests wait on it instead of sleeping).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import re
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+from local.persistence import SERVICES, Persistence
+
+_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request")
+_READ_ONLY = {
+    "dynamodb": {
+        "GetItem", "BatchGetItem", "Query", "Scan", "DescribeTable", "ListTables", "DescribeTimeToLive",
+        "DescribeContinuousBackups", "ListTagsOfResource", "TransactGetItems", "DescribeEndpoints",
+    },
+    "sqs": {"GetQueueUrl", "GetQueueAttributes", "ListQueues", "ListQueueTags", "ListDeadLetterSourceQueues"},
+    "kms": {
+        "Encrypt", "Decrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "DescribeKey", "ListAliases",
+        "ListKeys", "GenerateRandom", "GetKeyPolicy", "GetKeyRotationStatus", "Sign", "Verify", "GetPublicKey",
+    },
+}  # fmt: skip
+# While a long poll waits, it retries a plain receive whenever a message may have arrived, and at least this often.
+LONG_POLL_RETRY_SECONDS = 0.25
+StartResponse = Callable[..., Any]
+
+
+def service_of(environ: dict[str, Any]) -> str | None:
+    """The AWS service a request is for, from its SigV4 credential scope (header or presigned query)."""
+    match = _SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
+    if match:
+        return match.group(1)
+    credential = parse_qs(environ.get("QUERY_STRING", "")).get("X-Amz-Credential")
+    if credential:
+        parts = credential[0].split("/")
+        return parts[3] if len(parts) > 3 else None
+    if environ.get("CONTENT_TYPE", "").startswith("multipart/form-data"):
+        return "s3"  # a presigned POST upload from a browser
+    return None
+
+
+def operation_of(environ: dict[str, Any]) -> str:
+    return environ.get("HTTP_X_AMZ_TARGET", "").rpartition(".")[2]
+
+
+def is_mutation(service: str | None, environ: dict[str, Any]) -> bool:
+    method = environ.get("REQUEST_METHOD", "GET")
+    if service == "s3" or service is None:
+        return method in ("PUT", "POST", "DELETE")
+    return operation_of(environ) not in _READ_ONLY.get(service, set())
+
+
+class PersistentMoto:
+    """WSGI middleware: gates requests for consistent snapshots and records which services changed."""
+
+    def __init__(self, app: Callable[..., Iterable[bytes]], persistence: Persistence) -> None:
+        self.app = app
+        self.persistence = persistence
+        self._sqs_changed = threading.Condition()
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == "/_studio/persistence":
+            body = json.dumps(self.persistence.status()).encode()
+            start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+            return [body]
+        service = service_of(environ)
+        if service == "sqs" and operation_of(environ) == "ReceiveMessage":
+            return self._receive(environ, start_response)
+        status, headers, body = self._call(environ)
+        if is_mutation(service, environ) and int(status.split()[0]) < 400:
+            for changed in [service] if service in SERVICES else SERVICES:
+                self.persistence.mark_dirty(changed)
+            if service == "sqs":
+                with self._sqs_changed:
+                    self._sqs_changed.notify_all()
+        start_response(status, headers)
+        return [body]
+
+    def _call(self, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
+        captured: dict[str, Any] = {}
+
+        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
+            captured["status"], captured["headers"] = status, headers
+
+        with self.persistence.gate.request():
+            chunks = self.app(environ, capture)
+            try:
+                body = b"".join(chunks)
+            finally:
+                close = getattr(chunks, "close", None)
+                if close:
+                    close()
+        return captured["status"], captured["headers"], body
+
+    def _receive(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        """A long poll done as short receives, so no request holds the gate while it waits."""
+        raw = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        try:
+            request = json.loads(raw or b"{}")
+            wait = float(request.get("WaitTimeSeconds") or 0)
+            request["WaitTimeSeconds"] = 0
+            raw = json.dumps(request).encode()
+        except ValueError:
+            wait = 0.0  # the query protocol: no long poll, moto answers as it is
+        deadline = time.monotonic() + wait
+        while True:
+            environ["wsgi.input"] = io.BytesIO(raw)
+            environ["CONTENT_LENGTH"] = str(len(raw))
+            status, headers, body = self._call(environ)
+            received = b'"Messages"' in body
+            remaining = deadline - time.monotonic()
+            if received or remaining <= 0 or not status.startswith("200"):
+                break
+            with self._sqs_changed:
+                self._sqs_changed.wait(min(remaining, LONG_POLL_RETRY_SECONDS))
+        if received:
+            self.persistence.mark_dirty("sqs")
+        start_response(status, headers)
+        return [body]
+
+
+def serve(port: int, state_dir: Path, *, host: str = "127.0.0.1") -> None:
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+    from werkzeug.serving import make_server
+
+    persistence = Persistence(state_dir)
+    restored = persistence.restore()
+    app = PersistentMoto(DomainDispatcherApplication(create_backend_app), persistence)
+    class QuietHandler(MotoRequestHandler):
+        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+            """Requests are not logged: the local stack makes many and the console is for people."""
+
+    server = make_server(host, port, app, threaded=True, request_handler=QuietHandler)
+    persistence.start()
+    print(f"[moto] serving on {host}:{port}; restored {restored or 'nothing'}", flush=True)  # noqa: T201
+
+    def shutdown(signum: int, frame: object) -> None:
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, shutdown)
+    signal.signal(signal.SIGINT, shutdown)
+    try:
+        server.serve_forever()
+    finally:
+        persistence.stop()
+        print("[moto] state saved; stopped", flush=True)  # noqa: T201
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--state-dir", type=Path, required=True)
+    args = parser.parse_args()
+    serve(args.port, args.state_dir)
+
+
+if __name__ == "__main__":
+    main()

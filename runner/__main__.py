@@ -1,0 +1,3 @@
+from runner.worker import main
+
+main()

@@ -1,0 +1,46 @@
+"""Job handlers: plain functions in a registry, each with its timeout, retries and never-retried errors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from shared.jobs.types import JobTypeSpec, spec_for
+
+
+class JobTimeoutError(Exception):
+    """The job ran past its deadline and was stopped."""
+
+
+class JobFailedError(Exception):
+    """The job failed in a way that retrying cannot fix; the message is shown to the user."""
+
+
+@dataclass(frozen=True, slots=True)
+class JobHandler:
+    spec: JobTypeSpec
+    run: Callable[[Any], Any]
+    never_retry: tuple[type[BaseException], ...]
+
+
+_HANDLERS: dict[str, JobHandler] = {}
+
+
+def job_handler(
+    job_type: str, *, never_retry: tuple[type[BaseException], ...] = ()
+) -> Callable[[Callable[[Any], Any]], Callable[[Any], Any]]:
+    """Register `fn(ctx) -> result` as the handler of `job_type` (its limits come from shared.jobs.types)."""
+
+    def register(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
+        assert job_type not in _HANDLERS, f"job type {job_type!r} registered twice"
+        _HANDLERS[job_type] = JobHandler(spec_for(job_type), fn, (JobFailedError, *never_retry))
+        return fn
+
+    return register
+
+
+def handler_for(job_type: str) -> JobHandler | None:
+    import runner.jobs  # noqa: F401  # registers every handler
+
+    return _HANDLERS.get(job_type)

@@ -1,0 +1,234 @@
+"""The SQS consumer: receives job messages, runs them concurrently under a deadline, records their state.
+
+A message is deleted only once its job reached a terminal state; until then the heartbeat keeps it
+invisible. If the runner dies, the message reappears and the next runner reclaims the job (or marks it
+failed when it has no attempts left), so no job is silently dropped.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from runner.context import JobContext
+from runner.heartbeat import VisibilityHeartbeat
+from runner.protection import ScaleInProtection
+from runner.registry import JobHandler, JobTimeoutError, handler_for
+from shared import aws
+from shared.jobs import store
+from shared.jobs.store import JobStateError
+from shared.logs import logger
+from shared.models.jobs import Job, JobStatus
+from shared.settings import Settings, get_settings
+
+# The supervisor waits this much longer than a job's own timeout before giving up on its thread.
+SUPERVISOR_GRACE_SECONDS = 10.0
+SQS_MAX_MESSAGES = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    delete: bool
+    retry_after: int | None = None
+
+
+DELETE = Outcome(delete=True)
+KEEP = Outcome(delete=False)
+
+
+class Worker:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        sqs: Any | None = None,
+        runner_id: str | None = None,
+        wait_seconds: int = 20,
+    ) -> None:
+        self.settings = settings
+        self.sqs = sqs or aws.client("sqs")
+        self.queue_url = settings.jobs_queue_url
+        self.runner_id = runner_id or settings.runner_id or f"{socket.gethostname()}-{os.getpid()}"
+        self.wait_seconds = wait_seconds
+        self.stopping = threading.Event()
+        self._slots = threading.BoundedSemaphore(settings.runner_concurrency)
+        self._pool = ThreadPoolExecutor(settings.runner_concurrency, thread_name_prefix="job")
+        self._heartbeat = VisibilityHeartbeat(self.sqs, self.queue_url)
+        self._protection = ScaleInProtection(settings.ecs_agent_uri)
+
+    # The loop
+
+    def run(self) -> None:
+        logger.info("runner started", extra={"runner_id": self.runner_id, "queue": self.queue_url})
+        self._heartbeat.start()
+        try:
+            while not self.stopping.is_set():
+                self.poll_once()
+        finally:
+            self._pool.shutdown(wait=True)
+            self._heartbeat.stop()
+            logger.info("runner stopped", extra={"runner_id": self.runner_id})
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+    def poll_once(self) -> int:
+        """Receive as many messages as there are free slots and start them; returns how many started."""
+        if not self._slots.acquire(timeout=1):
+            return 0
+        free = 1
+        while free < SQS_MAX_MESSAGES and self._slots.acquire(blocking=False):
+            free += 1
+        try:
+            response = self.sqs.receive_message(
+                QueueUrl=self.queue_url,
+                MaxNumberOfMessages=free,
+                WaitTimeSeconds=self.wait_seconds,
+                MessageSystemAttributeNames=["ApproximateReceiveCount"],
+            )
+        except (BotoCoreError, ClientError):
+            logger.exception("could not receive from the jobs queue")
+            self._release(free)
+            self.stopping.wait(2)
+            return 0
+        messages = response.get("Messages", [])
+        self._release(free - len(messages))
+        for message in messages:
+            self._heartbeat.track(message["MessageId"], message["ReceiptHandle"])
+            self._pool.submit(self._process, message)
+        return len(messages)
+
+    def _release(self, count: int) -> None:
+        for _ in range(count):
+            self._slots.release()
+
+    # One message
+
+    def _process(self, message: dict[str, Any]) -> None:
+        try:
+            outcome = self.handle(message)
+        except Exception:
+            # Storage trouble while supervising: leave the message; it comes back and is decided again.
+            logger.exception("job supervision failed; the message will be redelivered")
+            outcome = KEEP
+        finally:
+            self._heartbeat.untrack(message["MessageId"])
+            logger.thread_safe_clear_keys()
+        try:
+            if outcome.delete:
+                self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
+            elif outcome.retry_after is not None:
+                self.sqs.change_message_visibility(
+                    QueueUrl=self.queue_url,
+                    ReceiptHandle=message["ReceiptHandle"],
+                    VisibilityTimeout=outcome.retry_after,
+                )
+        except (BotoCoreError, ClientError):
+            logger.exception("could not settle the job message")
+        finally:
+            self._slots.release()
+
+    def handle(self, message: dict[str, Any]) -> Outcome:
+        """Decide, run and record one job; returns what to do with its message."""
+        try:
+            body = json.loads(message["Body"])
+            job_id = str(body["job_id"])
+        except (ValueError, KeyError, TypeError):
+            logger.error("dropping a message that is not a job", extra={"body": message.get("Body", "")[:500]})
+            return DELETE
+        logger.thread_safe_append_keys(job_id=job_id, correlation_id=body.get("correlation_id"))
+        job = store.get(job_id)
+        if job is None:
+            logger.error("dropping a message whose job record does not exist")
+            return DELETE
+        status = JobStatus(job.status)
+        if status.is_terminal:
+            logger.info("job already finished; dropping the duplicate message", extra={"status": status.value})
+            return DELETE
+        handler = handler_for(job.job_type)
+        if handler is None:
+            store.finish(job, JobStatus.FAILED, error=f"This runner cannot run {job.job_type!r} jobs.")
+            return DELETE
+        if status is JobStatus.RUNNING and int(job.attempts) >= int(job.max_attempts):
+            store.finish(job, JobStatus.FAILED, error="The runner stopped while this job was running.")
+            logger.warning("job interrupted by a runner that stopped; marked failed")
+            return DELETE
+        try:
+            store.start(job, self.runner_id)
+        except JobStateError:
+            logger.info("job changed state before it could start; deciding again on redelivery")
+            return KEEP
+        self._protection.job_started()
+        try:
+            return self._execute(handler, job)
+        finally:
+            self._protection.job_finished()
+
+    def _execute(self, handler: JobHandler, job: Job) -> Outcome:
+        timeout = float(job.timeout_seconds)
+        ctx = JobContext(job=job, runner_id=self.runner_id, deadline=time.monotonic() + timeout)
+        box: dict[str, Any] = {}
+        keys = logger.thread_safe_get_current_keys()
+
+        def run() -> None:
+            logger.thread_safe_append_keys(**keys)
+            try:
+                box["result"] = handler.run(ctx)
+            except BaseException as exc:
+                box["error"] = exc
+
+        started = time.monotonic()
+        thread = threading.Thread(target=run, name=f"job-{job.job_id[:8]}", daemon=True)
+        thread.start()
+        thread.join(timeout)
+        if thread.is_alive():
+            ctx.cancelled.set()
+            thread.join(SUPERVISOR_GRACE_SECONDS)
+            if thread.is_alive():
+                logger.error("job thread did not stop after its deadline; abandoning it")
+            box = {"error": JobTimeoutError(f"The job did not finish within {int(timeout)} seconds.")}
+        elapsed_ms = int((time.monotonic() - started) * 1000)
+        error = box.get("error")
+        if error is None:
+            store.finish(job, JobStatus.SUCCEEDED, result=box.get("result"))
+            logger.info("job succeeded", extra={"job_type": job.job_type, "duration_ms": elapsed_ms})
+            return DELETE
+        return self._failed(handler, job, error, elapsed_ms)
+
+    def _failed(self, handler: JobHandler, job: Job, error: BaseException, elapsed_ms: int) -> Outcome:
+        reason = str(error) or type(error).__name__
+        if isinstance(error, JobTimeoutError):
+            store.finish(job, JobStatus.TIMEOUT, error=reason)
+            logger.warning("job timed out", extra={"job_type": job.job_type, "duration_ms": elapsed_ms})
+            return DELETE
+        attempts = int(job.attempts)
+        if isinstance(error, handler.never_retry) or attempts >= int(job.max_attempts):
+            store.finish(job, JobStatus.FAILED, error=reason)
+            logger.error("job failed", extra={"job_type": job.job_type, "error": reason, "attempts": attempts})
+            return DELETE
+        store.retry(job, reason)
+        backoff = handler.spec.retry_backoff_seconds * 2 ** (attempts - 1)
+        logger.warning("job failed; retrying", extra={"job_type": job.job_type, "error": reason, "in": backoff})
+        return Outcome(delete=False, retry_after=min(backoff, 12 * 60 * 60))
+
+
+def main() -> None:
+    settings = get_settings()
+    worker = Worker(settings, wait_seconds=2 if settings.is_local else 20)
+
+    def stop(signum: int, frame: object) -> None:
+        logger.info("stopping: finishing the jobs in hand", extra={"signal": signum})
+        worker.stop()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    worker.run()

@@ -1,0 +1,1 @@
+"""The REST API: a FastAPI app that the api Lambda serves through Mangum."""

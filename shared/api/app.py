@@ -1,0 +1,40 @@
+"""The FastAPI application: routers and error handling only; every route calls one service."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+
+from fastapi import FastAPI, Request, Response
+
+from shared.api import errors
+from shared.api.routes import health
+from shared.constants import APP_NAME, VERSION
+
+
+def _request_id(request: Request) -> str:
+    event = request.scope.get("aws.event") or {}
+    from_gateway = (event.get("requestContext") or {}).get("requestId")
+    return str(from_gateway or request.headers.get("x-request-id") or uuid.uuid4().hex)
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(
+        title="Sasha Studio API",
+        version=VERSION,
+        summary=f"REST API of {APP_NAME}: accounts, projects, chat, files, skills, schedules and more.",
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+
+    @app.middleware("http")
+    async def add_request_id(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        request.state.request_id = _request_id(request)
+        response = await call_next(request)
+        response.headers["X-Request-Id"] = request.state.request_id
+        return response
+
+    errors.install(app)
+    app.include_router(health.router, prefix="/api")
+    return app

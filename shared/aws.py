@@ -1,0 +1,31 @@
+"""boto3 clients, created once per process and pointed at the local stack's endpoint when one is set."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from shared.settings import get_settings
+
+# Standard retry mode backs off on throttling; a short connect timeout keeps a dead endpoint from hanging a request.
+_CONFIG = Config(retries={"max_attempts": 5, "mode": "standard"}, connect_timeout=5, read_timeout=30)
+
+
+@functools.cache
+def client(service: str, endpoint_url: str | None = None) -> Any:
+    """A shared client for `service`; `endpoint_url` overrides the settings' endpoint (management APIs)."""
+    settings = get_settings()
+    return boto3.session.Session().client(
+        service,  # type: ignore[call-overload]
+        region_name=settings.region,
+        endpoint_url=endpoint_url or settings.aws_endpoint_url,
+        config=_CONFIG,
+    )
+
+
+def reset_clients() -> None:
+    """Forget cached clients (tests that switch endpoints or moto contexts)."""
+    client.cache_clear()

@@ -1,0 +1,59 @@
+"""Names shared by the runtime code, the local stack and the CDK app."""
+
+from __future__ import annotations
+
+APP_NAME = "sasha-studio"
+SERVICE_NAME = "sasha-studio"
+VERSION = "0.1.0"
+
+# API Gateway WebSocket limits: a frame is at most 32 KB, a message at most 128 KB.
+WS_FRAME_LIMIT_BYTES = 32 * 1024
+WS_MESSAGE_LIMIT_BYTES = 128 * 1024
+# API Gateway closes a WebSocket connection after two hours at most.
+WS_CONNECTION_MAX_SECONDS = 2 * 60 * 60
+
+# Lambda payloads are 6 MB at most; API Gateway REST payloads 10 MB.
+UPLOADS_PREFIX = "uploads/"
+PROJECTS_PREFIX = "projects/"
+
+JOBS_QUEUE_NAME = "jobs.fifo"
+JOBS_DLQ_NAME = "jobs-dlq.fifo"
+# A message that has been received this many times without reaching a terminal state goes to the DLQ.
+JOBS_MAX_RECEIVE_COUNT = 5
+# The visibility timeout a job message starts with; the runner extends it while the job runs.
+JOBS_VISIBILITY_TIMEOUT_SECONDS = 60
+
+
+class Env:
+    """Environment variable names the settings object reads (the CDK app sets them)."""
+
+    MODE = "STUDIO_MODE"
+    STAGE = "STUDIO_STAGE"
+    DATA_DIR = "STUDIO_DATA_DIR"
+    PORT = "PORT"
+    REGION = "AWS_REGION"
+    AWS_ENDPOINT_URL = "STUDIO_AWS_ENDPOINT_URL"
+    TABLE_PREFIX = "STUDIO_TABLE_PREFIX"
+    WORKSPACE_BUCKET = "STUDIO_WORKSPACE_BUCKET"
+    JOBS_QUEUE_URL = "STUDIO_JOBS_QUEUE_URL"
+    WS_ENDPOINT = "STUDIO_WS_ENDPOINT"
+    KMS_KEY_ID = "STUDIO_KMS_KEY_ID"
+    JWT_SECRET = "STUDIO_JWT_SECRET"
+    JWT_SECRET_ARN = "STUDIO_JWT_SECRET_ARN"
+    SPA_ORIGIN = "STUDIO_SPA_ORIGIN"
+    LOG_LEVEL = "STUDIO_LOG_LEVEL"
+    RUNNER_CONCURRENCY = "STUDIO_RUNNER_CONCURRENCY"
+    JOB_TIMEOUT_SECONDS = "STUDIO_JOB_TIMEOUT_SECONDS"
+    CONNECTION_TTL_SECONDS = "STUDIO_CONNECTION_TTL_SECONDS"
+    EVENT_LOG_TTL_SECONDS = "STUDIO_EVENT_LOG_TTL_SECONDS"
+    UPLOAD_MAX_BYTES = "STUDIO_UPLOAD_MAX_BYTES"
+    CLAUDE_BIN = "STUDIO_CLAUDE_BIN"
+    TICK_INTERVAL_SECONDS = "STUDIO_TICK_INTERVAL_SECONDS"
+    RUNNER_ID = "STUDIO_RUNNER_ID"
+    # Set by ECS in every task: the agent endpoint that takes task scale-in protection requests.
+    ECS_AGENT_URI = "ECS_AGENT_URI"
+
+
+# Variables the Claude Code CLI reads itself; the runner passes them through unchanged.
+CLAUDE_ENV_PREFIXES = ("ANTHROPIC_", "CLAUDE_CODE_", "AWS_BEARER_TOKEN_BEDROCK")
+CLAUDE_ENV_NAMES = ("DISABLE_PROMPT_CACHING", "DISABLE_TELEMETRY", "DISABLE_AUTOUPDATER")

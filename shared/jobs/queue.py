@@ -1,0 +1,62 @@
+"""Enqueue a job: record it, then send its message to the FIFO jobs queue."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from shared import aws
+from shared.errors import ServiceUnavailableError
+from shared.jobs import store
+from shared.jobs.types import spec_for
+from shared.logs import logger
+from shared.models.jobs import Job, JobStatus
+from shared.settings import get_settings
+
+
+def message_body(job: Job) -> str:
+    return json.dumps({"job_id": job.job_id, "job_type": job.job_type, "correlation_id": job.correlation_id})
+
+
+def enqueue(
+    job_type: str,
+    payload: dict[str, Any],
+    *,
+    group_id: str | None = None,
+    owner_id: str | None = None,
+    correlation_id: str | None = None,
+    job_id: str | None = None,
+    timeout_seconds: int | None = None,
+) -> Job:
+    """Create the job record (queued) and send its message; jobs of one group run in order.
+
+    The record is written first so that the runner always finds it. If the message cannot be sent the
+    record is marked failed, so nothing is left waiting for a message that will never come.
+    """
+    spec = spec_for(job_type)
+    job_id = job_id or store.new_job_id()
+    job = store.create(
+        job_id=job_id,
+        job_type=job_type,
+        payload=payload,
+        group_id=group_id or job_id,
+        max_attempts=spec.max_attempts,
+        timeout_seconds=timeout_seconds or spec.timeout_seconds,
+        owner_id=owner_id,
+        correlation_id=correlation_id,
+    )
+    try:
+        aws.client("sqs").send_message(
+            QueueUrl=get_settings().jobs_queue_url,
+            MessageBody=message_body(job),
+            MessageGroupId=job.group_id,
+            MessageDeduplicationId=job.job_id,
+        )
+    except (BotoCoreError, ClientError) as exc:
+        logger.exception("could not send the job message", extra={"job_id": job_id, "job_type": job_type})
+        store.finish(job, JobStatus.FAILED, error="The job could not be queued.")
+        raise ServiceUnavailableError("The work queue is not reachable right now; try again in a moment.") from exc
+    logger.info("job queued", extra={"job_id": job_id, "job_type": job_type, "group_id": job.group_id})
+    return job

@@ -1,0 +1,126 @@
+"""The job repository: state transitions as conditional writes.
+
+    queued ──start──▶ running ──finish──▶ succeeded | failed | timeout
+      ▲                 │  ▲
+      └─────retry───────┘  └──reclaim── (a redelivered message whose runner died)
+
+Every transition checks the state it starts from, and the version attribute guards against two runners
+writing the same job; a failed condition becomes `JobStateError`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+
+from shared.models.base import utcnow
+from shared.models.jobs import ACTIVE, Job, JobStatus
+
+# Finished job records are kept for a month, then DynamoDB's TTL removes them.
+FINISHED_JOB_RETENTION_SECONDS = 30 * 24 * 60 * 60
+
+
+class JobStateError(Exception):
+    """A job was not in the state a transition requires (another writer got there first)."""
+
+
+def new_job_id() -> str:
+    return uuid.uuid4().hex
+
+
+def create(
+    *,
+    job_id: str,
+    job_type: str,
+    payload: dict[str, Any],
+    group_id: str,
+    max_attempts: int,
+    timeout_seconds: int,
+    owner_id: str | None,
+    correlation_id: str | None,
+) -> Job:
+    job = Job(
+        job_id,
+        job_type=job_type,
+        payload=payload,
+        group_id=group_id,
+        max_attempts=max_attempts,
+        timeout_seconds=timeout_seconds,
+        owner_id=owner_id,
+        correlation_id=correlation_id,
+    )
+    try:
+        job.save(condition=Job.job_id.does_not_exist())
+    except PutError as exc:
+        raise JobStateError(f"job {job_id} already exists") from exc
+    return job
+
+
+def get(job_id: str) -> Job | None:
+    try:
+        return Job.get(job_id, consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def start(job: Job, runner_id: str) -> Job:
+    """queued → running, or reclaim a running job whose runner died; counts an attempt."""
+    now = utcnow()
+    _update(
+        job,
+        [
+            Job.status.set(JobStatus.RUNNING.value),
+            Job.attempts.add(1),
+            Job.runner_id.set(runner_id),
+            Job.started_at.set(now),
+            Job.deadline_at.set(now + timedelta(seconds=int(job.timeout_seconds))),
+            Job.updated_at.set(now),
+        ],
+        Job.status.is_in(JobStatus.QUEUED.value, JobStatus.RUNNING.value),
+    )
+    return job
+
+
+def retry(job: Job, error: str) -> Job:
+    """running → queued after a retryable failure; the message stays in the queue."""
+    _update(
+        job,
+        [Job.status.set(JobStatus.QUEUED.value), Job.error.set(error), Job.updated_at.set(utcnow())],
+        Job.status == JobStatus.RUNNING.value,
+    )
+    return job
+
+
+def finish(job: Job, status: JobStatus, *, result: Any = None, error: str | None = None) -> Job:
+    """queued or running → a terminal state; the job leaves the active index and expires later."""
+    assert status.is_terminal, status
+    actions = [
+        Job.status.set(status.value),
+        Job.finished_at.set(utcnow()),
+        Job.updated_at.set(utcnow()),
+        Job.active.remove(),
+        Job.expires_at.set(timedelta(seconds=FINISHED_JOB_RETENTION_SECONDS)),
+    ]
+    if result is not None:
+        actions.append(Job.result.set(result))
+    if error is not None:
+        actions.append(Job.error.set(error[:2000]))
+    _update(job, actions, Job.active == ACTIVE)
+    return job
+
+
+def list_active(limit: int = 100) -> list[Job]:
+    """Queued and running jobs, least recently updated first (a query on the sparse index)."""
+    return list(Job.active_index.query(ACTIVE, limit=limit))
+
+
+def _update(job: Job, actions: list[Any], condition: Any) -> None:
+    try:
+        job.update(actions=actions, condition=condition)
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            raise JobStateError(f"job {job.job_id} is {job.status}, not ready for this transition") from exc
+        raise

@@ -1,0 +1,29 @@
+"""The job types the runner knows, with the limits the enqueuing side must also know."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class JobTypeSpec:
+    name: str
+    timeout_seconds: int
+    max_attempts: int = 1
+    # Seconds before a retryable failure is tried again (SQS visibility), doubled for each attempt.
+    retry_backoff_seconds: int = 5
+
+
+JOB_TYPES: dict[str, JobTypeSpec] = {
+    # Answers a WebSocket ping from the runner: proves client → WS → Lambda → SQS → runner → client.
+    "ping": JobTypeSpec("ping", timeout_seconds=10, max_attempts=1),
+    # Runs one slot of a schedule (the execution id is the job id); the schedule's timeout overrides this one.
+    "schedule.run": JobTypeSpec("schedule.run", timeout_seconds=300, max_attempts=1),
+}
+
+
+def spec_for(job_type: str) -> JobTypeSpec:
+    try:
+        return JOB_TYPES[job_type]
+    except KeyError:
+        raise ValueError(f"unknown job type {job_type!r}") from None

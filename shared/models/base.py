@@ -1,0 +1,139 @@
+"""The PynamoDB base model, binding to settings, and table specs derived from the models.
+
+Every table is declared exactly once, as a PynamoDB model. The CDK app and the local stack both derive
+their tables from `table_specs()`, so keys, indexes and TTLs cannot drift between code and infrastructure.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from pynamodb.attributes import UTCDateTimeAttribute
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
+from pynamodb.models import Model
+
+from shared.settings import Settings, get_settings
+
+_REGISTRY: list[type[StudioModel]] = []
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def epoch_seconds() -> int:
+    return int(time.time())
+
+
+class StudioModel(Model):
+    """Base of every table model. Subclasses set `Meta.logical_name`; the physical name comes from settings."""
+
+    class Meta:
+        abstract = True
+        logical_name = ""
+        table_name = ""
+
+    # The attribute names a table is keyed on, used to build stable item descriptions.
+    description: ClassVar[str] = ""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if getattr(cls.Meta, "logical_name", ""):
+            _REGISTRY.append(cls)
+            _bind(cls, get_settings())
+
+
+class CreatedAtMixin:
+    created_at = UTCDateTimeAttribute(default=utcnow)
+
+
+def _bind(model: type[StudioModel], settings: Settings) -> None:
+    meta = model.Meta
+    meta.table_name = settings.table_name(meta.logical_name)  # type: ignore[attr-defined]
+    meta.region = settings.region  # type: ignore[attr-defined]
+    meta.host = settings.aws_endpoint_url  # type: ignore[attr-defined]
+    meta.billing_mode = "PAY_PER_REQUEST"  # type: ignore[attr-defined]
+    model._connection = None
+
+
+def bind_models(settings: Settings) -> None:
+    """Point every model at the tables, region and endpoint of `settings` (tests and the local stack)."""
+    for model in _REGISTRY:
+        _bind(model, settings)
+
+
+def all_models() -> list[type[StudioModel]]:
+    """Every table model, in declaration order (importing `shared.models` declares them all)."""
+    import shared.models  # noqa: F401  # the import registers every model
+
+    return list(_REGISTRY)
+
+
+@dataclass(frozen=True)
+class KeySpec:
+    name: str
+    type: str  # "S", "N" or "B"
+
+
+@dataclass(frozen=True)
+class IndexSpec:
+    name: str
+    hash_key: KeySpec
+    range_key: KeySpec | None
+    projection: str  # "ALL", "KEYS_ONLY" or "INCLUDE"
+    non_key_attributes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    logical_name: str
+    hash_key: KeySpec
+    range_key: KeySpec | None
+    indexes: tuple[IndexSpec, ...]
+    ttl_attribute: str | None
+    description: str
+
+
+def _index_spec(index: GlobalSecondaryIndex[Any]) -> IndexSpec:
+    hash_key: KeySpec | None = None
+    range_key: KeySpec | None = None
+    for attribute in index.Meta.attributes.values():
+        spec = KeySpec(attribute.attr_name, attribute.attr_type)
+        if attribute.is_hash_key:
+            hash_key = spec
+        else:
+            range_key = spec
+    assert hash_key is not None, f"index {index.Meta.index_name} has no hash key"
+    projection = index.Meta.projection
+    kind = {AllProjection: "ALL", KeysOnlyProjection: "KEYS_ONLY", IncludeProjection: "INCLUDE"}[type(projection)]
+    return IndexSpec(
+        name=index.Meta.index_name,
+        hash_key=hash_key,
+        range_key=range_key,
+        projection=kind,
+        non_key_attributes=tuple(getattr(projection, "non_key_attributes", None) or ()),
+    )
+
+
+def table_specs() -> list[TableSpec]:
+    """Keys, indexes and TTL of every table, as the CDK app and the local bootstrap need them."""
+    specs = []
+    for model in all_models():
+        attributes = model.get_attributes()
+        hash_attr = attributes[model._hash_keyname]  # type: ignore[index]
+        range_attr = attributes[model._range_keyname] if model._range_keyname else None
+        ttl = next((a.attr_name for a in attributes.values() if a.__class__.__name__ == "TTLAttribute"), None)
+        specs.append(
+            TableSpec(
+                logical_name=model.Meta.logical_name,  # type: ignore[attr-defined]
+                hash_key=KeySpec(hash_attr.attr_name, hash_attr.attr_type),
+                range_key=KeySpec(range_attr.attr_name, range_attr.attr_type) if range_attr else None,
+                indexes=tuple(_index_spec(index) for index in model._indexes.values()),
+                ttl_attribute=ttl,
+                description=(model.__doc__ or "").strip().splitlines()[0] if model.__doc__ else "",
+            )
+        )
+    return specs

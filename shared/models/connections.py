@@ -1,0 +1,35 @@
+"""WebSocket connections: one record per open browser or integration connection."""
+
+from __future__ import annotations
+
+from pynamodb.attributes import TTLAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
+
+from shared.models.base import StudioModel, utcnow
+
+
+class ConnectionsByUserIndex(GlobalSecondaryIndex["Connection"]):
+    """Sparse: authenticated connections of a user (fan-out of user events, cascade on delete)."""
+
+    class Meta:
+        index_name = "by-user"
+        projection = KeysOnlyProjection()
+
+    user_id = UnicodeAttribute(hash_key=True)
+    connected_at = UTCDateTimeAttribute(range_key=True)
+
+
+class Connection(StudioModel):
+    """An open WebSocket connection; expires with API Gateway's two-hour connection limit."""
+
+    class Meta:
+        logical_name = "connections"
+
+    connection_id = UnicodeAttribute(hash_key=True)
+    user_id = UnicodeAttribute(null=True)
+    connected_at = UTCDateTimeAttribute(default=utcnow)
+    source_ip = UnicodeAttribute(null=True)
+    user_agent = UnicodeAttribute(null=True)
+    expires_at = TTLAttribute()
+
+    by_user = ConnectionsByUserIndex()

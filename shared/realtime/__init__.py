@@ -1,0 +1,1 @@
+"""WebSocket connections, server events and the $default action router."""

@@ -1,0 +1,50 @@
+"""The connection records behind $connect and $disconnect."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from pynamodb.exceptions import DeleteError
+
+from shared.constants import WS_CONNECTION_MAX_SECONDS
+from shared.logs import logger
+from shared.models.base import epoch_seconds, utcnow
+from shared.models.connections import Connection
+from shared.settings import get_settings
+
+
+def remember(
+    connection_id: str,
+    *,
+    user_id: str | None = None,
+    source_ip: str | None = None,
+    user_agent: str | None = None,
+) -> Connection:
+    """Record an open connection; it expires when API Gateway would close it anyway."""
+    ttl = min(get_settings().connection_ttl_seconds, WS_CONNECTION_MAX_SECONDS)
+    connection = Connection(
+        connection_id,
+        user_id=user_id,
+        connected_at=utcnow(),
+        source_ip=source_ip,
+        user_agent=(user_agent or "")[:512] or None,
+        expires_at=timedelta(seconds=ttl),
+    )
+    connection.save()
+    return connection
+
+
+def forget(connection_id: str) -> None:
+    try:
+        Connection(connection_id).delete()
+    except DeleteError:
+        logger.warning("could not delete the connection record", extra={"connection_id": connection_id})
+
+
+def is_open(connection_id: str) -> bool:
+    """True while the record exists and has not expired (TTL deletion lags by up to days)."""
+    try:
+        connection = Connection.get(connection_id)
+    except Connection.DoesNotExist:
+        return False
+    return connection.expires_at is None or connection.expires_at.timestamp() > epoch_seconds()

@@ -1,0 +1,36 @@
+"""post_to_connection with the failure handling API Gateway needs.
+
+GoneException means the client left: the connection record is deleted and the caller carries on (events it
+missed stay in the session log). Throttling is retried with backoff by botocore's standard retry mode.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from shared import aws
+from shared.logs import logger
+from shared.realtime import connections
+from shared.realtime.events import encode
+from shared.settings import get_settings
+
+
+def _management_client() -> Any:
+    return aws.client("apigatewaymanagementapi", get_settings().ws_endpoint)
+
+
+def post_event(connection_id: str, event: dict[str, Any]) -> bool:
+    """Send one event to one connection; False when the connection is gone."""
+    data = encode(event)
+    try:
+        _management_client().post_to_connection(ConnectionId=connection_id, Data=data)
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code")
+        if code in ("GoneException", "410"):
+            logger.info("connection gone; forgetting it", extra={"connection_id": connection_id})
+            connections.forget(connection_id)
+            return False
+        raise
+    return True

@@ -1,0 +1,133 @@
+"""The one settings object: read from the environment once, validated, shared by every process."""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from shared.constants import CLAUDE_ENV_NAMES, CLAUDE_ENV_PREFIXES, Env
+
+Mode = Literal["local", "aws"]
+
+_INSECURE_SECRETS = {"", "changethis", "local-dev-secret"}
+
+
+class SettingsError(ValueError):
+    """The environment does not describe a usable configuration."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    mode: Mode = "local"
+    stage: str = "local"
+    data_dir: Path = Path(".studio")
+    port: int = 8080
+    region: str = "us-east-1"
+    aws_endpoint_url: str | None = None
+    table_prefix: str = "studio-"
+    workspace_bucket: str = "studio-workspace"
+    jobs_queue_url: str = ""
+    ws_endpoint: str = ""
+    kms_key_id: str = "alias/studio"
+    jwt_secret: str = "local-dev-secret"
+    # In the cloud the signing secret lives in Secrets Manager and is fetched on first use.
+    jwt_secret_arn: str | None = None
+    spa_origin: str = ""
+    log_level: str = "INFO"
+    runner_concurrency: int = 4
+    job_timeout_seconds: int = 300
+    connection_ttl_seconds: int = 2 * 60 * 60
+    event_log_ttl_seconds: int = 7 * 24 * 60 * 60
+    upload_max_bytes: int = 50 * 1024 * 1024
+    claude_bin: str = "claude"
+    tick_interval_seconds: int = 60
+    runner_id: str = ""
+    ecs_agent_uri: str | None = None
+    claude_env: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def is_local(self) -> bool:
+        return self.mode == "local"
+
+    def table_name(self, name: str) -> str:
+        return f"{self.table_prefix}{name}"
+
+    def validate(self) -> Settings:
+        if self.mode not in ("local", "aws"):
+            raise SettingsError(f"{Env.MODE} must be 'local' or 'aws', not {self.mode!r}")
+        if self.mode == "aws":
+            if not self.jwt_secret_arn and (self.jwt_secret in _INSECURE_SECRETS or len(self.jwt_secret) < 32):
+                raise SettingsError(f"{Env.JWT_SECRET} must be a random secret of at least 32 characters")
+            if self.aws_endpoint_url:
+                raise SettingsError(f"{Env.AWS_ENDPOINT_URL} is for the local stack only")
+            for name, value in (("jobs queue", self.jobs_queue_url), ("WebSocket endpoint", self.ws_endpoint)):
+                if not value:
+                    raise SettingsError(f"the {name} is not configured")
+        for name, number in (
+            ("runner concurrency", self.runner_concurrency),
+            ("job timeout", self.job_timeout_seconds),
+            ("upload limit", self.upload_max_bytes),
+            ("tick interval", self.tick_interval_seconds),
+        ):
+            if number <= 0:
+                raise SettingsError(f"the {name} must be positive, not {number}")
+        return self
+
+
+def _int(environ: Mapping[str, str], name: str, default: int) -> int:
+    raw = environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be a whole number, not {raw!r}") from exc
+
+
+def from_env(environ: Mapping[str, str]) -> Settings:
+    """Build and validate settings from an environment mapping."""
+    defaults = Settings()
+    mode = environ.get(Env.MODE, defaults.mode)
+    claude_env = {
+        key: value
+        for key, value in environ.items()
+        if key.startswith(CLAUDE_ENV_PREFIXES) or key in CLAUDE_ENV_NAMES
+    }
+    settings = Settings(
+        mode=mode,  # type: ignore[arg-type]  # checked by validate()
+        stage=environ.get(Env.STAGE, defaults.stage),
+        data_dir=Path(environ.get(Env.DATA_DIR, str(defaults.data_dir))),
+        port=_int(environ, Env.PORT, defaults.port),
+        region=environ.get(Env.REGION) or environ.get("AWS_DEFAULT_REGION") or defaults.region,
+        aws_endpoint_url=environ.get(Env.AWS_ENDPOINT_URL) or None,
+        table_prefix=environ.get(Env.TABLE_PREFIX, defaults.table_prefix),
+        workspace_bucket=environ.get(Env.WORKSPACE_BUCKET, defaults.workspace_bucket),
+        jobs_queue_url=environ.get(Env.JOBS_QUEUE_URL, defaults.jobs_queue_url),
+        ws_endpoint=environ.get(Env.WS_ENDPOINT, defaults.ws_endpoint),
+        kms_key_id=environ.get(Env.KMS_KEY_ID, defaults.kms_key_id),
+        jwt_secret=environ.get(Env.JWT_SECRET, defaults.jwt_secret),
+        jwt_secret_arn=environ.get(Env.JWT_SECRET_ARN) or None,
+        spa_origin=environ.get(Env.SPA_ORIGIN, defaults.spa_origin),
+        log_level=environ.get(Env.LOG_LEVEL, defaults.log_level).upper(),
+        runner_concurrency=_int(environ, Env.RUNNER_CONCURRENCY, defaults.runner_concurrency),
+        job_timeout_seconds=_int(environ, Env.JOB_TIMEOUT_SECONDS, defaults.job_timeout_seconds),
+        connection_ttl_seconds=_int(environ, Env.CONNECTION_TTL_SECONDS, defaults.connection_ttl_seconds),
+        event_log_ttl_seconds=_int(environ, Env.EVENT_LOG_TTL_SECONDS, defaults.event_log_ttl_seconds),
+        upload_max_bytes=_int(environ, Env.UPLOAD_MAX_BYTES, defaults.upload_max_bytes),
+        claude_bin=environ.get(Env.CLAUDE_BIN, defaults.claude_bin),
+        tick_interval_seconds=_int(environ, Env.TICK_INTERVAL_SECONDS, defaults.tick_interval_seconds),
+        runner_id=environ.get(Env.RUNNER_ID, defaults.runner_id),
+        ecs_agent_uri=environ.get(Env.ECS_AGENT_URI) or None,
+        claude_env=claude_env,
+    )
+    return settings.validate()
+
+
+@functools.cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return from_env(os.environ)
