@@ -114,7 +114,8 @@ class Gateway:
     # WebSocket
 
     async def websocket(self, websocket: WebSocket) -> None:
-        connection_id = base64.b64encode(secrets.token_bytes(12)).decode()
+        # Shaped like API Gateway's ids (e.g. "PzD4xc0voAMCI9g="): URL-safe, so they fit in a path segment.
+        connection_id = secrets.token_urlsafe(11) + "="
         source_ip = websocket.client.host if websocket.client else "127.0.0.1"
         headers = {name: value for name, value in websocket.headers.items()}
         host = headers.get("host", "")
@@ -144,7 +145,8 @@ class Gateway:
                 message = await websocket.receive()
                 if message["type"] == "websocket.disconnect":
                     break
-                data: str | bytes = message.get("text") if message.get("text") is not None else message["bytes"]
+                text, raw = message.get("text"), message.get("bytes")
+                data: str | bytes = text if text is not None else (raw or b"")
                 size = len(data.encode() if isinstance(data, str) else data)
                 if size > WS_MESSAGE_LIMIT_BYTES:
                     # API Gateway's own limit: it closes the connection with "message too big".
@@ -165,7 +167,9 @@ class Gateway:
             pass
         finally:
             self.clients.pop(connection_id, None)
-            await run_in_threadpool(_invoke, self.handlers.ws_disconnect, event("$disconnect"), LambdaContext("ws-disconnect"))
+            await run_in_threadpool(
+                _invoke, self.handlers.ws_disconnect, event("$disconnect"), LambdaContext("ws-disconnect")
+            )
 
     # The @connections management API (what post_to_connection calls)
 
@@ -194,7 +198,9 @@ class Gateway:
         data = await request.body()
         if len(data) > WS_MESSAGE_LIMIT_BYTES:
             return JSONResponse(
-                {"message": "Message too big"}, status_code=413, headers={"x-amzn-ErrorType": "PayloadTooLargeException"}
+                {"message": "Message too big"},
+                status_code=413,
+                headers={"x-amzn-ErrorType": "PayloadTooLargeException"},
             )
         try:
             async with client.lock:
@@ -229,7 +235,7 @@ class Gateway:
             Route("/api", self.api, methods=_METHODS),
             Route("/api/{path:path}", self.api, methods=_METHODS),
             WebSocketRoute("/ws", self.websocket),
-            Route("/@connections/{connection_id}", self.connections, methods=["GET", "POST", "DELETE"]),
+            Route("/@connections/{connection_id:path}", self.connections, methods=["GET", "POST", "DELETE"]),
             Route("/config.json", self.config),
         ]
         for package in _vendor_packages(self.web_dir):

@@ -138,13 +138,14 @@ def serve(port: int, state_dir: Path, *, host: str = "127.0.0.1") -> None:
     persistence = Persistence(state_dir)
     restored = persistence.restore()
     app = PersistentMoto(DomainDispatcherApplication(create_backend_app), persistence)
+
     class QuietHandler(MotoRequestHandler):
         def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
             """Requests are not logged: the local stack makes many and the console is for people."""
 
     server = make_server(host, port, app, threaded=True, request_handler=QuietHandler)
     persistence.start()
-    print(f"[moto] serving on {host}:{port}; restored {restored or 'nothing'}", flush=True)  # noqa: T201
+    print(f"[moto] serving on {host}:{port}; restored {restored or 'nothing'}", flush=True)
 
     def shutdown(signum: int, frame: object) -> None:
         threading.Thread(target=server.shutdown, daemon=True).start()
@@ -155,7 +156,7 @@ def serve(port: int, state_dir: Path, *, host: str = "127.0.0.1") -> None:
         server.serve_forever()
     finally:
         persistence.stop()
-        print("[moto] state saved; stopped", flush=True)  # noqa: T201
+        print("[moto] state saved; stopped", flush=True)
 
 
 def main() -> None:

@@ -45,7 +45,7 @@ def _load_private_key(der: bytes) -> Any:
 def _restore_s3_key(state: dict[str, Any], sha: str, blob_dir: str) -> Any:
     from moto.s3.models import FakeKey
 
-    key = FakeKey.__new__(FakeKey)
+    key: Any = FakeKey.__new__(FakeKey)
     state["value"] = (Path(blob_dir) / sha).read_bytes()
     key.__setstate__(state)
     return key
@@ -209,7 +209,7 @@ class Persistence:
             try:
                 self.snapshot()
             except Exception as exc:  # keep snapshotting; a failure is retried on the next round
-                print(f"[persistence] snapshot failed: {exc!r}", flush=True)  # noqa: T201
+                print(f"[persistence] snapshot failed: {exc!r}", flush=True)
 
     def snapshot(self) -> bool:
         with self._dirty_lock:
@@ -285,7 +285,7 @@ def _service_state(service: str) -> dict[str, dict[str, Any]]:
 def _release_in_flight_messages() -> None:
     """Make every in-flight SQS message visible: the consumer that held it did not survive the restart."""
     for _, _, backend in moto_backends.get_backend("sqs").iter_backends():
-        for queue in backend.queues.values():
+        for queue in backend.queues.values():  # type: ignore[attr-defined]
             for message in queue._messages:
                 message.visible_at = 0
             queue._pending_messages = set()

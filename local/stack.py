@@ -11,6 +11,7 @@ Children die with this process, even on kill -9 (PR_SET_PDEATHSIG); Ctrl-C stops
 from __future__ import annotations
 
 import argparse
+import contextlib
 import ctypes
 import fcntl
 import json
@@ -83,7 +84,12 @@ class Child:
     def start(self) -> None:
         log = open(self.log_path, "ab")  # noqa: SIM115  # the child writes to it for its whole life
         self.process = subprocess.Popen(  # noqa: S603
-            self.command, env=self.env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent
+            self.command,
+            env=self.env,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=_die_with_parent,  # noqa: PLW1509  # the only way to set PR_SET_PDEATHSIG
         )
         log.close()
 
@@ -121,11 +127,26 @@ class Stack:
         self.children: list[Child] = []
         self.logs = data_dir / "logs"
         self.logs.mkdir(parents=True, exist_ok=True)
+        self.info: dict[str, Any] = {"port": port, "pid": os.getpid(), "startedAt": time.time()}
+
+    def write_info(self, **extra: Any) -> None:
+        """stack.json: ports and process ids, for tools and tests (removed on a clean stop)."""
+        self.info.update(extra)
+        self.info["children"] = {child.name: child.process.pid for child in self.children if child.process}
+        (self.data_dir / "stack.json").write_text(json.dumps(self.info))
 
     def start_aws(self, env: dict[str, str], moto_port: int) -> Child:
         moto = Child(
             "moto",
-            [sys.executable, "-m", "local.moto_server", "--port", str(moto_port), "--state-dir", str(self.data_dir / "aws")],
+            [
+                sys.executable,
+                "-m",
+                "local.moto_server",
+                "--port",
+                str(moto_port),
+                "--state-dir",
+                str(self.data_dir / "aws"),
+            ],
             env,
             self.logs / "aws.log",
         )
@@ -145,14 +166,15 @@ class Stack:
         backoff = 1.0
         while not self.stopping.wait(1):
             if not moto.alive():
-                print("[stack] the local AWS stopped unexpectedly; see logs/aws.log", flush=True)  # noqa: T201
+                print("[stack] the local AWS stopped unexpectedly; see logs/aws.log", flush=True)
                 os.kill(os.getpid(), signal.SIGTERM)
                 return
             if not runner.alive():
-                print(f"[stack] the runner stopped; restarting in {backoff:.0f} s", flush=True)  # noqa: T201
+                print(f"[stack] the runner stopped; restarting in {backoff:.0f} s", flush=True)
                 if self.stopping.wait(backoff):
                     return
                 runner.start()
+                self.write_info()
                 backoff = min(backoff * 2, 30)
 
     def tick_loop(self) -> None:
@@ -166,7 +188,7 @@ class Stack:
 
                 handler(scheduler_event(), LambdaContext("tick"))
             except Exception as exc:  # the next tick tries again; a failure must not stop the clock
-                print(f"[stack] tick failed: {exc!r}", flush=True)  # noqa: T201
+                print(f"[stack] tick failed: {exc!r}", flush=True)
 
     def stop_children(self) -> None:
         self.stopping.set()
@@ -191,6 +213,7 @@ def main() -> None:
     data_dir = args.data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     lock = _lock_data_dir(data_dir)
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)  # a clean stop, like Ctrl-C (children are stopped below)
 
     moto_port = free_port()
     env = {**os.environ, **local_environment(data_dir, args.port, moto_port)}
@@ -215,7 +238,7 @@ def main() -> None:
         stack.stop_children()
         (data_dir / "stack.json").unlink(missing_ok=True)
         lock.close()
-        print("[stack] stopped", flush=True)  # noqa: T201
+        print("[stack] stopped", flush=True)
 
 
 def serve_gateway(stack: Stack, moto_port: int, recovered: int) -> None:
@@ -224,16 +247,23 @@ def serve_gateway(stack: Stack, moto_port: int, recovered: int) -> None:
     from local.gateway import Gateway, Handlers
 
     gateway = Gateway(web_dir=ROOT / "web", handlers=Handlers.load(), access_key_id=LOCAL_ACCESS_KEY)
-    config = uvicorn.Config(gateway.app(), host="127.0.0.1", port=stack.port, log_level="warning", ws="websockets-sansio")
+    config = uvicorn.Config(
+        gateway.app(), host="127.0.0.1", port=stack.port, log_level="warning", ws="websockets-sansio"
+    )
     server = uvicorn.Server(config)
-    info = {"port": stack.port, "motoPort": moto_port, "pid": os.getpid(), "startedAt": time.time()}
-    (stack.data_dir / "stack.json").write_text(json.dumps(info))
-    print(  # noqa: T201
+    stack.write_info(motoPort=moto_port)
+    print(
         f"[stack] Sasha Studio is running at http://127.0.0.1:{stack.port}  (data: {stack.data_dir}; "
         f"{recovered} unfinished job(s) requeued; Ctrl-C stops)",
         flush=True,
     )
-    server.run()
+    # uvicorn handles Ctrl-C and SIGTERM itself, then raises the signal again once it has stopped.
+    with contextlib.suppress(KeyboardInterrupt, SystemExit):
+        server.run()
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(0)
 
 
 if __name__ == "__main__":

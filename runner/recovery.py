@@ -17,7 +17,6 @@ from shared.logs import logger
 from shared.settings import Settings
 
 
-
 def requeue_unfinished(settings: Settings) -> int:
     sqs = aws.client("sqs")
     stamp = int(time.time())

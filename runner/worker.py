@@ -93,7 +93,7 @@ class Worker:
                 QueueUrl=self.queue_url,
                 MaxNumberOfMessages=free,
                 WaitTimeSeconds=self.wait_seconds,
-                MessageSystemAttributeNames=["ApproximateReceiveCount"],
+                MessageSystemAttributeNames=["ApproximateReceiveCount", "MessageGroupId"],
             )
         except (BotoCoreError, ClientError):
             logger.exception("could not receive from the jobs queue")
@@ -102,10 +102,19 @@ class Worker:
             return 0
         messages = response.get("Messages", [])
         self._release(free - len(messages))
+        # A FIFO batch may hold several messages of one group: they run one after another, in order.
+        groups: dict[str, list[dict[str, Any]]] = {}
         for message in messages:
             self._heartbeat.track(message["MessageId"], message["ReceiptHandle"])
-            self._pool.submit(self._process, message)
+            group = message.get("Attributes", {}).get("MessageGroupId") or message["MessageId"]
+            groups.setdefault(group, []).append(message)
+        for group_messages in groups.values():
+            self._pool.submit(self._process_in_order, group_messages)
         return len(messages)
+
+    def _process_in_order(self, messages: list[dict[str, Any]]) -> None:
+        for message in messages:
+            self._process(message)
 
     def _release(self, count: int) -> None:
         for _ in range(count):

@@ -33,7 +33,7 @@ class Settings:
     jobs_queue_url: str = ""
     ws_endpoint: str = ""
     kms_key_id: str = "alias/studio"
-    jwt_secret: str = "local-dev-secret"
+    jwt_secret: str = "local-dev-secret"  # noqa: S105  # refused by validate() outside local mode
     # In the cloud the signing secret lives in Secrets Manager and is fetched on first use.
     jwt_secret_arn: str | None = None
     spa_origin: str = ""
@@ -93,9 +93,7 @@ def from_env(environ: Mapping[str, str]) -> Settings:
     defaults = Settings()
     mode = environ.get(Env.MODE, defaults.mode)
     claude_env = {
-        key: value
-        for key, value in environ.items()
-        if key.startswith(CLAUDE_ENV_PREFIXES) or key in CLAUDE_ENV_NAMES
+        key: value for key, value in environ.items() if key.startswith(CLAUDE_ENV_PREFIXES) or key in CLAUDE_ENV_NAMES
     }
     settings = Settings(
         mode=mode,  # type: ignore[arg-type]  # checked by validate()

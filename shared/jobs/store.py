@@ -51,6 +51,7 @@ def create(
         timeout_seconds=timeout_seconds,
         owner_id=owner_id,
         correlation_id=correlation_id,
+        active=ACTIVE,
     )
     try:
         job.save(condition=Job.job_id.does_not_exist())
@@ -102,7 +103,7 @@ def finish(job: Job, status: JobStatus, *, result: Any = None, error: str | None
         Job.finished_at.set(utcnow()),
         Job.updated_at.set(utcnow()),
         Job.active.remove(),
-        Job.expires_at.set(timedelta(seconds=FINISHED_JOB_RETENTION_SECONDS)),
+        Job.expires_at.set(utcnow() + timedelta(seconds=FINISHED_JOB_RETENTION_SECONDS)),
     ]
     if result is not None:
         actions.append(Job.result.set(result))

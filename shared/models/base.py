@@ -9,10 +9,9 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any
 
-from pynamodb.attributes import UTCDateTimeAttribute
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
+from pynamodb.indexes import AllProjection, IncludeProjection, KeysOnlyProjection
 from pynamodb.models import Model
 
 from shared.settings import Settings, get_settings
@@ -36,18 +35,11 @@ class StudioModel(Model):
         logical_name = ""
         table_name = ""
 
-    # The attribute names a table is keyed on, used to build stable item descriptions.
-    description: ClassVar[str] = ""
-
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if getattr(cls.Meta, "logical_name", ""):
             _REGISTRY.append(cls)
             _bind(cls, get_settings())
-
-
-class CreatedAtMixin:
-    created_at = UTCDateTimeAttribute(default=utcnow)
 
 
 def _bind(model: type[StudioModel], settings: Settings) -> None:
@@ -97,7 +89,7 @@ class TableSpec:
     description: str
 
 
-def _index_spec(index: GlobalSecondaryIndex[Any]) -> IndexSpec:
+def _index_spec(index: Any) -> IndexSpec:
     hash_key: KeySpec | None = None
     range_key: KeySpec | None = None
     for attribute in index.Meta.attributes.values():

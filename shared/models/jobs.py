@@ -12,7 +12,7 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
     VersionAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 
 from shared.models.base import StudioModel, utcnow
 
@@ -47,6 +47,17 @@ class ActiveJobsIndex(GlobalSecondaryIndex["Job"]):
     updated_at = UTCDateTimeAttribute(range_key=True)
 
 
+class JobsByOwnerIndex(GlobalSecondaryIndex["Job"]):
+    """Sparse: the jobs a user started (cascade on user deletion, "my runs")."""
+
+    class Meta:
+        index_name = "by-owner"
+        projection = KeysOnlyProjection()
+
+    owner_id = UnicodeAttribute(hash_key=True)
+    created_at = UTCDateTimeAttribute(range_key=True)
+
+
 class Job(StudioModel):
     """A unit of runner work (ping, chat turn, skill, scheduled prompt, git, rclone, ...)."""
 
@@ -71,8 +82,11 @@ class Job(StudioModel):
     started_at = UTCDateTimeAttribute(null=True)
     finished_at = UTCDateTimeAttribute(null=True)
     deadline_at = UTCDateTimeAttribute(null=True)
-    active = UnicodeAttribute(null=True, default=ACTIVE)
+    # Set while queued or running, removed in a terminal state. No default: a default would be read back
+    # for a removed attribute and a later save() would put the job back into the sparse index.
+    active = UnicodeAttribute(null=True)
     expires_at = TTLAttribute(null=True)
     version = VersionAttribute()
 
     active_index = ActiveJobsIndex()
+    by_owner = JobsByOwnerIndex()

@@ -12,7 +12,7 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
     VersionAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 
 from shared.models.base import StudioModel, utcnow
 
@@ -53,6 +53,17 @@ class SchedulesByUserIndex(GlobalSecondaryIndex["Schedule"]):
     created_at = UTCDateTimeAttribute(range_key=True)
 
 
+class SchedulesByProjectIndex(GlobalSecondaryIndex["Schedule"]):
+    """The schedules of a project, whoever owns them (cascade on project deletion)."""
+
+    class Meta:
+        index_name = "by-project"
+        projection = KeysOnlyProjection()
+
+    project_id = UnicodeAttribute(hash_key=True)
+    created_at = UTCDateTimeAttribute(range_key=True)
+
+
 class Schedule(StudioModel):
     """A standard 5-field cron expression in a time zone that runs a prompt or a skill in a project."""
 
@@ -80,6 +91,7 @@ class Schedule(StudioModel):
 
     due_index = DueSchedulesIndex()
     by_user = SchedulesByUserIndex()
+    by_project = SchedulesByProjectIndex()
 
 
 class ExecutionsByScheduleIndex(GlobalSecondaryIndex["Execution"]):
@@ -134,7 +146,8 @@ class Execution(StudioModel):
     started_at = UTCDateTimeAttribute(default=utcnow)
     finished_at = UTCDateTimeAttribute(null=True)
     deadline_at = UTCDateTimeAttribute(null=True)
-    running = UnicodeAttribute(null=True, default="running")  # removed in a terminal state
+    # "running" while running, removed in a terminal state. No default, or a removed value would read back.
+    running = UnicodeAttribute(null=True)
     duration_ms = NumberAttribute(null=True)
     tokens_in = NumberAttribute(null=True)
     tokens_out = NumberAttribute(null=True)

@@ -37,6 +37,7 @@ _ACTIONS: dict[str, ActionHandler] = {}
 
 class MessageError(StudioError):
     status = 400
+    code = "invalid_request"
 
 
 def action(name: str) -> Callable[[ActionHandler], ActionHandler]:

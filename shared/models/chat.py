@@ -1,0 +1,142 @@
+"""Chat sessions, their turns (raw exchanges) and the per-session event log replayed on reconnect."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pynamodb.attributes import (
+    JSONAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+    UTCDateTimeAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+
+from shared.models.base import StudioModel, utcnow
+
+
+class SessionStatus(StrEnum):
+    IDLE = "idle"
+    RUNNING = "running"  # a turn is in flight; idle -> running is conditional, so turns never overlap
+    ARCHIVED = "archived"
+
+
+class PermissionMode(StrEnum):
+    """The Claude CLI's --permission-mode values."""
+
+    DEFAULT = "default"
+    ACCEPT_EDITS = "acceptEdits"
+    PLAN = "plan"
+    BYPASS_PERMISSIONS = "bypassPermissions"
+
+
+class ExchangeStatus(StrEnum):
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    ABORTED = "aborted"
+
+
+class SessionsByUserIndex(GlobalSecondaryIndex["Session"]):
+    """A user's sessions, most recently active last (the sidebar; the delete-user cascade)."""
+
+    class Meta:
+        index_name = "by-user"
+        projection = AllProjection()
+
+    user_id = UnicodeAttribute(hash_key=True)
+    updated_at = UTCDateTimeAttribute(range_key=True)
+
+
+class SessionsByProjectIndex(GlobalSecondaryIndex["Session"]):
+    """A project's sessions, most recently active last (the project view; the delete-project cascade)."""
+
+    class Meta:
+        index_name = "by-project"
+        projection = AllProjection()
+
+    project_id = UnicodeAttribute(hash_key=True)
+    updated_at = UTCDateTimeAttribute(range_key=True)
+
+
+class Session(StudioModel):
+    """A chat session of one user in one project, resumable by the Claude CLI's own session id."""
+
+    class Meta:
+        logical_name = "sessions"
+
+    session_id = UnicodeAttribute(hash_key=True)
+    user_id = UnicodeAttribute()
+    project_id = UnicodeAttribute()
+    title = UnicodeAttribute(null=True)
+    claude_session_id = UnicodeAttribute(null=True)  # passed to `claude --resume`
+    permission_mode = UnicodeAttribute(default=PermissionMode.DEFAULT.value)
+    persona_id = UnicodeAttribute(null=True)
+    guide_ids = UnicodeSetAttribute(null=True)
+    status = UnicodeAttribute(default=SessionStatus.IDLE.value)
+    # Counters are bumped with UpdateItem ADD (atomic, no read): the runner allocates event seqs
+    # and turn numbers from them while the API may rename the session, so no VersionAttribute here.
+    last_seq = NumberAttribute(default=0)
+    message_count = NumberAttribute(default=0)
+    created_at = UTCDateTimeAttribute(default=utcnow)
+    updated_at = UTCDateTimeAttribute(default=utcnow)
+
+    by_user = SessionsByUserIndex()
+    by_project = SessionsByProjectIndex()
+
+
+class ExchangesByUserIndex(GlobalSecondaryIndex["RawExchange"]):
+    """Every turn of a user, for the delete-user cascade and data export."""
+
+    class Meta:
+        index_name = "by-user"
+        projection = KeysOnlyProjection()
+
+    user_id = UnicodeAttribute(hash_key=True)
+    created_at = UTCDateTimeAttribute(range_key=True)
+
+
+class RawExchange(StudioModel):
+    """One turn of a session: the prompt, the full response, and what it cost."""
+
+    class Meta:
+        logical_name = "raw_exchanges"
+
+    session_id = UnicodeAttribute(hash_key=True)
+    turn = NumberAttribute(range_key=True)
+    user_id = UnicodeAttribute()
+    project_id = UnicodeAttribute(null=True)
+    job_id = UnicodeAttribute(null=True)
+    request_text = UnicodeAttribute()
+    response_text = UnicodeAttribute(null=True)
+    # Items are capped at 400 KB: a response longer than that is stored in S3 and referenced here.
+    response_s3_key = UnicodeAttribute(null=True)
+    status = UnicodeAttribute(default=ExchangeStatus.RUNNING.value)
+    model = UnicodeAttribute(null=True)
+    tokens_in = NumberAttribute(default=0)
+    tokens_out = NumberAttribute(default=0)
+    cache_read_tokens = NumberAttribute(default=0)
+    cache_write_tokens = NumberAttribute(default=0)
+    cost_usd = NumberAttribute(default=0)
+    duration_ms = NumberAttribute(null=True)
+    error = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute(default=utcnow)
+    finished_at = UTCDateTimeAttribute(null=True)
+
+    by_user = ExchangesByUserIndex()
+
+
+class SessionEvent(StudioModel):
+    """One numbered event of a session's stream, kept for a while so a reconnecting client can replay it."""
+
+    class Meta:
+        logical_name = "session_events"
+
+    session_id = UnicodeAttribute(hash_key=True)
+    # Replay after a reconnect is Query(session_id, seq > last_seen), ascending: a range read, not a filter.
+    seq = NumberAttribute(range_key=True)
+    event = JSONAttribute()
+    created_at = UTCDateTimeAttribute(default=utcnow)
+    expires_at = TTLAttribute()

@@ -1,0 +1,78 @@
+"""In-process AWS for unit tests: moto with the product's tables, queue and settings."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from moto import mock_aws
+from moto.apigatewaymanagementapi.models import apigatewaymanagementapi_backends
+
+from shared import aws
+from shared.constants import JOBS_QUEUE_NAME, JOBS_VISIBILITY_TIMEOUT_SECONDS, Env
+from shared.models import bind_models
+from shared.models.base import StudioModel
+from shared.settings import Settings, get_settings
+
+WS_ENDPOINT = "https://local123.execute-api.us-east-1.amazonaws.com/test"
+ACCOUNT_ID = "123456789012"
+
+
+@contextmanager
+def moto_aws(models: Iterable[type[StudioModel]], **env: str) -> Iterator[Settings]:
+    """moto with the given tables and the FIFO jobs queue; the settings point at them while it lasts."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SECURITY_TOKEN", "AWS_SESSION_TOKEN"):
+            patch.setenv(name, "testing")
+        patch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+        patch.setenv(Env.REGION, "us-east-1")
+        patch.delenv(Env.AWS_ENDPOINT_URL, raising=False)
+        patch.setenv(Env.TABLE_PREFIX, "test-")
+        patch.setenv(Env.WS_ENDPOINT, WS_ENDPOINT)
+        for name, value in env.items():
+            patch.setenv(name, value)
+        with mock_aws():
+            _reconfigure()
+            sqs = aws.client("sqs")
+            url = sqs.create_queue(
+                QueueName=JOBS_QUEUE_NAME,
+                Attributes={"FifoQueue": "true", "VisibilityTimeout": str(JOBS_VISIBILITY_TIMEOUT_SECONDS)},
+            )["QueueUrl"]
+            patch.setenv(Env.JOBS_QUEUE_URL, url)
+            settings = _reconfigure()
+            for model in models:
+                model.create_table(wait=True)
+            yield settings
+    _reconfigure()
+
+
+def _reconfigure() -> Settings:
+    get_settings.cache_clear()
+    aws.reset_clients()
+    settings = get_settings()
+    bind_models(settings)
+    return settings
+
+
+def posted_events(connection_id: str) -> list[dict[str, Any]]:
+    """The events moto's @connections API received for a connection, in order."""
+    data = apigatewaymanagementapi_backends[ACCOUNT_ID]["us-east-1"].connections[connection_id].data.decode()
+    decoder, events, index = json.JSONDecoder(), [], 0
+    while index < len(data):
+        event, index = decoder.raw_decode(data, index)
+        events.append(event)
+    return events
+
+
+def queued_messages(settings: Settings, *, visibility: int = 0) -> list[dict[str, Any]]:
+    """Receive what is in the jobs queue (messages become visible again after `visibility` seconds)."""
+    response = aws.client("sqs").receive_message(
+        QueueUrl=settings.jobs_queue_url,
+        MaxNumberOfMessages=10,
+        VisibilityTimeout=visibility,
+        MessageSystemAttributeNames=["All"],
+    )
+    return list(response.get("Messages", []))
