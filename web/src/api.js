@@ -1,0 +1,76 @@
+// The one REST client every screen uses: JSON in and out, the bearer token attached,
+// and error bodies ({"error": {"code", "message", "requestId"}}) turned into ApiError.
+import { getToken } from './token.js';
+
+export class ApiError extends Error {
+  constructor(message, { status = 0, code = 'unknown_error', requestId = null } = {}) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.requestId = requestId;
+  }
+}
+
+async function readBody(response) {
+  if (response.status === 204) return null;
+  const text = await response.text();
+  if (!text) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined; // not JSON: the caller decides whether that is an error
+  }
+}
+
+function errorFrom(response, body) {
+  const error = body && typeof body === 'object' ? body.error : null;
+  if (error && typeof error.message === 'string') {
+    return new ApiError(error.message, {
+      status: response.status,
+      code: error.code || `http_${response.status}`,
+      requestId: error.requestId ?? response.headers.get('X-Request-Id'),
+    });
+  }
+  const status = [response.status, response.statusText].filter(Boolean).join(' ');
+  return new ApiError(`The server answered ${status}.`, {
+    status: response.status,
+    code: `http_${response.status}`,
+    requestId: response.headers.get('X-Request-Id'),
+  });
+}
+
+/** Sends a request and resolves with the parsed JSON body (null when empty); rejects with ApiError. */
+export async function request(path, { method = 'GET', body, headers = {}, signal } = {}) {
+  const init = { method, signal, headers: { Accept: 'application/json', ...headers } };
+  if (body instanceof FormData) {
+    init.body = body; // the browser sets the multipart boundary
+  } else if (body !== undefined) {
+    init.headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  const token = getToken();
+  if (token) init.headers.Authorization = `Bearer ${token}`;
+
+  let response;
+  try {
+    response = await fetch(path, init);
+  } catch (err) {
+    if (err.name === 'AbortError') throw err;
+    throw new ApiError('Could not reach Sasha Studio. Check your connection and try again.', { code: 'network_error' });
+  }
+  const data = await readBody(response);
+  if (!response.ok) throw errorFrom(response, data);
+  if (data === undefined) {
+    throw new ApiError('The server sent a reply that is not JSON.', { status: response.status, code: 'bad_response' });
+  }
+  return data;
+}
+
+export const api = {
+  get: (path, options) => request(path, { ...options, method: 'GET' }),
+  post: (path, body, options) => request(path, { ...options, method: 'POST', body }),
+  put: (path, body, options) => request(path, { ...options, method: 'PUT', body }),
+  patch: (path, body, options) => request(path, { ...options, method: 'PATCH', body }),
+  delete: (path, options) => request(path, { ...options, method: 'DELETE' }),
+};

@@ -1,0 +1,23 @@
+// Line icons (24×24, stroke = currentColor), decorative: always aria-hidden.
+import { html } from './html.js';
+
+const shapes = {
+  chat: () => html`<path d="M21 15a2 2 0 0 1-2 2H7l-4 4V5a2 2 0 0 1 2-2h14a2 2 0 0 1 2 2z" />`,
+  files: () => html`<path d="M22 19a2 2 0 0 1-2 2H4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2h5l2 3h9a2 2 0 0 1 2 2z" />`,
+  skills: () => html`<path d="M13 2 3 14h9l-1 8 10-12h-9l1-8z" />`,
+  schedules: () => html`<circle cx="12" cy="12" r="10" /><path d="M12 6v6l4 2" />`,
+  meetings: () => html`<rect x="9" y="2" width="6" height="12" rx="3" /><path d="M19 10v1a7 7 0 0 1-14 0v-1M12 18v4M8 22h8" />`,
+  git: () => html`<circle cx="6" cy="6" r="2.5" /><circle cx="6" cy="18" r="2.5" /><circle cx="18" cy="8" r="2.5" />
+    <path d="M6 8.5v7M18 10.5c0 4-5 3.5-10.2 6" />`,
+  settings: () => html`<path d="M4 21v-7M4 10V3M12 21v-9M12 8V3M20 21v-5M20 12V3M1 14h6M9 8h6M17 16h6" />`,
+  admin: () => html`<path d="M12 22s8-4 8-10V5l-8-3-8 3v7c0 6 8 10 8 10z" /><path d="m9 12 2 2 4-4" />`,
+  compass: () => html`<circle cx="12" cy="12" r="10" /><path d="m16.2 7.8-2.1 6.3-6.3 2.1 2.1-6.3z" />`,
+  close: () => html`<path d="M18 6 6 18M6 6l12 12" />`,
+};
+
+export function Icon({ name, size = 20 }) {
+  return html`<svg class="icon" width=${size} height=${size} viewBox="0 0 24 24" fill="none" stroke="currentColor"
+    stroke-width="2" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true" focusable="false">
+    ${shapes[name]?.()}
+  </svg>`;
+}

@@ -1,0 +1,31 @@
+// The route table: one area per screen module, in navigation order.
+import AdminScreen from './screens/admin.js';
+import ChatScreen from './screens/chat.js';
+import FilesScreen from './screens/files.js';
+import GitScreen from './screens/git.js';
+import MeetingsScreen from './screens/meetings.js';
+import NotFoundScreen from './screens/not-found.js';
+import SchedulesScreen from './screens/schedules.js';
+import SettingsScreen from './screens/settings.js';
+import SkillsScreen from './screens/skills.js';
+
+export const HOME = '/chat';
+
+export const AREAS = [
+  { path: '/chat', label: 'Chat', icon: 'chat', screen: ChatScreen },
+  { path: '/files', label: 'Files', icon: 'files', screen: FilesScreen },
+  { path: '/skills', label: 'Skills', icon: 'skills', screen: SkillsScreen },
+  { path: '/schedules', label: 'Schedules', icon: 'schedules', screen: SchedulesScreen },
+  { path: '/meetings', label: 'Meetings', icon: 'meetings', screen: MeetingsScreen },
+  { path: '/git', label: 'Git', icon: 'git', screen: GitScreen },
+  { path: '/settings', label: 'Settings', icon: 'settings', screen: SettingsScreen },
+  { path: '/admin', label: 'Admin', icon: 'admin', screen: AdminScreen },
+];
+
+const NOT_FOUND = { path: null, label: 'Page not found', screen: NotFoundScreen };
+
+/** The area for a path ("/files/" counts as "/files"), or the not-found screen. */
+export function match(path) {
+  const normalised = path.length > 1 ? path.replace(/\/+$/, '') : path;
+  return AREAS.find((area) => area.path === normalised) ?? NOT_FOUND;
+}
