@@ -26,6 +26,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from local.lambda_events import LambdaContext, rest_event, websocket_event
+from local.mailbox import Mailbox
 from shared.constants import WS_MESSAGE_LIMIT_BYTES
 
 # API Gateway refuses REST payloads above 10 MB before any Lambda runs.
@@ -81,8 +82,17 @@ def _error(status: int, code: str, message: str, **headers: str) -> JSONResponse
 
 
 class Gateway:
-    def __init__(self, *, web_dir: Path, handlers: Handlers, access_key_id: str, mode: str = "local") -> None:
+    def __init__(
+        self,
+        *,
+        web_dir: Path,
+        handlers: Handlers,
+        access_key_id: str,
+        mailbox: Mailbox | None = None,
+        mode: str = "local",
+    ) -> None:
         self.web_dir = web_dir
+        self.mailbox = mailbox
         self.handlers = handlers
         self.access_key_id = access_key_id
         self.mode = mode
@@ -238,6 +248,10 @@ class Gateway:
             Route("/@connections/{connection_id:path}", self.connections, methods=["GET", "POST", "DELETE"]),
             Route("/config.json", self.config),
         ]
+        if self.mailbox is not None:
+            # postmarker posts to <root>/email; the SPA never POSTs to /email, so the paths cannot collide.
+            routes.append(Route("/email", self.mailbox.receive, methods=["POST"]))
+            routes.append(Route("/_local/mail", self.mailbox.list))
         for package in _vendor_packages(self.web_dir):
             routes.append(Mount(f"/vendor/{package}", StaticFiles(directory=self.web_dir / "node_modules" / package)))
         routes.append(Route("/{path:path}", self._static_or_spa))

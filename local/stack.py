@@ -46,18 +46,19 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def local_secret(data_dir: Path) -> str:
-    """A random JWT signing secret kept in the data folder (never in the repository)."""
+def local_secrets(data_dir: Path) -> dict[str, str]:
+    """Random secrets kept in the data folder (never in the repository), made on first start."""
     path = data_dir / "secrets.json"
-    if path.exists():
-        return str(json.loads(path.read_text())["jwt_secret"])
-    secret = secrets.token_urlsafe(48)
-    path.write_text(json.dumps({"jwt_secret": secret}))
+    values = json.loads(path.read_text()) if path.exists() else {}
+    for name in ("jwt_secret", "postmark_token"):
+        values.setdefault(name, secrets.token_urlsafe(48))
+    path.write_text(json.dumps(values))
     path.chmod(0o600)
-    return secret
+    return {name: str(value) for name, value in values.items()}
 
 
 def local_environment(data_dir: Path, port: int, moto_port: int) -> dict[str, str]:
+    keys = local_secrets(data_dir)
     return {
         Env.MODE: "local",
         Env.STAGE: "local",
@@ -69,7 +70,11 @@ def local_environment(data_dir: Path, port: int, moto_port: int) -> dict[str, st
         "AWS_SECRET_ACCESS_KEY": LOCAL_ACCESS_KEY,
         Env.AWS_ENDPOINT_URL: f"http://127.0.0.1:{moto_port}",
         Env.WS_ENDPOINT: f"http://127.0.0.1:{port}",
-        Env.JWT_SECRET: local_secret(data_dir),
+        Env.JWT_SECRET: keys["jwt_secret"],
+        # Email goes to the gateway's Postmark-compatible endpoint, which records it (GET /_local/mail).
+        Env.POSTMARK_TOKEN: keys["postmark_token"],
+        Env.POSTMARK_API_URL: f"http://127.0.0.1:{port}",
+        Env.PUBLIC_URL: f"http://127.0.0.1:{port}",
         "POWERTOOLS_DEV": os.environ.get("POWERTOOLS_DEV", "false"),
     }
 
@@ -245,8 +250,14 @@ def serve_gateway(stack: Stack, moto_port: int, recovered: int) -> None:
     import uvicorn
 
     from local.gateway import Gateway, Handlers
+    from local.mailbox import Mailbox
 
-    gateway = Gateway(web_dir=ROOT / "web", handlers=Handlers.load(), access_key_id=LOCAL_ACCESS_KEY)
+    gateway = Gateway(
+        web_dir=ROOT / "web",
+        handlers=Handlers.load(),
+        access_key_id=LOCAL_ACCESS_KEY,
+        mailbox=Mailbox(stack.data_dir / "mail", os.environ[Env.POSTMARK_TOKEN]),
+    )
     config = uvicorn.Config(
         gateway.app(), host="127.0.0.1", port=stack.port, log_level="warning", ws="websockets-sansio"
     )

@@ -46,6 +46,18 @@ class Settings:
     claude_bin: str = "claude"
     tick_interval_seconds: int = 60
     runner_id: str = ""
+    # Accounts: registration needs the setup token when one is configured (always in the cloud).
+    setup_token: str | None = None
+    setup_token_arn: str | None = None
+    jwt_ttl_seconds: int = 8 * 60 * 60
+    bcrypt_rounds: int = 12
+    reset_token_ttl_seconds: int = 60 * 60
+    # Email through Postmark; locally the gateway records messages instead of sending them.
+    postmark_token: str | None = None
+    postmark_token_arn: str | None = None
+    postmark_api_url: str = "https://api.postmarkapp.com"
+    email_from: str = "Sasha Studio <studio@localhost>"
+    public_url: str = "http://127.0.0.1:8080"
     ecs_agent_uri: str | None = None
     claude_env: Mapping[str, str] = field(default_factory=dict)
 
@@ -72,9 +84,14 @@ class Settings:
             ("job timeout", self.job_timeout_seconds),
             ("upload limit", self.upload_max_bytes),
             ("tick interval", self.tick_interval_seconds),
+            ("token lifetime", self.jwt_ttl_seconds),
         ):
             if number <= 0:
                 raise SettingsError(f"the {name} must be positive, not {number}")
+        if not 4 <= self.bcrypt_rounds <= 16:
+            raise SettingsError(f"{Env.BCRYPT_ROUNDS} must be between 4 and 16, not {self.bcrypt_rounds}")
+        if self.mode == "aws" and self.bcrypt_rounds < 10:
+            raise SettingsError(f"{Env.BCRYPT_ROUNDS} below 10 is for tests, not the cloud")
         return self
 
 
@@ -119,6 +136,15 @@ def from_env(environ: Mapping[str, str]) -> Settings:
         claude_bin=environ.get(Env.CLAUDE_BIN, defaults.claude_bin),
         tick_interval_seconds=_int(environ, Env.TICK_INTERVAL_SECONDS, defaults.tick_interval_seconds),
         runner_id=environ.get(Env.RUNNER_ID, defaults.runner_id),
+        setup_token=environ.get(Env.SETUP_TOKEN) or None,
+        setup_token_arn=environ.get(Env.SETUP_TOKEN_ARN) or None,
+        jwt_ttl_seconds=_int(environ, Env.JWT_TTL_SECONDS, defaults.jwt_ttl_seconds),
+        bcrypt_rounds=_int(environ, Env.BCRYPT_ROUNDS, defaults.bcrypt_rounds),
+        postmark_token=environ.get(Env.POSTMARK_TOKEN) or None,
+        postmark_token_arn=environ.get(Env.POSTMARK_TOKEN_ARN) or None,
+        postmark_api_url=environ.get(Env.POSTMARK_API_URL, defaults.postmark_api_url),
+        email_from=environ.get(Env.EMAIL_FROM, defaults.email_from),
+        public_url=environ.get(Env.PUBLIC_URL, defaults.public_url).rstrip("/"),
         ecs_agent_uri=environ.get(Env.ECS_AGENT_URI) or None,
         claude_env=claude_env,
     )

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from fastapi import FastAPI, Request, Response
 
 from shared.api import errors
-from shared.api.routes import health
+from shared.api.routes import admin_users, api_keys, auth, health
 from shared.constants import APP_NAME, VERSION
 
 
@@ -36,5 +36,6 @@ def create_app() -> FastAPI:
         return response
 
     errors.install(app)
-    app.include_router(health.router, prefix="/api")
+    for router in (health.router, auth.router, admin_users.router, api_keys.router):
+        app.include_router(router, prefix="/api")
     return app

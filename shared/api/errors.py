@@ -38,7 +38,13 @@ async def _studio_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StudioError)
     if exc.status >= 500:
         logger.error("request failed", extra={"code": exc.code, "reason": exc.message})
-    return error_response(request, exc.status, exc.code, exc.message)
+    response = error_response(request, exc.status, exc.code, exc.message)
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after:
+        response.headers["Retry-After"] = str(retry_after)
+    if exc.status == 401:
+        response.headers["WWW-Authenticate"] = "Bearer"
+    return response
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:

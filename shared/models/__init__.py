@@ -35,6 +35,7 @@ from shared.models.cloud import (
     ProviderType,
 )
 from shared.models.connections import Connection
+from shared.models.counters import ACTIVE_ADMINS, Counter
 from shared.models.fields import SealedSecret, composite, normalize_key, time_sort_key
 from shared.models.jobs import Job, JobStatus
 from shared.models.meetings import Meeting, MeetingStatus, TranscriptSegment
@@ -45,6 +46,7 @@ from shared.models.schedules import Execution, ExecutionStatus, Schedule
 from shared.models.usage import QualitySignal, UsageEvent, UsageKind
 
 __all__ = [
+    "ACTIVE_ADMINS",
     "ACTIVE_CONFIG_ID",
     "API_KEY_PREFIX",
     "COMPANY_PROFILE_ID",
@@ -63,6 +65,7 @@ __all__ = [
     "CompanyProfile",
     "Connection",
     "ConnectionStatus",
+    "Counter",
     "ExchangeStatus",
     "Execution",
     "ExecutionStatus",

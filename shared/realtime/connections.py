@@ -48,3 +48,11 @@ def is_open(connection_id: str) -> bool:
     except Connection.DoesNotExist:
         return False
     return connection.expires_at is None or connection.expires_at.timestamp() > epoch_seconds()
+
+
+def owner_of(connection_id: str) -> str | None:
+    """The user a connection was opened by (checked at $connect)."""
+    try:
+        return Connection.get(connection_id).user_id
+    except Connection.DoesNotExist:
+        return None

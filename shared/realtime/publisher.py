@@ -34,3 +34,12 @@ def post_event(connection_id: str, event: dict[str, Any]) -> bool:
             return False
         raise
     return True
+
+
+def disconnect(connection_id: str) -> None:
+    """Ask API Gateway to close a connection; one that is already gone is fine."""
+    try:
+        _management_client().delete_connection(ConnectionId=connection_id)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") not in ("GoneException", "410"):
+            logger.warning("could not close a connection", extra={"connection_id": connection_id})

@@ -104,6 +104,8 @@ def dispatch(
         return post_event(connection_id, event)
 
     try:
+        if user_id is None:
+            raise MessageError("Your session has ended; sign in and reconnect.", code="unauthenticated")
         message = parse_message(body, is_base64=is_base64)
         name = message["action"]
         handler = _ACTIONS.get(name)

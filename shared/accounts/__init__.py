@@ -1,0 +1,1 @@
+"""Accounts and access: users, passwords, tokens, password resets, API keys and rate limits."""

@@ -1,0 +1,253 @@
+"""Users: the first admin, sign-in, and administration, with uniqueness and the last admin kept by transactions.
+
+Every write that changes who is an active administrator also moves the `active-admins` counter in the same
+transaction, conditional on it staying above zero: two admins demoting each other at once cannot both win.
+"""
+
+from __future__ import annotations
+
+import hmac
+import uuid
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+
+from shared import secrets
+from shared.accounts import passwords, ratelimit, validation
+from shared.accounts.domain import Account
+from shared.accounts.errors import (
+    AccountDisabledError,
+    EmailTakenError,
+    InvalidCredentialsError,
+    LastAdminError,
+    RegistrationClosedError,
+    SetupTokenError,
+    UsernameTakenError,
+    UserNotFoundError,
+)
+from shared.accounts.store import failed_steps, transaction
+from shared.errors import ConflictError
+from shared.logs import logger
+from shared.models import (
+    ACTIVE_ADMINS,
+    FIRST_USER_CLAIM,
+    ClaimKind,
+    Counter,
+    RateLimitScope,
+    UniqueClaim,
+    User,
+    claim_key,
+    normalize_key,
+)
+from shared.models.base import utcnow
+from shared.settings import get_settings
+
+UNSET: Any = object()
+
+
+def setup_token_required() -> bool:
+    settings = get_settings()
+    return bool(settings.setup_token or settings.setup_token_arn)
+
+
+def needs_setup() -> bool:
+    """True until the first account exists (the bootstrap claim is never released)."""
+    try:
+        UniqueClaim.get(FIRST_USER_CLAIM, consistent_read=True)
+    except DoesNotExist:
+        return True
+    return False
+
+
+def get(user_id: str) -> Account | None:
+    try:
+        return Account.from_row(User.get(user_id, consistent_read=True))
+    except DoesNotExist:
+        return None
+
+
+def _row(user_id: str) -> User:
+    try:
+        return User.get(user_id, consistent_read=True)
+    except DoesNotExist:
+        raise UserNotFoundError() from None
+
+
+def find_row_by_username(username: str) -> User | None:
+    rows = list(User.by_username.query(normalize_key(username.strip()), limit=1))
+    return rows[0] if rows else None
+
+
+def list_all() -> list[Account]:
+    """Every account (administration only; the users table is small)."""
+    return sorted((Account.from_row(row) for row in User.scan()), key=lambda account: account.username.lower())
+
+
+def _new_row(username: str, password: str, email: str | None, *, is_admin: bool) -> User:
+    username = validation.username(username)
+    email = validation.email(email)
+    validation.password(password)
+    return User(
+        uuid.uuid4().hex,
+        username=username,
+        username_key=normalize_key(username),
+        email=email,
+        email_key=normalize_key(email) if email else None,
+        password_hash=passwords.hash_password(password),
+        is_admin=is_admin,
+        is_active=True,
+    )
+
+
+def _claims(row: User) -> list[UniqueClaim]:
+    claims = [UniqueClaim(claim_key(ClaimKind.USERNAME, row.username), owner_id=row.user_id)]
+    if row.email:
+        claims.append(UniqueClaim(claim_key(ClaimKind.EMAIL, row.email), owner_id=row.user_id))
+    return claims
+
+
+def register_first(username: str, password: str, email: str | None, setup_token: str | None) -> Account:
+    """Create the first account, an administrator; refused once any account exists."""
+    expected = secrets.resolve(get_settings().setup_token, get_settings().setup_token_arn)
+    if expected and not hmac.compare_digest((setup_token or "").encode(), expected.encode()):
+        raise SetupTokenError()
+    if not needs_setup():
+        raise RegistrationClosedError()
+    row = _new_row(username, password, email, is_admin=True)
+    claims = _claims(row)
+    try:
+        with transaction() as tx:
+            tx.save(UniqueClaim(FIRST_USER_CLAIM, owner_id=row.user_id), condition=UniqueClaim.claim.does_not_exist())
+            for claim in claims:
+                tx.save(claim, condition=UniqueClaim.claim.does_not_exist())
+            tx.save(row, condition=User.user_id.does_not_exist())
+            tx.update(Counter(ACTIVE_ADMINS), actions=[Counter.value.add(1)])
+    except TransactWriteError as exc:
+        # Step 0 is the bootstrap claim: losing it means another first registration won the race.
+        raise RegistrationClosedError() from exc
+    logger.info("first administrator registered", extra={"user_id": row.user_id})
+    return Account.from_row(row)
+
+
+def create(username: str, password: str, email: str | None, *, is_admin: bool) -> Account:
+    """An administrator creates an account."""
+    row = _new_row(username, password, email, is_admin=is_admin)
+    claims = _claims(row)
+    try:
+        with transaction() as tx:
+            for claim in claims:
+                tx.save(claim, condition=UniqueClaim.claim.does_not_exist())
+            tx.save(row, condition=User.user_id.does_not_exist())
+            if is_admin:
+                tx.update(Counter(ACTIVE_ADMINS), actions=[Counter.value.add(1)])
+    except TransactWriteError as exc:
+        failed = failed_steps(exc)
+        if 0 in failed:
+            raise UsernameTakenError(row.username) from exc
+        raise EmailTakenError() from exc
+    return Account.from_row(row)
+
+
+def authenticate(username: str, password: str, source_ip: str) -> Account:
+    """Sign in: rate limited per username and per source; the same answer for unknown user and wrong password."""
+    ratelimit.check(RateLimitScope.LOGIN_USER, username)
+    ratelimit.check(RateLimitScope.LOGIN_IP, source_ip)
+    row = find_row_by_username(username) if username.strip() else None
+    if row is None:
+        passwords.burn_verify_time(password)
+        _count_failure(username, source_ip)
+        raise InvalidCredentialsError()
+    if not passwords.verify_password(password, row.password_hash):
+        _count_failure(username, source_ip)
+        raise InvalidCredentialsError()
+    if not row.is_active:
+        raise AccountDisabledError()
+    row.update(actions=[User.last_login.set(utcnow())])
+    return Account.from_row(row)
+
+
+def _count_failure(username: str, source_ip: str) -> None:
+    ratelimit.hit(RateLimitScope.LOGIN_USER, username)
+    ratelimit.hit(RateLimitScope.LOGIN_IP, source_ip)
+
+
+def update(
+    user_id: str,
+    *,
+    is_admin: bool | None = None,
+    is_active: bool | None = None,
+    email: Any = UNSET,
+    password: str | None = None,
+) -> Account:
+    """Change flags, email or password; disabling or a new password revokes the user's tokens."""
+    row = _row(user_id)
+    was_admin = bool(row.is_admin and row.is_active)
+    old_email = row.email
+    revoke = False
+    if is_admin is not None:
+        row.is_admin = is_admin
+    if is_active is not None:
+        revoke |= bool(row.is_active) and not is_active
+        row.is_active = is_active
+    if email is not UNSET:
+        row.email = validation.email(email)
+        row.email_key = normalize_key(row.email) if row.email else None
+    if password is not None:
+        row.password_hash = passwords.hash_password(validation.password(password))
+        revoke = True
+    if revoke:
+        row.token_version = int(row.token_version or 0) + 1
+    row.updated_at = utcnow()
+    _commit(row, was_admin=was_admin, old_email=old_email)
+    return Account.from_row(row)
+
+
+def _commit(row: User, *, was_admin: bool, old_email: str | None) -> None:
+    is_admin = bool(row.is_admin and row.is_active)
+    steps: list[str] = []
+    try:
+        with transaction() as tx:
+            tx.save(row)  # guarded by the version attribute
+            steps.append("user")
+            if was_admin and not is_admin:
+                tx.update(Counter(ACTIVE_ADMINS), actions=[Counter.value.add(-1)], condition=Counter.value > 1)
+                steps.append("admins")
+            elif is_admin and not was_admin:
+                tx.update(Counter(ACTIVE_ADMINS), actions=[Counter.value.add(1)])
+                steps.append("admins")
+            if normalize_key(old_email or "") != normalize_key(row.email or ""):
+                if old_email:
+                    tx.delete(UniqueClaim(claim_key(ClaimKind.EMAIL, old_email)))
+                    steps.append("old-email")
+                if row.email:
+                    claim = UniqueClaim(claim_key(ClaimKind.EMAIL, row.email), owner_id=row.user_id)
+                    tx.save(claim, condition=UniqueClaim.claim.does_not_exist())
+                    steps.append("email")
+    except TransactWriteError as exc:
+        failed = {steps[index] for index in failed_steps(exc) if index < len(steps)}
+        if "admins" in failed:
+            raise LastAdminError() from exc
+        if "email" in failed:
+            raise EmailTakenError() from exc
+        raise ConflictError("The account changed meanwhile; reload and try again.") from exc
+
+
+def set_password(user_id: str, password: str) -> None:
+    update(user_id, password=password)
+
+
+def delete(user_id: str) -> None:
+    """Delete an account and everything it owns (see cascade.py); never the last active administrator."""
+    from shared.accounts import cascade
+
+    row = _row(user_id)
+    if row.is_active or row.is_admin:
+        # Disable first: the last-admin rule is checked in that transaction and every token stops working.
+        update(user_id, is_active=False, is_admin=False)
+        row = _row(user_id)
+    cascade.delete_user_data(user_id)
+    with transaction() as tx:
+        for claim in _claims(row):
+            tx.delete(claim)
+        tx.delete(row)
+    logger.info("user deleted", extra={"user_id": user_id})
