@@ -37,14 +37,14 @@ def run(sequential: int = 200, clients: int = 4, per_client: int = 50) -> dict[s
     with tempfile.TemporaryDirectory() as data_dir:
         stack = LocalStack(Path(data_dir)).start()
         try:
+            url = stack.authed_ws_url()
             warmup: list[float] = []
-            ping_series(stack.ws_url, 10, "warmup", warmup)
+            ping_series(url, 10, "warmup", warmup)
             single: list[float] = []
-            ping_series(stack.ws_url, sequential, "seq", single)
+            ping_series(url, sequential, "seq", single)
             parallel: list[float] = []
             threads = [
-                threading.Thread(target=ping_series, args=(stack.ws_url, per_client, f"c{n}", parallel))
-                for n in range(clients)
+                threading.Thread(target=ping_series, args=(url, per_client, f"c{n}", parallel)) for n in range(clients)
             ]
             for thread in threads:
                 thread.start()

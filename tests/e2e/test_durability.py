@@ -18,7 +18,7 @@ WAIT = 15
 
 
 def ping(stack: LocalStack, ping_id: str) -> str:
-    with connect(stack.ws_url) as ws:
+    with connect(stack.authed_ws_url()) as ws:
         ws.send(json.dumps({"action": "ping", "id": ping_id}))
         pong = json.loads(ws.recv(timeout=WAIT))
     assert pong["type"] == "pong"

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 import requests
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
 from tests.support.stack import LocalStack
@@ -62,7 +62,7 @@ def test_the_spa_and_its_config_are_served(local_stack: LocalStack) -> None:
 
 
 def test_ping_is_answered_by_the_runner_through_sqs(local_stack: LocalStack) -> None:
-    with connect(local_stack.ws_url) as ws:
+    with connect(local_stack.authed_ws_url()) as ws:
         ws.send(json.dumps({"action": "ping", "id": "e2e-1"}))
         pong = receive(ws)
 
@@ -90,7 +90,7 @@ def test_ping_is_answered_by_the_runner_through_sqs(local_stack: LocalStack) -> 
 def test_bad_messages_get_an_error_event_and_the_connection_stays_usable(
     local_stack: LocalStack, frame: str | bytes, code: str
 ) -> None:
-    with connect(local_stack.ws_url, max_size=2**20) as ws:
+    with connect(local_stack.authed_ws_url(), max_size=2**20) as ws:
         ws.send(frame)
         error = receive(ws)
         ws.send(json.dumps({"action": "ping", "id": "after"}))
@@ -104,7 +104,7 @@ def test_bad_messages_get_an_error_event_and_the_connection_stays_usable(
 
 
 def test_a_message_over_api_gateways_limit_closes_the_connection_like_api_gateway(local_stack: LocalStack) -> None:
-    with connect(local_stack.ws_url, max_size=2**20) as ws:
+    with connect(local_stack.authed_ws_url(), max_size=2**20) as ws:
         ws.send("x" * (128 * 1024 + 1))
         with pytest.raises(ConnectionClosed) as closed:
             ws.recv(timeout=WAIT)
@@ -117,3 +117,10 @@ def test_the_connections_api_refuses_unsigned_callers(local_stack: LocalStack) -
     response = requests.post(f"{local_stack.base_url}/@connections/anything", data=b"{}", timeout=5)
 
     assert response.status_code == 403
+
+
+def test_a_websocket_without_a_valid_token_is_refused_before_any_record(local_stack: LocalStack) -> None:
+    for url in (local_stack.ws_url, f"{local_stack.ws_url}?token=not-a-token"):
+        with pytest.raises(InvalidStatus) as refused:
+            connect(url)
+        assert refused.value.response.status_code == 401

@@ -24,6 +24,9 @@ from shared.settings import Settings, get_settings
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 START_TIMEOUT_SECONDS = 90
+# The administrator every test stack gets (the first account); tests that need the first-run screen use a fresh stack.
+ADMIN_USERNAME = "admin"
+ADMIN_PASSWORD = "correct horse battery staple"  # a test account on a throwaway stack
 
 
 def free_port() -> int:
@@ -57,6 +60,20 @@ class LocalStack:
     @property
     def ws_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}/ws"
+
+    def admin_token(self) -> str:
+        """A session token of the stack's administrator, registering it on a fresh stack."""
+        api = f"{self.base_url}/api/auth"
+        credentials = {"username": ADMIN_USERNAME, "password": ADMIN_PASSWORD}
+        if requests.get(f"{api}/status", timeout=10).json()["needsSetup"]:
+            response = requests.post(f"{api}/register", json=credentials, timeout=30)
+        else:
+            response = requests.post(f"{api}/login", json=credentials, timeout=30)
+        response.raise_for_status()
+        return str(response.json()["token"])
+
+    def authed_ws_url(self) -> str:
+        return f"{self.ws_url}?token={self.admin_token()}"
 
     def start(self) -> LocalStack:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("STUDIO_", "AWS_", "POWERTOOLS_"))}

@@ -39,6 +39,8 @@ def default_event(body: str, *, connection_id: str = "conn-1", is_base64: bool =
 def send(body: str, **kwargs: Any) -> list[dict[str, Any]]:
     from functions.ws_default.handler import handler
 
+    connections.remember(kwargs.get("connection_id", "conn-1"), user_id="user-1")
+
     response = handler(default_event(body, **kwargs), LambdaContext("ws-default"))
     assert response == {"statusCode": 200}
     return posted_events(kwargs.get("connection_id", "conn-1"))
@@ -96,6 +98,7 @@ def test_ping_queues_a_job_for_the_runner_in_the_connection_group(cloud: Setting
     assert job.payload["connection_id"] == "conn-9"
     assert job.payload["ping_id"] == "p-1"
     assert job.group_id == "conn-conn-9"
+    assert job.owner_id == "user-1"
 
 
 def test_the_connection_stays_usable_after_an_error(cloud: Settings) -> None:
@@ -117,15 +120,22 @@ def test_a_gone_connection_is_forgotten_and_the_caller_carries_on(cloud: Setting
     assert not connections.is_open("conn-gone")
 
 
-def test_connect_records_the_connection_with_an_expiry_and_disconnect_forgets_it(cloud: Settings) -> None:
-    from functions.ws_connect.handler import handler as connect
+def test_a_message_on_a_connection_nobody_owns_is_refused(cloud: Settings) -> None:
+    from functions.ws_default.handler import handler
+
+    handler(default_event('{"action": "ping"}', connection_id="conn-unknown"), LambdaContext("ws-default"))
+
+    [event] = posted_events("conn-unknown")
+    assert event["code"] == "unauthenticated"
+    assert queued_messages(cloud) == []
+
+
+def test_disconnect_forgets_the_connection(cloud: Settings) -> None:
     from functions.ws_disconnect.handler import handler as disconnect
 
     event = json.loads((EVENTS / "ws_connect.json").read_text())
-    assert connect(event, LambdaContext("ws-connect")) == {"statusCode": 200}
-    record = Connection.get(event["requestContext"]["connectionId"])
-    assert record.expires_at is not None
-    assert record.source_ip == event["requestContext"]["identity"]["sourceIp"]
+    connections.remember(event["requestContext"]["connectionId"], user_id="user-1")
 
     disconnect(event, LambdaContext("ws-disconnect"))
+
     assert not connections.is_open(event["requestContext"]["connectionId"])
