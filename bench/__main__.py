@@ -1,8 +1,10 @@
 """Run every benchmark and print its figures."""
 
-from bench import cold_imports, ping_rtt
+from bench import auth, cold_imports, ping_rtt
 
 if __name__ == "__main__":
     cold_imports.run()
     print()
     ping_rtt.run()
+    print()
+    auth.run()

@@ -24,6 +24,6 @@ def summary(values: list[float]) -> dict[str, float]:
 def row(label: str, values: list[float], unit: str = "ms") -> str:
     s = summary(values)
     return (
-        f"{label:<38} n={s['n']:<4} median {s['median']:8.1f} {unit}   p95 {s['p95']:8.1f} {unit}   "
+        f"{label:<46} n={s['n']:<4} median {s['median']:8.1f} {unit}   p95 {s['p95']:8.1f} {unit}   "
         f"min {s['min']:7.1f}   max {s['max']:7.1f}"
     )

@@ -13,7 +13,8 @@ from shared.constants import CLAUDE_ENV_NAMES, CLAUDE_ENV_PREFIXES, Env
 
 Mode = Literal["local", "aws"]
 
-_INSECURE_SECRETS = {"", "changethis", "local-dev-secret"}
+_LOCAL_DEV_SECRET = "local-development-secret-never-used-in-the-cloud"  # noqa: S105
+_INSECURE_SECRETS = {"", "changethis", _LOCAL_DEV_SECRET}
 
 
 class SettingsError(ValueError):
@@ -33,7 +34,7 @@ class Settings:
     jobs_queue_url: str = ""
     ws_endpoint: str = ""
     kms_key_id: str = "alias/studio"
-    jwt_secret: str = "local-dev-secret"  # noqa: S105  # refused by validate() outside local mode
+    jwt_secret: str = _LOCAL_DEV_SECRET  # refused by validate() outside local mode
     # In the cloud the signing secret lives in Secrets Manager and is fetched on first use.
     jwt_secret_arn: str | None = None
     spa_origin: str = ""
