@@ -1,0 +1,1 @@
+"""The CDK app of Sasha Studio: one stack per stage, composed of one construct per capability."""

@@ -1,0 +1,83 @@
+"""Stage settings of the CDK app, read from CDK context (`cdk deploy -c stage=prod -c runnerMaxCapacity=4`)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from shared.constants import APP_NAME
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+_STAGE_PATTERN = re.compile(r"^[a-z][a-z0-9-]{0,15}$")
+
+
+class ConfigError(ValueError):
+    """The CDK context does not describe a deployable stage."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StageConfig:
+    """What differs between stages: the name, runner capacity, runner size and the alarm e-mail."""
+
+    stage: str = "dev"
+    runner_min_capacity: int = 0
+    runner_max_capacity: int = 2
+    runner_cpu: int = 1024
+    runner_memory_mib: int = 2048
+    # Jobs one runner task works on at once; the scaling steps add a task per this many messages.
+    runner_concurrency: int = 4
+    alarm_email: str | None = None
+    log_level: str = "INFO"
+
+    def __post_init__(self) -> None:
+        if not _STAGE_PATTERN.match(self.stage):
+            raise ConfigError(f"stage must be lower-case letters, digits and dashes (at most 16), not {self.stage!r}")
+        if not 0 <= self.runner_min_capacity <= self.runner_max_capacity or self.runner_max_capacity < 1:
+            raise ConfigError(
+                f"runner capacity must satisfy 0 <= min <= max and max >= 1, "
+                f"not min={self.runner_min_capacity} max={self.runner_max_capacity}"
+            )
+
+    @property
+    def prefix(self) -> str:
+        """Prefix of every physical name of the stage (tables, secrets, queues)."""
+        return f"{APP_NAME}-{self.stage}-"
+
+    @property
+    def table_prefix(self) -> str:
+        return self.prefix
+
+    @property
+    def stack_name(self) -> str:
+        return f"{APP_NAME}-{self.stage}"
+
+    def secret_name(self, name: str) -> str:
+        return f"{APP_NAME}/{self.stage}/{name}"
+
+    @classmethod
+    def from_context(cls, get: Any) -> StageConfig:
+        """Build from a `node.try_get_context`-like callable; absent keys keep the defaults."""
+        defaults = cls()
+
+        def number(key: str, default: int) -> int:
+            raw = get(key)
+            if raw is None or raw == "":
+                return default
+            try:
+                return int(raw)
+            except (TypeError, ValueError) as exc:
+                raise ConfigError(f"context {key} must be a whole number, not {raw!r}") from exc
+
+        return cls(
+            stage=str(get("stage") or defaults.stage),
+            runner_min_capacity=number("runnerMinCapacity", defaults.runner_min_capacity),
+            runner_max_capacity=number("runnerMaxCapacity", defaults.runner_max_capacity),
+            runner_cpu=number("runnerCpu", defaults.runner_cpu),
+            runner_memory_mib=number("runnerMemoryMiB", defaults.runner_memory_mib),
+            runner_concurrency=number("runnerConcurrency", defaults.runner_concurrency),
+            alarm_email=get("alarmEmail") or None,
+            log_level=str(get("logLevel") or defaults.log_level).upper(),
+        )

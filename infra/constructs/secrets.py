@@ -1,0 +1,114 @@
+"""The envelope-encryption KMS key, the JWT signing secret and the runner's Anthropic API key secret."""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_secretsmanager as secretsmanager
+from constructs import Construct
+
+from infra.nag import acknowledge
+
+# What the application does with the key: wrap and unwrap AES-256-GCM data keys (no ReEncrypt, no wildcards).
+ENVELOPE_ACTIONS = ("kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey")
+
+
+class Secrets(Construct):
+    """Customer-managed key (rotated yearly) plus the generated secrets the runtime reads by ARN."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        alias: str,
+        jwt_secret_name: str,
+        anthropic_secret_name: str,
+        setup_token_name: str,
+        postmark_token_name: str,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.key = kms.Key(
+            self,
+            "EnvelopeKey",
+            alias=alias,
+            description="Sasha Studio envelope encryption of stored secrets (OAuth tokens, API keys)",
+            enable_key_rotation=True,
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
+        self.jwt_secret = secretsmanager.Secret(
+            self,
+            "JwtSigningKey",
+            secret_name=jwt_secret_name,
+            description="HMAC key that signs Sasha Studio session JWTs (read by the api and ws_connect functions)",
+            generate_secret_string=secretsmanager.SecretStringGenerator(password_length=64, exclude_punctuation=True),
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
+        # Created with a generated placeholder: the operator puts the real key (docs/deployment.md).
+        self.anthropic_secret = secretsmanager.Secret(
+            self,
+            "AnthropicApiKey",
+            secret_name=anthropic_secret_name,
+            description="ANTHROPIC_API_KEY of the runner's Claude CLI (set with put-secret-value)",
+            generate_secret_string=secretsmanager.SecretStringGenerator(password_length=32, exclude_punctuation=True),
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
+        # On a public URL "the first visitor becomes admin" is a takeover risk: the first registration needs this.
+        self.setup_token = secretsmanager.Secret(
+            self,
+            "SetupToken",
+            secret_name=setup_token_name,
+            description="One-time token the first administrator enters to register (read it after deploying)",
+            generate_secret_string=secretsmanager.SecretStringGenerator(password_length=32, exclude_punctuation=True),
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
+        # Created with a placeholder: the operator stores the Postmark server token (docs/deployment.md).
+        self.postmark_token = secretsmanager.Secret(
+            self,
+            "PostmarkServerToken",
+            secret_name=postmark_token_name,
+            description="Postmark server API token for password reset and welcome emails (set with put-secret-value)",
+            generate_secret_string=secretsmanager.SecretStringGenerator(password_length=32, exclude_punctuation=True),
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
+        acknowledge(
+            self.setup_token,
+            {
+                "AwsSolutions-SMG4": (
+                    "The setup token is used once, to register the first administrator; after that registration is "
+                    "closed for good, so rotating it protects nothing."
+                ),
+            },
+        )
+        acknowledge(
+            self.postmark_token,
+            {
+                "AwsSolutions-SMG4": (
+                    "A third-party Postmark server token cannot be rotated by a Secrets Manager rotation Lambda; it is "
+                    "rotated in Postmark and stored with put-secret-value."
+                ),
+            },
+        )
+        acknowledge(
+            self.jwt_secret,
+            {
+                "AwsSolutions-SMG4": (
+                    "Rotating the JWT signing key signs every user out; JWTs already expire and carry a per-user token "
+                    "version, and rotation is an operator runbook step (docs/deployment.md)."
+                ),
+            },
+        )
+        acknowledge(
+            self.anthropic_secret,
+            {
+                "AwsSolutions-SMG4": (
+                    "A third-party Anthropic API key cannot be rotated by a Secrets Manager rotation Lambda; it is "
+                    "rotated in the Anthropic console and stored with put-secret-value."
+                ),
+            },
+        )
+
+    def grant_envelope(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Encrypt, decrypt and generate data keys with the envelope key (identity policy, key ARN only)."""
+        return self.key.grant(grantee, *ENVELOPE_ACTIONS)

@@ -1,0 +1,258 @@
+"""The SPA: a private bucket behind CloudFront (Origin Access Control), with `/api/*` routed to the REST API."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import aws_cdk as cdk
+from aws_cdk import aws_cloudfront as cloudfront
+from aws_cdk import aws_cloudfront_origins as origins
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_deployment as s3_deployment
+from constructs import Construct
+
+from infra.constructs.bundling import UNUSED_BUNDLING_IMAGE, CopyTrees, Tree, fingerprint
+from infra.nag import LAMBDA_BASIC_EXECUTION, PACK, acknowledge, acknowledge_singleton_policies, cdk_singletons
+
+# Never deployed from web/: the npm manifest and the full node_modules (only the vendored packages are).
+WEB_EXCLUDE = frozenset({"node_modules", "package.json", "package-lock.json"})
+# Packages the SPA imports as /vendor/<package>/... (no build step; the import map pins them).
+VENDOR_PACKAGES = ("preact", "htm")
+CONFIG_FILE = "config.json"
+
+# Paths without a file extension are client-side routes: serve index.html for them. Doing this in a viewer
+# function (not distribution-wide error responses) keeps the API's own 403 and 404 answers intact.
+SPA_ROUTING_FUNCTION = """
+function handler(event) {
+  var request = event.request;
+  var uri = request.uri;
+  if (uri.lastIndexOf('.') <= uri.lastIndexOf('/')) {
+    request.uri = '/index.html';
+  }
+  return request;
+}
+"""
+
+_INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.DOTALL | re.IGNORECASE)
+
+
+def inline_script_hashes(index_html: Path) -> list[str]:
+    """CSP hash sources of the inline scripts of index.html (the import map), so no 'unsafe-inline' is needed."""
+    if not index_html.is_file():
+        return []
+    hashes = []
+    for body in _INLINE_SCRIPT.findall(index_html.read_text(encoding="utf-8")):
+        digest = base64.b64encode(hashlib.sha256(body.encode("utf-8")).digest()).decode()
+        hashes.append(f"'sha256-{digest}'")
+    return hashes
+
+
+def content_security_policy(*, connect_sources: Sequence[str], script_hashes: Sequence[str]) -> str:
+    """Scripts from the SPA's own origin only; XHR/WebSocket to the API, the WebSocket API and S3 uploads."""
+    directives = {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", *script_hashes],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'", *connect_sources],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    }
+    return "; ".join(f"{name} {' '.join(sources)}" for name, sources in directives.items())
+
+
+class Spa(Construct):
+    """Bucket, distribution, security headers and the deployment of `web/` plus `config.json`."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        web_dir: Path,
+        logs_bucket: s3.IBucket,
+        api_domain: str,
+        api_origin_path: str,
+        websocket_url: str,
+        connect_sources: Sequence[str],
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.bucket = s3.Bucket(
+            self,
+            "Bucket",
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            enforce_ssl=True,
+            server_access_logs_bucket=logs_bucket,
+            server_access_logs_prefix="spa/",
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
+        headers = self._security_headers(
+            content_security_policy(
+                connect_sources=connect_sources, script_hashes=inline_script_hashes(web_dir / "index.html")
+            )
+        )
+        routing = cloudfront.Function(
+            self,
+            "SpaRouting",
+            code=cloudfront.FunctionCode.from_inline(SPA_ROUTING_FUNCTION),
+            runtime=cloudfront.FunctionRuntime.JS_2_0,
+            comment="Serve index.html for client-side routes",
+        )
+        self.distribution = cloudfront.Distribution(
+            self,
+            "Distribution",
+            comment="Sasha Studio SPA and /api",
+            default_root_object="index.html",
+            default_behavior=cloudfront.BehaviorOptions(
+                origin=origins.S3BucketOrigin.with_origin_access_control(self.bucket),
+                viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+                cache_policy=cloudfront.CachePolicy.CACHING_OPTIMIZED,
+                response_headers_policy=headers,
+                function_associations=[
+                    cloudfront.FunctionAssociation(
+                        function=routing, event_type=cloudfront.FunctionEventType.VIEWER_REQUEST
+                    )
+                ],
+                compress=True,
+            ),
+            additional_behaviors={
+                "/api/*": cloudfront.BehaviorOptions(
+                    origin=origins.HttpOrigin(
+                        api_domain,
+                        origin_path=api_origin_path,
+                        protocol_policy=cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
+                        origin_ssl_protocols=[cloudfront.OriginSslPolicy.TLS_V1_2],
+                    ),
+                    viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
+                    allowed_methods=cloudfront.AllowedMethods.ALLOW_ALL,
+                    cache_policy=cloudfront.CachePolicy.CACHING_DISABLED,
+                    origin_request_policy=cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+                    response_headers_policy=headers,
+                    # Nothing is cached, so CloudFront has nothing to compress; API Gateway answers as it is.
+                    compress=False,
+                ),
+            },
+            http_version=cloudfront.HttpVersion.HTTP2_AND_3,
+            price_class=cloudfront.PriceClass.PRICE_CLASS_100,
+            enable_logging=True,
+            log_bucket=logs_bucket,
+            log_file_prefix="cloudfront/",
+        )
+        self._deploy(web_dir, websocket_url)
+        self._acknowledge_findings()
+
+    @property
+    def url(self) -> str:
+        return f"https://{self.distribution.distribution_domain_name}"
+
+    def _security_headers(self, csp: str) -> cloudfront.ResponseHeadersPolicy:
+        return cloudfront.ResponseHeadersPolicy(
+            self,
+            "SecurityHeaders",
+            comment="Sasha Studio security headers",
+            security_headers_behavior=cloudfront.ResponseSecurityHeadersBehavior(
+                content_security_policy=cloudfront.ResponseHeadersContentSecurityPolicy(
+                    content_security_policy=csp, override=True
+                ),
+                strict_transport_security=cloudfront.ResponseHeadersStrictTransportSecurity(
+                    access_control_max_age=cdk.Duration.days(365), include_subdomains=True, override=True
+                ),
+                content_type_options=cloudfront.ResponseHeadersContentTypeOptions(override=True),
+                frame_options=cloudfront.ResponseHeadersFrameOptions(
+                    frame_option=cloudfront.HeadersFrameOption.DENY, override=True
+                ),
+                referrer_policy=cloudfront.ResponseHeadersReferrerPolicy(
+                    referrer_policy=cloudfront.HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN, override=True
+                ),
+                xss_protection=cloudfront.ResponseHeadersXSSProtection(protection=True, mode_block=True, override=True),
+            ),
+        )
+
+    def _web_trees(self, web_dir: Path) -> list[Tree]:
+        """web/ (minus the npm files) plus each vendored package under vendor/<package>/."""
+        trees = [Tree(web_dir, "", WEB_EXCLUDE)]
+        for package in VENDOR_PACKAGES:
+            source = web_dir / "node_modules" / package
+            if source.is_dir():
+                trees.append(Tree(source, f"vendor/{package}"))
+            else:
+                cdk.Annotations.of(self).add_warning_v2(
+                    "sasha:spa-vendor-missing",
+                    f"{source} is missing, so /vendor/{package}/ is not deployed: run `npm ci` in web/ first.",
+                )
+        return trees
+
+    def _deploy(self, web_dir: Path, websocket_url: str) -> None:
+        sources = [s3_deployment.Source.json_data(CONFIG_FILE, {"wsUrl": websocket_url, "mode": "aws"})]
+        if web_dir.is_dir():
+            trees = self._web_trees(web_dir)
+            sources.insert(
+                0,
+                s3_deployment.Source.asset(
+                    str(web_dir),
+                    asset_hash=fingerprint(trees, salt="spa"),
+                    asset_hash_type=cdk.AssetHashType.CUSTOM,
+                    bundling=cdk.BundlingOptions(image=UNUSED_BUNDLING_IMAGE, local=CopyTrees(trees)),
+                ),
+            )
+        else:
+            cdk.Annotations.of(self).add_warning_v2(
+                "sasha:spa-missing", f"{web_dir} does not exist: only {CONFIG_FILE} is deployed to the SPA bucket."
+            )
+        self.deployment = s3_deployment.BucketDeployment(
+            self,
+            "Deploy",
+            destination_bucket=self.bucket,
+            sources=sources,
+            # No build step means no content hashes in file names: browsers revalidate with ETags.
+            cache_control=[s3_deployment.CacheControl.no_cache()],
+            distribution=self.distribution,
+            distribution_paths=["/*"],
+            memory_limit=512,
+            prune=True,
+        )
+        self._acknowledge_deployment_handler()
+
+    def _acknowledge_deployment_handler(self) -> None:
+        """BucketDeployment's handler is CDK's own singleton Lambda: its findings are CDK's choices."""
+        for handler in cdk_singletons(self, "Custom::CDKBucketDeployment"):
+            acknowledge(
+                handler,
+                {
+                    f"{PACK}-IAM4[{LAMBDA_BASIC_EXECUTION}]": (
+                        "CDK's BucketDeployment handler logs with AWSLambdaBasicExecutionRole; it is CDK's singleton."
+                    ),
+                    f"{PACK}-L1": "The BucketDeployment handler's runtime is chosen and upgraded by aws-cdk-lib.",
+                },
+            )
+            acknowledge_singleton_policies(
+                handler,
+                "CDK's BucketDeployment handler copies the staged asset zip from the CDK assets bucket into the SPA "
+                "bucket (S3 action groups on those two buckets' objects) and invalidates this distribution "
+                "(cloudfront:CreateInvalidation has no resource-level form in CDK's grant).",
+            )
+
+    def _acknowledge_findings(self) -> None:
+        acknowledge(
+            self.distribution,
+            {
+                "AwsSolutions-CFR1": (
+                    "A company workspace is used from wherever its people travel; access is controlled by "
+                    "authentication, not geography."
+                ),
+                "AwsSolutions-CFR2": "WAF is optional (cost per web ACL); docs/deployment.md shows how to attach one.",
+                "AwsSolutions-CFR4": (
+                    "The default *.cloudfront.net certificate cannot pin TLSv1.2_2021; a custom domain with an ACM "
+                    "certificate does (docs/deployment.md). Viewers are redirected to HTTPS."
+                ),
+            },
+        )

@@ -1,0 +1,241 @@
+"""The Sasha Studio stack: composes one construct per capability, sets the runtime environment, grants access."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+from aws_cdk import aws_ecs as ecs
+from constructs import Construct
+
+from infra.config import REPO_ROOT, StageConfig
+from infra.constructs.api import RestApi
+from infra.constructs.apigateway import ApiGatewayLogging
+from infra.constructs.data import Tables
+from infra.constructs.function import FunctionDefaults, StudioFunction, code_asset
+from infra.constructs.ingest import Ingest
+from infra.constructs.layer import DependencyLayer
+from infra.constructs.monitoring import Monitoring
+from infra.constructs.network import Network
+from infra.constructs.queue import JobsQueue
+from infra.constructs.runner import Runner
+from infra.constructs.scheduler import SchedulerTick
+from infra.constructs.secrets import Secrets
+from infra.constructs.spa import Spa
+from infra.constructs.storage import LogsBucket, WorkspaceBucket
+from infra.constructs.websocket import WebSocket
+from shared.constants import APP_NAME, SERVICE_NAME, Env
+from shared.models import table_specs
+from shared.models.accounts import User
+from shared.models.api_keys import ApiKey
+from shared.models.connections import Connection
+from shared.models.jobs import Job
+from shared.models.schedules import Execution, Schedule
+
+# The Claude CLI reads this itself; the runner gets it from Secrets Manager, never as a plain variable.
+ANTHROPIC_API_KEY = "ANTHROPIC_API_KEY"
+
+
+class StudioStack(cdk.Stack):
+    """Everything one stage of Sasha Studio needs in one account and region."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: StageConfig,
+        repo_root: Path = REPO_ROOT,
+        runner_image: ecs.ContainerImage | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.config = config
+
+        # State: tables, secrets, buckets, the jobs queue.
+        self.tables = Tables(self, "Data", specs=table_specs(), table_prefix=config.table_prefix)
+        self.secrets = Secrets(
+            self,
+            "Secrets",
+            alias=f"alias/{config.prefix}envelope",
+            jwt_secret_name=config.secret_name("jwt-signing-key"),
+            anthropic_secret_name=config.secret_name("anthropic-api-key"),
+            setup_token_name=config.secret_name("setup-token"),
+            postmark_token_name=config.secret_name("postmark-server-token"),
+        )
+        self.logs_bucket = LogsBucket(self, "AccessLogs").bucket
+        self.workspace = WorkspaceBucket(
+            self,
+            "Workspace",
+            bucket_name=f"{config.prefix}files-{self.account}-{self.region}",
+            logs_bucket=self.logs_bucket,
+        )
+        self.jobs = JobsQueue(self, "Jobs", name_prefix=config.prefix)
+        self.monitoring = Monitoring(self, "Monitoring", key=self.secrets.key, alarm_email=config.alarm_email)
+        self.monitoring.alarm_on_dead_letters(self.jobs.dead_letter_queue)
+
+        # Compute: the Lambda functions behind the two APIs, the scheduler tick and upload ingestion.
+        gateway_logging = ApiGatewayLogging(self, "ApiGatewayLogging")
+        layer = DependencyLayer(self, "Dependencies", repo_root=repo_root).layer
+        defaults = FunctionDefaults(code=code_asset(repo_root), layer=layer, environment=self._base_environment())
+        self.websocket = WebSocket(self, "WebSocket", defaults=defaults, stage_name=config.stage)
+        defaults = FunctionDefaults(
+            code=defaults.code,
+            layer=layer,
+            environment={**defaults.environment, Env.WS_ENDPOINT: self.websocket.management_endpoint},
+        )
+        self.api = RestApi(self, "Api", defaults=defaults, stage_name=config.stage)
+        self.scheduler = SchedulerTick(
+            self, "Scheduler", defaults=defaults, description=f"{APP_NAME} {config.stage}: scheduler clock"
+        )
+        self.ingest = Ingest(self, "Ingest", defaults=defaults, workspace=self.workspace)
+        for stage in (self.api.rest_api.deployment_stage, self.websocket.stage):
+            stage.node.add_dependency(gateway_logging.account)
+
+        # The runner: Fargate in public subnets, no NAT.
+        network = Network(self, "Network", logs_bucket=self.logs_bucket)
+        self.runner = Runner(
+            self,
+            "Runner",
+            repo_root=repo_root,
+            vpc=network.vpc,
+            security_group=network.security_group,
+            queue=self.jobs.queue,
+            environment={
+                **defaults.environment,
+                Env.REGION: self.region,
+                Env.RUNNER_CONCURRENCY: str(config.runner_concurrency),
+            },
+            secrets={ANTHROPIC_API_KEY: self.secrets.anthropic_secret},
+            min_capacity=config.runner_min_capacity,
+            max_capacity=config.runner_max_capacity,
+            concurrency=config.runner_concurrency,
+            cpu=config.runner_cpu,
+            memory_mib=config.runner_memory_mib,
+            image=runner_image,
+        )
+
+        # The browser's entry point: CloudFront in front of the SPA bucket and /api.
+        self.spa = Spa(
+            self,
+            "Spa",
+            web_dir=repo_root / "web",
+            logs_bucket=self.logs_bucket,
+            api_domain=self.api.origin_domain,
+            api_origin_path=self.api.origin_path,
+            websocket_url=self.websocket.url,
+            connect_sources=[self._websocket_origin(), *self.workspace.upload_origins()],
+        )
+        self.workspace.allow_uploads_from(self.spa.url)
+        for function in self._functions():
+            function.add_environment({Env.SPA_ORIGIN: self.spa.url, Env.PUBLIC_URL: self.spa.url})
+        self.runner.container.add_environment(Env.SPA_ORIGIN, self.spa.url)
+        self.runner.container.add_environment(Env.PUBLIC_URL, self.spa.url)
+
+        self._grant()
+        self._alarms()
+        self._outputs()
+
+    def _base_environment(self) -> dict[str, str]:
+        """What every process reads (shared.settings); the WebSocket endpoint and SPA origin are added later."""
+        return {
+            Env.MODE: "aws",
+            Env.STAGE: self.config.stage,
+            Env.TABLE_PREFIX: self.config.table_prefix,
+            Env.WORKSPACE_BUCKET: self.workspace.bucket.bucket_name,
+            Env.JOBS_QUEUE_URL: self.jobs.queue.queue_url,
+            Env.KMS_KEY_ID: self.secrets.key.key_arn,
+            # Every process must name the secret for settings to validate; only api and ws_connect may read it.
+            Env.JWT_SECRET_ARN: self.secrets.jwt_secret.secret_arn,
+            Env.SETUP_TOKEN_ARN: self.secrets.setup_token.secret_arn,
+            Env.POSTMARK_TOKEN_ARN: self.secrets.postmark_token.secret_arn,
+            Env.LOG_LEVEL: self.config.log_level,
+            "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
+            "POWERTOOLS_METRICS_NAMESPACE": APP_NAME,
+            # Responses carry tokens and file contents: keep them out of X-Ray.
+            "POWERTOOLS_TRACER_CAPTURE_RESPONSE": "false",
+        }
+
+    def _websocket_origin(self) -> str:
+        """wss://{api id}.execute-api.{region}.{suffix}: what the SPA's connect-src must allow."""
+        return f"wss://{self.websocket.api.api_id}.execute-api.{self.region}.{self.url_suffix}"
+
+    def _functions(self) -> list[StudioFunction]:
+        return [
+            self.api.handler,
+            self.websocket.connect,
+            self.websocket.disconnect,
+            self.websocket.default,
+            self.scheduler.tick,
+            self.ingest.ingest,
+        ]
+
+    def _grant(self) -> None:
+        """Least privilege: each principal gets what its code uses, scoped to ARNs."""
+        tables, secrets, queue, websocket = self.tables, self.secrets, self.jobs.queue, self.websocket
+
+        api = self.api.handler.role
+        tables.grant_read_write(api)
+        self.workspace.grant_read_write(api)
+        queue.grant_send_messages(api)
+        secrets.grant_envelope(api)
+        secrets.jwt_secret.grant_read(api)
+        # Registration checks the setup token; password reset and welcome emails go through Postmark.
+        secrets.setup_token.grant_read(api)
+        secrets.postmark_token.grant_read(api)
+        # Deleting a user closes their WebSocket connections (shared.accounts.cascade).
+        websocket.grant_manage_connections(api)
+
+        # $connect authenticates (shared.accounts.access): it reads users, records an API key's last use.
+        connect = websocket.connect.role
+        tables.grant_read_write(connect, [Connection, ApiKey])
+        tables.grant_read(connect, [User])
+        secrets.jwt_secret.grant_read(connect)
+
+        tables.grant_read_write(websocket.disconnect.role, [Connection])
+
+        default = websocket.default.role
+        tables.grant_read_write(default)
+        queue.grant_send_messages(default)
+        websocket.grant_manage_connections(default)
+
+        tick = self.scheduler.tick.role
+        tables.grant_read_write(tick, [Schedule, Execution, Job])
+        queue.grant_send_messages(tick)
+
+        # Ingest moves and converts objects inside the bucket (shared.files.ingest); it touches no table.
+        self.workspace.grant_read_write(self.ingest.ingest.role)
+
+        runner = self.runner.task_role
+        tables.grant_read_write(runner)
+        self.workspace.grant_read_write(runner)
+        queue.grant_consume_messages(runner)
+        secrets.grant_envelope(runner)
+        websocket.grant_manage_connections(runner)
+
+    def _alarms(self) -> None:
+        self.monitoring.alarm_on_errors(
+            "TickErrors",
+            metric=self.scheduler.tick.function.metric_errors(period=cdk.Duration.minutes(1)),
+            description="The scheduler tick keeps failing: scheduled prompts and skills are not starting",
+        )
+
+    def _outputs(self) -> None:
+        outputs = {
+            "AppUrl": (self.spa.url, "CloudFront URL of the SPA (and /api)"),
+            "WebSocketUrl": (self.websocket.url, "wss:// URL of the WebSocket API (also in /config.json)"),
+            "ApiUrl": (self.api.url, "Direct REST API URL for X-API-Key integrations"),
+            "WorkspaceBucketName": (self.workspace.bucket.bucket_name, "Project files and uploads"),
+            "JobsQueueUrl": (self.jobs.queue.queue_url, "FIFO jobs queue"),
+            "JwtSecretArn": (self.secrets.jwt_secret.secret_arn, "JWT signing key (Secrets Manager)"),
+            "AnthropicSecretArn": (self.secrets.anthropic_secret.secret_arn, "Runner ANTHROPIC_API_KEY"),
+            "SetupTokenSecretArn": (
+                self.secrets.setup_token.secret_arn,
+                "The first administrator's setup token: aws secretsmanager get-secret-value --secret-id <this>",
+            ),
+            "PostmarkTokenSecretArn": (self.secrets.postmark_token.secret_arn, "Postmark server token (set it)"),
+            "AlarmTopicArn": (self.monitoring.topic.topic_arn, "Subscribe to receive alarms"),
+        }
+        for name, (value, description) in outputs.items():
+            cdk.CfnOutput(self, name, value=value, description=description)

@@ -1,0 +1,212 @@
+"""Least privilege: each principal gets what its code uses, on ARNs (never `*` where a resource can be named)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from infra.constructs.api import API_HANDLER
+from infra.constructs.ingest import INGEST_HANDLER
+from infra.constructs.scheduler import TICK_HANDLER
+from infra.constructs.secrets import ENVELOPE_ACTIONS
+from infra.constructs.websocket import CONNECT_HANDLER, DEFAULT_HANDLER, DISCONNECT_HANDLER
+
+pytestmark = pytest.mark.infra
+
+HANDLERS = (API_HANDLER, CONNECT_HANDLER, DISCONNECT_HANDLER, DEFAULT_HANDLER, TICK_HANDLER, INGEST_HANDLER)
+# The only actions AWS offers no resource-level permission for, among those the stack grants.
+UNSCOPABLE_ACTIONS = {
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
+    "ecr:GetAuthorizationToken",
+    "cloudfront:CreateInvalidation",
+    "cloudfront:GetInvalidation",
+}
+DYNAMODB_WRITES = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"}
+
+
+def _all_statements(synthesized) -> list[dict[str, Any]]:
+    statements = []
+    for policy_type in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+        for policy in synthesized.resources(policy_type).values():
+            statements.extend(policy["Properties"]["PolicyDocument"]["Statement"])
+    return statements
+
+
+def _actions(synthesized, statement) -> set[str]:
+    return set(synthesized.as_list(statement["Action"]))
+
+
+def _table_names(synthesized, statements, *, writes_only: bool = False) -> set[str]:
+    """Logical table names that dynamodb statements of a principal touch."""
+    by_id = {logical_id: name for name, logical_id in synthesized.tables_by_name().items()}
+    prefix = synthesized.stack.config.table_prefix
+    names = set()
+    for statement in statements:
+        actions = _actions(synthesized, statement)
+        if not any(action.startswith("dynamodb:") for action in actions):
+            continue
+        if writes_only and not actions & DYNAMODB_WRITES:
+            continue
+        names |= {
+            by_id[i].removeprefix(prefix) for i in synthesized.referenced_ids(statement["Resource"]) if i in by_id
+        }
+    return names
+
+
+def _services(synthesized, statements) -> set[str]:
+    return {action.split(":")[0] for statement in statements for action in _actions(synthesized, statement)}
+
+
+def test_no_statement_grants_a_resource_wildcard_except_for_unscopable_actions(synthesized):
+    for statement in _all_statements(synthesized):
+        if statement["Effect"] == "Allow" and "*" in synthesized.as_list(statement["Resource"]):
+            assert _actions(synthesized, statement) <= UNSCOPABLE_ACTIONS, statement
+
+
+def test_dynamodb_statements_name_table_arns_only(synthesized):
+    # Given every DynamoDB statement, then each resource is a table ARN or that table's index pattern.
+    tables = set(synthesized.tables_by_name().values())
+    found = 0
+    for statement in _all_statements(synthesized):
+        if not any(action.startswith("dynamodb:") for action in _actions(synthesized, statement)):
+            continue
+        found += 1
+        for resource in synthesized.as_list(statement["Resource"]):
+            assert resource != "*"
+            assert synthesized.referenced_ids(resource) <= tables, resource
+            assert synthesized.referenced_ids(resource), resource
+            if isinstance(resource, dict) and "Fn::Join" in resource:
+                assert resource["Fn::Join"][1][-1] == "/index/*", resource
+    assert found
+
+
+def test_manage_connections_is_scoped_to_the_websocket_api(synthesized):
+    websocket_api = next(iter(synthesized.resources("AWS::ApiGatewayV2::Api")))
+    statements = [
+        statement
+        for statement in _all_statements(synthesized)
+        if "execute-api:ManageConnections" in _actions(synthesized, statement)
+    ]
+
+    assert statements
+    for statement in statements:
+        for resource in synthesized.as_list(statement["Resource"]):
+            assert synthesized.referenced_ids(resource) == {websocket_api}
+            assert resource["Fn::Join"][1][-1].endswith("/@connections/*")
+
+
+def test_only_ws_default_the_api_and_the_runner_manage_connections(synthesized):
+    posting = {
+        handler
+        for handler in HANDLERS
+        if "execute-api" in _services(synthesized, synthesized.function_statements(handler))
+    }
+    (task,) = synthesized.resources("AWS::ECS::TaskDefinition").values()
+    runner = synthesized.role_statements(task["Properties"]["TaskRoleArn"]["Fn::GetAtt"][0])
+
+    # The api closes a deleted user's connections; ws_default and the runner post events.
+    assert posting == {DEFAULT_HANDLER, API_HANDLER}
+    assert "execute-api" in _services(synthesized, runner)
+
+
+def test_only_api_and_ws_connect_read_the_jwt_secret(synthesized):
+    jwt_secret = next(
+        logical_id
+        for logical_id, secret in synthesized.resources("AWS::SecretsManager::Secret").items()
+        if secret["Properties"]["Name"].endswith("jwt-signing-key")
+    )
+    readers = {
+        handler
+        for handler in HANDLERS
+        for statement in synthesized.function_statements(handler)
+        if "secretsmanager:GetSecretValue" in _actions(synthesized, statement)
+        and jwt_secret in synthesized.referenced_ids(statement["Resource"])
+    }
+
+    assert readers == {API_HANDLER, CONNECT_HANDLER}
+
+
+def test_envelope_key_use_is_limited_to_api_and_runner(synthesized):
+    users = {
+        handler for handler in HANDLERS if "kms" in _services(synthesized, synthesized.function_statements(handler))
+    }
+    (task,) = synthesized.resources("AWS::ECS::TaskDefinition").values()
+    runner = synthesized.role_statements(task["Properties"]["TaskRoleArn"]["Fn::GetAtt"][0])
+    kms_statements = [s for s in runner if "kms" in _services(synthesized, [s])]
+
+    assert users == {API_HANDLER}
+    assert kms_statements
+    assert all(_actions(synthesized, s) == set(ENVELOPE_ACTIONS) for s in kms_statements)
+
+
+def test_connection_functions_touch_only_what_authentication_needs(synthesized):
+    connect = synthesized.function_statements(CONNECT_HANDLER)
+    disconnect = synthesized.function_statements(DISCONNECT_HANDLER)
+
+    assert _table_names(synthesized, connect) == {"connections", "users", "api_keys"}
+    # An API key's last use is recorded on connect; users are only read.
+    assert _table_names(synthesized, connect, writes_only=True) == {"connections", "api_keys"}
+    assert _table_names(synthesized, disconnect) == {"connections"}
+    assert "s3" not in _services(synthesized, connect + disconnect)
+    assert "sqs" not in _services(synthesized, connect + disconnect)
+
+
+def test_tick_uses_schedules_executions_jobs_and_the_queue_only(synthesized):
+    tick = synthesized.function_statements(TICK_HANDLER)
+
+    assert _table_names(synthesized, tick) == {"schedules", "executions", "jobs"}
+    assert _services(synthesized, tick) == {"dynamodb", "sqs", "logs", "xray"}
+    sqs_actions = {a for s in tick for a in _actions(synthesized, s) if a.startswith("sqs:")}
+    assert "sqs:ReceiveMessage" not in sqs_actions
+    assert "sqs:SendMessage" in sqs_actions
+
+
+def test_ingest_uses_the_workspace_bucket_only(synthesized):
+    ingest = synthesized.function_statements(INGEST_HANDLER)
+
+    assert _services(synthesized, ingest) == {"s3", "logs", "xray"}
+
+
+def test_api_and_ws_default_reach_every_table_and_send_jobs(synthesized):
+    every_table = {name.removeprefix(synthesized.stack.config.table_prefix) for name in synthesized.tables_by_name()}
+    for handler in (API_HANDLER, DEFAULT_HANDLER):
+        statements = synthesized.function_statements(handler)
+        assert _table_names(synthesized, statements, writes_only=True) == every_table, handler
+        assert "sqs:SendMessage" in {a for s in statements for a in _actions(synthesized, s)}, handler
+
+
+def test_the_runner_consumes_jobs_and_extends_their_visibility(synthesized):
+    (task,) = synthesized.resources("AWS::ECS::TaskDefinition").values()
+    runner = synthesized.role_statements(task["Properties"]["TaskRoleArn"]["Fn::GetAtt"][0])
+    actions = {a for s in runner for a in _actions(synthesized, s)}
+
+    assert {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"} <= actions
+    assert _table_names(synthesized, runner, writes_only=True) == {
+        name.removeprefix(synthesized.stack.config.table_prefix) for name in synthesized.tables_by_name()
+    }
+
+
+def _secret_readers(synthesized, secret_logical_prefix: str) -> set[str]:
+    """Handlers whose role may read a secret whose logical id starts with the prefix."""
+    readers = set()
+    for handler in HANDLERS:
+        for statement in synthesized.function_statements(handler):
+            if "secretsmanager:GetSecretValue" not in _actions(synthesized, statement):
+                continue
+            if any(i.startswith(secret_logical_prefix) for i in synthesized.referenced_ids(statement["Resource"])):
+                readers.add(handler)
+    return readers
+
+
+@pytest.mark.parametrize("secret", ["SecretsSetupToken", "SecretsPostmarkServerToken"])
+def test_only_the_api_function_reads_the_setup_token_and_the_postmark_token(synthesized, secret: str) -> None:
+    assert _secret_readers(synthesized, secret) == {API_HANDLER}
+
+
+def test_the_api_function_is_told_where_the_account_secrets_and_its_public_url_are(synthesized) -> None:
+    variables = synthesized.function(API_HANDLER)["Properties"]["Environment"]["Variables"]
+
+    for name in ("STUDIO_SETUP_TOKEN_ARN", "STUDIO_POSTMARK_TOKEN_ARN", "STUDIO_PUBLIC_URL"):
+        assert name in variables
