@@ -22,7 +22,7 @@ test: deps-python deps-web deps-system lint
 lint: deps-python
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) -m mypy shared functions runner local
+	$(PY) -m mypy shared functions runner local infra layers
 
 format: deps-python
 	$(PY) -m ruff check --fix .
