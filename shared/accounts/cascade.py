@@ -6,12 +6,10 @@ is deleted last, disabled from the first step on).
 
 from __future__ import annotations
 
-from shared import aws
 from shared.accounts.store import delete_all
 from shared.logs import logger
 from shared.models import (
     ApiKey,
-    ClaimKind,
     CloudConnection,
     CloudCredential,
     CloudMount,
@@ -33,19 +31,18 @@ from shared.models import (
     SessionEvent,
     Setting,
     TranscriptSegment,
-    UniqueClaim,
     UsageEvent,
-    claim_key,
     prompt_scope_key,
 )
 from shared.models.admin import user_scope
-from shared.settings import get_settings
+from shared.projects import service as projects
 
 
 def delete_user_data(user_id: str) -> dict[str, int]:
     counts: dict[str, int] = {}
     for session in list(Session.by_user.query(user_id)):
-        _delete_session(session.session_id, counts)
+        counts["session_events"] = counts.get("session_events", 0) + delete_session(session.session_id)
+        counts["sessions"] = counts.get("sessions", 0) + 1
     counts["raw_exchanges"] = delete_all(RawExchange, RawExchange.by_user.query(user_id))
     counts["quality_signals"] = delete_all(QualitySignal, QualitySignal.by_user.query(user_id))
     counts["usage_events"] = delete_all(UsageEvent, UsageEvent.query(user_id))
@@ -72,19 +69,19 @@ def delete_user_data(user_id: str) -> dict[str, int]:
         counts["cloud_connections"] = counts.get("cloud_connections", 0) + 1
     counts["project_memberships"] = delete_all(ProjectMember, ProjectMember.by_user.query(user_id))
     for project in list(Project.by_owner.query(user_id)):
-        _delete_project(project, counts)
+        projects.remove(project)
+        counts["projects"] = counts.get("projects", 0) + 1
     logger.info("user data deleted", extra={"user_id": user_id, "counts": counts})
     return counts
 
 
-def _delete_session(session_id: str, counts: dict[str, int]) -> None:
-    counts["session_events"] = counts.get("session_events", 0) + delete_all(
-        SessionEvent, SessionEvent.query(session_id)
-    )
+def delete_session(session_id: str) -> int:
+    """A chat session with its event log, exchanges and quality signals; returns the events deleted."""
+    events = delete_all(SessionEvent, SessionEvent.query(session_id))
     delete_all(RawExchange, RawExchange.query(session_id))
     delete_all(QualitySignal, QualitySignal.query(session_id))
     delete_all(Session, [Session(session_id)])
-    counts["sessions"] = counts.get("sessions", 0) + 1
+    return events
 
 
 def _close_connections(user_id: str) -> int:
@@ -95,26 +92,3 @@ def _close_connections(user_id: str) -> int:
     for connection in connections:
         disconnect(connection.connection_id)
     return delete_all(Connection, connections)
-
-
-def _delete_project(project: Project, counts: dict[str, int]) -> None:
-    """A project the user owns goes with them: its files, members, sessions, schedules and mounts."""
-    for session in list(Session.by_project.query(project.project_id)):
-        _delete_session(session.session_id, counts)
-    delete_all(Schedule, Schedule.by_project.query(project.project_id))
-    delete_all(CloudMount, CloudMount.by_project.query(project.project_id))
-    delete_all(ProjectMember, ProjectMember.query(project.project_id))
-    delete_all(PromptVersion, PromptVersion.query(prompt_scope_key(PromptScope.PROJECT, project.project_id)))
-    _delete_prefix(f"projects/{project.project_id}/")
-    delete_all(UniqueClaim, [UniqueClaim(claim_key(ClaimKind.PROJECT_NAME, project.owner_id, project.name))])
-    delete_all(Project, [project])
-    counts["projects"] = counts.get("projects", 0) + 1
-
-
-def _delete_prefix(prefix: str) -> None:
-    s3 = aws.client("s3")
-    bucket = get_settings().workspace_bucket
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
-        keys = [{"Key": item["Key"]} for item in page.get("Contents", [])]
-        if keys:
-            s3.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
