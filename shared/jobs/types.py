@@ -17,6 +17,8 @@ class JobTypeSpec:
 JOB_TYPES: dict[str, JobTypeSpec] = {
     # Answers a WebSocket ping from the runner: proves client → WS → Lambda → SQS → runner → client.
     "ping": JobTypeSpec("ping", timeout_seconds=10, max_attempts=1),
+    # One chat turn: the Claude CLI in the project's workspace. Not retried: a turn half done is reported failed.
+    "chat.turn": JobTypeSpec("chat.turn", timeout_seconds=15 * 60, max_attempts=1),
     # Runs one slot of a schedule (the execution id is the job id); the schedule's timeout overrides this one.
     "schedule.run": JobTypeSpec("schedule.run", timeout_seconds=300, max_attempts=1),
 }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from pynamodb.attributes import (
+    BooleanAttribute,
     JSONAttribute,
     NumberAttribute,
     TTLAttribute,
@@ -33,6 +34,7 @@ class PermissionMode(StrEnum):
 
 
 class ExchangeStatus(StrEnum):
+    QUEUED = "queued"  # sent while another turn of the session runs; the FIFO group keeps the order
     RUNNING = "running"
     COMPLETED = "completed"
     FAILED = "failed"
@@ -122,7 +124,12 @@ class RawExchange(StudioModel):
     cost_usd = NumberAttribute(default=0)
     duration_ms = NumberAttribute(null=True)
     error = UnicodeAttribute(null=True)
+    client_message_id = UnicodeAttribute(null=True)
+    # Written by the API while the turn runs; the runner polls them (abort, answers to Claude's questions).
+    abort_requested = BooleanAttribute(default=False)
+    answers = JSONAttribute(null=True)  # {question_id: answer}
     created_at = UTCDateTimeAttribute(default=utcnow)
+    started_at = UTCDateTimeAttribute(null=True)
     finished_at = UTCDateTimeAttribute(null=True)
 
     by_user = ExchangesByUserIndex()

@@ -76,3 +76,16 @@ def queued_messages(settings: Settings, *, visibility: int = 0) -> list[dict[str
         MessageSystemAttributeNames=["All"],
     )
     return list(response.get("Messages", []))
+
+
+def drain_queue(settings: Settings) -> int:
+    """Delete every message in the jobs queue (moto allows one PurgeQueue a minute); returns how many."""
+    sqs, drained = aws.client("sqs"), 0
+    for _ in range(100):
+        messages = sqs.receive_message(QueueUrl=settings.jobs_queue_url, MaxNumberOfMessages=10).get("Messages", [])
+        if not messages:
+            break
+        for message in messages:
+            sqs.delete_message(QueueUrl=settings.jobs_queue_url, ReceiptHandle=message["ReceiptHandle"])
+        drained += len(messages)
+    return drained

@@ -1,0 +1,174 @@
+"""Chat over the WebSocket, the API's side: sessions, numbered events, queued turns, resume, abort."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from moto.apigatewaymanagementapi.models import apigatewaymanagementapi_backends
+
+from functions.ws_default.handler import handler as ws_default
+from local.lambda_events import LambdaContext
+from shared.accounts import users
+from shared.accounts.domain import Principal
+from shared.chat import turns
+from shared.models import ExchangeStatus, Job, RawExchange, Session
+from shared.projects import service as projects
+from shared.realtime import connections
+from shared.settings import Settings
+from tests.support.accounts import AccountsStack
+from tests.support.aws import ACCOUNT_ID, drain_queue, posted_events, queued_messages
+
+EVENT = {
+    "requestContext": {
+        "routeKey": "$default",
+        "eventType": "MESSAGE",
+        "requestId": "req-1",
+        "requestTimeEpoch": 1,
+        "stage": "test",
+        "domainName": "example.test",
+        "apiId": "api",
+    },
+    "isBase64Encoded": False,
+}
+
+
+@pytest.fixture
+def cloud(accounts: AccountsStack) -> Settings:
+    """Every table, emptied after each test, and an empty record of what was posted to connections."""
+    apigatewaymanagementapi_backends[ACCOUNT_ID]["us-east-1"].connections.clear()
+    drain_queue(accounts.settings)
+    return accounts.settings
+
+
+def person(name: str) -> tuple[Principal, str]:
+    """A user with one open connection (named after them) and a project."""
+    account = users.create(name, "correct horse battery", None, is_admin=False)
+    caller = Principal(account=account, via="token")
+    connections.remember(f"conn-{name}", user_id=account.user_id)
+    return caller, projects.create(caller, f"{name}'s project").project_id
+
+
+def say(name: str, **message: Any) -> list[dict[str, Any]]:
+    event = {**EVENT, "requestContext": {**EVENT["requestContext"], "connectionId": f"conn-{name}"}}
+    event["body"] = json.dumps(message)
+    ws_default(event, LambdaContext("ws-default"))
+    return posted_events(f"conn-{name}")
+
+
+def test_the_first_message_creates_the_session_and_queues_the_turn(cloud: Settings) -> None:
+    _alice, project_id = person("alice")
+
+    events = say("alice", action="chat.send", projectId=project_id, message="Summarise the notes", clientMessageId="m1")
+
+    created, accepted = events
+    assert created["type"] == "session.created"
+    assert created["title"] == "Summarise the notes"
+    assert accepted["type"] == "message.accepted"
+    assert (accepted["turn"], accepted["clientMessageId"], accepted["queued"]) == (1, "m1", False)
+    assert [created["seq"], accepted["seq"]] == [1, 2]
+    session = Session.get(created["sessionId"])
+    exchange = RawExchange.get(session.session_id, 1)
+    assert exchange.status == ExchangeStatus.QUEUED
+    job = Job.get(exchange.job_id)
+    assert (job.job_type, job.group_id) == ("chat.turn", f"session-{session.session_id}")
+    assert len(queued_messages(cloud)) == 1
+
+
+def test_a_second_message_while_the_first_waits_is_queued_behind_it(cloud: Settings) -> None:
+    _alice, project_id = person("alice")
+    [created, _] = say("alice", action="chat.send", projectId=project_id, message="one")
+
+    events = say("alice", action="chat.send", sessionId=created["sessionId"], message="two")
+
+    second = events[-1]
+    assert (second["type"], second["turn"], second["queued"], second["seq"]) == ("message.accepted", 2, True, 3)
+
+
+def test_resume_replays_exactly_the_events_after_the_last_seen_seq(cloud: Settings) -> None:
+    _alice, project_id = person("alice")
+    [created, _] = say("alice", action="chat.send", projectId=project_id, message="one")
+    say("alice", action="chat.send", sessionId=created["sessionId"], message="two")
+    seen = len(posted_events("conn-alice"))
+
+    events = say("alice", action="session.resume", sessionId=created["sessionId"], lastSeq=1)[seen:]
+
+    assert [event["seq"] for event in events[:-1]] == [2, 3]
+    assert events[-1]["type"] == "session.resumed"
+    assert (events[-1]["replayed"], events[-1]["lastSeq"]) == (2, 3)
+
+
+def test_someone_elses_session_or_project_is_not_found(cloud: Settings) -> None:
+    _alice, alice_project = person("alice")
+    _bob, _ = person("bob")
+    [created, _] = say("alice", action="chat.send", projectId=alice_project, message="private")
+
+    attempts = [
+        {"action": "chat.send", "sessionId": created["sessionId"], "message": "hi"},
+        {"action": "chat.send", "projectId": alice_project, "message": "hi"},
+        {"action": "session.resume", "sessionId": created["sessionId"], "lastSeq": 0},
+        {"action": "chat.abort", "sessionId": created["sessionId"]},
+    ]
+    for attempt in attempts:
+        say("bob", **attempt)
+
+    errors = posted_events("conn-bob")
+    assert [error["code"] for error in errors] == ["session_not_found", "project_not_found"] + ["session_not_found"] * 2
+    assert Session.get(created["sessionId"]).message_count == 1
+
+
+@pytest.mark.parametrize(
+    ("message", "code"),
+    [
+        ({"action": "chat.send", "message": "hi"}, "invalid_request"),
+        ({"action": "chat.send", "projectId": "p", "message": ""}, "invalid_request"),
+        ({"action": "chat.send", "projectId": "p", "message": "   "}, "invalid_request"),
+        ({"action": "chat.send", "projectId": "p", "message": 42}, "invalid_request"),
+        ({"action": "chat.send", "projectId": "0" * 32, "message": "hi"}, "project_not_found"),
+        ({"action": "chat.send", "sessionId": "nope", "message": "hi"}, "session_not_found"),
+        ({"action": "chat.send", "projectId": "p", "message": "x" * 24_001}, "too_long"),
+        ({"action": "session.resume", "sessionId": "0" * 32, "lastSeq": -1}, "invalid_request"),
+        ({"action": "session.resume", "sessionId": "0" * 32, "lastSeq": "7"}, "invalid_request"),
+        (
+            {"action": "chat.answer", "sessionId": "0" * 32, "turn": 1, "questionId": "q", "answer": "y"},
+            "session_not_found",
+        ),
+    ],
+)
+def test_bad_chat_messages_get_a_clear_error_and_change_nothing(
+    cloud: Settings, message: dict[str, Any], code: str
+) -> None:
+    person("alice")
+
+    [error] = say("alice", **message)
+
+    assert (error["type"], error["code"]) == ("error", code)
+    assert Session.count() == 0
+    assert queued_messages(cloud) == []
+
+
+def test_abort_marks_the_current_turn_and_nothing_to_abort_is_a_clear_error(cloud: Settings) -> None:
+    _alice, project_id = person("alice")
+    [created, _] = say("alice", action="chat.send", projectId=project_id, message="long task")
+
+    [*_, requested] = say("alice", action="chat.abort", sessionId=created["sessionId"])
+
+    assert (requested["type"], requested["turn"]) == ("abort.requested", 1)
+    assert RawExchange.get(created["sessionId"], 1).abort_requested is True
+    RawExchange.get(created["sessionId"], 1).update(actions=[RawExchange.status.set("completed")])
+    [*_, error] = say("alice", action="chat.abort", sessionId=created["sessionId"])
+    assert error["code"] == "nothing_to_abort"
+
+
+def test_history_pages_from_the_newest_turn(cloud: Settings) -> None:
+    alice, project_id = person("alice")
+    [created, _] = say("alice", action="chat.send", projectId=project_id, message="turn 1")
+    for n in range(2, 6):
+        say("alice", action="chat.send", sessionId=created["sessionId"], message=f"turn {n}")
+
+    first = turns.history(alice, created["sessionId"], limit=2)
+    second = turns.history(alice, created["sessionId"], before_turn=int(first[-1].turn), limit=2)
+
+    assert [e.turn for e in first] == [5, 4]
+    assert [e.turn for e in second] == [3, 2]
