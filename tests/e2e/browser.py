@@ -52,6 +52,25 @@ class PageProblems:
     def __bool__(self) -> bool:
         return bool(self.console_errors or self.page_errors or self.failed_requests)
 
+    def excluding(self, *expected: tuple[int, str]) -> PageProblems:
+        """The problems left once the expected HTTP errors, given as (status, URL path), are set aside.
+
+        A test passes here only the error responses it asserted on (a 401 for a wrong password, a 409 shown inline);
+        Chromium reports each one twice: as the response and as a "Failed to load resource" console error.
+        """
+
+        def expected_response(line: str) -> bool:
+            return any(line.endswith(f": HTTP {status}") and path in line for status, path in expected)
+
+        def expected_console(line: str) -> bool:
+            return any(f"status of {status} " in line and path in line for status, path in expected)
+
+        return PageProblems(
+            console_errors=[line for line in self.console_errors if not expected_console(line)],
+            page_errors=list(self.page_errors),
+            failed_requests=[line for line in self.failed_requests if not expected_response(line)],
+        )
+
     def summary(self) -> str:
         lines = [f"console: {m}" for m in self.console_errors] + [f"exception: {m}" for m in self.page_errors]
         return "\n".join(lines + [f"request: {m}" for m in self.failed_requests])

@@ -1,4 +1,4 @@
-"""The SPA shell in real Chromium against the real local stack: it loads, connects, routes and stays clean."""
+"""The SPA shell in real Chromium against the real local stack: signed in, it loads, connects, routes, stays clean."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ import pytest
 from playwright.sync_api import Browser, Page, WebSocket, WebSocketRoute, expect
 
 from tests.e2e.browser import chromium, watch
+from tests.support.accounts_e2e import admin_session, seed_session
 
 pytestmark = pytest.mark.e2e
 
@@ -25,7 +26,8 @@ AREAS = ["Chat", "Files", "Skills", "Schedules", "Meetings", "Git", "Settings", 
 CONNECT_TIMEOUT_MS = 45_000
 PING_INTERVAL_MS = 20_000  # web/src/realtime.js
 PONG_TIMEOUT_MS = 10_000
-CLOCK_START = datetime(2030, 1, 1, 9, 0, tzinfo=UTC)
+# Today: the stored session token must not look expired to the page's (fake) clock.
+CLOCK_START = datetime.now(UTC).replace(microsecond=0)
 READ_RETRY_WAIT = "import('/src/realtime.js').then(({ realtime }) => realtime.state.retryAt - Date.now())"
 
 
@@ -110,9 +112,11 @@ def expect_screen(page: Page, path: str, title: str) -> None:
 
 
 def test_shell_connects_routes_and_stays_clean(page: Page, local_stack: Any) -> None:
-    # Given a fresh browser that records console errors, exceptions, failed requests and WebSocket frames
+    # Given a fresh browser, signed in as the administrator, that records console errors, exceptions, failed
+    # requests and WebSocket frames
     problems = watch(page)
     sockets = SocketLog(page)
+    seed_session(page, admin_session(local_stack))
 
     # When a person opens the app
     page.goto("/")
@@ -129,7 +133,7 @@ def test_shell_connects_routes_and_stays_clean(page: Page, local_stack: Any) -> 
     expect(indicator).to_have_attribute("data-state", "connected", timeout=CONNECT_TIMEOUT_MS)
     expect(indicator).to_contain_text(re.compile(r"Connected · \d+ ms"))
     expect(indicator.get_by_role("status")).to_have_text("Connected. The back end is answering.")
-    assert sockets.urls and sockets.urls[0].startswith(local_stack.ws_url), sockets.urls
+    assert sockets.urls and sockets.urls[0].startswith(f"{local_stack.ws_url}?token="), sockets.urls
     pong = sockets.answered_pings()[0]
     assert pong["via"] == "runner"
 
@@ -165,8 +169,9 @@ def test_shell_connects_routes_and_stays_clean(page: Page, local_stack: Any) -> 
 
 
 def test_api_client_sends_the_token_and_reads_error_bodies(page: Page, local_stack: Any) -> None:
-    # Given the app is loaded and a token is stored (set directly, so the socket is left alone)
+    # Given the app is loaded (signed out) and a token is stored (set directly, so the socket is left alone)
     page.goto("/chat")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
     page.evaluate("localStorage.setItem('sasha.token', 'token-for-test')")
     _, expected_error = get_json(f"{local_stack.base_url}/api/no-such-route")
 
@@ -202,9 +207,10 @@ def test_vendor_files_are_the_pinned_versions(local_stack: Any) -> None:
         assert manifest["version"] == version, package
 
 
-def test_indicator_follows_the_back_end_and_reconnects_with_backoff(page: Page) -> None:
-    # Given the real app on a paused clock that only the test moves, full jitter pinned to its longest wait
-    # (Math.random() = 1), and a stand-in for /ws inside the browser
+def test_indicator_follows_the_back_end_and_reconnects_with_backoff(page: Page, local_stack: Any) -> None:
+    # Given the real app, signed in, on a paused clock that only the test moves, full jitter pinned to its longest
+    # wait (Math.random() = 1), and a stand-in for /ws inside the browser
+    seed_session(page, admin_session(local_stack))
     backend = FakeSocketBackend()
     page.route_web_socket(re.compile(r"/ws(\?|$)"), backend.route)
     page.add_init_script("Math.random = () => 1;")

@@ -2,6 +2,16 @@
 // and error bodies ({"error": {"code", "message", "requestId"}}) turned into ApiError.
 import { getToken } from './token.js';
 
+/** 401 codes meaning the session itself is over (as opposed to, say, a wrong password in a form). */
+export const SESSION_ENDED_CODES = new Set(['token_expired', 'token_revoked', 'invalid_token', 'unauthenticated']);
+const sessionEndedListeners = new Set();
+
+/** Calls `listener(error)` when the server refuses a request because there is no valid session (any more). */
+export function onSessionEnded(listener) {
+  sessionEndedListeners.add(listener);
+  return () => sessionEndedListeners.delete(listener);
+}
+
 export class ApiError extends Error {
   constructor(message, { status = 0, code = 'unknown_error', requestId = null } = {}) {
     super(message);
@@ -60,7 +70,13 @@ export async function request(path, { method = 'GET', body, headers = {}, signal
     throw new ApiError('Could not reach Sasha Studio. Check your connection and try again.', { code: 'network_error' });
   }
   const data = await readBody(response);
-  if (!response.ok) throw errorFrom(response, data);
+  if (!response.ok) {
+    const error = errorFrom(response, data);
+    if (response.status === 401 && SESSION_ENDED_CODES.has(error.code)) {
+      for (const listener of sessionEndedListeners) listener(error);
+    }
+    throw error;
+  }
   if (data === undefined) {
     throw new ApiError('The server sent a reply that is not JSON.', { status: response.status, code: 'bad_response' });
   }

@@ -13,6 +13,17 @@ const shapes = {
   admin: () => html`<path d="M12 22s8-4 8-10V5l-8-3-8 3v7c0 6 8 10 8 10z" /><path d="m9 12 2 2 4-4" />`,
   compass: () => html`<circle cx="12" cy="12" r="10" /><path d="m16.2 7.8-2.1 6.3-6.3 2.1 2.1-6.3z" />`,
   close: () => html`<path d="M18 6 6 18M6 6l12 12" />`,
+  user: () => html`<circle cx="12" cy="8" r="4" /><path d="M4 21v-1a7 7 0 0 1 14 0v1" />`,
+  users: () => html`<circle cx="9" cy="8" r="4" /><path d="M2 21v-1a7 7 0 0 1 14 0v1M16 4a4 4 0 0 1 0 8M22 21v-1a7 7 0 0 0-4-6.3" />`,
+  key: () => html`<circle cx="7.5" cy="15.5" r="4.5" /><path d="m10.7 12.3 9.8-9.8M16 7l3 3M19 4l2 2" />`,
+  lock: () => html`<rect x="4" y="11" width="16" height="10" rx="2" /><path d="M8 11V7a4 4 0 0 1 8 0v4" />`,
+  mail: () => html`<rect x="2" y="4" width="20" height="16" rx="2" /><path d="m22 6-10 7L2 6" />`,
+  chevron: () => html`<path d="m6 9 6 6 6-6" />`,
+  logout: () => html`<path d="M9 21H5a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2h4M16 17l5-5-5-5M21 12H9" />`,
+  copy: () => html`<rect x="9" y="9" width="13" height="13" rx="2" /><path d="M5 15H4a2 2 0 0 1-2-2V4a2 2 0 0 1 2-2h9a2 2 0 0 1 2 2v1" />`,
+  check: () => html`<path d="M20 6 9 17l-5-5" />`,
+  plus: () => html`<path d="M12 5v14M5 12h14" />`,
+  alert: () => html`<circle cx="12" cy="12" r="10" /><path d="M12 8v4M12 16h.01" />`,
 };
 
 export function Icon({ name, size = 20 }) {

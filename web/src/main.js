@@ -1,10 +1,12 @@
-// Entry point: render the shell at once, then connect the WebSocket once /config.json is known.
+// Entry point: render the shell at once, ask who is signed in, and keep the WebSocket open only while someone is.
 import { render } from 'preact';
+import { api } from './api.js';
 import { App } from './app.js';
 import { loadConfig, socketUrl } from './config.js';
 import { html } from './html.js';
 import { realtime } from './realtime.js';
 import { HOME } from './routes.js';
+import { getSession, loadSession, onSessionChange } from './session.js';
 import { onTokenChange } from './token.js';
 
 if (window.location.pathname === '/') {
@@ -15,5 +17,15 @@ render(html`<${App} />`, document.getElementById('app'));
 
 let config = null;
 // Loaded lazily inside the resolver, so a failed load is retried with the socket's backoff.
-realtime.start(async () => socketUrl((config ??= await loadConfig())));
-onTokenChange(() => realtime.restart());
+const resolveUrl = async () => socketUrl((config ??= await loadConfig()));
+// The upgrade of a revoked token is refused; the browser cannot tell why, so ask the API (a 401 signs out).
+const onRefused = () => api.get('/api/auth/me').catch(() => {});
+
+onSessionChange(({ phase }) => {
+  if (phase === 'signed-in') realtime.start(resolveUrl, { onRefused });
+  else realtime.stop();
+});
+onTokenChange((token) => {
+  if (token && getSession().phase === 'signed-in') realtime.restart(); // a new session after a password change
+});
+loadSession();

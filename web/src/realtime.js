@@ -24,6 +24,7 @@ function randomId() {
 
 export class Realtime {
   #resolveUrl = null;
+  #onRefused = null;
   #ws = null;
   #attempt = 0; // connections that failed since the back end last answered
   #attemptSerial = 0; // identifies the newest connect() while it awaits the URL
@@ -41,10 +42,14 @@ export class Realtime {
     return this.#state;
   }
 
-  /** Opens the connection; `resolveUrl()` (sync or async) gives the URL, with the current token, on every attempt. */
-  start(resolveUrl) {
+  /**
+   * Opens the connection; `resolveUrl()` (sync or async) gives the URL, with the current token, on every attempt.
+   * `onRefused()` runs when a socket closes without ever opening (a refused token looks just like that).
+   */
+  start(resolveUrl, { onRefused = null } = {}) {
     if (this.#resolveUrl) return;
     this.#resolveUrl = resolveUrl;
+    this.#onRefused = onRefused;
     window.addEventListener('online', this.#onOnline);
     window.addEventListener('offline', this.#onOffline);
     document.addEventListener('visibilitychange', this.#onVisibilityChange);
@@ -59,6 +64,10 @@ export class Realtime {
     this.#attemptSerial += 1;
     this.#drop();
     clearTimeout(this.#retryTimer);
+    // The next start() is a new session (perhaps another user): it begins from "connecting".
+    this.#attempt = 0;
+    this.#answeredOnce = false;
+    this.#setState({ status: 'connecting', rttMs: null, retryAt: null });
   }
 
   /** Sends `{action, ...fields}`; returns false when the socket is not open. */
@@ -121,7 +130,13 @@ export class Realtime {
     // Events of a socket we have already replaced are ignored.
     ws.onopen = () => this.#ws === ws && this.#onOpen();
     ws.onmessage = (message) => this.#ws === ws && this.#onMessage(message.data);
-    ws.onclose = () => this.#ws === ws && this.#onClose();
+    let opened = false;
+    ws.addEventListener('open', () => (opened = true));
+    ws.onclose = () => {
+      if (this.#ws !== ws) return;
+      this.#onClose();
+      if (!opened) this.#onRefused?.();
+    };
   }
 
   #onOpen() {

@@ -32,8 +32,9 @@ function isPlainClick(event) {
 }
 
 /** An ordinary link (so keyboard, middle-click and "open in new tab" work) that routes in place. */
-export function Link({ href, children, ...props }) {
+export function Link({ href, children, onClick: onClickToo, ...props }) {
   const onClick = (event) => {
+    onClickToo?.(event);
     if (!isPlainClick(event)) return;
     event.preventDefault();
     navigate(href);

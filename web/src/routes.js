@@ -11,6 +11,12 @@ import SkillsScreen from './screens/skills.js';
 
 export const HOME = '/chat';
 
+// The screens outside the shell, for people who are not signed in (the reset link arrives by email).
+export const SIGN_IN = '/sign-in';
+export const SETUP = '/setup';
+export const FORGOT_PASSWORD = '/forgot-password';
+export const RESET_PASSWORD = '/reset-password';
+
 export const AREAS = [
   { path: '/chat', label: 'Chat', icon: 'chat', screen: ChatScreen },
   { path: '/files', label: 'Files', icon: 'files', screen: FilesScreen },
@@ -19,10 +25,15 @@ export const AREAS = [
   { path: '/meetings', label: 'Meetings', icon: 'meetings', screen: MeetingsScreen },
   { path: '/git', label: 'Git', icon: 'git', screen: GitScreen },
   { path: '/settings', label: 'Settings', icon: 'settings', screen: SettingsScreen },
-  { path: '/admin', label: 'Admin', icon: 'admin', screen: AdminScreen },
+  { path: '/admin', label: 'Admin', icon: 'admin', screen: AdminScreen, adminOnly: true },
 ];
 
 const NOT_FOUND = { path: null, label: 'Page not found', screen: NotFoundScreen };
+
+/** The areas `user` may open (administration is for administrators). */
+export function areasFor(user) {
+  return AREAS.filter((area) => !area.adminOnly || user?.isAdmin);
+}
 
 /** The area for a path ("/files/" counts as "/files"), or the not-found screen. */
 export function match(path) {

@@ -3,9 +3,9 @@ import { useEffect, useRef } from 'preact/hooks';
 import { html } from '../html.js';
 import { Icon } from '../icons.js';
 import { Link } from '../router.js';
-import { AREAS } from '../routes.js';
+import { areasFor } from '../routes.js';
 
-export function Nav({ current }) {
+export function Nav({ current, user }) {
   const list = useRef(null);
   useEffect(() => {
     // On a phone the navigation is a scrolling strip: keep the current area in view.
@@ -15,7 +15,7 @@ export function Nav({ current }) {
   return html`
     <nav class="nav" aria-label="Areas">
       <ul ref=${list}>
-        ${AREAS.map(
+        ${areasFor(user).map(
           (area) => html`
             <li key=${area.path}>
               <${Link} href=${area.path} class="nav-link" aria-current=${area.path === current ? 'page' : undefined}>

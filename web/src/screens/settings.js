@@ -1,11 +1,18 @@
-// Settings: your API keys, cloud drives and CLAUDE.md versions.
-import { EmptyState } from '../components/empty-state.js';
+// Settings: your account and your API keys (cloud drives and CLAUDE.md versions come later).
+import { AccountSettings } from '../components/account-settings.js';
+import { ApiKeys } from '../components/api-keys.js';
 import { html } from '../html.js';
 
-export default function SettingsScreen() {
+export default function SettingsScreen({ user }) {
   return html`
-    <${EmptyState} icon="settings" title="Settings">
-      <p>Create API keys for integrations, connect cloud drives, and keep versioned copies of CLAUDE.md — the instructions Claude follows in your projects.</p>
-    <//>
+    <div class="page">
+      <header class="page-header">
+        <h1 id="screen-title" tabindex="-1">Settings</h1>
+        <p class="page-lead">Your account and the API keys your integrations use. Cloud drives and versioned copies of
+          CLAUDE.md will live here too.</p>
+      </header>
+      <${AccountSettings} user=${user} />
+      <${ApiKeys} />
+    </div>
   `;
 }

@@ -1,0 +1,156 @@
+// "API keys": create a key for an integration (its secrets are shown once), see your keys, deactivate one.
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { api } from '../api.js';
+import { DateText } from '../format.js';
+import { Field, FormError, SubmitButton, useSubmit } from '../forms.js';
+import { html } from '../html.js';
+import { Icon } from '../icons.js';
+import { Dialog } from './dialog.js';
+import { SecretField } from './secret-field.js';
+
+const newestFirst = (a, b) => b.createdAt.localeCompare(a.createdAt);
+
+function CreateKeyForm({ onCreated }) {
+  const { busy, error, onSubmit } = useSubmit(async ({ name, callbackUrl }, form) => {
+    const body = { name: name.trim(), callbackUrl: callbackUrl.trim() || null };
+    onCreated(await api.post('/api/api-keys', body));
+    form.reset();
+  });
+  return html`
+    <form class="form form-inline" onSubmit=${onSubmit} aria-labelledby="new-key-title">
+      <h3 id="new-key-title">New key</h3>
+      <div class="form-inline-fields">
+        <${Field} id="key-name" label="Name" name="name" required maxlength="100" autocomplete="off"
+          hint="What uses it, e.g. “CI pipeline”." />
+        <${Field} id="key-callback" label="Callback URL" name="callbackUrl" type="url" optional autocomplete="off"
+          placeholder="https://" hint="Where finished jobs are reported, signed with the key’s secret." />
+      </div>
+      <${FormError} message=${error} />
+      <div class="form-actions">
+        <${SubmitButton} busy=${busy} label="Create key" busyLabel="Creating…" />
+      </div>
+    </form>
+  `;
+}
+
+function NewKeyPanel({ created, onDone }) {
+  const heading = useRef(null);
+  useEffect(() => heading.current?.focus(), [created.id]);
+  return html`
+    <section class="reveal" aria-labelledby="reveal-title">
+      <h3 id="reveal-title" ref=${heading} tabindex="-1"><${Icon} name="key" size=${18} /> “${created.name}” is ready</h3>
+      <p class="reveal-warning">
+        <strong>Copy the key and the signing secret now: you won’t see them again.</strong>${' '}Store them where your integration keeps secrets. If you lose them, create a new key and deactivate this one.</p>
+      <${SecretField} id="new-key-value" label="API key" value=${created.key}
+        hint="Send it in the X-API-Key header of each request." />
+      <${SecretField} id="new-key-secret" label="Signing secret" value=${created.signingSecret}
+        hint="Verifies that callbacks come from Sasha Studio (HMAC-SHA256)." />
+      <div class="form-actions">
+        <button type="button" class="button button-primary" onClick=${onDone}>I have copied them</button>
+      </div>
+    </section>
+  `;
+}
+
+function DeactivateDialog({ apiKey, onClose, onDone }) {
+  const { busy, error, onSubmit } = useSubmit(async () => {
+    onDone(await api.delete(`/api/api-keys/${encodeURIComponent(apiKey.id)}`));
+  });
+  return html`
+    <${Dialog} title=${`Deactivate “${apiKey.name}”?`} onClose=${onClose} tone="danger">
+      <form class="form" onSubmit=${onSubmit}>
+        <p>Anything that uses this key stops working at once. A deactivated key cannot be turned back on.</p>
+        <${FormError} message=${error} />
+        <div class="dialog-actions">
+          <button type="button" class="button button-secondary" onClick=${onClose} data-autofocus>Cancel</button>
+          <${SubmitButton} busy=${busy} label="Deactivate key" busyLabel="Deactivating…" tone="danger" />
+        </div>
+      </form>
+    <//>
+  `;
+}
+
+function KeyTable({ keys, onDeactivate }) {
+  if (!keys.length) {
+    return html`<p class="card-empty">No API keys yet. Create one for each integration, so you can turn one off
+      without breaking the others.</p>`;
+  }
+  return html`
+    <div class="table-wrap">
+      <table class="table">
+        <caption class="sr-only">Your API keys</caption>
+        <thead>
+          <tr>
+            <th scope="col">Name</th><th scope="col">Callback URL</th><th scope="col">Created</th>
+            <th scope="col">Last used</th><th scope="col">Status</th><th scope="col"><span class="sr-only">Actions</span></th>
+          </tr>
+        </thead>
+        <tbody>
+          ${keys.map(
+            (key) => html`
+              <tr key=${key.id}>
+                <th scope="row">${key.name}</th>
+                <td class="cell-url">${key.callbackUrl || html`<span class="muted">None</span>`}</td>
+                <td><${DateText} value=${key.createdAt} /></td>
+                <td><${DateText} value=${key.lastUsedAt} ago /></td>
+                <td>
+                  <span class="status" data-active=${key.isActive ? 'true' : 'false'}>
+                    <span class="status-dot" aria-hidden="true"></span>${key.isActive ? 'Active' : 'Deactivated'}
+                  </span>
+                </td>
+                <td class="row-actions">
+                  ${key.isActive &&
+                  html`<button type="button" class="button button-small button-ghost-danger" onClick=${() => onDeactivate(key)}>
+                    Deactivate<span class="sr-only"> ${key.name}</span>
+                  </button>`}
+                </td>
+              </tr>
+            `,
+          )}
+        </tbody>
+      </table>
+    </div>
+  `;
+}
+
+export function ApiKeys() {
+  const [keys, setKeys] = useState(null); // null while loading
+  const [error, setError] = useState(null);
+  const [created, setCreated] = useState(null); // the new key with its secrets, until dismissed
+  const [confirming, setConfirming] = useState(null);
+  const load = () => {
+    setError(null);
+    api.get('/api/api-keys').then((list) => setKeys([...list].sort(newestFirst)), (err) => setError(err.message));
+  };
+  useEffect(load, []);
+
+  const put = (key) => setKeys((list) => [...(list || []).filter((k) => k.id !== key.id), key].sort(newestFirst));
+  const onCreated = ({ key, signingSecret, ...info }) => {
+    put(info); // the list never holds the secrets
+    setCreated({ ...info, key, signingSecret });
+  };
+  const dismiss = () => {
+    setCreated(null);
+    requestAnimationFrame(() => document.getElementById('keys-title')?.focus()); // the panel held the focus
+  };
+  return html`
+    <section class="card" aria-labelledby="keys-title">
+      <div class="card-header">
+        <h2 id="keys-title" tabindex="-1"><${Icon} name="key" size=${20} /> API keys</h2>
+      </div>
+      <p class="card-lead">Integrations call Sasha Studio with an API key in the <code>X-API-Key</code> header; each
+        key acts as you.</p>
+      ${created && html`<${NewKeyPanel} created=${created} onDone=${dismiss} />`}
+      ${error && html`
+        <div class="callout callout-bad callout-row" role="alert">
+          <p>${error}</p>
+          <button type="button" class="button button-small button-secondary" onClick=${load}>Try again</button>
+        </div>`}
+      ${!keys && !error && html`<p class="loading" role="status"><span class="spinner" aria-hidden="true"></span> Loading keys…</p>`}
+      ${keys && html`<${KeyTable} keys=${keys} onDeactivate=${setConfirming} />`}
+      <${CreateKeyForm} onCreated=${onCreated} />
+      ${confirming && html`<${DeactivateDialog} apiKey=${confirming} onClose=${() => setConfirming(null)}
+        onDone=${(key) => { put(key); setConfirming(null); }} />`}
+    </section>
+  `;
+}
