@@ -10,10 +10,8 @@ from shared.errors import ValidationError
 
 
 def _is_public(address: str) -> bool:
-    ip = ipaddress.ip_address(address)
-    return not (
-        ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast or ip.is_reserved or ip.is_unspecified
-    )
+    # is_global also excludes the shared address space (100.64.0.0/10, RFC 6598) that is_private misses.
+    return ipaddress.ip_address(address.split("%", maxsplit=1)[0]).is_global
 
 
 def check_outbound_url(url: str, *, allow_private: bool = False, resolve: bool = True) -> str:

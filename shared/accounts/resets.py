@@ -28,13 +28,17 @@ def _hash(token: str) -> str:
 def _find_user(identifier: str) -> User | None:
     identifier = identifier.strip()
     if "@" in identifier:
-        keys = list(User.by_email.query(normalize_key(identifier), limit=1))
+        key = normalize_key(identifier)
+        if len(key) > validation.EMAIL_MAX:
+            return None
+        keys = list(User.by_email.query(key, limit=1))
         return users._row(keys[0].user_id) if keys else None
     return users.find_row_by_username(identifier)
 
 
 def request_reset(identifier: str, source_ip: str) -> None:
     """Email a reset link when the account exists, is active and has an email; silent otherwise."""
+    identifier = identifier.strip()  # the lookup ignores surrounding spaces, so the rate limit must too
     if not email.is_configured():
         raise EmailNotConfiguredError()
     ratelimit.check(RateLimitScope.RESET_IP, source_ip)

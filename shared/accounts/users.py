@@ -74,7 +74,10 @@ def _row(user_id: str) -> User:
 
 
 def find_row_by_username(username: str) -> User | None:
-    rows = list(User.by_username.query(normalize_key(username.strip()), limit=1))
+    key = normalize_key(username.strip())
+    if not key or len(key) > validation.USERNAME_MAX:
+        return None  # no stored username is longer; such a key may even be too long for DynamoDB
+    rows = list(User.by_username.query(key, limit=1))
     return rows[0] if rows else None
 
 
@@ -150,6 +153,7 @@ def create(username: str, password: str, email: str | None, *, is_admin: bool) -
 
 def authenticate(username: str, password: str, source_ip: str) -> Account:
     """Sign in: rate limited per username and per source; the same answer for unknown user and wrong password."""
+    username = username.strip()  # the lookup ignores surrounding spaces, so the rate limit must too
     ratelimit.check(RateLimitScope.LOGIN_USER, username)
     ratelimit.check(RateLimitScope.LOGIN_IP, source_ip)
     row = find_row_by_username(username) if username.strip() else None

@@ -9,6 +9,8 @@ from shared.errors import ValidationError
 # ASCII only: look-alike letters from other scripts (a Cyrillic "a" in "admin") cannot impersonate anyone.
 _USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$")
 _EMAIL = re.compile(r"^[^@\s\x00-\x1f]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]{1,63})+$")
+USERNAME_MAX = 64
+EMAIL_MAX = 254
 PASSWORD_MIN = 8
 PASSWORD_MAX = 1024
 
@@ -27,7 +29,7 @@ def email(value: str | None) -> str | None:
     if value is None or not value.strip():
         return None
     value = value.strip()
-    if len(value) > 254 or not _EMAIL.match(value):
+    if len(value) > EMAIL_MAX or not _EMAIL.match(value):
         raise ValidationError("That does not look like an email address.", code="invalid_email")
     return value
 

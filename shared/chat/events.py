@@ -1,4 +1,4 @@
-"""The event stream of a session: every event numbered (`seq`), logged with a TTL, then sent to the user.
+"""The event stream of a session: every event numbered (`seq`), logged with a TTL, then sent to its followers.
 
 Numbers come from an atomic counter on the session, so they strictly increase however many writers there
 are (the API accepting a message, the runner streaming the answer). A client that reconnects asks for the
@@ -8,15 +8,19 @@ every event is shown exactly once.
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from typing import Any
 
-from shared.models import Connection, Session, SessionEvent
+from shared.models import Session, SessionEvent
 from shared.models.base import utcnow
+from shared.realtime import connections
 from shared.realtime.publisher import post_event
 from shared.settings import get_settings
 
 REPLAY_PAGE = 200
+# A client that (re)connects during a long turn starts receiving live events within this long.
+CONNECTIONS_REFRESH_SECONDS = 1.0
 
 
 def _allocate(session_id: str, count: int = 1) -> int:
@@ -27,16 +31,18 @@ def _allocate(session_id: str, count: int = 1) -> int:
 
 
 class SessionStream:
-    """Publishes the events of one session to the connections of its user."""
+    """Publishes the events of one session to the connections following it (chat.send, session.resume)."""
 
     def __init__(self, session_id: str, user_id: str) -> None:
         self.session_id = session_id
         self.user_id = user_id
         self._connections: list[str] | None = None
+        self._looked_up_at = 0.0
 
     def connections(self) -> list[str]:
-        if self._connections is None:
-            self._connections = [c.connection_id for c in Connection.by_user.query(self.user_id)]
+        if self._connections is None or time.monotonic() - self._looked_up_at > CONNECTIONS_REFRESH_SECONDS:
+            self._connections = connections.followers(self.session_id)
+            self._looked_up_at = time.monotonic()
         return self._connections
 
     def refresh_connections(self) -> None:

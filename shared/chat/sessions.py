@@ -52,6 +52,20 @@ def title_from(message: str) -> str:
     return line if len(line) <= TITLE_LENGTH else line[: TITLE_LENGTH - 1].rstrip() + "…"
 
 
+# What a user may pick for a session. bypassPermissions is not offered: the server, not the client, decides that
+# the CLI may act without asking, and no administrator setting grants it yet.
+USER_PERMISSION_MODES = (PermissionMode.DEFAULT, PermissionMode.ACCEPT_EDITS, PermissionMode.PLAN)
+
+
+def permission_mode(value: Any) -> str:
+    if value is None:
+        return PermissionMode.DEFAULT.value
+    if value not in [mode.value for mode in USER_PERMISSION_MODES]:
+        allowed = ", ".join(mode.value for mode in USER_PERMISSION_MODES)
+        raise ValidationError(f"'permissionMode' must be one of: {allowed}.", code="invalid_permission_mode")
+    return str(value)
+
+
 def create(caller: Principal, project_id: str, first_message: str, permission_mode: str | None = None) -> Session:
     projects.open_project(caller, project_id, write=True)
     session = Session(

@@ -17,6 +17,7 @@ from shared.chat.events import SessionStream
 from shared.errors import ConflictError, NotFoundError, ValidationError
 from shared.models import ExchangeStatus, RawExchange, Session
 from shared.projects import service as projects
+from shared.realtime import connections
 
 MAX_MESSAGE_CHARS = 24_000
 MAX_CLIENT_ID = 100
@@ -38,7 +39,9 @@ def send(
     session_id: Any,
     message: Any,
     client_message_id: Any = None,
+    permission_mode: Any = None,
     correlation_id: str | None = None,
+    connection_id: str | None = None,
 ) -> RawExchange:
     """Accept one message: create the session on the first one, record the turn, queue it for the runner."""
     message = _text(message, "message", limit=MAX_MESSAGE_CHARS)
@@ -47,12 +50,14 @@ def send(
     created = session_id is None
     if created:
         project_id = _text(project_id, "projectId", limit=64)
-        session = sessions.create(caller, project_id, message)
+        session = sessions.create(caller, project_id, message, sessions.permission_mode(permission_mode))
     else:
         session = sessions.owned(caller, session_id)
         if project_id is not None and project_id != session.project_id:
             raise ValidationError("This session belongs to another project.", code="wrong_project")
         projects.open_project(caller, session.project_id, write=True)
+        if permission_mode is not None and sessions.permission_mode(permission_mode) != session.permission_mode:
+            session.update(actions=[Session.permission_mode.set(sessions.permission_mode(permission_mode))])
     turn = sessions.next_turn(session.session_id)
     queued_behind = _active_turns(session.session_id, before=turn)
     exchange = RawExchange(
@@ -65,6 +70,8 @@ def send(
         client_message_id=client_message_id,
     )
     exchange.save()
+    if connection_id:
+        connections.follow(connection_id, session.session_id)
     stream = SessionStream(session.session_id, caller.user_id)
     if created:
         stream.publish({"type": "session.created", "projectId": session.project_id, "title": session.title})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from enum import StrEnum
 
 from pynamodb.attributes import (
@@ -127,8 +128,12 @@ class RateLimitScope(StrEnum):
 
 
 def rate_limit_bucket(scope: RateLimitScope, subject: str) -> str:
-    """The bucket key of a subject: rate_limit_bucket(LOGIN_USER, "Alice") == "login#user#alice"."""
-    return composite(scope, normalize_key(subject))
+    """The bucket key of a subject: its scope and the SHA-256 of its normalized form.
+
+    Hashed, because normalization can make a short input long (NFKC expands some characters eighteenfold)
+    and a DynamoDB key may not exceed 2,048 bytes; the hash also keeps raw usernames and IPs out of the table.
+    """
+    return composite(scope, hashlib.sha256(normalize_key(subject).encode()).hexdigest())
 
 
 class RateLimit(StudioModel):

@@ -19,6 +19,16 @@ class ConnectionsByUserIndex(GlobalSecondaryIndex["Connection"]):
     connected_at = UTCDateTimeAttribute(range_key=True)
 
 
+class ConnectionsBySessionIndex(GlobalSecondaryIndex["Connection"]):
+    """Sparse: the connections following a chat session (the runner sends its events only to them)."""
+
+    class Meta:
+        index_name = "by-session"
+        projection = KeysOnlyProjection()
+
+    session_id = UnicodeAttribute(hash_key=True)
+
+
 class Connection(StudioModel):
     """An open WebSocket connection; expires with API Gateway's two-hour connection limit."""
 
@@ -30,6 +40,9 @@ class Connection(StudioModel):
     connected_at = UTCDateTimeAttribute(default=utcnow)
     source_ip = UnicodeAttribute(null=True)
     user_agent = UnicodeAttribute(null=True)
+    # The chat session this connection follows: set by chat.send and session.resume.
+    session_id = UnicodeAttribute(null=True)
     expires_at = TTLAttribute()
 
     by_user = ConnectionsByUserIndex()
+    by_session = ConnectionsBySessionIndex()

@@ -6,6 +6,7 @@ from shared.accounts import users
 from shared.accounts.domain import Principal
 from shared.chat import events, sessions, turns
 from shared.errors import AuthenticationError, ValidationError
+from shared.realtime import connections
 from shared.realtime.router import ActionRequest, action
 
 
@@ -25,7 +26,9 @@ def send(request: ActionRequest) -> None:
         session_id=message.get("sessionId"),
         message=message.get("message"),
         client_message_id=message.get("clientMessageId"),
+        permission_mode=message.get("permissionMode"),
         correlation_id=request.request_id,
+        connection_id=request.connection_id,
     )
 
 
@@ -54,6 +57,7 @@ def resume(request: ActionRequest) -> None:
     if not isinstance(last_seq, int) or isinstance(last_seq, bool) or last_seq < 0:
         raise ValidationError("'lastSeq' must be a whole number of at least 0.", code="invalid_request")
     session = sessions.owned(_caller(request), request.message.get("sessionId"))
+    connections.follow(request.connection_id, session.session_id)
     sent = events.replay(session.session_id, last_seq, request.connection_id)
     request.reply(
         {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from pynamodb.exceptions import DeleteError
+from pynamodb.exceptions import DeleteError, UpdateError
 
 from shared.constants import WS_CONNECTION_MAX_SECONDS
 from shared.logs import logger
@@ -56,3 +56,17 @@ def owner_of(connection_id: str) -> str | None:
         return Connection.get(connection_id).user_id
     except Connection.DoesNotExist:
         return None
+
+
+def follow(connection_id: str, session_id: str) -> None:
+    """Make the connection receive the events of a chat session (one session per connection)."""
+    try:
+        Connection(connection_id).update(
+            actions=[Connection.session_id.set(session_id)], condition=Connection.connection_id.exists()
+        )
+    except UpdateError:
+        logger.info("a connection that is gone cannot follow a session", extra={"connection_id": connection_id})
+
+
+def followers(session_id: str) -> list[str]:
+    return [connection.connection_id for connection in Connection.by_session.query(session_id)]

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Query
 
 from shared import email
-from shared.accounts import passwords, resets, tokens, users
+from shared.accounts import passwords, resets, tokens, users, validation
 from shared.accounts.domain import Account
 from shared.accounts.errors import InvalidCredentialsError
 from shared.api.deps import ClientIp, CurrentUser
@@ -23,7 +23,7 @@ from shared.api.schemas import (
     SessionOut,
     UserOut,
 )
-from shared.errors import ValidationError
+from shared.errors import PermissionDeniedError, ValidationError
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -62,9 +62,18 @@ def me(caller: CurrentUser) -> UserOut:
 @router.patch("/me", response_model=SessionOut, summary="Change your email or password")
 def update_me(body: MeUpdate, caller: CurrentUser) -> SessionOut:
     changes = body.model_dump(exclude_unset=True)
+    if caller.via == "api_key":
+        # A leaked key must not be able to take over its owner's account through the email or password.
+        raise PermissionDeniedError("Sign in with your password to change your account.", code="password_required")
+    if "email" in changes:
+        validation.email(changes["email"])  # a malformed address is the first thing to say
     if "new_password" in changes:
+        validation.password(changes["new_password"] or "")
+    if "new_password" in changes or "email" in changes:
         if not body.current_password:
-            raise ValidationError("Give your current password to choose a new one.", code="current_password_required")
+            raise ValidationError(
+                "Give your current password to change your email or password.", code="current_password_required"
+            )
         row = users.find_row_by_username(caller.account.username)
         if row is None or not passwords.verify_password(body.current_password, row.password_hash):
             raise InvalidCredentialsError()
