@@ -11,12 +11,12 @@ PYTEST_ARGS ?=
 
 export PORT STUDIO_DATA_DIR
 
-.PHONY: run test lint format check-types bench deps deps-python deps-web deps-system clean
+.PHONY: run test lint format check-types bench deps deps-python deps-web deps-runner deps-system clean
 
-run: deps-python deps-web
+run: deps-python deps-web deps-runner
 	$(PY) -m local.stack --port $(PORT) --data-dir $(STUDIO_DATA_DIR)
 
-test: deps-python deps-web deps-system lint
+test: deps-python deps-web deps-runner deps-system lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: deps-python
@@ -28,10 +28,10 @@ format: deps-python
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
 
-bench: deps-python deps-web
+bench: deps-python deps-web deps-runner
 	$(PY) -m bench
 
-deps: deps-python deps-web deps-system
+deps: deps-python deps-web deps-runner deps-system
 
 deps-python: $(VENV)/.installed
 
@@ -47,8 +47,15 @@ web/node_modules/.installed: web/package.json web/package-lock.json
 	npm ci --prefix web --no-audit --no-fund --loglevel=error
 	touch $@
 
+deps-runner: runner/node_modules/.installed
+
+# The Claude Code CLI the runner drives, pinned by runner/package-lock.json.
+runner/node_modules/.installed: runner/package.json runner/package-lock.json
+	npm ci --prefix runner --no-audit --no-fund --loglevel=error
+	touch $@
+
 deps-system:
 	scripts/ensure-system-packages.sh
 
 clean:
-	rm -rf $(VENV) web/node_modules .cache .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) web/node_modules runner/node_modules .cache .pytest_cache .mypy_cache .ruff_cache

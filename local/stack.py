@@ -76,6 +76,8 @@ def local_environment(data_dir: Path, port: int, moto_port: int) -> dict[str, st
         Env.POSTMARK_API_URL: f"http://127.0.0.1:{port}",
         Env.PUBLIC_URL: f"http://127.0.0.1:{port}",
         "POWERTOOLS_DEV": os.environ.get("POWERTOOLS_DEV", "false"),
+        # The pinned Claude Code CLI (runner/package.json), unless the environment names another.
+        Env.CLAUDE_BIN: os.environ.get(Env.CLAUDE_BIN) or str(ROOT / "runner" / "node_modules" / ".bin" / "claude"),
     }
 
 
@@ -178,6 +180,10 @@ class Stack:
                 print(f"[stack] the runner stopped; restarting in {backoff:.0f} s", flush=True)
                 if self.stopping.wait(backoff):
                     return
+                from runner.recovery import requeue_unfinished
+                from shared.settings import get_settings
+
+                requeue_unfinished(get_settings())  # the jobs it held are closed or rerun, not left running
                 runner.start()
                 self.write_info()
                 backoff = min(backoff * 2, 30)

@@ -22,19 +22,24 @@ class JobHandler:
     spec: JobTypeSpec
     run: Callable[[Any], Any]
     never_retry: tuple[type[BaseException], ...]
+    # Called when the job is failed without running (its runner died mid-job): close the domain records too.
+    on_interrupted: Callable[[Any], None] | None = None
 
 
 _HANDLERS: dict[str, JobHandler] = {}
 
 
 def job_handler(
-    job_type: str, *, never_retry: tuple[type[BaseException], ...] = ()
+    job_type: str,
+    *,
+    never_retry: tuple[type[BaseException], ...] = (),
+    on_interrupted: Callable[[Any], None] | None = None,
 ) -> Callable[[Callable[[Any], Any]], Callable[[Any], Any]]:
     """Register `fn(ctx) -> result` as the handler of `job_type` (its limits come from shared.jobs.types)."""
 
     def register(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
         assert job_type not in _HANDLERS, f"job type {job_type!r} registered twice"
-        _HANDLERS[job_type] = JobHandler(spec_for(job_type), fn, (JobFailedError, *never_retry))
+        _HANDLERS[job_type] = JobHandler(spec_for(job_type), fn, (JobFailedError, *never_retry), on_interrupted)
         return fn
 
     return register

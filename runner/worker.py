@@ -170,6 +170,8 @@ class Worker:
         if status is JobStatus.RUNNING and int(job.attempts) >= int(job.max_attempts):
             store.finish(job, JobStatus.FAILED, error="The runner stopped while this job was running.")
             logger.warning("job interrupted by a runner that stopped; marked failed")
+            if handler.on_interrupted is not None:
+                handler.on_interrupted(job)
             return DELETE
         try:
             store.start(job, self.runner_id)

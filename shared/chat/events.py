@@ -8,7 +8,6 @@ every event is shown exactly once.
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 from typing import Any
 
@@ -19,15 +18,13 @@ from shared.realtime.publisher import post_event
 from shared.settings import get_settings
 
 REPLAY_PAGE = 200
-# A client that (re)connects during a long turn starts receiving live events within this long.
-CONNECTIONS_REFRESH_SECONDS = 1.0
 
 
-def _allocate(session_id: str, count: int = 1) -> int:
-    """Reserve `count` sequence numbers; returns the first."""
+def _allocate(session_id: str) -> tuple[int, set[str]]:
+    """Reserve the next sequence number; returns it with the session's followers at that moment."""
     session = Session(session_id)
-    session.update(actions=[Session.last_seq.add(count)])
-    return int(session.last_seq) - count + 1
+    session.update(actions=[Session.last_seq.add(1)])
+    return int(session.last_seq), set(session.followers or ())
 
 
 class SessionStream:
@@ -36,26 +33,16 @@ class SessionStream:
     def __init__(self, session_id: str, user_id: str) -> None:
         self.session_id = session_id
         self.user_id = user_id
-        self._connections: list[str] | None = None
-        self._looked_up_at = 0.0
-
-    def connections(self) -> list[str]:
-        if self._connections is None or time.monotonic() - self._looked_up_at > CONNECTIONS_REFRESH_SECONDS:
-            self._connections = connections.followers(self.session_id)
-            self._looked_up_at = time.monotonic()
-        return self._connections
-
-    def refresh_connections(self) -> None:
-        self._connections = None
 
     def publish(self, event: dict[str, Any]) -> dict[str, Any]:
         """Number, log and send one event; returns it with its `seq` and `sessionId`."""
-        event = {**event, "sessionId": self.session_id, "seq": _allocate(self.session_id)}
+        seq, followers = _allocate(self.session_id)
+        event = {**event, "sessionId": self.session_id, "seq": seq}
         ttl = timedelta(seconds=get_settings().event_log_ttl_seconds)
-        SessionEvent(self.session_id, event["seq"], event=event, expires_at=utcnow() + ttl).save()
-        gone = [cid for cid in self.connections() if not post_event(cid, event)]
-        if gone and self._connections is not None:
-            self._connections = [cid for cid in self._connections if cid not in gone]
+        SessionEvent(self.session_id, seq, event=event, expires_at=utcnow() + ttl).save()
+        for connection_id in followers:
+            if not post_event(connection_id, event):
+                connections.unfollow(self.session_id, connection_id)
         return event
 
 

@@ -82,6 +82,9 @@ class Session(StudioModel):
     # and turn numbers from them while the API may rename the session, so no VersionAttribute here.
     last_seq = NumberAttribute(default=0)
     message_count = NumberAttribute(default=0)
+    # The connections following this session. Allocating a seq (ADD last_seq) returns them in the same
+    # strongly consistent write, so every event goes to whoever followed before it was numbered.
+    followers = UnicodeSetAttribute(null=True)
     created_at = UTCDateTimeAttribute(default=utcnow)
     updated_at = UTCDateTimeAttribute(default=utcnow)
 

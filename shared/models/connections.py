@@ -19,16 +19,6 @@ class ConnectionsByUserIndex(GlobalSecondaryIndex["Connection"]):
     connected_at = UTCDateTimeAttribute(range_key=True)
 
 
-class ConnectionsBySessionIndex(GlobalSecondaryIndex["Connection"]):
-    """Sparse: the connections following a chat session (the runner sends its events only to them)."""
-
-    class Meta:
-        index_name = "by-session"
-        projection = KeysOnlyProjection()
-
-    session_id = UnicodeAttribute(hash_key=True)
-
-
 class Connection(StudioModel):
     """An open WebSocket connection; expires with API Gateway's two-hour connection limit."""
 
@@ -40,9 +30,8 @@ class Connection(StudioModel):
     connected_at = UTCDateTimeAttribute(default=utcnow)
     source_ip = UnicodeAttribute(null=True)
     user_agent = UnicodeAttribute(null=True)
-    # The chat session this connection follows: set by chat.send and session.resume.
+    # The chat session this connection follows (chat.send, session.resume); the session lists it as a follower.
     session_id = UnicodeAttribute(null=True)
     expires_at = TTLAttribute()
 
     by_user = ConnectionsByUserIndex()
-    by_session = ConnectionsBySessionIndex()

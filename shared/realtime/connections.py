@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import timedelta
 
 from pynamodb.exceptions import DeleteError, UpdateError
@@ -9,6 +10,7 @@ from pynamodb.exceptions import DeleteError, UpdateError
 from shared.constants import WS_CONNECTION_MAX_SECONDS
 from shared.logs import logger
 from shared.models.base import epoch_seconds, utcnow
+from shared.models.chat import Session
 from shared.models.connections import Connection
 from shared.settings import get_settings
 
@@ -36,6 +38,12 @@ def remember(
 
 def forget(connection_id: str) -> None:
     try:
+        following = Connection.get(connection_id).session_id
+    except Connection.DoesNotExist:
+        following = None
+    if following:
+        unfollow(following, connection_id)
+    try:
         Connection(connection_id).delete()
     except DeleteError:
         logger.warning("could not delete the connection record", extra={"connection_id": connection_id})
@@ -61,12 +69,18 @@ def owner_of(connection_id: str) -> str | None:
 def follow(connection_id: str, session_id: str) -> None:
     """Make the connection receive the events of a chat session (one session per connection)."""
     try:
-        Connection(connection_id).update(
-            actions=[Connection.session_id.set(session_id)], condition=Connection.connection_id.exists()
-        )
-    except UpdateError:
+        previous = Connection.get(connection_id).session_id
+    except Connection.DoesNotExist:
         logger.info("a connection that is gone cannot follow a session", extra={"connection_id": connection_id})
+        return
+    if previous and previous != session_id:
+        unfollow(previous, connection_id)
+    Session(session_id).update(actions=[Session.followers.add({connection_id})])
+    Connection(connection_id).update(actions=[Connection.session_id.set(session_id)])
 
 
-def followers(session_id: str) -> list[str]:
-    return [connection.connection_id for connection in Connection.by_session.query(session_id)]
+def unfollow(session_id: str, connection_id: str) -> None:
+    with contextlib.suppress(UpdateError):
+        Session(session_id).update(
+            actions=[Session.followers.delete({connection_id})], condition=Session.session_id.exists()
+        )

@@ -1,0 +1,1 @@
+"""Driving the Claude Code CLI: the process, its stream-json output, and relaying it as session events."""

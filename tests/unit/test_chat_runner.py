@@ -1,0 +1,83 @@
+"""The chat job's failure paths that need no CLI: not configured, aborted before start, runner died mid-turn."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+import runner.jobs  # noqa: F401  # registers the handlers
+from runner.worker import Worker
+from shared.accounts import users
+from shared.accounts.domain import Principal
+from shared.chat import turns
+from shared.jobs import store
+from shared.models import ExchangeStatus, Job, JobStatus, RawExchange, Session, SessionEvent
+from shared.projects import service as projects
+from shared.realtime import connections
+from shared.settings import Settings, get_settings
+from tests.support.accounts import AccountsStack
+from tests.support.aws import drain_queue, queued_messages
+
+
+@pytest.fixture
+def cloud(accounts: AccountsStack) -> Settings:
+    drain_queue(accounts.settings)
+    return accounts.settings
+
+
+def start_turn(message: str = "hello") -> RawExchange:
+    account = users.create("alice", "correct horse battery", None, is_admin=False)
+    caller = Principal(account=account, via="token")
+    connections.remember("conn-alice", user_id=account.user_id)
+    project_id = projects.create(caller, "Notes").project_id
+    return turns.send(caller, project_id=project_id, session_id=None, message=message, connection_id="conn-alice")
+
+
+def run_queued_turn() -> None:
+    [message] = [m for m in queued_messages(get_settings(), visibility=60) if '"chat.turn"' in m["Body"]]
+    Worker(get_settings(), runner_id="runner-test", wait_seconds=0).handle(message)
+
+
+def events_of(session_id: str) -> list[dict[str, Any]]:
+    return [record.event for record in SessionEvent.query(session_id)]
+
+
+def test_claude_not_configured_fails_the_turn_with_what_to_configure(cloud: Settings, accounts: AccountsStack):
+    accounts.configure(ANTHROPIC_API_KEY=None, ANTHROPIC_AUTH_TOKEN=None, CLAUDE_CODE_USE_BEDROCK=None)
+    exchange = start_turn()
+
+    run_queued_turn()
+
+    finished = RawExchange.get(exchange.session_id, 1)
+    assert finished.status == ExchangeStatus.FAILED
+    error = events_of(exchange.session_id)[-1]
+    assert (error["type"], error["code"]) == ("error", "claude_not_configured")
+    assert "ANTHROPIC_API_KEY" in error["message"]
+    assert Session.get(exchange.session_id).status == "idle"
+
+
+def test_a_turn_aborted_before_it_started_never_runs(cloud: Settings):
+    exchange = start_turn()
+    exchange.update(actions=[RawExchange.abort_requested.set(True)])
+
+    run_queued_turn()
+
+    assert RawExchange.get(exchange.session_id, 1).status == ExchangeStatus.ABORTED
+    assert events_of(exchange.session_id)[-1]["type"] == "turn.aborted"
+
+
+def test_a_turn_whose_runner_died_ends_failed_and_says_so(cloud: Settings):
+    exchange = start_turn()
+    job = Job.get(exchange.job_id)
+    store.start(job, "runner-that-died")  # it was running when its runner stopped
+    RawExchange.get(exchange.session_id, 1).update(actions=[RawExchange.status.set(ExchangeStatus.RUNNING.value)])
+
+    run_queued_turn()
+
+    assert Job.get(exchange.job_id).status == JobStatus.FAILED
+    assert RawExchange.get(exchange.session_id, 1).status == ExchangeStatus.FAILED
+    error = events_of(exchange.session_id)[-1]
+    assert (error["type"], error["code"]) == ("error", "runner_stopped")
+    assert json.dumps(error).count("Send the message again") == 1
