@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from fastapi import FastAPI, Request, Response
 
 from shared.api import errors
-from shared.api.routes import admin_users, api_keys, auth, health, projects
+from shared.api.routes import admin_users, api_keys, auth, health, projects, prompts, sessions
 from shared.constants import APP_NAME, VERSION
 
 
@@ -36,6 +36,14 @@ def create_app() -> FastAPI:
         return response
 
     errors.install(app)
-    for router in (health.router, auth.router, admin_users.router, api_keys.router, projects.router):
+    for router in (
+        health.router,
+        auth.router,
+        admin_users.router,
+        api_keys.router,
+        projects.router,
+        sessions.router,
+        prompts.router,
+    ):
         app.include_router(router, prefix="/api")
     return app
