@@ -1,6 +1,6 @@
 """Run every benchmark and print its figures."""
 
-from bench import auth, cold_imports, ping_rtt
+from bench import auth, chat, cold_imports, ping_rtt
 
 if __name__ == "__main__":
     cold_imports.run()
@@ -8,3 +8,5 @@ if __name__ == "__main__":
     ping_rtt.run()
     print()
     auth.run()
+    print()
+    chat.run()
