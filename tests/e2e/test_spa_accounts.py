@@ -304,8 +304,9 @@ def test_your_account_and_a_session_ended_elsewhere(page: Page, stack: LocalStac
     account = page.get_by_role("region", name="Your account")
     expect(account).to_contain_text("gina · Member")
 
-    # When she adds an email address, then it is saved
+    # When she adds an email address (confirming with her password), then it is saved
     field(account, "Email (optional)").fill("gina@example.com")
+    field(account, "Your password").fill(gina.password)
     account.get_by_role("button", name="Save email").click()
     expect(account.get_by_role("status")).to_have_text("Your email address is now gina@example.com.")
 

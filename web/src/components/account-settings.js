@@ -6,11 +6,18 @@ import { html } from '../html.js';
 import { Icon } from '../icons.js';
 import { startSession } from '../session.js';
 
+// The email address is where password reset links go, so changing it needs the current password too.
 function EmailForm({ user, onDone }) {
-  const { busy, error, onSubmit } = useSubmit(async ({ email }) => {
+  const { busy, error, onSubmit } = useSubmit(async ({ email, currentPassword }, form) => {
     const value = email.trim() || null;
     if (value === (user.email || null)) return onDone('Your email address is unchanged.');
-    startSession(await api.patch('/api/auth/me', { email: value }));
+    try {
+      startSession(await api.patch('/api/auth/me', { email: value, currentPassword }));
+    } catch (err) {
+      if (err.code === 'invalid_credentials') throw new Error('Your current password is not right. Try again.');
+      throw err;
+    }
+    form.elements.currentPassword.value = '';
     onDone(value ? `Your email address is now ${value}.` : 'Your email address was removed.');
   });
   return html`
@@ -18,6 +25,8 @@ function EmailForm({ user, onDone }) {
       <h3 id="email-title">Email address</h3>
       <${Field} id="account-email" label="Email" name="email" type="email" optional autocomplete="email"
         defaultValue=${user.email || ''} hint="Used to send you a link if you forget your password." />
+      <${Field} id="account-email-password" label="Your password" name="currentPassword" type="password" required
+        autocomplete="current-password" hint="Needed to change where reset links are sent." />
       <${FormError} message=${error} />
       <div class="form-actions">
         <${SubmitButton} busy=${busy} label="Save email" busyLabel="Saving…" tone="secondary" />
