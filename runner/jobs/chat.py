@@ -17,7 +17,7 @@ from runner.claude.relay import Relay
 from runner.context import JobContext
 from runner.registry import JobFailedError, job_handler
 from runner.workspace import Workspace
-from shared import jobs
+from shared import integrations, jobs
 from shared.chat.events import SessionStream
 from shared.logs import logger
 from shared.models import ExchangeStatus, Project, RawExchange, Session, SessionStatus, UsageEvent
@@ -29,6 +29,7 @@ POLL_SECONDS = 0.25
 ABORT_GRACE_SECONDS = 5.0
 PERMISSION_WAIT_SECONDS = 5 * 60
 RESPONSE_INLINE_LIMIT = 300_000  # bytes; DynamoDB items stop at 400 KB
+QUESTION_TOOL = "AskUserQuestion"
 NOT_CONFIGURED = (
     "Claude is not configured: set ANTHROPIC_API_KEY (or the Bedrock variables) in the runner's environment, "
     "or ask an administrator to add the AI provider in Settings."
@@ -204,6 +205,16 @@ def _ask_permission(relay: Relay, control: dict[str, Any], pending: dict[str, tu
     request = control["request"]
     tool_input = request.get("input") or {}
     pending[control["request_id"]] = (tool_input, time.monotonic())
+    if request.get("tool_name") == QUESTION_TOOL:
+        relay.emit(
+            {
+                "type": "question",
+                "turn": relay.turn,
+                "requestId": control["request_id"],
+                "questions": _questions(tool_input),
+            }
+        )
+        return
     relay.emit(
         {
             "type": "permission.request",
@@ -215,13 +226,51 @@ def _ask_permission(relay: Relay, control: dict[str, Any], pending: dict[str, tu
     )
 
 
+def _questions(tool_input: dict[str, Any]) -> list[dict[str, Any]]:
+    """The questions Claude asks (AskUserQuestion), trimmed to what the browser shows."""
+    questions = []
+    for item in (tool_input.get("questions") or [])[:10]:
+        if not isinstance(item, dict):
+            continue
+        options = [
+            {"label": str(o.get("label", ""))[:200], "description": str(o.get("description", ""))[:500]}
+            for o in (item.get("options") or [])[:10]
+            if isinstance(o, dict)
+        ]
+        questions.append(
+            {
+                "question": str(item.get("question", ""))[:1000],
+                "header": str(item.get("header", ""))[:100],
+                "options": options,
+                "multiSelect": bool(item.get("multiSelect")),
+            }
+        )
+    return questions
+
+
+def _question_answers(tool_input: dict[str, Any], answer: Any) -> dict[str, str] | None:
+    """The user's reply as AskUserQuestion's answers ({question: chosen label(s)}); None for "deny"."""
+    questions = [q.get("question", "") for q in tool_input.get("questions") or [] if isinstance(q, dict)]
+    if isinstance(answer, dict):
+        return {str(k): str(v) for k, v in answer.items() if k in questions}
+    if isinstance(answer, str) and answer != "deny" and questions:
+        return {questions[0]: answer}
+    return None
+
+
 def _answer_permissions(
     process: ClaudeProcess, exchange: RawExchange, pending: dict[str, tuple[dict[str, Any], float]]
 ) -> None:
     answers = exchange.answers or {}
     for request_id, (tool_input, asked_at) in list(pending.items()):
         answer = answers.get(request_id)
-        if answer in ("allow", True) or (isinstance(answer, dict) and answer.get("behavior") == "allow"):
+        if answer is not None and "questions" in tool_input:
+            replies = _question_answers(tool_input, answer)
+            if replies:
+                process.allow(request_id, {**tool_input, "answers": replies})
+            else:
+                process.deny(request_id, "The user preferred not to answer.")
+        elif answer in ("allow", True) or (isinstance(answer, dict) and answer.get("behavior") == "allow"):
             process.allow(request_id, tool_input)
         elif answer is not None:
             process.deny(request_id, "The user declined this action.")
@@ -300,6 +349,10 @@ def _finish(
             cost_usd=float(result.get("total_cost_usd") or 0),
             duration_ms=duration,
         ).save()
+    try:  # every way a turn ends passes here: tell an integration run that started it (its callback)
+        integrations.on_turn_finished(exchange.session_id, int(exchange.turn))
+    except Exception:
+        logger.exception("could not hand the finished turn to integrations")
 
 
 def _done_event(turn: int, exchange: RawExchange) -> dict[str, Any]:

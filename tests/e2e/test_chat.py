@@ -293,3 +293,36 @@ def test_a_killed_cli_becomes_an_error_event_not_a_hang(
 
     assert (end["type"], end["code"]) == ("error", "claude_crashed")
     api.release()
+
+
+def test_a_question_claude_asks_is_answered_with_a_choice(chat: Chat, api: FakeAnthropic, project: str):
+    question = {
+        "question": "Which database should the project use?",
+        "header": "Database",
+        "options": [
+            {"label": "PostgreSQL", "description": "relational"},
+            {"label": "DynamoDB", "description": "NoSQL"},
+        ],
+        "multiSelect": False,
+    }
+    api.script(Reply.tool_use("AskUserQuestion", {"questions": [question]}), Reply.text("Going with DynamoDB."))
+
+    chat.send(project, "set up storage")
+    asked = chat.until(lambda e: e["type"] in ("question", "permission.request"))
+    chat.ws.send(
+        json.dumps(
+            {
+                "action": "chat.answer",
+                "sessionId": asked["sessionId"],
+                "turn": 1,
+                "questionId": asked["requestId"],
+                "answer": {question["question"]: "DynamoDB"},
+            }
+        )
+    )
+    done = chat.turn_end()
+
+    assert asked["type"] == "question"
+    assert [o["label"] for o in asked["questions"][0]["options"]] == ["PostgreSQL", "DynamoDB"]
+    assert done["type"] == "turn.done"
+    assert "DynamoDB" in json.dumps(api.message_requests[-1].tool_results())
