@@ -8,7 +8,16 @@ from collections.abc import Awaitable, Callable
 from fastapi import FastAPI, Request, Response
 
 from shared.api import errors
-from shared.api.routes import admin_users, api_keys, auth, health, projects, prompts, sessions
+from shared.api.routes import (
+    admin_users,
+    api_keys,
+    auth,
+    health,
+    integrations,
+    projects,
+    prompts,
+    sessions,
+)
 from shared.constants import APP_NAME, VERSION
 
 
@@ -44,6 +53,7 @@ def create_app() -> FastAPI:
         projects.router,
         sessions.router,
         prompts.router,
+        integrations.router,
     ):
         app.include_router(router, prefix="/api")
     return app

@@ -23,6 +23,9 @@ JOB_TYPES: dict[str, JobTypeSpec] = {
     "chat.quality": JobTypeSpec("chat.quality", timeout_seconds=30, max_attempts=3),
     # Runs one slot of a schedule (the execution id is the job id); the schedule's timeout overrides this one.
     "schedule.run": JobTypeSpec("schedule.run", timeout_seconds=300, max_attempts=1),
+    # POSTs a finished integration run's signed callback. One attempt per run, bounded at 20 s (outbound.py);
+    # 5xx, 429 and network errors are retried after 5, 10, 20 and 40 s, other answers never.
+    "callback.deliver": JobTypeSpec("callback.deliver", timeout_seconds=60, max_attempts=5, retry_backoff_seconds=5),
 }
 
 

@@ -37,6 +37,7 @@ from shared.models.cloud import (
 from shared.models.connections import Connection
 from shared.models.counters import ACTIVE_ADMINS, Counter
 from shared.models.fields import SealedSecret, composite, normalize_key, time_sort_key
+from shared.models.integrations import CallbackStatus, IntegrationRun
 from shared.models.jobs import Job, JobStatus
 from shared.models.meetings import Meeting, MeetingStatus, TranscriptSegment
 from shared.models.onboarding import COMPANY_PROFILE_ID, CompanyProfile, ResearchDocument, ResearchStatus
@@ -57,6 +58,7 @@ __all__ = [
     "ApiKey",
     "BedrockConfig",
     "BedrockContextAudit",
+    "CallbackStatus",
     "ClaimKind",
     "CloudConnection",
     "CloudCredential",
@@ -70,6 +72,7 @@ __all__ = [
     "Execution",
     "ExecutionStatus",
     "Guide",
+    "IntegrationRun",
     "Job",
     "JobStatus",
     "Meeting",

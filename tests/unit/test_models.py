@@ -51,6 +51,7 @@ EXPECTED_TABLES = {
     "prompt_versions", "company_profiles", "research_documents", "cloud_providers", "cloud_connections",
     "cloud_credentials", "cloud_mounts", "meetings", "transcript_segments", "bedrock_config",
     "bedrock_context_audit", "settings", "connections", "jobs", "schedules", "executions", "counters",
+    "integration_runs",
 }  # fmt: skip
 
 # Tables that hold a user's data but are reached through a parent, not by a user index; each says why.
