@@ -1,6 +1,6 @@
 """Run every benchmark and print its figures."""
 
-from bench import auth, chat, cold_imports, ping_rtt
+from bench import auth, chat, cold_imports, ping_rtt, tick
 
 if __name__ == "__main__":
     cold_imports.run()
@@ -10,3 +10,5 @@ if __name__ == "__main__":
     auth.run()
     print()
     chat.run()
+    print()
+    tick.run()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,8 +21,6 @@ from infra.nag import LAMBDA_BASIC_EXECUTION, PACK, acknowledge, acknowledge_sin
 
 # Never deployed from web/: the npm manifest and the full node_modules (only the vendored packages are).
 WEB_EXCLUDE = frozenset({"node_modules", "package.json", "package-lock.json"})
-# Packages the SPA imports as /vendor/<package>/... (no build step; the import map pins them).
-VENDOR_PACKAGES = ("preact", "htm")
 CONFIG_FILE = "config.json"
 
 # Paths without a file extension are client-side routes: serve index.html for them. Doing this in a viewer
@@ -38,6 +37,13 @@ function handler(event) {
 """
 
 _INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.DOTALL | re.IGNORECASE)
+
+
+def vendor_packages(web_dir: Path) -> list[str]:
+    """Packages the SPA imports as /vendor/<package>/... (no build step; the import map pins them): every
+    dependency in web/package.json, as the local gateway serves them."""
+    manifest = web_dir / "package.json"
+    return list(json.loads(manifest.read_text()).get("dependencies", {})) if manifest.is_file() else []
 
 
 def inline_script_hashes(index_html: Path) -> list[str]:
@@ -180,7 +186,7 @@ class Spa(Construct):
     def _web_trees(self, web_dir: Path) -> list[Tree]:
         """web/ (minus the npm files) plus each vendored package under vendor/<package>/."""
         trees = [Tree(web_dir, "", WEB_EXCLUDE)]
-        for package in VENDOR_PACKAGES:
+        for package in vendor_packages(web_dir):
             source = web_dir / "node_modules" / package
             if source.is_dir():
                 trees.append(Tree(source, f"vendor/{package}"))

@@ -94,6 +94,7 @@ class Relay:
         self.model: str | None = None
         self.result: dict[str, Any] | None = None
         self.tool_errors = 0
+        self.resumed = False  # set when the CLI continues an earlier session (its costs are cumulative)
         self._streamed_messages: set[str] = set()
         self._current_message: str | None = None
 

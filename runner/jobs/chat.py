@@ -120,6 +120,7 @@ def _run(
     relay = Relay(stream.publish, turn=int(exchange.turn), cwd=paths.files)
     try:
         resume = session.claude_session_id
+        relay.resumed = bool(resume)
         process = _start(settings, paths, session, resume)
         _converse(ctx, process, relay, exchange, outcome)
         if resume and relay.result is None and "No conversation found" in process.stderr:
@@ -131,6 +132,7 @@ def _run(
                 }
             )
             outcome.__init__()  # type: ignore[misc]  # the failed resume is not this turn's outcome
+            relay.resumed = False
             process = _start(settings, paths, session, None)
             _converse(ctx, process, relay, exchange, outcome)
         if relay.result is None and outcome.error is None:
@@ -308,6 +310,10 @@ def _finish(
     """Record the turn, its usage and the session's CLI id; the exchange leaves `running` in every case."""
     result = (relay.result if relay else None) or {}
     usage = result.get("usage") or {}
+    reported = float(result.get("total_cost_usd") or 0)
+    previous = float(session.cli_cost_total or 0)
+    # A resumed CLI session reports its running total; a fresh one (or a resume that fell back) starts at zero.
+    turn_cost = reported - previous if relay and relay.resumed and reported >= previous else reported
     text = relay.response_text if relay else ""
     duration = int(result.get("duration_ms") or (time.monotonic() - started) * 1000)
     actions: list[Any] = [
@@ -318,7 +324,7 @@ def _finish(
         RawExchange.tokens_out.set(int(usage.get("output_tokens") or 0)),
         RawExchange.cache_read_tokens.set(int(usage.get("cache_read_input_tokens") or 0)),
         RawExchange.cache_write_tokens.set(int(usage.get("cache_creation_input_tokens") or 0)),
-        RawExchange.cost_usd.set(float(result.get("total_cost_usd") or 0)),
+        RawExchange.cost_usd.set(round(turn_cost, 6)),
         RawExchange.response_text.set(text.encode()[:RESPONSE_INLINE_LIMIT].decode(errors="ignore")),
     ]
     if relay and relay.model:
@@ -332,6 +338,8 @@ def _finish(
     session_actions: list[Any] = [Session.status.set(SessionStatus.IDLE.value), Session.updated_at.set(utcnow())]
     if relay and relay.claude_session_id:
         session_actions.append(Session.claude_session_id.set(relay.claude_session_id))
+        if result:
+            session_actions.append(Session.cli_cost_total.set(reported))
     session.update(actions=session_actions)
     if result:
         UsageEvent(
@@ -346,7 +354,7 @@ def _finish(
             tokens_out=int(usage.get("output_tokens") or 0),
             cache_read_tokens=int(usage.get("cache_read_input_tokens") or 0),
             cache_write_tokens=int(usage.get("cache_creation_input_tokens") or 0),
-            cost_usd=float(result.get("total_cost_usd") or 0),
+            cost_usd=round(turn_cost, 6),
             duration_ms=duration,
         ).save()
     try:  # every way a turn ends passes here: tell an integration run that started it (its callback)

@@ -16,7 +16,9 @@ from shared.api.routes import (
     integrations,
     projects,
     prompts,
+    schedules,
     sessions,
+    skills,
 )
 from shared.constants import APP_NAME, VERSION
 
@@ -54,6 +56,8 @@ def create_app() -> FastAPI:
         sessions.router,
         prompts.router,
         integrations.router,
+        skills.router,
+        schedules.router,
     ):
         app.include_router(router, prefix="/api")
     return app

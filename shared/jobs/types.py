@@ -23,6 +23,9 @@ JOB_TYPES: dict[str, JobTypeSpec] = {
     "chat.quality": JobTypeSpec("chat.quality", timeout_seconds=30, max_attempts=3),
     # Runs one slot of a schedule (the execution id is the job id); the schedule's timeout overrides this one.
     "schedule.run": JobTypeSpec("schedule.run", timeout_seconds=300, max_attempts=1),
+    # Runs a skill by hand (POST /api/skills/{name}/run); the run's timeout overrides this one. Not retried: a run
+    # half done (files changed, tokens spent) is reported failed, never silently repeated.
+    "skill.run": JobTypeSpec("skill.run", timeout_seconds=300, max_attempts=1),
     # POSTs a finished integration run's signed callback. One attempt per run, bounded at 20 s (outbound.py);
     # 5xx, 429 and network errors are retried after 5, 10, 20 and 40 s, other answers never.
     "callback.deliver": JobTypeSpec("callback.deliver", timeout_seconds=60, max_attempts=5, retry_backoff_seconds=5),

@@ -85,6 +85,8 @@ class Session(StudioModel):
     # The connections following this session. Allocating a seq (ADD last_seq) returns them in the same
     # strongly consistent write, so every event goes to whoever followed before it was numbered.
     followers = UnicodeSetAttribute(null=True)
+    # The CLI reports the cost of a resumed session cumulatively; a turn's own cost is the difference.
+    cli_cost_total = NumberAttribute(default=0)
     created_at = UTCDateTimeAttribute(default=utcnow)
     updated_at = UTCDateTimeAttribute(default=utcnow)
 

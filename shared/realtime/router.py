@@ -103,6 +103,7 @@ def dispatch(
     def reply(event: dict[str, Any]) -> bool:
         return post_event(connection_id, event)
 
+    message: dict[str, Any] = {}
     try:
         if user_id is None:
             raise MessageError("Your session has ended; sign in and reconnect.", code="unauthenticated")
@@ -128,7 +129,13 @@ def dispatch(
         return name
     except StudioError as exc:
         logger.info("client message refused", extra={"code": exc.code, "reason": exc.message})
-        reply(error_event(exc.code, exc.message, request_id=request_id))
+        # Echo what identifies the refused message, so a client can tell which of its messages failed.
+        echo = {
+            key: message[key]
+            for key in ("action", "clientMessageId", "sessionId")
+            if isinstance(message.get(key), str) and len(message[key]) <= 200
+        }
+        reply(error_event(exc.code, exc.message, request_id=request_id, **echo))
     except Exception:
         logger.exception("action failed")
         reply(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +22,8 @@ from shared.models.schedules import DUE_SHARDS, Schedule, ScheduleKind
 from shared.scheduling import cron as cron_rules
 
 DUE_SHARD_PREFIX = "due#"
+DEFAULT_TIMEOUT_SECONDS = 300
+MAX_TIMEOUT_SECONDS = 3600
 # Another writer may bump the version between our read and our write; re-read this many times.
 _OUTCOME_ATTEMPTS = 3
 
@@ -84,8 +87,8 @@ def create_schedule(
         raise ValidationError("A scheduled prompt needs the prompt to run.")
     if kind == ScheduleKind.SKILL.value and not (skill_name or "").strip():
         raise ValidationError("A scheduled skill needs the name of the skill to run.")
-    if timeout_seconds is not None and timeout_seconds <= 0:
-        raise ValidationError(f"The timeout must be a positive number of seconds, not {timeout_seconds}.")
+    if timeout_seconds is not None:
+        check_timeout(timeout_seconds)
     schedule_id = schedule_id or uuid.uuid4().hex
     due_shard, next_run_at = due_fields(schedule_id, kind=kind, cron=cron, timezone=timezone, enabled=enabled, now=now)
     schedule = Schedule(
@@ -113,6 +116,124 @@ def create_schedule(
             raise ConflictError(f"A schedule with id {schedule_id} already exists.") from exc
         raise
     return schedule
+
+
+def check_timeout(timeout_seconds: int) -> int:
+    if not 0 < timeout_seconds <= MAX_TIMEOUT_SECONDS:
+        raise ValidationError(
+            f"The timeout is a number of seconds from 1 to {MAX_TIMEOUT_SECONDS} (an hour), not {timeout_seconds}.",
+            code="invalid_timeout",
+        )
+    return timeout_seconds
+
+
+def get(schedule_id: str) -> Schedule | None:
+    try:
+        return Schedule.get(schedule_id, consistent_read=True)
+    except Schedule.DoesNotExist:
+        return None
+
+
+def for_user(user_id: str) -> list[Schedule]:
+    """A user's schedules, newest first (a Query on `by-user`)."""
+    return list(Schedule.by_user.query(user_id, scan_index_forward=False))
+
+
+@dataclass(frozen=True, slots=True)
+class Editable:
+    """The fields an owner may change; `kind` follows from prompt or skill unless the schedule is on demand."""
+
+    name: str
+    cron: str | None
+    timezone: str
+    prompt: str | None
+    skill_name: str | None
+    timeout_seconds: int
+    enabled: bool
+
+    @classmethod
+    def of(cls, schedule: Schedule) -> Editable:
+        return cls(
+            name=schedule.name,
+            cron=schedule.cron,
+            timezone=schedule.timezone,
+            prompt=schedule.prompt,
+            skill_name=schedule.skill_name,
+            timeout_seconds=int(schedule.timeout_seconds),
+            enabled=bool(schedule.enabled),
+        )
+
+
+def edit(schedule: Schedule, wanted: Editable, *, now: datetime) -> bool:
+    """Store `wanted` (already validated); False when the schedule changed since it was read (read it again).
+
+    A change of cron, time zone or enabled sets `next_run_at` to the first slot after now (so re-enabling never
+    replays the time the schedule was off) and puts the schedule in or out of the due index.
+    """
+    current = Editable.of(schedule)
+    attributes: dict[str, Any] = {
+        "name": Schedule.name,
+        "cron": Schedule.cron,
+        "timezone": Schedule.timezone,
+        "prompt": Schedule.prompt,
+        "skill_name": Schedule.skill_name,
+        "timeout_seconds": Schedule.timeout_seconds,
+        "enabled": Schedule.enabled,
+    }
+    actions: list[Any] = [Schedule.updated_at.set(now)]
+    for field, attribute in attributes.items():
+        value = getattr(wanted, field)
+        if value != getattr(current, field):
+            actions.append(attribute.remove() if value is None else attribute.set(value))
+    kind = schedule.kind
+    if kind != ScheduleKind.ON_DEMAND.value:
+        kind = ScheduleKind.SKILL.value if wanted.skill_name else ScheduleKind.PROMPT.value
+        if kind != schedule.kind:
+            actions.append(Schedule.kind.set(kind))
+    if (wanted.cron, wanted.timezone, wanted.enabled) != (current.cron, current.timezone, current.enabled):
+        shard, next_run_at = due_fields(
+            schedule.schedule_id, kind=kind, cron=wanted.cron, timezone=wanted.timezone, enabled=wanted.enabled, now=now
+        )
+        actions.append(Schedule.due_shard.set(shard) if shard else Schedule.due_shard.remove())
+        actions.append(Schedule.next_run_at.set(next_run_at) if next_run_at else Schedule.next_run_at.remove())
+    try:
+        schedule.update(actions=actions)  # conditional on the version read
+    except UpdateError as exc:
+        if _condition_failed(exc):
+            return False
+        raise
+    return True
+
+
+def delete(schedule: Schedule) -> None:
+    schedule.delete(add_version_condition=False)
+
+
+def on_demand_id(user_id: str, project_id: str, skill_name: str) -> str:
+    """The id of a user's on-demand schedule for one skill of one project: stable, so it is made only once."""
+    return hashlib.sha256(f"on_demand|{user_id}|{project_id}|{skill_name}".encode()).hexdigest()[:32]
+
+
+def ensure_on_demand(*, user_id: str, project_id: str, skill_name: str, now: datetime) -> Schedule:
+    """The on-demand schedule that collects a skill's runs by hand, created on the first run."""
+    schedule_id = on_demand_id(user_id, project_id, skill_name)
+    existing = get(schedule_id)
+    if existing is not None:
+        return existing
+    try:
+        return create_schedule(
+            user_id=user_id,
+            project_id=project_id,
+            name=skill_name,
+            kind=ScheduleKind.ON_DEMAND.value,
+            skill_name=skill_name,
+            schedule_id=schedule_id,
+            now=now,
+        )
+    except ConflictError:  # a concurrent first run made it
+        made = get(schedule_id)
+        assert made is not None
+        return made
 
 
 def due_schedules(shard: str, now: datetime) -> Iterator[Schedule]:

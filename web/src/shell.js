@@ -27,9 +27,10 @@ export function Shell({ user, path }) {
   const area = allowed ? matched : { path: null, label: 'Not allowed', screen: ForbiddenScreen };
   const main = useRef(null);
   useScreenFocus(path, area.label, main);
-  useRealtimeEvent('error', (event) =>
-    notify({ message: event.message || 'The server reported an error.', code: event.code || null }),
-  );
+  useRealtimeEvent('error', (event) => {
+    if (event.sessionId && area.path === '/chat') return; // the Chat screen shows a session's errors in place
+    notify({ message: event.message || 'The server reported an error.', code: event.code || null });
+  });
 
   const skipToContent = (event) => {
     event.preventDefault();

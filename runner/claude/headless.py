@@ -1,0 +1,184 @@
+"""Run one prompt headless in a project's workspace: the CLI, nobody to ask, a hard deadline, a plain result.
+
+    files = ProjectFiles(settings, project_id, s3_prefix)
+    files.pull()                                             # S3 → the runner's copy
+    try:
+        result = run_prompt(settings, files.paths, "Summarise the notes", deadline=ctx.deadline)
+    finally:
+        files.push()                                         # what the CLI changed → S3
+    result.status, result.text, result.tokens_in, result.cost_usd, result.duration_ms, result.error
+
+The CLI runs in its own process group with `--permission-mode acceptEdits` (files in the project may change)
+and no session transcript. Anything that would need a person (a command to approve, a question) is denied
+with a reason the model can act on. At the deadline, or when `cancelled` is set, the group is killed and the
+result is `timeout`; a failure of the CLI or its API becomes `failed` with a readable error.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from runner.claude.config import Paths, cli_environment
+from runner.claude.process import ClaudeProcess
+from runner.claude.relay import Relay
+from runner.workspace import Workspace
+from shared.settings import Settings
+
+POLL_SECONDS = 0.25
+EXIT_WAIT_SECONDS = 10.0
+QUESTION_TOOL = "AskUserQuestion"
+UNATTENDED_PROMPT = (
+    "You are working in a Sasha Studio project: the current directory holds the project's files. This is an "
+    "unattended run (a scheduled prompt or a skill): nobody can answer questions or approve commands. You may "
+    "create and edit files in the project. Do the task, then end with the result itself: your final answer is "
+    "saved as the run's output file."
+)
+NOBODY_TO_ASK = (
+    "Nobody can answer questions during an unattended run: choose the most reasonable option yourself, "
+    "say which one you chose, and carry on."
+)
+NOBODY_TO_APPROVE = (
+    "Nobody can approve {tool} during an unattended run; only file edits inside the project are allowed. "
+    "Do the task without it, or explain what a person would need to run."
+)
+
+Status = Literal["completed", "failed", "timeout"]
+
+
+@dataclass(frozen=True, slots=True)
+class HeadlessResult:
+    status: Status
+    text: str  # every assistant text block of the run, in order
+    error: str | None
+    tokens_in: int
+    tokens_out: int
+    cache_read_tokens: int
+    cache_write_tokens: int
+    cost_usd: float
+    duration_ms: int
+    model: str | None
+    denied: tuple[str, ...]  # the tools that were refused
+
+
+class ProjectFiles:
+    """A project's files on this runner: pulled from S3 before a run, pushed back after it."""
+
+    def __init__(self, settings: Settings, project_id: str, s3_prefix: str) -> None:
+        self.paths = Paths.of(settings, project_id)
+        for folder in (self.paths.files, self.paths.home, self.paths.claude_config):
+            folder.mkdir(parents=True, exist_ok=True)
+        self._sync = Workspace(
+            bucket=settings.workspace_bucket, prefix=f"{s3_prefix}files/", local_root=self.paths.files
+        )
+
+    @property
+    def root(self) -> Path:
+        return self.paths.files
+
+    def pull(self) -> None:
+        self._sync.pull()
+
+    def push(self) -> None:
+        self._sync.push()
+
+
+def run_prompt(
+    settings: Settings,
+    paths: Paths,
+    prompt: str,
+    *,
+    deadline: float,
+    cancelled: threading.Event | None = None,
+    permission_mode: str = "acceptEdits",
+    system_prompt: str = UNATTENDED_PROMPT,
+) -> HeadlessResult:
+    """Run `prompt` once in `paths.files` until the CLI's result or the deadline (a time.monotonic() value)."""
+    started = time.monotonic()
+    if started >= deadline:  # nothing left of the time: do not start a process only to kill it
+        return _result(Relay(lambda event: None, turn=0, cwd=paths.files), None, started, timed_out=True, denied=())
+    process = ClaudeProcess(
+        claude_bin=settings.claude_bin,
+        cwd=paths.files,
+        env=cli_environment(settings, paths),
+        permission_mode=permission_mode,
+        system_prompt=system_prompt,
+    )
+    process.command.append("--no-session-persistence")  # nothing resumes a headless run: keep no transcript
+    relay = Relay(lambda event: None, turn=0, cwd=paths.files)
+    denied: list[str] = []
+    timed_out = False
+    process.start()
+    try:
+        process.send_user_message(prompt)
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or (cancelled is not None and cancelled.is_set()):
+                timed_out = True
+                break
+            try:
+                line = process.next_line(min(POLL_SECONDS, remaining))
+            except EOFError:
+                break
+            if line is None:
+                continue
+            request = relay.handle(line)
+            if request is not None:
+                denied.append(_deny(process, request))
+            if line.get("type") == "result":
+                break
+    finally:
+        process.close_input()
+        if timed_out or process.wait(EXIT_WAIT_SECONDS) is None:
+            process.kill()
+    return _result(relay, process, started, timed_out=timed_out, denied=tuple(denied))
+
+
+def _deny(process: ClaudeProcess, control: dict[str, Any]) -> str:
+    tool = str((control.get("request") or {}).get("tool_name") or "this tool")
+    reason = NOBODY_TO_ASK if tool == QUESTION_TOOL else NOBODY_TO_APPROVE.format(tool=tool)
+    process.deny(str(control.get("request_id")), reason)
+    return tool
+
+
+def _result(
+    relay: Relay, process: ClaudeProcess | None, started: float, *, timed_out: bool, denied: tuple[str, ...]
+) -> HeadlessResult:
+    result = relay.result or {}
+    usage = result.get("usage") or {}
+    status, error = _status(relay, process, timed_out)
+    return HeadlessResult(
+        status=status,
+        text=relay.response_text,
+        error=error,
+        tokens_in=int(usage.get("input_tokens") or 0),
+        tokens_out=int(usage.get("output_tokens") or 0),
+        cache_read_tokens=int(usage.get("cache_read_input_tokens") or 0),
+        cache_write_tokens=int(usage.get("cache_creation_input_tokens") or 0),
+        cost_usd=float(result.get("total_cost_usd") or 0),
+        duration_ms=int(result.get("duration_ms") or (time.monotonic() - started) * 1000),
+        model=relay.model,
+        denied=denied,
+    )
+
+
+def _status(relay: Relay, process: ClaudeProcess | None, timed_out: bool) -> tuple[Status, str | None]:
+    if timed_out:
+        return "timeout", "The run took longer than its timeout and was stopped."
+    result = relay.result
+    if result is None:
+        detail = (process.stderr if process else "").strip().splitlines()[-1:] or ["no output"]
+        return "failed", f"Claude stopped unexpectedly ({detail[0][:300]})."
+    if not result.get("is_error"):
+        return "completed", None
+    api_status = result.get("api_error_status")
+    if api_status == 401:
+        return "failed", "Claude rejected the API key: check the AI provider settings."
+    if api_status:
+        return "failed", f"Claude's API answered {api_status}: {str(result.get('result'))[:300]}"
+    if result.get("subtype") == "error_max_turns":
+        return "failed", "Claude stopped after its maximum number of steps."
+    return "failed", f"Claude could not finish: {str(result.get('result'))[:300]}"

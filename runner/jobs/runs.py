@@ -1,0 +1,239 @@
+"""The "schedule.run" and "skill.run" jobs: one execution from start to end, and it always ends recorded.
+
+    execution still running? ── no ──▶ skip (a duplicate message, or the schedule was deleted)
+    Claude configured? owner may still change the project? skill there and valid? ── no ──▶ failed, saying why
+    pull the project's files
+    for each step of the plan (a prompt, a skill, or a workflow's steps in order):
+        run the CLI headless until its result or the job's deadline (then the group is killed: timeout)
+        write the step's output; a step that did not complete stops the plan, later steps are `skipped`
+    write outputs/<name>/<UTC timestamp>.md, push the files
+    record (shared.scheduling.outcome): the execution, the schedule's last run, the JSONL run log, the usage
+
+`execute_prompt` is the spec's POST /api/cron/execute-prompt ("localhost only"). Here it is a function that
+the jobs call, never a route, so nothing outside the runner can reach it.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from runner.claude import headless
+from runner.claude.config import claude_is_configured
+from runner.claude.headless import HeadlessResult, ProjectFiles
+from runner.context import JobContext
+from runner.jobs.chat import NOT_CONFIGURED
+from runner.registry import job_handler
+from runner.workspace import WorkspaceError
+from runner.workspace.local import LocalFile, UnsafePathError, local_state, safe_target
+from shared.errors import ValidationError
+from shared.logs import logger
+from shared.models.base import utcnow
+from shared.models.schedules import Execution, ExecutionStatus, ScheduleKind
+from shared.scheduling import executions, outcome, plan, runs, store
+from shared.scheduling.executions import Results
+from shared.scheduling.plan import Plan
+from shared.scheduling.runs import RunError
+from shared.settings import get_settings
+from shared.skills import document
+from shared.skills import store as skill_files
+
+INTERRUPTED = "The run was interrupted because the runner stopped. Run it again."
+_STATUS = {"completed": ExecutionStatus.COMPLETED, "failed": ExecutionStatus.FAILED, "timeout": ExecutionStatus.TIMEOUT}
+
+
+@dataclass
+class Run:
+    """What a run has done so far; it becomes the execution's results."""
+
+    started: float = field(default_factory=time.monotonic)
+    status: ExecutionStatus = ExecutionStatus.COMPLETED
+    error: str | None = None
+    output_file: str | None = None
+    steps: list[dict[str, Any]] | None = None
+    usage: outcome.Usage | None = None
+
+    def fail(self, error: str, status: ExecutionStatus = ExecutionStatus.FAILED) -> None:
+        """The first failure is the run's outcome; later ones (a push after a timeout) do not replace it."""
+        if self.error is None:
+            self.status, self.error = status, error
+
+    def add(self, result: HeadlessResult) -> None:
+        spent = self.usage or outcome.Usage()
+        self.usage = outcome.Usage(
+            tokens_in=spent.tokens_in + result.tokens_in,
+            tokens_out=spent.tokens_out + result.tokens_out,
+            cache_read_tokens=spent.cache_read_tokens + result.cache_read_tokens,
+            cache_write_tokens=spent.cache_write_tokens + result.cache_write_tokens,
+            cost_usd=spent.cost_usd + result.cost_usd,
+            model=result.model or spent.model,
+        )
+
+    def results(self) -> Results:
+        spent = self.usage or outcome.Usage()
+        return Results(
+            status=self.status,
+            error=self.error,
+            duration_ms=int((time.monotonic() - self.started) * 1000),
+            tokens_in=spent.tokens_in,
+            tokens_out=spent.tokens_out,
+            cost_usd=round(spent.cost_usd, 6),
+            output_file=self.output_file,
+            steps=self.steps,
+        )
+
+
+def interrupted(job: Any) -> None:
+    """The runner died during the run: the execution ends as failed, and the schedule and log say so."""
+    execution = executions.get(str(job.payload.get("execution_id", "")))
+    if execution is not None and execution.status == executions.RUNNING:
+        outcome.record(execution, Results(ExecutionStatus.FAILED, error=INTERRUPTED), usage=None, now=utcnow())
+
+
+@job_handler("schedule.run", on_interrupted=interrupted)
+def schedule_run(ctx: JobContext) -> dict[str, Any]:
+    return execute_prompt(ctx)
+
+
+@job_handler("skill.run", on_interrupted=interrupted)
+def skill_run(ctx: JobContext) -> dict[str, Any]:
+    return execute_prompt(ctx)
+
+
+def execute_prompt(ctx: JobContext) -> dict[str, Any]:
+    """Run the job's execution and record how it ended, whatever happens on the way."""
+    execution = executions.get(str(ctx.job.payload.get("execution_id", "")))
+    if execution is None:
+        return {"skipped": "the execution no longer exists"}
+    if execution.status != executions.RUNNING:
+        return {"skipped": execution.status}
+    run = Run()
+    try:
+        _run(ctx, execution, run)
+    except Exception as exc:
+        logger.exception("run failed", extra={"execution_id": execution.execution_id})
+        run.fail(f"The run failed on our side ({type(exc).__name__}). Run it again.")
+    finally:
+        outcome.record(execution, run.results(), usage=run.usage, now=utcnow())
+    logger.info("run finished", extra={"execution_id": execution.execution_id, "status": run.status.value})
+    return {"status": run.status.value, "output_file": run.output_file}
+
+
+def _run(ctx: JobContext, execution: Execution, run: Run) -> None:
+    settings = get_settings()
+    if not claude_is_configured(settings):
+        run.fail(NOT_CONFIGURED)
+        return
+    try:
+        project = runs.owner_project(execution)
+    except RunError as exc:
+        run.fail(exc.message)
+        return
+    files = ProjectFiles(settings, project.project_id, project.s3_prefix)
+    try:
+        files.pull()
+    except WorkspaceError as exc:
+        run.fail(f"The project's files could not be brought to the runner: {exc}")
+        return
+    try:
+        _steps(ctx, files, _plan(execution, files.root), execution, run)
+    except RunError as exc:
+        run.fail(exc.message)
+    finally:
+        try:
+            files.push()
+        except WorkspaceError as exc:
+            run.fail(f"The run's files could not be saved to the project: {exc}")
+
+
+def _plan(execution: Execution, root: Path) -> Plan:
+    if execution.kind == ScheduleKind.SKILL.value:
+        name = execution.skill_name or ""
+        try:
+            path = safe_target(root, skill_files.relative_path(document.check_name(name)))
+        except (ValidationError, UnsafePathError):
+            raise RunError(f"'{name}' is not a skill name.") from None
+        if not isinstance(local_state(path), LocalFile):  # a link or a folder is not a skill either
+            raise RunError(f"The skill '{name}' no longer exists in this project.")
+        try:
+            skill = document.parse(path.read_text(encoding="utf-8", errors="replace"), name=name)
+        except ValidationError as exc:
+            raise RunError(f"The skill '{name}' cannot run: {exc.message}") from None
+        return plan.for_skill(skill)
+    schedule = store.get(execution.schedule_id or "")
+    return plan.for_prompt(schedule.name if schedule else "schedule", execution.prompt or "")
+
+
+def _steps(ctx: JobContext, files: ProjectFiles, todo: Plan, execution: Execution, run: Run) -> None:
+    """Run the plan's steps in order; the first that does not complete stops it."""
+    settings, started_at = get_settings(), utcnow()
+    out = plan.outputs(
+        todo.label, started_at, taken=lambda path: (files.root / path).exists(), unique=execution.execution_id[:8]
+    )
+    steps = [_step_record(step.name) for step in todo.steps] if todo.workflow else None
+    run.steps = steps  # the same list, updated in place: whatever stops the loop, the steps so far are recorded
+    texts: list[str] = []
+    written: str | None = None
+    previous: tuple[str, str] | None = None
+    for index, step in enumerate(todo.steps):
+        if steps is not None:
+            steps[index]["status"] = "running"
+            executions.record_steps(execution, steps)
+        prompt = todo.prompt(index, previous)
+        result = headless.run_prompt(settings, files.paths, prompt, deadline=ctx.deadline, cancelled=ctx.cancelled)
+        run.add(result)
+        texts.append(result.text)
+        path = out.step_file(index, step.name) if todo.workflow else out.run_file
+        written = _write(files.root, path, result.text) if result.status == "completed" or result.text else None
+        error = _error(ctx, result)
+        if steps is not None:
+            steps[index].update(status=result.status, output_file=written, error=error, duration_ms=result.duration_ms)
+        if error is not None:
+            run.fail(_run_error(todo, index, error), _STATUS[result.status])
+            for later in (steps or [])[index + 1 :]:
+                later["status"] = "skipped"
+            break
+        previous = (step.name, path)
+    run.output_file = _write(files.root, out.run_file, _report(todo, steps, texts, started_at)) if steps else written
+
+
+def _error(ctx: JobContext, result: HeadlessResult) -> str | None:
+    if result.status == "completed":
+        return None
+    if result.status == "timeout":
+        return f"The run took longer than its timeout of {int(ctx.job.timeout_seconds)} s and was stopped."
+    return result.error or "The run did not complete."
+
+
+def _run_error(todo: Plan, index: int, error: str) -> str:
+    if not todo.workflow:
+        return error
+    later = len(todo.steps) - index - 1
+    skipped = f" The {later} later step(s) were skipped." if later else ""
+    return f"Step {index + 1} of {len(todo.steps)} ({todo.steps[index].name}) did not complete: {error}{skipped}"
+
+
+def _step_record(name: str) -> dict[str, Any]:
+    return {"name": name, "status": "pending", "output_file": None, "error": None, "duration_ms": None}
+
+
+def _write(root: Path, relative: str, text: str) -> str:
+    target = safe_target(root, relative)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text if text.endswith("\n") or not text else text + "\n", encoding="utf-8")
+    return relative
+
+
+def _report(todo: Plan, steps: list[dict[str, Any]], texts: list[str], started_at: datetime) -> str:
+    """A workflow run's output file: every step in order, with its status and output."""
+    lines = [f"# {todo.label}: workflow run of {started_at:%Y-%m-%d %H:%M:%S} UTC", ""]
+    for index, step in enumerate(steps):
+        lines += [f"## Step {index + 1} of {len(steps)}: {step['name']} ({step['status']})", ""]
+        if index < len(texts) and texts[index].strip():
+            lines += [texts[index].strip(), ""]
+        if step.get("error"):
+            lines += [f"Error: {step['error']}", ""]
+    return "\n".join(lines)

@@ -1,0 +1,124 @@
+"""How a run ends, in four records: the execution, the schedule's last run, the project's run log, the usage.
+
+The execution comes first and decides the rest: its write is conditional on it still running, so a run that
+was already closed (timed out as an orphan, or interrupted) is not closed a second time. The other three are
+written one by one; if one fails it is logged and the others are still made.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from shared.constants import PROJECTS_PREFIX
+from shared.logs import logger
+from shared.models import UsageEvent, UsageKind
+from shared.models.fields import time_sort_key
+from shared.models.schedules import Execution, ScheduleKind
+from shared.scheduling import executions, runlog, store
+from shared.scheduling.executions import Results
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    cost_usd: float = 0.0
+    model: str | None = None
+
+
+def record(execution: Execution, results: Results, *, usage: Usage | None, now: datetime) -> bool:
+    """Close the execution with `results` and tell the schedule, the log and the usage; False if already closed."""
+    closed = executions.finish(execution, results, now=now)
+    if not closed:
+        logger.warning("the run was already closed; its results were not recorded", extra=_ids(execution))
+    else:
+        _each(
+            ("schedule outcome", lambda: _schedule(execution, results, now)),
+            ("run log", lambda: _log(execution, now)),
+        )
+    if usage is not None:  # tokens were spent either way
+        _each(("usage", lambda: _usage(execution, usage, results.duration_ms, now)))
+    return closed
+
+
+def log_line(execution: Execution) -> dict[str, Any]:
+    """The run as one line of `.sasha/schedules/<schedule_id>.jsonl` (camelCase, like the API)."""
+    steps = [
+        {
+            "name": step.get("name"),
+            "status": step.get("status"),
+            "outputFile": step.get("output_file"),
+            "error": step.get("error"),
+            "durationMs": step.get("duration_ms"),
+        }
+        for step in execution.steps or []
+    ]
+    return {
+        "executionId": execution.execution_id,
+        "scheduleId": execution.schedule_id,
+        "kind": execution.kind,
+        "skillName": execution.skill_name,
+        "trigger": execution.trigger,
+        "status": execution.status,
+        "scheduledFor": _iso(execution.scheduled_for),
+        "startedAt": _iso(execution.started_at),
+        "finishedAt": _iso(execution.finished_at),
+        "durationMs": int(execution.duration_ms or 0),
+        "tokensIn": int(execution.tokens_in or 0),
+        "tokensOut": int(execution.tokens_out or 0),
+        "costUsd": float(execution.cost_usd or 0),
+        "outputFile": execution.output_file,
+        "error": execution.error,
+        **({"steps": steps} if execution.steps is not None else {}),
+    }
+
+
+def _schedule(execution: Execution, results: Results, now: datetime) -> None:
+    if execution.schedule_id:
+        store.record_outcome(execution.schedule_id, run_at=execution.started_at, status=results.status.value, now=now)
+
+
+def _log(execution: Execution, now: datetime) -> None:
+    if execution.schedule_id and execution.project_id:
+        prefix = f"{PROJECTS_PREFIX}{execution.project_id}/"
+        runlog.append(prefix, execution.schedule_id, log_line(execution), now=now)
+
+
+def _usage(execution: Execution, usage: Usage, duration_ms: int, now: datetime) -> None:
+    kind = UsageKind.SKILL if execution.kind == ScheduleKind.SKILL.value else UsageKind.SCHEDULED_PROMPT
+    UsageEvent(
+        execution.user_id,
+        time_sort_key(now),
+        day=now.strftime("%Y-%m-%d"),
+        kind=kind.value,
+        project_id=execution.project_id,
+        execution_id=execution.execution_id,
+        model=usage.model,
+        tokens_in=usage.tokens_in,
+        tokens_out=usage.tokens_out,
+        cache_read_tokens=usage.cache_read_tokens,
+        cache_write_tokens=usage.cache_write_tokens,
+        cost_usd=usage.cost_usd,
+        duration_ms=duration_ms,
+        created_at=now,
+    ).save()
+
+
+def _each(*writes: tuple[str, Any]) -> None:
+    for what, write in writes:
+        try:
+            write()
+        except Exception:
+            logger.exception("could not record a run's %s", what)
+
+
+def _ids(execution: Execution) -> dict[str, Any]:
+    return {"execution_id": execution.execution_id, "schedule_id": execution.schedule_id}
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None

@@ -1,0 +1,234 @@
+"""The Schedules screen in real Chromium against a local stack whose runner drives the real Claude CLI, answered by
+a scripted fake Messages API: a schedule made in the editor (presets, the server's preview of the next runs), Run now
+and the run completing in the history; an invalid cron expression explained by the server's own words."""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.e2e.browser import chromium, watch
+from tests.support.accounts_e2e import admin_session, call, seed_session
+from tests.support.fake_anthropic import TEST_API_KEY, FakeAnthropic, Reply
+from tests.support.stack import ROOT, LocalStack
+
+CLAUDE = ROOT / "runner" / "node_modules" / ".bin" / "claude"
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(not CLAUDE.exists(), reason="the pinned Claude CLI is not installed (make deps-runner)"),
+]
+
+RUN_TIMEOUT_MS = 90_000  # the run crosses the queue and starts the CLI: a bound, not a sleep
+UI_TIMEOUT_MS = 10_000
+NEVER = "0 0 1 1 *"  # due once a year: the test runs it by hand
+SCREENSHOTS = os.environ.get("SPA_SCREENSHOTS")  # a folder: save what the test sees, to look at it
+
+
+@pytest.fixture(scope="module")
+def api() -> Iterator[FakeAnthropic]:
+    with FakeAnthropic() as fake:
+        yield fake
+
+
+@pytest.fixture(scope="module")
+def stack(api: FakeAnthropic, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    env = {"ANTHROPIC_BASE_URL": api.url, "ANTHROPIC_API_KEY": TEST_API_KEY, "CLAUDE_CODE_MAX_RETRIES": "0"}
+    stack = LocalStack(Path(tmp_path_factory.mktemp("spa-schedules-data")), env=env).start()
+    yield stack
+    stack.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with chromium() as launched:
+        yield launched
+
+
+@pytest.fixture
+def page(browser: Browser, stack: LocalStack, api: FakeAnthropic) -> Iterator[Page]:
+    api.script()  # nothing left over from another test
+    context = browser.new_context(base_url=stack.base_url, viewport={"width": 1280, "height": 900})
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+def create_project(stack: LocalStack, name: str) -> dict[str, Any]:
+    status, project = call(stack, "POST", "/api/projects", {"name": name}, token=admin_session(stack).token)
+    assert status == 201, project
+    return dict(project)
+
+
+def open_schedules(page: Page, stack: LocalStack) -> dict[str, Any]:
+    """Creates a project, signs the page in and opens the Schedules screen; returns the project."""
+    project = create_project(stack, f"Schedules {time.monotonic_ns()}")
+    seed_session(page, admin_session(stack))
+    page.goto("/schedules")
+    expect(page.get_by_role("heading", name="Schedules", level=1)).to_be_visible()
+    expect(page.get_by_role("button", name="New schedule")).to_be_enabled()
+    return project
+
+
+def snap(page: Page, name: str) -> None:
+    if SCREENSHOTS:
+        page.screenshot(path=str(Path(SCREENSHOTS) / f"schedules-{name}.png"), full_page=True)
+
+
+def test_a_schedule_made_in_the_editor_runs_now_and_its_run_completes_in_the_history(
+    page: Page, stack: LocalStack, api: FakeAnthropic
+):
+    problems = watch(page)
+    api.script(Reply.text(["Three notes ", "changed today."]))
+    project = open_schedules(page, stack)
+
+    # Given the editor of a new schedule with a name, the project and a prompt
+    page.get_by_role("button", name="New schedule").click()
+    expect(page.get_by_label("Name", exact=True)).to_be_focused()
+    page.get_by_label("Name", exact=True).fill("Morning digest")
+    page.get_by_label("Project", exact=True).select_option(label=project["name"])
+    page.get_by_label("Prompt", exact=True).fill("Write the digest of what changed.")
+    expect(page.get_by_label("Time zone")).to_have_value(
+        page.evaluate("Intl.DateTimeFormat().resolvedOptions().timeZone")
+    )
+
+    # When a preset is picked, it fills the cron field and the server's next five runs show in words
+    page.get_by_role("button", name="Every weekday at 9:00").click()
+    cron = page.get_by_label("Cron expression")
+    expect(cron).to_have_value("0 9 * * 1-5")
+    next_runs = page.get_by_role("list", name="Next runs").get_by_role("listitem")
+    expect(next_runs).to_have_count(5, timeout=UI_TIMEOUT_MS)
+    expect(next_runs.first).to_contain_text(re.compile(r"· (in|tomorrow)"))
+    # And typing another expression previews that one instead
+    cron.fill(NEVER)
+    expect(next_runs.first.locator("time")).to_have_attribute("datetime", re.compile(r"^\d{4}-01-01T00:00:00Z$"))
+    expect(next_runs).to_have_count(5)
+    expect(cron).to_have_attribute("aria-invalid", "false")
+    snap(page, "editor")
+
+    # And the schedule is created
+    page.get_by_role("button", name="Create schedule").click()
+    expect(page.get_by_role("status").filter(has_text="Created “Morning digest”.")).to_be_visible()
+    row = page.locator("tr[data-schedule]").filter(has_text="Morning digest")
+    expect(row).to_have_count(1)
+    expect(row.get_by_role("switch")).to_be_checked()
+    expect(row).to_contain_text(NEVER)
+    expect(row).to_contain_text("Not run yet")
+    history = page.get_by_role("region", name="Runs of “Morning digest”")
+    expect(history).to_contain_text("No runs yet")
+
+    # When it is run now
+    history.get_by_role("button", name="Run now").click()
+
+    # Then its run shows in the history and completes, with its duration, tokens, cost and output file
+    run = history.locator("tr[data-execution]")
+    expect(run).to_have_count(1, timeout=UI_TIMEOUT_MS)
+    expect(run).to_have_attribute("data-status", "completed", timeout=RUN_TIMEOUT_MS)
+    expect(run).to_contain_text("Completed")
+    expect(run).to_contain_text("Run now")
+    expect(run.locator(".run-output")).to_have_text(re.compile(r"^outputs/morning-digest/\d{8}T\d{6}Z\.md$"))
+    expect(run).to_contain_text(re.compile(r"\d+(\.\d+)? m?s"))
+    expect(run).to_contain_text(re.compile(r"[\d.]+K? in · [\d.]+K? out"))
+    expect(run).to_contain_text(re.compile(r"\$\d+\.\d+"))
+    # And the list shows the schedule's last status
+    expect(row.locator(".run-status")).to_have_attribute("data-status", "completed", timeout=UI_TIMEOUT_MS)
+    assert "Write the digest of what changed." in api.message_requests[-1].last_user_text
+    snap(page, "history")
+
+    # And turning it off says so
+    row.get_by_role("switch").uncheck()
+    expect(page.get_by_role("status").filter(has_text="“Morning digest” is off.")).to_be_visible()
+    expect(row).to_contain_text("Off")
+
+    assert not problems, problems.summary()
+
+
+def test_an_invalid_cron_expression_shows_the_servers_reason(page: Page, stack: LocalStack):
+    problems = watch(page)
+    open_schedules(page, stack)
+    bad = "61 * * * *"
+    token = admin_session(stack).token
+    status, answer = call(
+        stack, "GET", f"/api/schedules/preview?{urlencode({'cron': bad, 'timezone': 'UTC'})}", token=token
+    )
+    assert status == 400, answer
+    reason = answer["error"]["message"]
+
+    # Given the editor of a new schedule
+    page.get_by_role("button", name="New schedule").click()
+    page.get_by_label("Name", exact=True).fill("Broken")
+    page.get_by_label("Prompt", exact=True).fill("Anything")
+    page.get_by_label("Time zone").select_option("UTC")
+
+    # When the cron expression cannot run
+    cron = page.get_by_label("Cron expression")
+    cron.fill(bad)
+
+    # Then the server's reason shows by the field, which is marked invalid
+    expect(page.locator("#schedule-cron-error")).to_have_text(reason, timeout=UI_TIMEOUT_MS)
+    expect(cron).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_role("list", name="Next runs")).to_have_count(0)
+    snap(page, "invalid")
+
+    # And saving it anyway shows the server's refusal in the form
+    page.get_by_role("button", name="Create schedule").click()
+    expect(page.locator(".form-error")).not_to_be_empty(timeout=UI_TIMEOUT_MS)
+
+    # And a valid expression clears the reason
+    cron.fill("*/15 * * * *")
+    expect(page.get_by_role("list", name="Next runs").get_by_role("listitem")).to_have_count(5, timeout=UI_TIMEOUT_MS)
+    expect(cron).to_have_attribute("aria-invalid", "false")
+
+    rest = problems.excluding((400, "/api/schedules/preview"), (400, "/api/schedules"))
+    assert not rest, rest.summary()
+
+
+def test_a_workflow_skill_made_from_the_template_runs_step_by_step(page: Page, stack: LocalStack, api: FakeAnthropic):
+    problems = watch(page)
+    api.script(Reply.text("Three notes changed."), Reply.text("Draft digest."), Reply.text("# Weekly digest\n"))
+    project = open_schedules(page, stack)
+    page.get_by_role("link", name="Skills").click()
+    page.get_by_label("Project", exact=True).select_option(label=project["name"])
+    expect(page.get_by_text("No skills in this project yet")).to_be_visible()
+
+    # Given SKILL.md that the server refuses, its reason shows by the editor
+    page.get_by_role("button", name="New workflow").click()
+    editor = page.get_by_label("SKILL.md")
+    expect(editor).to_be_focused()
+    template = editor.input_value()
+    editor.fill(template.replace("description: Gather, draft and polish the weekly digest\n", ""))
+    page.get_by_role("button", name="Create skill").click()
+    expect(page.locator(".form-error")).to_contain_text("description", timeout=UI_TIMEOUT_MS)
+    expect(editor).to_have_attribute("aria-invalid", "true")
+
+    # When the template is saved as it was
+    editor.fill(template)
+    page.get_by_role("button", name="Create skill").click()
+
+    # Then the workflow is listed with its kind
+    row = page.locator("tr[data-skill='weekly-digest']")
+    expect(row).to_contain_text("Workflow", timeout=UI_TIMEOUT_MS)
+    expect(row).to_contain_text("3 steps")
+
+    # And running it shows each step completing, then the output, duration and tokens
+    row.get_by_role("button", name="Run").click()
+    run = page.locator(".skill-run")
+    expect(run).to_have_attribute("data-status", "completed", timeout=RUN_TIMEOUT_MS)
+    steps = run.get_by_role("list", name="Steps").get_by_role("listitem")
+    expect(steps).to_have_count(3)
+    for index, name in enumerate(["gather", "draft", "polish"]):
+        expect(steps.nth(index)).to_contain_text(name)
+        expect(steps.nth(index)).to_have_attribute("data-status", "completed")
+    expect(run.locator(".run-output").first).to_have_text(re.compile(r"^outputs/.+\.md$"))
+    expect(run).to_contain_text(re.compile(r"[\d.]+K? in · [\d.]+K? out"))
+    snap(page, "skill-run")
+
+    assert not problems.excluding((400, "/api/skills/weekly-digest")), problems.summary()

@@ -1,0 +1,267 @@
+// The open conversation: one session of a project (or a new chat), kept in step with the server.
+//
+// History comes page by page from GET /api/sessions/{id}/turns; everything live comes over the WebSocket as
+// session events, put in order by the Sequencer. The connection follows one session at a time: opening a session
+// sends session.resume, and so does every reconnect, from the last seq seen, so no text is lost or doubled.
+import { notify } from '../notices.js';
+import { realtime } from '../realtime.js';
+import { Loaded, fetchTurns } from './history.js';
+import { Sequencer } from './sequencer.js';
+import { answered, applyEvent, isEnded, localTurn, patchTurn, setLocal, withOlder } from './turns.js';
+
+const LIVE = new Set(['connected', 'degraded']);
+const TURN_ENDS = new Set(['turn.done', 'turn.aborted', 'error']);
+// Errors of other actions: a refused chat.send is any other error without a session (the API does not say which).
+const NOT_ABOUT_SENDING = new Set(['nothing_to_abort', 'turn_finished', 'turn_not_found']);
+const DROPPED = 'The connection dropped before this message was confirmed. Send it again?';
+
+// older: 'idle' | 'loading' | 'error' (the page before the oldest shown).
+const EMPTY = Object.freeze({
+  projectId: null, sessionId: null, title: null, permissionMode: 'default', turns: [], loading: false,
+  loadError: null, nextBefore: null, older: 'idle', olderError: null,
+});
+
+function randomId() {
+  return Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+export class Conversation {
+  #state = EMPTY;
+  #listeners = new Set();
+  #sequencer = new Sequencer((sessionId, lastSeq) => this.#sendResume(sessionId, lastSeq));
+  #loaded = new Loaded(); // turns the history pages show whole: their replayed events are ignored
+  #awaitingNew = null; // the clientMessageId whose chat.send creates the new chat's session
+  #retired = new Set(); // sessions opened earlier in this page: their late events are not ours any more
+  #serial = 0; // bumps on every open / new chat, so a slow page for an old session is dropped
+  #entry = null;
+  #status = realtime.state.status;
+  #droppedAt = 0;
+  #unsubscribe = [];
+  /** Called when the list of sessions may have changed (a new session, a turn that ended). */
+  onSessionsChanged = () => {};
+
+  get state() {
+    return this.#state;
+  }
+
+  subscribe(listener) {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  start() {
+    this.#status = realtime.state.status;
+    this.#unsubscribe = [
+      realtime.on('*', (event) => this.#onEvent(event)),
+      realtime.onState((state) => this.#onConnection(state)),
+    ];
+  }
+
+  stop() {
+    for (const unsubscribe of this.#unsubscribe) unsubscribe();
+    this.#unsubscribe = [];
+  }
+
+  /** A new, empty chat in `projectId` (null when no project is picked). */
+  newChat(projectId, permissionMode = 'default') {
+    this.#leave();
+    this.#set({ ...EMPTY, projectId, permissionMode });
+  }
+
+  /** Opens a session from the project's list: its last page of turns, then its live events. */
+  async open(projectId, session) {
+    this.#leave();
+    const serial = this.#serial;
+    this.#entry = { projectId, session };
+    this.#retired.delete(session.id);
+    const { title, permissionMode } = session;
+    this.#set({ ...EMPTY, projectId, sessionId: session.id, title, permissionMode, loading: true });
+    let page;
+    try {
+      page = await fetchTurns(session.id);
+    } catch (error) {
+      if (serial === this.#serial) this.#set({ loading: false, loadError: error.message });
+      return;
+    }
+    if (serial !== this.#serial) return;
+    this.#loaded.add(page.turns, page.nextBefore);
+    // A turn in progress is rebuilt from its logged events; otherwise only what comes after the list's seq matters.
+    const inProgress = session.status === 'running' || page.turns.some((turn) => !isEnded(turn));
+    this.#sequencer.reset(session.id, inProgress ? 0 : session.lastSeq || 0);
+    this.#set({ turns: page.turns, loading: false, nextBefore: page.nextBefore });
+    this.#sequencer.resume(session.id);
+  }
+
+  /** Tries the first page again after it failed. */
+  reload() {
+    const entry = this.#entry;
+    if (entry && this.#state.sessionId === entry.session.id) this.open(entry.projectId, entry.session);
+  }
+
+  /** The next older page of turns (scrolling up). */
+  async loadOlder() {
+    const { sessionId, nextBefore, older } = this.#state;
+    if (!sessionId || !nextBefore || older === 'loading') return;
+    const serial = this.#serial;
+    this.#set({ older: 'loading', olderError: null });
+    let page;
+    try {
+      page = await fetchTurns(sessionId, nextBefore);
+    } catch (error) {
+      if (serial === this.#serial) this.#set({ older: 'error', olderError: error.message });
+      return;
+    }
+    if (serial !== this.#serial) return;
+    this.#loaded.add(page.turns, page.nextBefore);
+    this.#set({ turns: withOlder(this.#state.turns, page.turns), nextBefore: page.nextBefore, older: 'idle' });
+  }
+
+  setTitle(title) {
+    this.#set({ title });
+  }
+
+  /** The permission mode of the next new chat. */
+  setPermissionMode(permissionMode) {
+    if (!this.#state.sessionId) this.#set({ permissionMode });
+  }
+
+  /** Sends a message: at once when connected, otherwise as soon as the connection is back. */
+  send(text) {
+    if (!this.#state.projectId) return;
+    this.#setTurns((turns) => [...turns, localTurn(text, randomId(), 'waiting')]);
+    this.#flush();
+  }
+
+  /** Sends an unsent message again (as a new message). */
+  retry(key) {
+    const turn = this.#state.turns.find((t) => t.key === key);
+    if (!turn) return;
+    this.discard(key);
+    this.send(turn.request);
+  }
+
+  discard(key) {
+    this.#setTurns((turns) => turns.filter((t) => t.key !== key));
+  }
+
+  abort() {
+    const { sessionId } = this.#state;
+    return Boolean(sessionId) && realtime.send('chat.abort', { sessionId });
+  }
+
+  /** Answers a permission request or a question; false when the connection is down (the buttons stay). */
+  answer(turn, requestId, answer) {
+    const { sessionId } = this.#state;
+    if (!sessionId || !realtime.send('chat.answer', { sessionId, turn, questionId: requestId, answer })) return false;
+    this.#setTurns((turns) => answered(turns, turn, requestId, answer));
+    return true;
+  }
+
+  #set(patch) {
+    this.#state = Object.freeze({ ...this.#state, ...patch });
+    for (const listener of this.#listeners) listener(this.#state);
+  }
+
+  #setTurns(change) {
+    this.#set({ turns: change(this.#state.turns) });
+  }
+
+  #leave() {
+    this.#serial += 1;
+    if (this.#state.sessionId) this.#retired.add(this.#state.sessionId);
+    this.#awaitingNew = null;
+    this.#entry = null;
+    this.#loaded = new Loaded();
+  }
+
+  #sendResume(sessionId, lastSeq) {
+    if (sessionId !== this.#state.sessionId) return false; // a new chat's first events: seq 1 is on its way
+    return realtime.send('session.resume', { sessionId, lastSeq });
+  }
+
+  /** Sends the messages that wait: all of them once the session exists; for a new chat, only the first. */
+  #flush() {
+    for (const turn of this.#state.turns.filter((t) => t.phase === 'waiting')) {
+      const { sessionId, projectId, permissionMode } = this.#state;
+      if (!sessionId) {
+        this.#awaitingNew ??= turn.clientMessageId;
+        if (this.#awaitingNew !== turn.clientMessageId) continue; // sent once its session exists
+      }
+      const fields = { projectId, message: turn.request, clientMessageId: turn.clientMessageId };
+      if (sessionId) fields.sessionId = sessionId;
+      else fields.permissionMode = permissionMode;
+      if (!realtime.send('chat.send', fields)) return;
+      this.#setTurns((turns) => setLocal(turns, turn.key, { phase: 'sending', sentAt: Date.now() }));
+    }
+  }
+
+  #onEvent(event) {
+    if (event.type === 'error' && !event.sessionId) return this.#refused(event);
+    if (!event.sessionId) return;
+    if (event.sessionId !== this.#state.sessionId && !this.#adoptable(event)) {
+      if (event.type === 'session.created') this.onSessionsChanged();
+      return;
+    }
+    for (const released of this.#sequencer.accept(event)) this.#apply(released);
+  }
+
+  /** An event of a session we do not know yet may be the new chat's. */
+  #adoptable(event) {
+    return !this.#state.sessionId && this.#awaitingNew !== null && !this.#retired.has(event.sessionId);
+  }
+
+  #apply(event) {
+    const state = this.#state;
+    if (event.sessionId !== state.sessionId) {
+      const ours = event.type === 'session.created' && event.projectId === state.projectId && !state.sessionId;
+      if (ours) this.#adopt(event);
+      return;
+    }
+    if (event.type === 'session.created') return this.#set({ title: event.title });
+    if (event.type === 'session.resumed') return this.#resumed();
+    if (event.type === 'abort.requested') {
+      return this.#setTurns((turns) => patchTurn(turns, event.turn, { stopping: true }));
+    }
+    const numbered = typeof event.turn === 'number';
+    if (event.type === 'error' && !numbered) return notify({ message: event.message, code: event.code });
+    if (numbered && this.#loaded.covers(event.turn)) return;
+    this.#setTurns((turns) => applyEvent(turns, event));
+    if (TURN_ENDS.has(event.type)) this.onSessionsChanged();
+  }
+
+  #adopt(event) {
+    this.#awaitingNew = null;
+    this.#set({ sessionId: event.sessionId, title: event.title });
+    this.onSessionsChanged();
+    this.#flush(); // messages written meanwhile go to the new session
+  }
+
+  /** After a replay: a message sent on the old connection that the server never accepted did not arrive. */
+  #resumed() {
+    const lost = this.#state.turns.filter((t) => t.phase === 'sending' && t.sentAt <= this.#droppedAt);
+    if (lost.some((t) => t.clientMessageId === this.#awaitingNew)) this.#awaitingNew = null;
+    const unsent = { phase: 'unsent', error: { code: null, message: DROPPED } };
+    for (const turn of lost) this.#setTurns((turns) => setLocal(turns, turn.key, unsent));
+  }
+
+  #refused(event) {
+    if (NOT_ABOUT_SENDING.has(event.code)) return;
+    const sending = this.#state.turns.find((t) => t.phase === 'sending');
+    if (!sending) return;
+    if (this.#awaitingNew === sending.clientMessageId) this.#awaitingNew = null;
+    const error = { code: event.code || null, message: event.message || 'The message was refused.' };
+    this.#setTurns((turns) => setLocal(turns, sending.key, { phase: 'unsent', error }));
+    this.#flush();
+  }
+
+  #onConnection({ status }) {
+    const was = this.#status;
+    this.#status = status;
+    if (LIVE.has(was) && !LIVE.has(status)) this.#droppedAt = Date.now();
+    if (status !== 'connected' || LIVE.has(was)) return;
+    const { sessionId, loading } = this.#state;
+    if (sessionId && !loading) this.#sequencer.resume(sessionId);
+    if (!sessionId) this.#resumed(); // a new chat has nothing to replay: what did not arrive is lost
+    this.#flush();
+  }
+}
