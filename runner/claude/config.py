@@ -67,8 +67,11 @@ def claude_is_configured(settings: Settings) -> bool:
     )
 
 
-def cli_environment(settings: Settings, paths: Paths) -> dict[str, str]:
+def cli_environment(settings: Settings, paths: Paths, permission_mode: str = "default") -> dict[str, str]:
     env = {name: os.environ[name] for name in _PASSED_THROUGH if name in os.environ}
+    if permission_mode == "bypassPermissions":
+        # Allowed only when an administrator offers it; as root the CLI refuses it unless told it is sandboxed.
+        env["IS_SANDBOX"] = "1"
     env.update(_DEFAULTS)
     env.update(_QUIET)
     env.update(settings.claude_env)

@@ -150,7 +150,7 @@ def _start(settings: Any, paths: Paths, session: Session, resume: str | None) ->
     return ClaudeProcess(
         claude_bin=settings.claude_bin,
         cwd=paths.files,
-        env=cli_environment(settings, paths),
+        env=cli_environment(settings, paths, session.permission_mode),
         permission_mode=session.permission_mode,
         system_prompt=system_prompt(session),
         resume=resume,

@@ -51,6 +51,7 @@ def create_app() -> FastAPI:
         health.router,
         auth.router,
         admin_users.router,
+        admin_users.settings_router,
         api_keys.router,
         projects.router,
         sessions.router,

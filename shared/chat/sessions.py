@@ -52,17 +52,18 @@ def title_from(message: str) -> str:
     return line if len(line) <= TITLE_LENGTH else line[: TITLE_LENGTH - 1].rstrip() + "…"
 
 
-# What a user may pick for a session. bypassPermissions is not offered: the server, not the client, decides that
-# the CLI may act without asking, and no administrator setting grants it yet.
-USER_PERMISSION_MODES = (PermissionMode.DEFAULT, PermissionMode.ACCEPT_EDITS, PermissionMode.PLAN)
-
-
 def permission_mode(value: Any) -> str:
+    """A mode the user may pick: the server decides, from what administrators allow (shared.chat.policy)."""
+    from shared.chat import policy
+
     if value is None:
         return PermissionMode.DEFAULT.value
-    if value not in [mode.value for mode in USER_PERMISSION_MODES]:
-        allowed = ", ".join(mode.value for mode in USER_PERMISSION_MODES)
-        raise ValidationError(f"'permissionMode' must be one of: {allowed}.", code="invalid_permission_mode")
+    allowed = policy.allowed_modes()
+    if value not in allowed:
+        raise ValidationError(
+            f"'permissionMode' must be one of: {', '.join(allowed)} (administrators choose which are offered).",
+            code="invalid_permission_mode",
+        )
     return str(value)
 
 

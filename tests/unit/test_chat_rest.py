@@ -107,3 +107,35 @@ def test_personas_and_guides_are_private_to_their_owner(people: tuple[Person, Pe
     empty = call("POST", "/api/guides", json_body={"name": "", "body": "text"}, token=alice.token)
     assert empty.status == 400
     assert call("DELETE", f"/api/personas/{persona.json['id']}", token=alice.token).status == 204
+
+
+def test_administrators_choose_the_permission_modes_users_may_pick(accounts: AccountsStack) -> None:
+    drain_queue(accounts.settings)
+    admin = register_first()
+    alice = create_user(admin, "alice")
+    _, session_id = chat_in_new_project(alice)
+
+    before = call("GET", "/api/admin/settings/chat", token=admin.token)
+    refused_user = call(
+        "PUT", "/api/admin/settings/chat", json_body={"allowedPermissionModes": ["default"]}, token=alice.token
+    )
+    no_default = call(
+        "PUT", "/api/admin/settings/chat", json_body={"allowedPermissionModes": ["plan"]}, token=admin.token
+    )
+    changed = call(
+        "PUT",
+        "/api/admin/settings/chat",
+        json_body={"allowedPermissionModes": ["default", "bypassPermissions"]},
+        token=admin.token,
+    )
+    bypass = call(
+        "PATCH", f"/api/sessions/{session_id}", json_body={"permissionMode": "bypassPermissions"}, token=alice.token
+    )
+    plan = call("PATCH", f"/api/sessions/{session_id}", json_body={"permissionMode": "plan"}, token=alice.token)
+
+    assert before.json["allowedPermissionModes"] == ["default", "acceptEdits", "plan"]
+    assert refused_user.status == 403
+    assert no_default.status == 400
+    assert changed.json["allowedPermissionModes"] == ["default", "bypassPermissions"]
+    assert (bypass.status, bypass.json["permissionMode"]) == (200, "bypassPermissions")
+    assert (plan.status, plan.code) == (400, "invalid_permission_mode")

@@ -7,7 +7,8 @@ from fastapi import APIRouter, Response
 from shared import email
 from shared.accounts import users
 from shared.api.deps import AdminUser
-from shared.api.schemas import UserCreate, UserOut, UserUpdate, WelcomeOut
+from shared.api.schemas import Schema, UserCreate, UserOut, UserUpdate, WelcomeOut
+from shared.chat import policy
 from shared.email import EmailDeliveryError
 from shared.errors import ValidationError
 from shared.settings import get_settings
@@ -83,3 +84,20 @@ def welcome_email(user_id: str, admin: AdminUser) -> WelcomeOut:
         # Logged by the mailer; the account exists either way, so this does not fail the request.
         return WelcomeOut(sent=False, message="The welcome email could not be sent; it was logged. Try again later.")
     return WelcomeOut(sent=True, message=f"A welcome email was sent to {account.email}.")
+
+
+class ChatPolicy(Schema):
+    allowed_permission_modes: list[str]
+
+
+settings_router = APIRouter(prefix="/admin/settings", tags=["admin"])
+
+
+@settings_router.get("/chat", response_model=ChatPolicy, summary="Which permission modes users may pick")
+def get_chat_policy(admin: AdminUser) -> ChatPolicy:
+    return ChatPolicy(allowed_permission_modes=policy.allowed_modes())
+
+
+@settings_router.put("/chat", response_model=ChatPolicy, summary="Choose the permission modes users may pick")
+def set_chat_policy(body: ChatPolicy, admin: AdminUser) -> ChatPolicy:
+    return ChatPolicy(allowed_permission_modes=policy.set_allowed_modes(body.allowed_permission_modes, admin.user_id))
