@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.claude import claude_stack
+from tests.support.fake_anthropic import FakeAnthropic
 from tests.support.stack import LocalStack
 
 
@@ -21,3 +23,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "/e2e/" in str(item.fspath):
             item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="module")
+def api() -> Iterator[FakeAnthropic]:
+    """A scripted fake Anthropic Messages API for one test module."""
+    with FakeAnthropic() as fake:
+        yield fake
+
+
+@pytest.fixture(scope="module")
+def stack(api: FakeAnthropic, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    """A local stack for one test module whose runner drives the real Claude CLI against `api`."""
+    with claude_stack(api, Path(tmp_path_factory.mktemp("claude-stack"))) as started:
+        yield started

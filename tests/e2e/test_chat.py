@@ -15,32 +15,13 @@ import pytest
 import requests
 from websockets.sync.client import ClientConnection, connect
 
-from tests.support.fake_anthropic import TEST_API_KEY, FakeAnthropic, Reply
-from tests.support.stack import ROOT, LocalStack
+from tests.support.claude import requires_claude
+from tests.support.fake_anthropic import FakeAnthropic, Reply
+from tests.support.stack import LocalStack
 
 WAIT = 60
-CLAUDE = ROOT / "runner" / "node_modules" / ".bin" / "claude"
-pytestmark = pytest.mark.skipif(not CLAUDE.exists(), reason="the pinned Claude CLI is not installed (make deps-runner)")
+pytestmark = requires_claude
 END = {"turn.done", "error", "turn.aborted"}
-
-
-@pytest.fixture(scope="module")
-def api() -> Iterator[FakeAnthropic]:
-    with FakeAnthropic() as fake:
-        yield fake
-
-
-@pytest.fixture(scope="module")
-def stack(api: FakeAnthropic, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    env = {
-        "ANTHROPIC_BASE_URL": api.url,
-        "ANTHROPIC_API_KEY": TEST_API_KEY,
-        "CLAUDE_CODE_MAX_RETRIES": "0",
-        "STUDIO_RUNNER_CONCURRENCY": "4",
-    }
-    stack = LocalStack(Path(tmp_path_factory.mktemp("chat-data")), env=env).start()
-    yield stack
-    stack.stop()
 
 
 @pytest.fixture

@@ -5,35 +5,20 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
 from shared.integrations.signing import verify_signature
-from tests.support.fake_anthropic import TEST_API_KEY, FakeAnthropic, Reply
-from tests.support.stack import ROOT, LocalStack, wait_until
+from tests.support.claude import requires_claude
+from tests.support.fake_anthropic import FakeAnthropic, Reply
+from tests.support.stack import LocalStack, wait_until
 from tests.unit.test_integrations import CallbackReceiver
 
 WAIT = 60
-CLAUDE = ROOT / "runner" / "node_modules" / ".bin" / "claude"
-pytestmark = pytest.mark.skipif(not CLAUDE.exists(), reason="the pinned Claude CLI is not installed (make deps-runner)")
+pytestmark = requires_claude
 DONE = {"completed", "failed", "aborted"}
-
-
-@pytest.fixture(scope="module")
-def api() -> Iterator[FakeAnthropic]:
-    with FakeAnthropic() as fake:
-        yield fake
-
-
-@pytest.fixture(scope="module")
-def stack(api: FakeAnthropic, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    env = {"ANTHROPIC_BASE_URL": api.url, "ANTHROPIC_API_KEY": TEST_API_KEY, "CLAUDE_CODE_MAX_RETRIES": "0"}
-    stack = LocalStack(Path(tmp_path_factory.mktemp("integrations-data")), env=env).start()
-    yield stack
-    stack.stop()
 
 
 @pytest.fixture

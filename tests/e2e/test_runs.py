@@ -7,8 +7,6 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,14 +14,14 @@ import requests
 
 from shared.models import UsageEvent
 from tests.e2e.test_chat import _claude_processes
-from tests.support.fake_anthropic import TEST_API_KEY, FakeAnthropic, Reply
-from tests.support.stack import ROOT, LocalStack, bound_to, wait_until
+from tests.support.claude import requires_claude
+from tests.support.fake_anthropic import FakeAnthropic, Reply
+from tests.support.stack import LocalStack, bound_to, wait_until
 
 WAIT = 90
 BUCKET = "studio-workspace"
-CLAUDE = ROOT / "runner" / "node_modules" / ".bin" / "claude"
 NEVER = "0 0 1 1 *"  # due once a year: these tests run schedules by hand
-pytestmark = pytest.mark.skipif(not CLAUDE.exists(), reason="the pinned Claude CLI is not installed (make deps-runner)")
+pytestmark = requires_claude
 
 WORKFLOW = """---
 name: weekly-digest
@@ -39,25 +37,6 @@ steps:
 ---
 The project is the company wiki.
 """
-
-
-@pytest.fixture(scope="module")
-def api() -> Iterator[FakeAnthropic]:
-    with FakeAnthropic() as fake:
-        yield fake
-
-
-@pytest.fixture(scope="module")
-def stack(api: FakeAnthropic, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    env = {
-        "ANTHROPIC_BASE_URL": api.url,
-        "ANTHROPIC_API_KEY": TEST_API_KEY,
-        "CLAUDE_CODE_MAX_RETRIES": "0",
-        "STUDIO_RUNNER_CONCURRENCY": "4",
-    }
-    stack = LocalStack(Path(tmp_path_factory.mktemp("runs-data")), env=env).start()
-    yield stack
-    stack.stop()
 
 
 class Studio:

@@ -17,33 +17,19 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.browser import chromium, watch
 from tests.support.accounts_e2e import admin_session, call, seed_session
-from tests.support.fake_anthropic import TEST_API_KEY, FakeAnthropic, Reply
-from tests.support.stack import ROOT, LocalStack
+from tests.support.claude import requires_claude
+from tests.support.fake_anthropic import FakeAnthropic, Reply
+from tests.support.stack import LocalStack
 
-CLAUDE = ROOT / "runner" / "node_modules" / ".bin" / "claude"
 pytestmark = [
     pytest.mark.e2e,
-    pytest.mark.skipif(not CLAUDE.exists(), reason="the pinned Claude CLI is not installed (make deps-runner)"),
+    requires_claude,
 ]
 
 RUN_TIMEOUT_MS = 90_000  # the run crosses the queue and starts the CLI: a bound, not a sleep
 UI_TIMEOUT_MS = 10_000
 NEVER = "0 0 1 1 *"  # due once a year: the test runs it by hand
 SCREENSHOTS = os.environ.get("SPA_SCREENSHOTS")  # a folder: save what the test sees, to look at it
-
-
-@pytest.fixture(scope="module")
-def api() -> Iterator[FakeAnthropic]:
-    with FakeAnthropic() as fake:
-        yield fake
-
-
-@pytest.fixture(scope="module")
-def stack(api: FakeAnthropic, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    env = {"ANTHROPIC_BASE_URL": api.url, "ANTHROPIC_API_KEY": TEST_API_KEY, "CLAUDE_CODE_MAX_RETRIES": "0"}
-    stack = LocalStack(Path(tmp_path_factory.mktemp("spa-schedules-data")), env=env).start()
-    yield stack
-    stack.stop()
 
 
 @pytest.fixture(scope="module")
