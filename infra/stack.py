@@ -74,6 +74,7 @@ class StudioStack(cdk.Stack):
         self.jobs = JobsQueue(self, "Jobs", name_prefix=config.prefix)
         self.monitoring = Monitoring(self, "Monitoring", key=self.secrets.key, alarm_email=config.alarm_email)
         self.monitoring.alarm_on_dead_letters(self.jobs.dead_letter_queue)
+        self.monitoring.alarm_on_failed_runs()
 
         # Compute: the Lambda functions behind the two APIs, the scheduler tick and upload ingestion.
         gateway_logging = ApiGatewayLogging(self, "ApiGatewayLogging")

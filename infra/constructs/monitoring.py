@@ -12,6 +12,9 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from shared.constants import APP_NAME, SERVICE_NAME
+from shared.metrics import RUNS_FAILED
+
 
 class Monitoring(Construct):
     """The alarm topic (KMS-encrypted, SSL-only) and the alarms that matter before users notice."""
@@ -61,6 +64,27 @@ class Monitoring(Construct):
             threshold=0,
             evaluation_periods=5,
             datapoints_to_alarm=3,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        alarm.add_alarm_action(self._action)
+        return alarm
+
+    def alarm_on_failed_runs(self) -> cloudwatch.Alarm:
+        """Skills and scheduled prompts run unattended: a failed or timed-out run must reach a person."""
+        alarm = cloudwatch.Alarm(
+            self,
+            "FailedRunsAlarm",
+            alarm_description="A skill or scheduled prompt run failed or timed out (see its execution history)",
+            metric=cloudwatch.Metric(
+                namespace=APP_NAME,
+                metric_name=RUNS_FAILED,
+                dimensions_map={"service": SERVICE_NAME},
+                statistic=cloudwatch.Stats.SUM,
+                period=cdk.Duration.minutes(5),
+            ),
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            threshold=1,
+            evaluation_periods=1,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
         alarm.add_alarm_action(self._action)

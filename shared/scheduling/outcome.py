@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from shared import metrics
 from shared.constants import PROJECTS_PREFIX
 from shared.logs import logger
 from shared.models import UsageEvent, UsageKind
 from shared.models.fields import time_sort_key
-from shared.models.schedules import Execution, ScheduleKind
+from shared.models.schedules import Execution, ExecutionStatus, ScheduleKind
 from shared.scheduling import executions, runlog, store
 from shared.scheduling.executions import Results
 
@@ -33,6 +34,8 @@ class Usage:
 def record(execution: Execution, results: Results, *, usage: Usage | None, now: datetime) -> bool:
     """Close the execution with `results` and tell the schedule, the log and the usage; False if already closed."""
     closed = executions.finish(execution, results, now=now)
+    if closed and results.status in (ExecutionStatus.FAILED, ExecutionStatus.TIMEOUT):
+        metrics.run_failed(execution.kind, str(results.status))
     if not closed:
         logger.warning("the run was already closed; its results were not recorded", extra=_ids(execution))
     else:

@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from shared import jobs
+from shared import jobs, metrics
 from shared.errors import StudioError
 from shared.logs import logger
 from shared.models.schedules import Execution, ExecutionStatus, Schedule
@@ -137,6 +137,7 @@ def _time_out_orphans(now: datetime, result: TickResult) -> None:
                     continue
                 result.timed_out += 1
                 logger.warning("run timed out", extra={"execution_id": execution.execution_id})
+                metrics.run_failed(execution.kind, ExecutionStatus.TIMEOUT.value)
                 if execution.schedule_id:
                     store.record_outcome(
                         execution.schedule_id,

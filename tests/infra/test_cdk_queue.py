@@ -62,3 +62,21 @@ def test_an_alarm_fires_on_any_dead_lettered_job(template, synthesized):
 
     watched = queue_name.as_object()["Fn::GetAtt"][0]
     assert synthesized.template_json["Resources"][watched]["Properties"]["QueueName"].endswith(JOBS_DLQ_NAME)
+
+
+def test_a_failed_skill_or_scheduled_run_raises_an_alarm(template) -> None:
+    from aws_cdk.assertions import Match
+
+    template.has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        Match.object_like(
+            {
+                "MetricName": "RunsFailed",
+                "Namespace": "sasha-studio",
+                "Statistic": "Sum",
+                "Threshold": 1,
+                "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+                "AlarmActions": Match.any_value(),
+            }
+        ),
+    )

@@ -562,3 +562,17 @@ def test_the_tick_entry_point_does_not_import_fastapi() -> None:
     code = "import sys, functions.tick.handler; print(sorted(m for m in ('fastapi', 'mangum') if m in sys.modules))"
     loaded = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert loaded.stdout.strip() == "[]"
+
+
+def test_a_failed_run_is_counted_for_the_alarm(capsys: pytest.CaptureFixture[str]) -> None:
+    import json as _json
+
+    from shared import metrics
+
+    metrics.run_failed("prompt", "timeout")
+
+    lines = [_json.loads(line) for line in capsys.readouterr().out.splitlines() if "RunsFailed" in line]
+    [line] = lines
+    assert line["RunsFailed"] == [1.0] or line["RunsFailed"] == 1.0
+    assert line["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "sasha-studio"
+    assert line["service"] == "sasha-studio"
