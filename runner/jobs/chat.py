@@ -6,7 +6,9 @@ so: a crash of the CLI, a timeout, an abort or a storage error never leaves it "
 
 from __future__ import annotations
 
+import json
 import time
+from pathlib import Path
 from typing import Any
 
 from pynamodb.exceptions import UpdateError
@@ -120,6 +122,8 @@ def _run(
     relay = Relay(stream.publish, turn=int(exchange.turn), cwd=paths.files)
     try:
         resume = session.claude_session_id
+        if resume:
+            forget_prompt_snapshot(paths.transcripts() / f"{resume}.jsonl")
         relay.resumed = bool(resume)
         process = _start(settings, paths, session, resume)
         _converse(ctx, process, relay, exchange, outcome)
@@ -144,6 +148,34 @@ def _run(
         files.push()
         transcripts.push()
     return relay
+
+
+def forget_prompt_snapshot(transcript: Path) -> None:
+    """Let a resumed session take this turn's system prompt.
+
+    The CLI records the first turn's system prompt in the transcript (a `prompt_snapshot` attachment) and
+    replays it on `--resume`, ignoring a new `--append-system-prompt`: a persona, guide or permission mode
+    chosen later would never reach Claude. Dropping the snapshot keeps the conversation and lets the new
+    prompt apply.
+    """
+    if not transcript.is_file():
+        return
+    kept = []
+    for line in transcript.read_text(encoding="utf-8").splitlines(keepends=True):
+        try:
+            record = json.loads(line)
+        except ValueError:
+            kept.append(line)
+            continue
+        attachment = record.get("attachment") if isinstance(record, dict) else None
+        if (
+            record.get("type") == "attachment"
+            and isinstance(attachment, dict)
+            and attachment.get("type") == ("prompt_snapshot")
+        ):
+            continue
+        kept.append(line)
+    transcript.write_text("".join(kept), encoding="utf-8")
 
 
 def _start(settings: Any, paths: Paths, session: Session, resume: str | None) -> ClaudeProcess:

@@ -166,7 +166,7 @@ def test_signed_in_a_person_creates_a_project_and_watches_the_answer_stream_in(
     api.script(
         Reply.text(
             ["The plan", " has **three** steps:", "\n\n- gather\n- write\n", "- review\n\nDone."],
-            delay=[0, 0.3, 0.3, 3],
+            delay=[0, 1.0, 1.0, 3],  # gaps far above the 50 ms coalescing window, even on a loaded machine
         )
     )
     page.evaluate(RECORD_ANSWER_TEXTS)

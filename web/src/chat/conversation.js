@@ -121,8 +121,9 @@ export class Conversation {
   }
 
   /** The permission mode of the next new chat. */
+  /** The mode of the open chat: picked for a new one, or saved in its settings for an existing one. */
   setPermissionMode(permissionMode) {
-    if (!this.#state.sessionId) this.#set({ permissionMode });
+    this.#set({ permissionMode });
   }
 
   /** Sends a message: at once when connected, otherwise as soon as the connection is back. */

@@ -3,6 +3,7 @@
 // An open chat is in the URL (/chat?project=…&session=…), so a reload or a shared link comes back to it.
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ChatComposer } from '../components/chat-composer.js';
+import { ChatSessionSettings } from '../components/chat-session-settings.js';
 import { DeleteSessionDialog, RenameSessionDialog } from '../components/chat-session-dialogs.js';
 import { ChatSidebar } from '../components/chat-sidebar.js';
 import { ChatTranscript } from '../components/chat-transcript.js';
@@ -83,7 +84,7 @@ function Welcome({ state, project }) {
     </div>`;
 }
 
-function ConversationHead({ state, project, sideOpen, toggleSide }) {
+function ConversationHead({ state, project, sideOpen, toggleSide, onSettingsSaved }) {
   return html`
     <header class="chat-head">
       <button type="button" class="icon-button icon-button-boxed chat-side-toggle" aria-controls="chat-side"
@@ -94,6 +95,8 @@ function ConversationHead({ state, project, sideOpen, toggleSide }) {
         <h2 class="chat-title" id="chat-title">${project ? state.title || 'New chat' : 'No project yet'}</h2>
         ${project && html`<p class="chat-subtitle">${project.name}${state.sessionId ? ` · ${modeLabel(state.permissionMode)}` : ''}</p>`}
       </div>
+      ${project && state.sessionId && html`<${ChatSessionSettings} sessionId=${state.sessionId}
+        onSaved=${onSettingsSaved} />`}
     </header>
   `;
 }
@@ -183,7 +186,8 @@ export default function ChatScreen({ user }) {
       <${ChatSidebar} open=${sideOpen} projects=${projects} project=${project} sessions=${sessions}
         currentSessionId=${state.sessionId} on=${on} />
       <section class="chat-main" aria-labelledby="chat-title">
-        <${ConversationHead} state=${state} project=${project} sideOpen=${sideOpen} toggleSide=${() => setSideOpen(!sideOpen)} />
+        <${ConversationHead} state=${state} project=${project} sideOpen=${sideOpen} toggleSide=${() => setSideOpen(!sideOpen)}
+          onSettingsSaved=${(session) => { store.setPermissionMode(session.permissionMode); sessions.reload?.(); }} />
         <${ConnectionBanner} />
         ${state.loadError && html`
           <div class="callout callout-bad callout-row chat-load-error" role="alert">
