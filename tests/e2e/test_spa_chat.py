@@ -7,24 +7,22 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Iterator
 from itertools import pairwise
-from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
-from playwright.sync_api import Browser, Dialog, Locator, Page, Route, WebSocketRoute, expect
+from playwright.sync_api import Dialog, Locator, Page, Route, WebSocketRoute, expect
 
-from tests.e2e.browser import chromium, watch
+from tests.e2e.browser import watch
 from tests.support.accounts_e2e import ADMIN, admin_session, seed_session
-from tests.support.fake_anthropic import TEST_API_KEY, FakeAnthropic, Reply
-from tests.support.stack import ROOT, LocalStack
+from tests.support.claude import requires_claude
+from tests.support.fake_anthropic import FakeAnthropic, Reply
+from tests.support.stack import LocalStack
 
-CLAUDE = ROOT / "runner" / "node_modules" / ".bin" / "claude"
 pytestmark = [
     pytest.mark.e2e,
-    pytest.mark.skipif(not CLAUDE.exists(), reason="the pinned Claude CLI is not installed (make deps-runner)"),
+    requires_claude,
 ]
 
 # The first pong crosses SQS and the runner, which may still be starting; a turn starts the CLI: bounds, not sleeps.
@@ -39,36 +37,6 @@ RECORD_ANSWER_TEXTS = """() => {
         if (text && text !== window.__answerTexts.at(-1)) window.__answerTexts.push(text);
     }).observe(document.body, { subtree: true, childList: true, characterData: true });
 }"""
-
-
-@pytest.fixture(scope="module")
-def api() -> Iterator[FakeAnthropic]:
-    with FakeAnthropic() as fake:
-        yield fake
-
-
-@pytest.fixture(scope="module")
-def stack(api: FakeAnthropic, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    env = {"ANTHROPIC_BASE_URL": api.url, "ANTHROPIC_API_KEY": TEST_API_KEY, "CLAUDE_CODE_MAX_RETRIES": "0"}
-    stack = LocalStack(Path(tmp_path_factory.mktemp("spa-chat-data")), env=env).start()
-    yield stack
-    stack.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
-
-
-@pytest.fixture
-def page(browser: Browser, stack: LocalStack, api: FakeAnthropic) -> Iterator[Page]:
-    api.script()  # nothing left over from another test
-    context = browser.new_context(base_url=stack.base_url, viewport={"width": 1280, "height": 800})
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
 
 
 def create_project(stack: LocalStack, name: str) -> dict[str, Any]:

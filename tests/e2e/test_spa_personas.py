@@ -7,14 +7,13 @@ from __future__ import annotations
 import os
 import re
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import Locator, Page, expect
 
-from tests.e2e.browser import chromium, watch
+from tests.e2e.browser import watch
 from tests.e2e.test_spa_chat import CONNECT_TIMEOUT_MS, answer_of, expect_done, send
 from tests.support.accounts_e2e import admin_session, call, seed_session
 from tests.support.claude import requires_claude
@@ -24,22 +23,6 @@ from tests.support.stack import LocalStack
 pytestmark = [pytest.mark.e2e, requires_claude]
 
 SCREENSHOTS = os.environ.get("SPA_SCREENSHOTS")  # a folder: save what the test sees, to look at it
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
-
-
-@pytest.fixture
-def page(browser: Browser, stack: LocalStack, api: FakeAnthropic) -> Iterator[Page]:
-    api.script()  # nothing left over from another test
-    context = browser.new_context(base_url=stack.base_url, viewport={"width": 1280, "height": 900})
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
 
 
 def snap(page: Page, name: str) -> None:

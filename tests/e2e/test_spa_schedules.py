@@ -7,15 +7,14 @@ from __future__ import annotations
 import os
 import re
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
-from tests.e2e.browser import chromium, watch
+from tests.e2e.browser import watch
 from tests.support.accounts_e2e import admin_session, call, seed_session
 from tests.support.claude import requires_claude
 from tests.support.fake_anthropic import FakeAnthropic, Reply
@@ -30,22 +29,6 @@ RUN_TIMEOUT_MS = 90_000  # the run crosses the queue and starts the CLI: a bound
 UI_TIMEOUT_MS = 10_000
 NEVER = "0 0 1 1 *"  # due once a year: the test runs it by hand
 SCREENSHOTS = os.environ.get("SPA_SCREENSHOTS")  # a folder: save what the test sees, to look at it
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as launched:
-        yield launched
-
-
-@pytest.fixture
-def page(browser: Browser, stack: LocalStack, api: FakeAnthropic) -> Iterator[Page]:
-    api.script()  # nothing left over from another test
-    context = browser.new_context(base_url=stack.base_url, viewport={"width": 1280, "height": 900})
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
 
 
 def create_project(stack: LocalStack, name: str) -> dict[str, Any]:
