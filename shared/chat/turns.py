@@ -14,7 +14,7 @@ from shared import jobs
 from shared.accounts.domain import Principal
 from shared.chat import sessions
 from shared.chat.events import SessionStream
-from shared.errors import ConflictError, NotFoundError, ValidationError
+from shared.errors import ConflictError, NotFoundError, StudioError, ValidationError
 from shared.models import ExchangeStatus, RawExchange, Session
 from shared.projects import service as projects
 from shared.realtime import connections
@@ -75,14 +75,7 @@ def send(
     stream = SessionStream(session.session_id, caller.user_id)
     if created:
         stream.publish({"type": "session.created", "projectId": session.project_id, "title": session.title})
-    job = jobs.enqueue(
-        "chat.turn",
-        {"session_id": session.session_id, "turn": turn},
-        group_id=f"session-{session.session_id}",
-        owner_id=caller.user_id,
-        correlation_id=correlation_id,
-    )
-    exchange.update(actions=[RawExchange.job_id.set(job.job_id)])
+    # Announced before the job is queued, so the runner's turn.started can never be numbered ahead of it.
     stream.publish(
         {
             "type": "message.accepted",
@@ -92,6 +85,21 @@ def send(
             "queued": queued_behind > 0,
         }
     )
+    try:
+        job = jobs.enqueue(
+            "chat.turn",
+            {"session_id": session.session_id, "turn": turn},
+            group_id=f"session-{session.session_id}",
+            owner_id=caller.user_id,
+            correlation_id=correlation_id,
+        )
+    except StudioError as exc:
+        exchange.update(
+            actions=[RawExchange.status.set(ExchangeStatus.FAILED.value), RawExchange.error.set(exc.message)]
+        )
+        stream.publish({"type": "error", "turn": turn, "code": exc.code, "message": exc.message})
+        raise
+    exchange.update(actions=[RawExchange.job_id.set(job.job_id)])
     return exchange
 
 

@@ -9,6 +9,8 @@ keeps each append cheap even for a schedule that runs every minute.
 from __future__ import annotations
 
 import json
+import random
+import time
 from datetime import datetime
 from typing import Any
 
@@ -19,7 +21,7 @@ from shared.settings import get_settings
 
 LOG_FOLDER = ".sasha/schedules/"
 ROTATE_BYTES = 1024 * 1024
-_ATTEMPTS = 5
+_ATTEMPTS = 20  # runs of one schedule are serialised by their FIFO group; a burst of manual runs may still race
 _MISSING = {"404", "NoSuchKey", "NotFound"}
 _RACED = {"412", "PreconditionFailed", "409", "ConditionalRequestConflict"}
 
@@ -38,7 +40,7 @@ def append(project_prefix: str, schedule_id: str, record: dict[str, Any], *, now
     s3, bucket = aws.client("s3"), get_settings().workspace_bucket
     key = f"{project_prefix}files/{log_path(schedule_id)}"
     line = (json.dumps(record, separators=(",", ":"), ensure_ascii=False, default=str) + "\n").encode()
-    for _ in range(_ATTEMPTS):
+    for attempt in range(_ATTEMPTS):
         current, etag = _read(s3, bucket, key)
         if etag is not None and len(current) + len(line) > ROTATE_BYTES:
             archive = f"{project_prefix}files/{LOG_FOLDER}{schedule_id}/{_archive_name(current, etag, now)}"
@@ -51,6 +53,7 @@ def append(project_prefix: str, schedule_id: str, record: dict[str, Any], *, now
             s3.put_object(Bucket=bucket, Key=key, Body=current + line, ContentType="application/x-ndjson", **condition)
         except ClientError as exc:
             if _code(exc) in _RACED:
+                time.sleep(random.uniform(0, 0.02 * (attempt + 1)))  # noqa: S311  # jitter, not security
                 continue  # another run appended meanwhile: read again
             raise
         return

@@ -110,7 +110,10 @@ def test_run_now_of_a_scheduled_prompt_records_everything(studio: Studio, stack:
     assert line["executionId"] == run["id"] and line["status"] == "completed"
     assert (line["outputFile"], line["tokensOut"]) == (run["outputFile"], run["tokensOut"])
     with bound_to(stack):
-        [usage] = [u for u in UsageEvent.scan() if u.execution_id == run["id"]]
+        # the usage event is written just after the execution is closed: wait for it, with a bound
+        [usage] = wait_until(
+            lambda: [u for u in UsageEvent.scan() if u.execution_id == run["id"]], timeout=WAIT, what="the usage event"
+        )
     assert usage.kind == "scheduled_prompt" and usage.cost_usd == pytest.approx(run["costUsd"])
 
 

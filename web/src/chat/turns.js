@@ -122,7 +122,10 @@ const finishedPermissions = (turn) =>
 
 const TURN_EVENTS = {
   'turn.started': () => ({ phase: 'running' }),
-  'text.delta': (turn, e) => ({ parts: withPart(turn.parts, { kind: 'text', text: e.text || '' }) }),
+  'text.delta': (turn, e) => ({
+    ...(turn.phase === 'accepted' || turn.phase === 'queued' ? { phase: 'running' } : {}),
+    parts: withPart(turn.parts, { kind: 'text', text: e.text || '' }),
+  }),
   'tool.use': (turn, e) => {
     const tool = { kind: 'tool', id: e.toolUseId, name: e.name, summary: e.summary || e.name, state: 'running', result: null };
     return { parts: withPart(turn.parts, tool) };
