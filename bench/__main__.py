@@ -1,6 +1,6 @@
 """Run every benchmark and print its figures."""
 
-from bench import auth, chat, cold_imports, ping_rtt, tick
+from bench import auth, chat, cold_imports, convert, ping_rtt, tick
 
 if __name__ == "__main__":
     cold_imports.run()
@@ -12,3 +12,5 @@ if __name__ == "__main__":
     chat.run()
     print()
     tick.run()
+    print()
+    convert.run()

@@ -15,6 +15,8 @@ WS_CONNECTION_MAX_SECONDS = 2 * 60 * 60
 # Lambda payloads are 6 MB at most; API Gateway REST payloads 10 MB.
 UPLOADS_PREFIX = "uploads/"
 PROJECTS_PREFIX = "projects/"
+# Cached file trees: outside projects/, so no workspace sync ever pulls them.
+TREE_CACHE_PREFIX = "cache/trees/"
 
 JOBS_QUEUE_NAME = "jobs.fifo"
 JOBS_DLQ_NAME = "jobs-dlq.fifo"
@@ -22,6 +24,15 @@ JOBS_DLQ_NAME = "jobs-dlq.fifo"
 JOBS_MAX_RECEIVE_COUNT = 5
 # The visibility timeout a job message starts with; the runner extends it while the job runs.
 JOBS_VISIBILITY_TIMEOUT_SECONDS = 60
+
+# Local mode only: the workspace bucket's object-created events under uploads/ go to this standard queue, and
+# the local stack invokes the ingest function for each (in the cloud S3 invokes it directly, asynchronously).
+LOCAL_UPLOAD_EVENTS_QUEUE_NAME = "studio-local-upload-events"
+LOCAL_UPLOAD_EVENTS_DLQ_NAME = "studio-local-upload-events-dlq"
+# Lambda tries an asynchronous event three times in all before giving up on it.
+LOCAL_UPLOAD_EVENTS_MAX_RECEIVE_COUNT = 3
+# Covers the ingest function's timeout (2 minutes), so an event is retried only after the attempt is over.
+LOCAL_UPLOAD_EVENTS_VISIBILITY_TIMEOUT_SECONDS = 120
 
 
 class Env:
@@ -47,6 +58,7 @@ class Env:
     CONNECTION_TTL_SECONDS = "STUDIO_CONNECTION_TTL_SECONDS"
     EVENT_LOG_TTL_SECONDS = "STUDIO_EVENT_LOG_TTL_SECONDS"
     UPLOAD_MAX_BYTES = "STUDIO_UPLOAD_MAX_BYTES"
+    DIRECT_UPLOAD_MAX_BYTES = "STUDIO_DIRECT_UPLOAD_MAX_BYTES"
     CLAUDE_BIN = "STUDIO_CLAUDE_BIN"
     TICK_INTERVAL_SECONDS = "STUDIO_TICK_INTERVAL_SECONDS"
     RUNNER_ID = "STUDIO_RUNNER_ID"

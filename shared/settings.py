@@ -44,6 +44,8 @@ class Settings:
     connection_ttl_seconds: int = 2 * 60 * 60
     event_log_ttl_seconds: int = 7 * 24 * 60 * 60
     upload_max_bytes: int = 50 * 1024 * 1024
+    # The multipart route goes through API Gateway and Lambda (6 MB, base64-encoded): 4 MB fits.
+    direct_upload_max_bytes: int = 4 * 1024 * 1024
     claude_bin: str = "claude"
     tick_interval_seconds: int = 60
     runner_id: str = ""
@@ -84,6 +86,7 @@ class Settings:
             ("runner concurrency", self.runner_concurrency),
             ("job timeout", self.job_timeout_seconds),
             ("upload limit", self.upload_max_bytes),
+            ("direct upload limit", self.direct_upload_max_bytes),
             ("tick interval", self.tick_interval_seconds),
             ("token lifetime", self.jwt_ttl_seconds),
         ):
@@ -134,6 +137,7 @@ def from_env(environ: Mapping[str, str]) -> Settings:
         connection_ttl_seconds=_int(environ, Env.CONNECTION_TTL_SECONDS, defaults.connection_ttl_seconds),
         event_log_ttl_seconds=_int(environ, Env.EVENT_LOG_TTL_SECONDS, defaults.event_log_ttl_seconds),
         upload_max_bytes=_int(environ, Env.UPLOAD_MAX_BYTES, defaults.upload_max_bytes),
+        direct_upload_max_bytes=_int(environ, Env.DIRECT_UPLOAD_MAX_BYTES, defaults.direct_upload_max_bytes),
         claude_bin=environ.get(Env.CLAUDE_BIN, defaults.claude_bin),
         tick_interval_seconds=_int(environ, Env.TICK_INTERVAL_SECONDS, defaults.tick_interval_seconds),
         runner_id=environ.get(Env.RUNNER_ID, defaults.runner_id),

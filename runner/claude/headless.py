@@ -25,7 +25,7 @@ from typing import Any, Literal
 from runner.claude.config import Paths, cli_environment
 from runner.claude.process import ClaudeProcess
 from runner.claude.relay import Relay
-from runner.workspace import Workspace
+from runner.workspace import project_files
 from shared.settings import Settings
 
 POLL_SECONDS = 0.25
@@ -71,8 +71,8 @@ class ProjectFiles:
         self.paths = Paths.of(settings, project_id)
         for folder in (self.paths.files, self.paths.home, self.paths.claude_config):
             folder.mkdir(parents=True, exist_ok=True)
-        self._sync = Workspace(
-            bucket=settings.workspace_bucket, prefix=f"{s3_prefix}files/", local_root=self.paths.files
+        self._sync = project_files(
+            bucket=settings.workspace_bucket, project_id=project_id, s3_prefix=s3_prefix, local_root=self.paths.files
         )
 
     @property

@@ -18,7 +18,7 @@ from runner.claude.process import ClaudeProcess
 from runner.claude.relay import Relay
 from runner.context import JobContext
 from runner.registry import JobFailedError, job_handler
-from runner.workspace import Workspace
+from runner.workspace import Workspace, project_files
 from shared import integrations, jobs
 from shared.chat.events import SessionStream
 from shared.logs import logger
@@ -110,7 +110,12 @@ def _run(
     paths = Paths.of(settings, project.project_id)
     for folder in (paths.files, paths.transcripts(), paths.home):
         folder.mkdir(parents=True, exist_ok=True)
-    files = Workspace(bucket=settings.workspace_bucket, prefix=f"{project.s3_prefix}files/", local_root=paths.files)
+    files = project_files(
+        bucket=settings.workspace_bucket,
+        project_id=project.project_id,
+        s3_prefix=project.s3_prefix,
+        local_root=paths.files,
+    )
     transcripts = Workspace(
         bucket=settings.workspace_bucket,
         prefix=f"sessions/{project.project_id}/",

@@ -7,7 +7,7 @@
 
 from runner.workspace.errors import WorkspaceBusyError, WorkspaceError, WorkspaceSyncError
 from runner.workspace.report import Conflict, Skipped, SyncReport
-from runner.workspace.sync import DEFAULT_TRANSFER_CONFIG, Workspace
+from runner.workspace.sync import DEFAULT_TRANSFER_CONFIG, Workspace, project_files
 
 __all__ = [
     "DEFAULT_TRANSFER_CONFIG",
@@ -18,4 +18,5 @@ __all__ = [
     "WorkspaceBusyError",
     "WorkspaceError",
     "WorkspaceSyncError",
+    "project_files",
 ]

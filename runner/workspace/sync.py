@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -44,6 +44,7 @@ class Workspace:
         state_dir: Path | None = None,
         transfer_config: TransferConfig | None = None,
         lock_timeout: float = 300.0,
+        on_pushed: Callable[[SyncReport], None] | None = None,
     ) -> None:
         if not prefix.endswith("/") or prefix.startswith("/"):
             raise ValueError(f"the prefix must be relative and end with '/', not {prefix!r}")
@@ -51,6 +52,7 @@ class Workspace:
         self.prefix = prefix
         self.local_root = Path(local_root).resolve()
         self.lock_timeout = lock_timeout
+        self._on_pushed = on_pushed  # called after a push that changed something in S3
         self._remote = S3Prefix(
             s3 if s3 is not None else aws.client("s3"), bucket, prefix, transfer_config or DEFAULT_TRANSFER_CONFIG
         )
@@ -125,8 +127,13 @@ class Workspace:
                     session.manifest.forget(relative)
                 elif decision.action is Action.CONFLICT:
                     session.report.conflict(relative, str(decision.conflict))
-            self._remote.delete(session, deletes)
-            self._remote.upload(session, uploads, self.local_root)
+            try:
+                self._remote.delete(session, deletes)
+                self._remote.upload(session, uploads, self.local_root)
+            finally:
+                # Even a push that failed halfway changed S3: whoever caches a view of it must hear of it.
+                if self._on_pushed is not None and (session.report.uploaded or session.report.deleted):
+                    self._on_pushed(session.report)
             return session.report
 
     def changed_paths(self) -> list[str]:
@@ -182,3 +189,15 @@ class Workspace:
         session.manifest.forget(relative)
         session.report.deleted.append(relative)
         session.report.deleted_bytes += base.size
+
+
+def project_files(*, bucket: str, project_id: str, s3_prefix: str, local_root: Path, **options: Any) -> Workspace:
+    """A project's files (`<s3_prefix>files/`): a push that changes S3 moves the project's file tree on."""
+    from shared.files import tree
+
+    def invalidate_tree(report: SyncReport) -> None:
+        tree.invalidate(project_id)
+
+    return Workspace(
+        bucket=bucket, prefix=f"{s3_prefix}files/", local_root=local_root, on_pushed=invalidate_tree, **options
+    )

@@ -32,6 +32,7 @@ from shared.models import (
     SessionEvent,
     Setting,
     TranscriptSegment,
+    Upload,
     UsageEvent,
     prompt_scope_key,
 )
@@ -51,6 +52,7 @@ def delete_user_data(user_id: str) -> dict[str, int]:
     counts["password_resets"] = delete_all(PasswordReset, PasswordReset.by_user.query(user_id))
     counts["connections"] = _close_connections(user_id)
     counts["jobs"] = delete_all(Job, Job.by_owner.query(user_id))
+    counts["uploads"] = delete_all(Upload, Upload.by_user.query(user_id))
     counts["integration_runs"] = delete_all(IntegrationRun, IntegrationRun.by_user.query(user_id))
     counts["schedules"] = delete_all(Schedule, Schedule.by_user.query(user_id))
     counts["executions"] = delete_all(Execution, Execution.by_user.query(user_id))

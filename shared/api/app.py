@@ -12,6 +12,7 @@ from shared.api.routes import (
     admin_users,
     api_keys,
     auth,
+    files,
     health,
     integrations,
     projects,
@@ -59,6 +60,7 @@ def create_app() -> FastAPI:
         integrations.router,
         skills.router,
         schedules.router,
+        files.router,
     ):
         app.include_router(router, prefix="/api")
     return app

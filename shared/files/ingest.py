@@ -1,17 +1,21 @@
-"""Ingest uploads: S3 object-created events for `uploads/<project_id>/<relative path>`.
+"""Ingest uploads: S3 object-created events for `uploads/<project_id>/<upload_id>/<relative path>`.
 
 HEAD ──missing──▶ skip (a redelivered event: the object was already moved)
-  ├─ unsafe path ──▶ log and skip
-  ├─ too large ──▶ delete it, marker uploads/<project_id>/.refused/<path>.json
-  └─ copy to projects/<project_id>/files/<path>
-       ├─ .docx: Word → Markdown beside it as <path>.md
-       │         (failure: keep the original, marker uploads/<project_id>/.conversion-failed/<path>.json)
-       └─ delete the upload last, so a retried event finds it and redoes every step
+  ├─ unsafe key ──▶ delete it; the upload (if any) → rejected
+  ├─ too large ──▶ delete it; the upload → too_large
+  └─ copy to projects/<project_id>/files/<path>; the file tree moves on
+       ├─ a document (.docx, .pdf, .html): Markdown beside it as <path>.md (+ extracted images)
+       │    the upload → converted, or conversion_failed with the reason (the original is kept)
+       ├─ anything else: the upload → stored
+       └─ delete the upload object last, so a retried event finds it and redoes every step
+
+Each step is idempotent, and the record's transition is conditional on it being pending, so a redelivered
+event or a Lambda retry changes nothing twice. An upload that has no record (posted by something other than
+the SPA with a valid policy) is still stored.
 """
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
@@ -20,27 +24,25 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from shared import aws
-from shared.constants import PROJECTS_PREFIX, UPLOADS_PREFIX
 from shared.errors import ServiceUnavailableError, ValidationError
-from shared.files.convert import ConversionError, docx_to_markdown
-from shared.files.paths import safe_relative_path, safe_segment
+from shared.files import tree, uploads
+from shared.files.objects import convert_document, error_code, file_key
+from shared.files.paths import safe_relative_path
 from shared.logs import logger
-from shared.models.base import utcnow
+from shared.models.files import UploadState
 from shared.settings import get_settings
 
-REFUSED_DIR = ".refused"
-CONVERSION_FAILED_DIR = ".conversion-failed"
-MARKER_DIRS = (REFUSED_DIR, CONVERSION_FAILED_DIR)
 # CopyObject copies at most 5 GB in one request; above it the managed (multipart) copy is needed.
 SINGLE_COPY_LIMIT_BYTES = 5 * 1024**3
 _MISSING_CODES = {"404", "NoSuchKey", "NotFound"}
 _CHANGED_CODES = {"412", "PreconditionFailed"}
+_HEX_ID_LENGTH = 32
 
 
 @dataclass(frozen=True)
 class Outcome:
     key: str
-    # moved, converted, conversion_failed, too_large, unsafe, missing, superseded, ignored or error
+    # stored, converted, conversion_failed, too_large, unsafe, missing, superseded, ignored or error
     result: str
     destination: str | None = None
     reason: str | None = None
@@ -83,25 +85,37 @@ def ingest_objects(
 
 
 def ingest_object(bucket: str, key: str, *, s3: Any, max_bytes: int) -> Outcome:
-    """Move one upload into its project's files (converting Word documents), or refuse it."""
-    located = _locate(key)
-    if isinstance(located, Outcome):
-        return located
-    project_id, relative = located
+    """Move one upload into its project's files (converting documents), or refuse it."""
+    parsed = uploads.parse_key(key)
+    if parsed is None or key.endswith("/"):
+        return Outcome(key, "ignored", reason="not an upload (uploads/<project>/<upload>/<path>)")
+    project_id, upload_id, relative = parsed
     try:
         head = s3.head_object(Bucket=bucket, Key=key)
     except ClientError as exc:
-        if _code(exc) in _MISSING_CODES:
+        if error_code(exc) in _MISSING_CODES:
             logger.info("upload already gone (a redelivered event?)", extra={"key": key})
             return Outcome(key, "missing")
         raise
     size, etag = int(head["ContentLength"]), head["ETag"]
+    problem = _check_key(project_id, upload_id, relative)
+    if problem:
+        logger.warning("upload refused: unsafe key", extra={"key": key, "reason": problem})
+        s3.delete_object(Bucket=bucket, Key=key)
+        uploads.finish(upload_id, UploadState.REJECTED, reason=problem, size=size)
+        return Outcome(key, "unsafe", reason=problem)
     if size > max_bytes:
-        return _refuse_too_large(s3, bucket, key, project_id, relative, size=size, max_bytes=max_bytes)
+        reason = uploads.too_large_message(size, max_bytes)
+        s3.delete_object(Bucket=bucket, Key=key)
+        uploads.finish(upload_id, UploadState.TOO_LARGE, reason=reason, size=size)
+        logger.warning("upload refused: too large", extra={"key": key, "size": size, "limit": max_bytes})
+        return Outcome(key, "too_large", reason=reason)
     try:
-        outcome = _move(s3, bucket, key, project_id, relative, etag=etag, size=size)
+        outcome = _move(
+            s3, bucket, key, project_id=project_id, upload_id=upload_id, relative=relative, etag=etag, size=size
+        )
     except ClientError as exc:
-        if _code(exc) in _CHANGED_CODES | _MISSING_CODES:
+        if error_code(exc) in _CHANGED_CODES | _MISSING_CODES:
             # Replaced or removed since the HEAD: the event of the newer object will do the work.
             logger.info("upload changed while being ingested", extra={"key": key})
             return Outcome(key, "superseded")
@@ -110,41 +124,50 @@ def ingest_object(bucket: str, key: str, *, s3: Any, max_bytes: int) -> Outcome:
     return outcome
 
 
-def _refuse_too_large(
-    s3: Any, bucket: str, key: str, project_id: str, relative: str, *, size: int, max_bytes: int
-) -> Outcome:
-    reason = f"The file is {size} bytes; the upload limit is {max_bytes} bytes."
-    s3.delete_object(Bucket=bucket, Key=key)
-    _write_marker(s3, bucket, project_id, REFUSED_DIR, relative, code="too_large", reason=reason, size=size)
-    logger.warning("upload refused: too large", extra={"key": key, "size": size, "limit": max_bytes})
-    return Outcome(key, "too_large", reason=reason)
-
-
-def _move(s3: Any, bucket: str, key: str, project_id: str, relative: str, *, etag: str, size: int) -> Outcome:
-    destination = f"{PROJECTS_PREFIX}{project_id}/files/{relative}"
-    _copy(s3, bucket, key, destination, etag=etag, size=size)
-    _clear_marker(s3, bucket, project_id, REFUSED_DIR, relative)  # an earlier, too large upload of this path
-    result, reason = "moved", None
-    if relative.lower().endswith(".docx"):
-        result, reason = _convert(s3, bucket, key, destination, etag=etag, project_id=project_id, relative=relative)
-    s3.delete_object(Bucket=bucket, Key=key)  # last: a retried event still finds the upload
-    return Outcome(key, result, destination=destination, reason=reason)
-
-
-def _locate(key: str) -> tuple[str, str] | Outcome:
-    """(project_id, relative path) of an upload key, or the Outcome of a key that is not one."""
-    if not key.startswith(UPLOADS_PREFIX):
-        return Outcome(key, "ignored", reason="not under the uploads prefix")
-    project_id, _, relative = key[len(UPLOADS_PREFIX) :].partition("/")
-    if relative.split("/", 1)[0] in MARKER_DIRS or key.endswith("/"):
-        return Outcome(key, "ignored", reason="an ingest marker or a folder placeholder")
+def _check_key(project_id: str, upload_id: str, relative: str) -> str | None:
+    """Why the key cannot be an upload, or None."""
+    for name, value in (("project", project_id), ("upload", upload_id)):
+        if len(value) != _HEX_ID_LENGTH or any(char not in "0123456789abcdef" for char in value):
+            return f"The {name} id in the key is not valid."
     try:
-        safe_segment(project_id)
         safe_relative_path(relative)
     except ValidationError as exc:
-        logger.warning("upload refused: unsafe key", extra={"key": key, "reason": exc.message})
-        return Outcome(key, "unsafe", reason=exc.message)
-    return project_id, relative
+        return exc.message
+    return None
+
+
+def _move(
+    s3: Any, bucket: str, key: str, *, project_id: str, upload_id: str, relative: str, etag: str, size: int
+) -> Outcome:
+    destination = file_key(project_id, relative)
+    _copy(s3, bucket, key, destination, etag=etag, size=size)
+    conversion = None
+    if _may_convert(relative):
+        data = s3.get_object(Bucket=bucket, Key=key, IfMatch=etag)["Body"].read()
+        conversion = convert_document(s3, project_id, relative, data)
+    tree.invalidate(project_id)
+    if conversion is None or conversion.status == "none":
+        state, result = UploadState.STORED, "stored"
+    elif conversion.status == "converted":
+        state, result = UploadState.CONVERTED, "converted"
+    else:
+        state, result = UploadState.CONVERSION_FAILED, "conversion_failed"
+    uploads.finish(
+        upload_id,
+        state,
+        size=size,
+        reason=conversion.reason if conversion else None,
+        converted_path=conversion.path if conversion else None,
+        extracted=list(conversion.extracted) if conversion and conversion.extracted else None,
+    )
+    s3.delete_object(Bucket=bucket, Key=key)  # last: a retried event still finds the upload
+    return Outcome(key, result, destination=destination, reason=conversion.reason if conversion else None)
+
+
+def _may_convert(relative: str) -> bool:
+    from shared.files.convert import converter_for
+
+    return converter_for(relative.rpartition("/")[2]) is not None
 
 
 def _copy(s3: Any, bucket: str, source: str, destination: str, *, etag: str, size: int) -> None:
@@ -154,58 +177,3 @@ def _copy(s3: Any, bucket: str, source: str, destination: str, *, etag: str, siz
         s3.copy_object(Bucket=bucket, Key=destination, CopySource=copy_source, CopySourceIfMatch=etag)
     else:
         s3.copy(copy_source, bucket, destination)
-
-
-def _convert(
-    s3: Any, bucket: str, key: str, destination: str, *, etag: str, project_id: str, relative: str
-) -> tuple[str, str | None]:
-    """Write `<destination>.md`; on a conversion failure keep the original and leave a marker."""
-    data = s3.get_object(Bucket=bucket, Key=key, IfMatch=etag)["Body"].read()
-    try:
-        markdown = docx_to_markdown(data)
-    except ConversionError as exc:
-        logger.warning("Word conversion failed; original kept", extra={"key": key, "reason": exc.message})
-        s3.delete_object(Bucket=bucket, Key=f"{destination}.md")  # a Markdown of an older version would mislead
-        _write_marker(s3, bucket, project_id, CONVERSION_FAILED_DIR, relative, code=exc.code, reason=exc.message)
-        return "conversion_failed", exc.message
-    s3.put_object(
-        Bucket=bucket,
-        Key=f"{destination}.md",
-        Body=markdown.encode("utf-8"),
-        ContentType="text/markdown; charset=utf-8",
-    )
-    _clear_marker(s3, bucket, project_id, CONVERSION_FAILED_DIR, relative)
-    return "converted", None
-
-
-def _marker_key(project_id: str, directory: str, relative: str) -> str:
-    return f"{UPLOADS_PREFIX}{project_id}/{directory}/{relative}.json"
-
-
-def _write_marker(
-    s3: Any,
-    bucket: str,
-    project_id: str,
-    directory: str,
-    relative: str,
-    *,
-    code: str,
-    reason: str,
-    size: int | None = None,
-) -> None:
-    """A small JSON object a UI lists to tell the user what happened to an upload."""
-    body = {"path": relative, "code": code, "reason": reason, "size": size, "at": utcnow().isoformat()}
-    s3.put_object(
-        Bucket=bucket,
-        Key=_marker_key(project_id, directory, relative),
-        Body=json.dumps(body).encode("utf-8"),
-        ContentType="application/json",
-    )
-
-
-def _clear_marker(s3: Any, bucket: str, project_id: str, directory: str, relative: str) -> None:
-    s3.delete_object(Bucket=bucket, Key=_marker_key(project_id, directory, relative))
-
-
-def _code(exc: ClientError) -> str:
-    return str(exc.response.get("Error", {}).get("Code", ""))

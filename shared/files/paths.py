@@ -1,33 +1,97 @@
-"""Relative paths inside a project: one check, shared by every way a file can arrive."""
+"""Relative paths inside a project: one check, shared by every way a file can arrive (the spec's safePath).
+
+A path is refused, never repaired: a name that only looks harmless after decoding or normalisation is
+exactly what a traversal attempt looks like, so the check runs on the path as given, on every
+percent-decoding of it, and on the NFKC normalisation of each.
+"""
 
 from __future__ import annotations
+
+import unicodedata
+from urllib.parse import unquote
 
 from shared.errors import ValidationError
 
 # S3 keys are at most 1,024 bytes; the project prefix takes some of that.
 MAX_PATH_BYTES = 900
+# "%252e" decodes to "%2e", then to "."; more rounds than this is itself suspicious.
+_MAX_DECODINGS = 3
+# Characters that make a name read differently from what it is: bidirectional overrides and isolates,
+# zero-width characters, the byte-order mark. (Unicode category Cf covers them; a few are named for the message.)
+_FORMAT_CATEGORY = "Cf"
+# Slashes and backslashes in disguise that NFKC leaves alone (division and fraction slash, big solidus, ...).
+_SEPARATOR_LOOKALIKES = frozenset("\u2215\u2044\u29f8\u2571\u29f5\u2216\u29f9\u2572")
 
 
 def safe_relative_path(path: str) -> str:
     """`path` unchanged if it is a clean relative path inside a project, else a ValidationError saying why."""
-    if not path:
-        raise ValidationError("The file path is empty.")
+    if not isinstance(path, str) or not path:
+        raise _invalid("The file path is empty.")
     if len(path.encode("utf-8", "surrogatepass")) > MAX_PATH_BYTES:
-        raise ValidationError(f"The file path is longer than {MAX_PATH_BYTES} bytes.")
-    if any(ord(char) < 0x20 or ord(char) == 0x7F for char in path):
-        raise ValidationError("The file path contains a NUL or another control character.")
-    if "\\" in path:
-        raise ValidationError("The file path contains a backslash; use '/' between folders.")
-    if path.startswith("/"):
-        raise ValidationError("The file path is absolute; it must be relative to the project.")
-    for segment in path.split("/"):
-        if segment in ("", ".", ".."):
-            raise ValidationError(f"The file path {path!r} has an empty, '.' or '..' segment.")
+        raise _invalid(f"The file path is longer than {MAX_PATH_BYTES} bytes.")
+    _check_form(path, path)
+    for variant in _variants(path):
+        if variant != path:
+            _check_form(variant, path, disguised=True)
     return path
+
+
+def safe_folder(path: str) -> str:
+    """A folder path: "" is the project's root, otherwise a safe relative path (a trailing '/' is dropped)."""
+    path = path.strip()
+    if path in ("", "/"):
+        return ""
+    return safe_relative_path(path[:-1] if path.endswith("/") else path)
 
 
 def safe_segment(name: str) -> str:
     """`name` unchanged if it is one safe path segment (a project id, a file name)."""
     if "/" in name:
-        raise ValidationError(f"{name!r} must be a single name, without '/'.")
+        raise _invalid(f"{name!r} must be a single name, without '/'.")
     return safe_relative_path(name)
+
+
+def _variants(path: str) -> list[str]:
+    """The path's percent-decodings (up to a few rounds) and the NFKC form of each."""
+    decoded = [path]
+    for _ in range(_MAX_DECODINGS):
+        try:
+            once = unquote(decoded[-1], errors="strict") if "%" in decoded[-1] else decoded[-1]
+        except UnicodeDecodeError as exc:
+            raise _invalid("The file path has percent-encoded bytes that are not UTF-8 (an overlong '.'?).") from exc
+        if once == decoded[-1]:
+            break
+        decoded.append(once)
+    else:
+        if "%" in decoded[-1] and unquote(decoded[-1]) != decoded[-1]:
+            raise _invalid("The file path is percent-encoded too many times.")
+    variants: list[str] = []
+    for form in decoded:
+        variants.extend((form, unicodedata.normalize("NFKC", form)))
+    return variants
+
+
+def _check_form(form: str, original: str, *, disguised: bool = False) -> None:
+    """One spelling of the path: the rules every spelling must pass."""
+    how = " once decoded or normalised" if disguised else ""
+    if any(ord(char) < 0x20 or ord(char) == 0x7F for char in form):
+        raise _invalid(f"The file path contains a NUL or another control character{how}.")
+    if any(unicodedata.category(char) == _FORMAT_CATEGORY for char in form):
+        raise _invalid("The file path contains an invisible or text-direction character.")
+    if any(0xD800 <= ord(char) <= 0xDFFF for char in form):
+        raise _invalid("The file path is not valid UTF-8.")
+    if any(char in _SEPARATOR_LOOKALIKES for char in form):
+        raise _invalid("The file path contains a character that looks like a '/' or '\\'.")
+    if "\\" in form:
+        raise _invalid(f"The file path contains a backslash{how}; use '/' between folders.")
+    if form.startswith("/"):
+        raise _invalid(f"The file path is absolute{how}; it must be relative to the project.")
+    if disguised and form.count("/") != original.count("/"):
+        raise _invalid("The file path hides a '/' in an encoded or look-alike character.")
+    for segment in form.split("/"):
+        if segment in ("", ".", ".."):
+            raise _invalid(f"The file path {original!r} has an empty, '.' or '..' segment{how}.")
+
+
+def _invalid(message: str) -> ValidationError:
+    return ValidationError(message, code="invalid_path")

@@ -37,6 +37,7 @@ from shared.models.cloud import (
 from shared.models.connections import Connection
 from shared.models.counters import ACTIVE_ADMINS, Counter
 from shared.models.fields import SealedSecret, composite, normalize_key, time_sort_key
+from shared.models.files import TERMINAL_UPLOAD_STATES, FileTree, Upload, UploadState
 from shared.models.integrations import CallbackStatus, IntegrationRun
 from shared.models.jobs import Job, JobStatus
 from shared.models.meetings import Meeting, MeetingStatus, TranscriptSegment
@@ -53,6 +54,7 @@ __all__ = [
     "COMPANY_PROFILE_ID",
     "FIRST_USER_CLAIM",
     "GLOBAL_SCOPE",
+    "TERMINAL_UPLOAD_STATES",
     "AccessMode",
     "AiProvider",
     "ApiKey",
@@ -71,6 +73,7 @@ __all__ = [
     "ExchangeStatus",
     "Execution",
     "ExecutionStatus",
+    "FileTree",
     "Guide",
     "IntegrationRun",
     "Job",
@@ -103,6 +106,8 @@ __all__ = [
     "StudioModel",
     "TranscriptSegment",
     "UniqueClaim",
+    "Upload",
+    "UploadState",
     "UsageEvent",
     "UsageKind",
     "User",

@@ -167,6 +167,9 @@ def remove(project: Project) -> None:
     delete_all(CloudMount, CloudMount.by_project.query(project.project_id))
     delete_all(PromptVersion, PromptVersion.query(prompt_scope_key(PromptScope.PROJECT, project.project_id)))
     _delete_prefix(project.s3_prefix)
+    from shared.files import tree
+
+    tree.forget(project.project_id)
     delete_all(ProjectMember, ProjectMember.query(project.project_id))
     delete_all(UniqueClaim, [_claim(project.owner_id, project.name)])
     delete_all(Project, [project])

@@ -13,6 +13,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from shared import aws
+from shared.constants import PROJECTS_PREFIX
 from shared.models.base import utcnow
 from shared.settings import get_settings
 
@@ -98,6 +99,7 @@ def write(project_prefix: str, name: str, content: str) -> StoredSkill:
         Body=data,
         ContentType="text/markdown; charset=utf-8",
     )
+    _files_changed(project_prefix)
     return StoredSkill(name, content, utcnow(), len(data))
 
 
@@ -109,4 +111,13 @@ def delete(project_prefix: str, name: str) -> int:
         if keys:
             _client().delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
             deleted += len(keys)
+    if deleted:
+        _files_changed(project_prefix)
     return deleted
+
+
+def _files_changed(project_prefix: str) -> None:
+    """SKILL.md lives among the project's files: the file tree moves on."""
+    from shared.files import tree
+
+    tree.invalidate(project_prefix.removeprefix(PROJECTS_PREFIX).strip("/"))

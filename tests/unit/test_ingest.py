@@ -1,4 +1,4 @@
-"""The upload ingest against moto: size limit, safe keys, the move into the project, Word → Markdown."""
+"""The upload ingest against moto: size limit, safe keys, the move into the project, conversion, the record."""
 
 from __future__ import annotations
 
@@ -15,20 +15,23 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote_plus
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
-from moto import mock_aws
 
 from shared import aws
 from shared.constants import Env
-from shared.files import ingest
-from shared.settings import get_settings
+from shared.files import ingest, tree
+from shared.models.base import utcnow
+from shared.models.files import FileTree, Upload, UploadState
+from tests.support.aws import moto_aws
 
 EVENTS = Path(__file__).resolve().parents[1] / "events"
 ROOT = Path(__file__).resolve().parents[2]
 BUCKET = "studio-workspace"
 LIMIT = 64 * 1024
+P1 = "4f1c2a9b8e7d6c5b4a3928171615aa01"  # the project of the recorded event
+P2 = "0a0b0c0d0e0f10111213141516171819"
+RECORDED_UPLOAD = "9d8c7b6a5f4e3d2c1b0a99887766cc02"
 
 
 @dataclass
@@ -51,30 +54,43 @@ class Bucket:
 
     def stored(self, prefix: str = "") -> list[str]:
         found = self.s3.list_objects_v2(Bucket=BUCKET, Prefix=prefix).get("Contents", [])
-        return sorted(item["Key"] for item in found)
+        return sorted(item["Key"] for item in found if not item["Key"].startswith("cache/"))
 
 
 @pytest.fixture
-def bucket(monkeypatch: pytest.MonkeyPatch) -> Iterator[Bucket]:
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        Env.REGION: "us-east-1",
-        Env.WORKSPACE_BUCKET: BUCKET,
-        Env.UPLOAD_MAX_BYTES: str(LIMIT),
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv(Env.AWS_ENDPOINT_URL, raising=False)
-    with mock_aws():
-        get_settings.cache_clear()
-        aws.reset_clients()
-        s3 = boto3.client("s3", region_name="us-east-1")
+def bucket() -> Iterator[Bucket]:
+    with moto_aws([Upload, FileTree], **{Env.WORKSPACE_BUCKET: BUCKET, Env.UPLOAD_MAX_BYTES: str(LIMIT)}):
+        s3 = aws.client("s3")
         s3.create_bucket(Bucket=BUCKET)
+        tree.reset_memory()
         yield Bucket(s3)
-    get_settings.cache_clear()
-    aws.reset_clients()
+
+
+_counter = iter(range(1, 10_000))
+
+
+def upload(bucket: Bucket, path: str, body: bytes, *, project: str = P1, record: bool = True, **put: Any) -> str:
+    """An upload as the SPA makes one: a pending record, then the object at uploads/<project>/<upload>/<path>."""
+    upload_id = f"{next(_counter):032x}"
+    if record:
+        now = utcnow()
+        Upload(
+            upload_id,
+            project_id=project,
+            user_id="u1",
+            path=path,
+            declared_size=len(body),
+            post_expires_at=now,
+            created_at=now,
+            updated_at=now,
+        ).save()
+    key = f"uploads/{project}/{upload_id}/{path}"
+    bucket.put(key, body, **put)
+    return key
+
+
+def record_of(key: str) -> Upload:
+    return Upload.get(key.split("/")[2], consistent_read=True)
 
 
 def s3_event(*keys: str) -> dict[str, Any]:
@@ -191,16 +207,22 @@ QUARTERLY_REPORT = docx(
 
 def test_a_word_document_is_moved_and_converted_to_markdown(bucket: Bucket) -> None:
     # given a .docx uploaded with spaces and parentheses in its name (the recorded event encodes them)
-    key = "uploads/proj-42/Q3 report (final).docx"
+    key = f"uploads/{P1}/{RECORDED_UPLOAD}/Q3 report (final).docx"
+    now = utcnow()
+    Upload(
+        RECORDED_UPLOAD, project_id=P1, user_id="u1", path="Q3 report (final).docx", declared_size=1,
+        post_expires_at=now, created_at=now, updated_at=now,
+    ).save()  # fmt: skip
     bucket.put(key, QUARTERLY_REPORT)
     event = json.loads((EVENTS / "s3_object_created.json").read_text())
-    assert event["Records"][0]["s3"]["object"]["key"] == "uploads/proj-42/Q3+report+%28final%29.docx"
+    assert event["Records"][0]["s3"]["object"]["key"] == f"uploads/{P1}/{RECORDED_UPLOAD}/Q3+report+%28final%29.docx"
+    generation = tree.generation(P1)
 
     # when the ingest function receives the event
     reply = invoke(event)
 
     # then the original sits in the project's files with its Markdown beside it, and the upload is gone
-    destination = "projects/proj-42/files/Q3 report (final).docx"
+    destination = f"projects/{P1}/files/Q3 report (final).docx"
     assert reply["counts"] == {"converted": 1}
     assert bucket.stored() == [destination, f"{destination}.md"]
     assert bucket.read(destination) == QUARTERLY_REPORT
@@ -216,105 +238,101 @@ def test_a_word_document_is_moved_and_converted_to_markdown(bucket: Bucket) -> N
     assert "**strong**" in markdown
     assert "*flat*" in markdown
     assert "[the full report](https://example.com/report)" in markdown
+    # and the record says so, and the project's file tree moved on
+    record = Upload.get(RECORDED_UPLOAD, consistent_read=True)
+    assert (record.state, record.converted_path, record.size) == (
+        UploadState.CONVERTED,
+        "Q3 report (final).docx.md",
+        len(QUARTERLY_REPORT),
+    )
+    assert tree.generation(P1) == generation + 1
 
 
-def test_a_nested_file_that_is_not_a_word_document_is_moved_as_is(bucket: Bucket) -> None:
+def test_a_nested_file_that_is_not_a_document_is_stored_as_is(bucket: Bucket) -> None:
     # given a text file in a folder
-    bucket.put("uploads/p1/notes/todo list.txt", b"buy milk\n", content_type="text/plain")
+    key = upload(bucket, "notes/todo list.txt", b"buy milk\n", content_type="text/plain")
 
     # when it is ingested
-    reply = invoke(s3_event("uploads/p1/notes/todo list.txt"))
+    reply = invoke(s3_event(key))
 
     # then it is moved unchanged, keeps its content type, and gets no Markdown
-    assert reply["counts"] == {"moved": 1}
-    assert bucket.stored() == ["projects/p1/files/notes/todo list.txt"]
-    assert bucket.read("projects/p1/files/notes/todo list.txt") == b"buy milk\n"
-    head = bucket.s3.head_object(Bucket=BUCKET, Key="projects/p1/files/notes/todo list.txt")
+    assert reply["counts"] == {"stored": 1}
+    assert bucket.stored() == [f"projects/{P1}/files/notes/todo list.txt"]
+    assert bucket.read(f"projects/{P1}/files/notes/todo list.txt") == b"buy milk\n"
+    head = bucket.s3.head_object(Bucket=BUCKET, Key=f"projects/{P1}/files/notes/todo list.txt")
     assert head["ContentType"] == "text/plain"
+    assert record_of(key).state == UploadState.STORED
 
 
-def test_a_file_above_the_limit_is_deleted_and_marked(bucket: Bucket) -> None:
-    # given an upload one byte over the limit
-    bucket.put("uploads/p1/video.mp4", b"\0" * (LIMIT + 1))
+def test_a_file_above_the_limit_is_deleted_and_the_upload_refused(bucket: Bucket) -> None:
+    # given an upload one byte over the limit (S3's policy stops these; this is the second line)
+    key = upload(bucket, "video.mp4", b"\0" * (LIMIT + 1))
 
     # when it is ingested
-    reply = invoke(s3_event("uploads/p1/video.mp4"))
+    reply = invoke(s3_event(key))
 
-    # then it is deleted, nothing reaches the project, and a marker tells the UI why
+    # then it is deleted, nothing reaches the project, and the record tells the UI why
     assert reply["counts"] == {"too_large": 1}
-    assert bucket.stored() == ["uploads/p1/.refused/video.mp4.json"]
-    marker = json.loads(bucket.read("uploads/p1/.refused/video.mp4.json"))
-    assert marker["code"] == "too_large"
-    assert marker["path"] == "video.mp4"
-    assert marker["size"] == LIMIT + 1
-    assert f"the upload limit is {LIMIT} bytes" in marker["reason"]
-
-
-def test_the_marker_written_by_the_ingest_is_not_ingested_itself(bucket: Bucket) -> None:
-    # given the marker's own object-created event (markers live under uploads/ too)
-    bucket.put("uploads/p1/.refused/video.mp4.json", b"{}")
-
-    # when it arrives / then it is ignored and left where it is
-    assert invoke(s3_event("uploads/p1/.refused/video.mp4.json"))["counts"] == {"ignored": 1}
-    assert bucket.stored() == ["uploads/p1/.refused/video.mp4.json"]
-
-
-def test_a_smaller_upload_of_a_refused_path_clears_its_marker(bucket: Bucket) -> None:
-    # given a refused upload, then the same path uploaded again within the limit
-    bucket.put("uploads/p1/video.mp4", b"\0" * (LIMIT + 1))
-    invoke(s3_event("uploads/p1/video.mp4"))
-    bucket.put("uploads/p1/video.mp4", b"\0" * 10)
-
-    # when the new upload is ingested / then it is stored and the refusal is gone
-    assert invoke(s3_event("uploads/p1/video.mp4"))["counts"] == {"moved": 1}
-    assert bucket.stored() == ["projects/p1/files/video.mp4"]
+    assert bucket.stored() == []
+    record = record_of(key)
+    assert record.state == UploadState.TOO_LARGE
+    assert record.size == LIMIT + 1
+    assert "at most 65,536 bytes" in str(record.reason)
 
 
 @pytest.mark.parametrize(
     "key",
     [
-        "uploads/p1/../p2/files/secret.txt",
-        "uploads/p1/docs/../../p2/x.txt",
-        "uploads/p1//etc/passwd",
-        "uploads/p1/dir\\..\\x.txt",
-        "uploads/p1/bad\x00name.txt",
-        "uploads/../projects/p2/files/x.txt",
-        "uploads/p1/./x.txt",
+        f"uploads/{P1}/{'1' * 32}/../../{P2}/files/secret.txt",
+        f"uploads/{P1}/{'1' * 32}/docs/../../x.txt",
+        f"uploads/{P1}/{'1' * 32}//etc/passwd",
+        f"uploads/{P1}/{'1' * 32}/dir\\..\\x.txt",
+        f"uploads/{P1}/{'1' * 32}/bad\x00name.txt",
+        f"uploads/{P1}/{'1' * 32}/%2e%2e/x.txt",
+        f"uploads/{P1}/{'1' * 32}/./x.txt",
+        f"uploads/../projects/{P2}/files/x.txt",
+        f"uploads/p1/{'1' * 32}/x.txt",
+        f"uploads/{P1}/not-an-id/x.txt",
     ],
 )
-def test_an_unsafe_key_is_skipped(bucket: Bucket, key: str) -> None:
-    # given an event for a key whose path escapes the project or is not canonical
+def test_an_unsafe_key_never_reaches_a_project(bucket: Bucket, key: str) -> None:
+    # given an object really stored under a key whose path escapes the project or is not canonical
+    bucket.put(key, b"sneaky")
+
     # when it arrives
     reply = invoke(s3_event(key))
 
-    # then it is refused before any S3 call (not even a HEAD) and nothing is written
+    # then it is refused, deleted, and no project receives anything
     assert reply["outcomes"][0]["result"] == "unsafe"
     assert bucket.stored() == []
 
 
-def test_an_unsafe_object_that_exists_is_left_in_uploads(bucket: Bucket) -> None:
-    # given an object really stored under a '..' key
-    bucket.put("uploads/p1/../p2/x.txt", b"sneaky")
+def test_an_unsafe_upload_with_a_record_is_rejected(bucket: Bucket) -> None:
+    key = upload(bucket, "%252e%252e/x.txt", b"sneaky")
+    assert invoke(s3_event(key))["counts"] == {"unsafe": 1}
+    assert record_of(key).state == UploadState.REJECTED
+    assert bucket.stored() == []
 
-    # when it is ingested / then it stays where it is and no project receives it
-    assert invoke(s3_event("uploads/p1/../p2/x.txt"))["counts"] == {"unsafe": 1}
-    assert bucket.stored("projects/") == []
+
+@pytest.mark.parametrize("key", ["uploads/x.txt", f"uploads/{P1}/only-two.txt", f"uploads/{P1}/{'1' * 32}/folder/"])
+def test_keys_that_are_not_uploads_are_ignored(bucket: Bucket, key: str) -> None:
+    bucket.put(key, b"")
+    assert invoke(s3_event(key))["counts"] == {"ignored": 1}
 
 
 def test_a_broken_word_document_is_kept_and_the_failure_recorded(bucket: Bucket) -> None:
     # given a .docx that is not a zip archive at all
-    bucket.put("uploads/p1/broken.docx", b"this is not a word document")
+    key = upload(bucket, "broken.docx", b"this is not a word document")
 
     # when it is ingested
-    reply = invoke(s3_event("uploads/p1/broken.docx"))
+    reply = invoke(s3_event(key))
 
-    # then the original is kept in the project, no Markdown exists, and a marker says why
+    # then the original is kept in the project, no Markdown exists, and the record says why
     assert reply["counts"] == {"conversion_failed": 1}
-    assert bucket.stored() == ["projects/p1/files/broken.docx", "uploads/p1/.conversion-failed/broken.docx.json"]
-    marker = json.loads(bucket.read("uploads/p1/.conversion-failed/broken.docx.json"))
-    assert marker["code"] == "conversion_failed"
-    assert "could not be converted to Markdown" in marker["reason"]
-    assert "zip" in marker["reason"].lower()
+    assert bucket.stored() == [f"projects/{P1}/files/broken.docx"]
+    record = record_of(key)
+    assert record.state == UploadState.CONVERSION_FAILED
+    assert record.reason and "docx" in record.reason.lower()
 
 
 def test_a_word_document_without_its_main_part_is_kept(bucket: Bucket) -> None:
@@ -322,48 +340,72 @@ def test_a_word_document_without_its_main_part_is_kept(bucket: Bucket) -> None:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("[Content_Types].xml", PARTS["[Content_Types].xml"])
-    bucket.put("uploads/p1/empty.docx", buffer.getvalue())
+    key = upload(bucket, "empty.docx", buffer.getvalue())
 
     # when it is ingested / then the failure is recorded and the original kept
-    assert invoke(s3_event("uploads/p1/empty.docx"))["counts"] == {"conversion_failed": 1}
-    assert "projects/p1/files/empty.docx" in bucket.stored()
+    assert invoke(s3_event(key))["counts"] == {"conversion_failed": 1}
+    assert f"projects/{P1}/files/empty.docx" in bucket.stored()
+
+
+def test_a_failed_new_version_removes_the_markdown_of_the_old_one(bucket: Bucket) -> None:
+    invoke(s3_event(upload(bucket, "plan.docx", QUARTERLY_REPORT)))
+    assert f"projects/{P1}/files/plan.docx.md" in bucket.stored()
+    invoke(s3_event(upload(bucket, "plan.docx", b"damaged")))
+    assert bucket.stored() == [f"projects/{P1}/files/plan.docx"]
 
 
 def test_a_redelivered_event_finds_nothing_left_to_do(bucket: Bucket) -> None:
     # given an upload already ingested
-    bucket.put("uploads/p1/a.txt", b"a")
-    invoke(s3_event("uploads/p1/a.txt"))
+    key = upload(bucket, "a.txt", b"a")
+    invoke(s3_event(key))
 
     # when S3 delivers the same event again / then it is a no-op
-    assert invoke(s3_event("uploads/p1/a.txt"))["counts"] == {"missing": 1}
-    assert bucket.stored() == ["projects/p1/files/a.txt"]
+    assert invoke(s3_event(key))["counts"] == {"missing": 1}
+    assert bucket.stored() == [f"projects/{P1}/files/a.txt"]
+    assert record_of(key).state == UploadState.STORED
+
+
+def test_a_cancelled_upload_that_arrives_anyway_is_stored_but_stays_cancelled(bucket: Bucket) -> None:
+    # the file is in S3 and must not be lost; the record keeps what the user was told
+    key = upload(bucket, "late.txt", b"late")
+    Upload(key.split("/")[2]).update(actions=[Upload.state.set(UploadState.CANCELLED.value)])
+    assert invoke(s3_event(key))["counts"] == {"stored": 1}
+    assert record_of(key).state == UploadState.CANCELLED
+
+
+def test_an_upload_without_a_record_is_still_stored(bucket: Bucket) -> None:
+    key = upload(bucket, "a.txt", b"a", record=False)
+    assert invoke(s3_event(key))["counts"] == {"stored": 1}
+    assert bucket.stored() == [f"projects/{P1}/files/a.txt"]
 
 
 def test_every_record_of_an_event_is_ingested(bucket: Bucket) -> None:
     # given three uploads in one event, one of them too large
-    bucket.put("uploads/p1/a.txt", b"a")
-    bucket.put("uploads/p1/report.docx", QUARTERLY_REPORT)
-    bucket.put("uploads/p2/big.bin", b"\0" * (LIMIT + 1))
+    keys = (
+        upload(bucket, "a.txt", b"a"),
+        upload(bucket, "report.docx", QUARTERLY_REPORT),
+        upload(bucket, "big.bin", b"\0" * (LIMIT + 1), project=P2),
+    )
 
     # when the event is handled / then each got its own outcome
-    reply = invoke(s3_event("uploads/p1/a.txt", "uploads/p1/report.docx", "uploads/p2/big.bin"))
-    assert reply["counts"] == {"moved": 1, "converted": 1, "too_large": 1}
+    reply = invoke(s3_event(*keys))
+    assert reply["counts"] == {"stored": 1, "converted": 1, "too_large": 1}
 
 
 def test_the_ingest_entry_point_stays_lean() -> None:
     # given a fresh interpreter / when the ingest handler is imported / then FastAPI and mammoth are not loaded
     code = (
         "import sys, functions.ingest.handler; "
-        "print(sorted(m for m in ('fastapi', 'mangum', 'mammoth', 'markdownify') if m in sys.modules))"
+        "print(sorted(m for m in ('fastapi', 'mangum', 'mammoth', 'markdownify', 'pypdf', 'bs4') if m in sys.modules))"
     )
     loaded = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert loaded.stdout.strip() == "[]"
 
 
 def test_keys_outside_uploads_are_ignored(bucket: Bucket) -> None:
-    bucket.put("projects/p1/files/a.txt", b"a")
-    assert ingest.ingest_objects([(BUCKET, "projects/p1/files/a.txt")]).as_dict()["counts"] == {"ignored": 1}
-    assert bucket.stored() == ["projects/p1/files/a.txt"]
+    bucket.put(f"projects/{P1}/files/a.txt", b"a")
+    assert ingest.ingest_objects([(BUCKET, f"projects/{P1}/files/a.txt")]).as_dict()["counts"] == {"ignored": 1}
+    assert bucket.stored() == [f"projects/{P1}/files/a.txt"]
 
 
 class FailingCopies:
@@ -385,13 +427,13 @@ class FailingCopies:
 
 def test_an_unexpected_failure_is_raised_after_every_record_was_tried(bucket: Bucket) -> None:
     # given two uploads, and S3 failing to copy the first one
-    bucket.put("uploads/p1/a.txt", b"a")
-    bucket.put("uploads/p1/b.txt", b"b")
-    s3 = FailingCopies(bucket.s3, "uploads/p1/a.txt")
+    first, second = upload(bucket, "a.txt", b"a"), upload(bucket, "b.txt", b"b")
+    s3 = FailingCopies(bucket.s3, first)
 
     # when both are ingested
-    with pytest.raises(ingest.IngestError, match=re.escape("uploads/p1/a.txt")):
-        ingest.ingest_objects([(BUCKET, "uploads/p1/a.txt"), (BUCKET, "uploads/p1/b.txt")], s3=s3)
+    with pytest.raises(ingest.IngestError, match=re.escape(first)):
+        ingest.ingest_objects([(BUCKET, first), (BUCKET, second)], s3=s3)
 
-    # then the second was still moved, and the first stays in uploads for Lambda's retry of the event
-    assert bucket.stored() == ["projects/p1/files/b.txt", "uploads/p1/a.txt"]
+    # then the second was still moved, and the first stays in uploads (and pending) for Lambda's retry
+    assert bucket.stored() == [f"projects/{P1}/files/b.txt", first]
+    assert record_of(first).state == UploadState.PENDING

@@ -1,0 +1,113 @@
+"""Where project files live in S3, how a stored document is converted, and how S3 failures are reported.
+
+Kept free of the API's imports: the ingest function uses it and its cold start stays small.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from shared.errors import StudioError
+from shared.files import tree
+from shared.files.convert import ConversionError, convert, markdown_name
+from shared.files.paths import safe_relative_path
+from shared.logs import logger
+from shared.settings import get_settings
+
+
+class StorageError(StudioError):
+    """S3 failed on our side (not the caller's mistake); the request id in the answer is in the log."""
+
+    status = 500
+    code = "storage_failed"
+
+
+@dataclass(frozen=True, slots=True)
+class ConversionOutcome:
+    status: str  # "converted", "failed" or "none"
+    path: str | None = None
+    reason: str | None = None
+    extracted: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        result: dict[str, Any] = {"status": self.status}
+        if self.path:
+            result["path"] = self.path
+        if self.reason:
+            result["reason"] = self.reason
+        if self.extracted:
+            result["extracted"] = list(self.extracted)
+        return result
+
+
+NOT_CONVERTED = ConversionOutcome("none")
+
+
+def file_key(project_id: str, path: str) -> str:
+    return f"{tree.files_prefix(project_id)}{path}"
+
+
+def guess_content_type(path: str) -> str:
+    if path.lower().endswith(".md"):
+        return "text/markdown; charset=utf-8"
+    return mimetypes.guess_type(path)[0] or "application/octet-stream"
+
+
+def bucket() -> str:
+    return get_settings().workspace_bucket
+
+
+@contextmanager
+def storage(action: str, **context: Any) -> Iterator[None]:
+    """S3 failures that are not a missing object become a 500 with the request id, logged with their cause."""
+    try:
+        yield
+    except (ClientError, BotoCoreError) as exc:
+        logger.exception("storage failed", extra={"action": action, **context})
+        raise StorageError(
+            f"The storage service failed to {action}. Nothing was lost; try again, and quote the request id "
+            "if it keeps failing."
+        ) from exc
+
+
+def error_code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def convert_document(s3: Any, project_id: str, path: str, data: bytes) -> ConversionOutcome:
+    """Write the Markdown (and extracted images) of a stored document beside it; a failure keeps the original.
+
+    The caller moves the tree on afterwards. A Markdown left from an earlier version is deleted when the new
+    version cannot be converted, so it never passes for the current content.
+    """
+    folder, _, name = path.rpartition("/")
+    base = f"{folder}/" if folder else ""
+    target = f"{base}{markdown_name(name)}"
+    try:
+        conversion = convert(name, data)
+    except ConversionError as exc:
+        logger.warning("conversion failed; original kept", extra={"path": path, "reason": exc.message})
+        s3.delete_object(Bucket=bucket(), Key=file_key(project_id, target))
+        return ConversionOutcome("failed", reason=exc.message)
+    if conversion is None:
+        return NOT_CONVERTED
+    extracted = []
+    for item in conversion.extracted:
+        extracted_path = safe_relative_path(f"{base}{item.name}")
+        s3.put_object(
+            Bucket=bucket(), Key=file_key(project_id, extracted_path), Body=item.data, ContentType=item.content_type
+        )
+        extracted.append(extracted_path)
+    s3.put_object(
+        Bucket=bucket(),
+        Key=file_key(project_id, target),
+        Body=conversion.markdown.encode("utf-8"),
+        ContentType="text/markdown; charset=utf-8",
+    )
+    return ConversionOutcome("converted", path=target, extracted=tuple(extracted))
