@@ -30,6 +30,7 @@ from shared.models import table_specs
 from shared.models.accounts import User
 from shared.models.api_keys import ApiKey
 from shared.models.connections import Connection
+from shared.models.files import FileTree, Upload
 from shared.models.jobs import Job
 from shared.models.schedules import Execution, Schedule
 
@@ -205,8 +206,10 @@ class StudioStack(cdk.Stack):
         tables.grant_read_write(tick, [Schedule, Execution, Job])
         queue.grant_send_messages(tick)
 
-        # Ingest moves and converts objects inside the bucket (shared.files.ingest); it touches no table.
+        # Ingest moves and converts objects inside the bucket, finishes the upload's record and moves the
+        # project's file tree on (shared.files.ingest).
         self.workspace.grant_read_write(self.ingest.ingest.role)
+        tables.grant_read_write(self.ingest.ingest.role, [Upload, FileTree])
 
         runner = self.runner.task_role
         tables.grant_read_write(runner)
@@ -216,6 +219,11 @@ class StudioStack(cdk.Stack):
         websocket.grant_manage_connections(runner)
 
     def _alarms(self) -> None:
+        self.monitoring.alarm_on_dead_letters(
+            self.ingest.dead_letter_queue,
+            construct_id="IngestDeadLetterAlarm",
+            description="Uploads the ingest function failed on every retry (left under uploads/, records pending)",
+        )
         self.monitoring.alarm_on_errors(
             "TickErrors",
             metric=self.scheduler.tick.function.metric_errors(period=cdk.Duration.minutes(1)),

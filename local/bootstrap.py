@@ -1,15 +1,33 @@
-"""Create the local equivalents of the CDK stack's resources, idempotently (tables, bucket, queues, key)."""
+"""Create the local equivalents of the CDK stack's resources, idempotently (tables, bucket, queues, key).
+
+On every start the bucket's CORS rules and upload notification are put again: a put replaces the previous
+configuration, so a restart on an existing data folder converges to the same settings.
+"""
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from shared import aws
-from shared.constants import JOBS_DLQ_NAME, JOBS_MAX_RECEIVE_COUNT, JOBS_QUEUE_NAME, JOBS_VISIBILITY_TIMEOUT_SECONDS
+from shared.constants import (
+    JOBS_DLQ_NAME,
+    JOBS_MAX_RECEIVE_COUNT,
+    JOBS_QUEUE_NAME,
+    JOBS_VISIBILITY_TIMEOUT_SECONDS,
+    LOCAL_UPLOAD_EVENTS_DLQ_NAME,
+    LOCAL_UPLOAD_EVENTS_MAX_RECEIVE_COUNT,
+    LOCAL_UPLOAD_EVENTS_QUEUE_NAME,
+    LOCAL_UPLOAD_EVENTS_VISIBILITY_TIMEOUT_SECONDS,
+    UPLOADS_PREFIX,
+)
 from shared.models import all_models
 from shared.settings import Settings
 
 KMS_ALIAS = "alias/studio"
+# The browser posts files straight to the bucket (presigned POST) and may fetch presigned downloads.
+CORS_METHODS = ["GET", "POST", "PUT", "HEAD"]
+CORS_MAX_AGE_SECONDS = 3000
 
 
 def ensure_tables() -> list[str]:
@@ -30,18 +48,79 @@ def ensure_bucket(settings: Settings) -> None:
 
 def ensure_queues() -> str:
     """The FIFO jobs queue and its DLQ, configured like the cloud's; returns the jobs queue URL."""
-    sqs = aws.client("sqs")
     fifo = {"FifoQueue": "true", "ContentBasedDeduplication": "false"}
-    dlq_url = sqs.create_queue(QueueName=JOBS_DLQ_NAME, Attributes=fifo)["QueueUrl"]
-    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    redrive = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": JOBS_MAX_RECEIVE_COUNT})
-    attributes = {**fifo, "VisibilityTimeout": str(JOBS_VISIBILITY_TIMEOUT_SECONDS), "RedrivePolicy": redrive}
+    return _queue_with_dlq(
+        JOBS_QUEUE_NAME,
+        JOBS_DLQ_NAME,
+        attributes={**fifo, "VisibilityTimeout": str(JOBS_VISIBILITY_TIMEOUT_SECONDS)},
+        max_receive_count=JOBS_MAX_RECEIVE_COUNT,
+    )
+
+
+def ensure_upload_events(settings: Settings) -> str:
+    """Object-created events under uploads/ → a standard queue the stack feeds to the ingest function.
+
+    In the cloud S3 invokes the function asynchronously (three attempts); here the queue's redrive after
+    three receives stands in for that. Returns the queue URL.
+    """
+    url = _queue_with_dlq(
+        LOCAL_UPLOAD_EVENTS_QUEUE_NAME,
+        LOCAL_UPLOAD_EVENTS_DLQ_NAME,
+        attributes={"VisibilityTimeout": str(LOCAL_UPLOAD_EVENTS_VISIBILITY_TIMEOUT_SECONDS)},
+        max_receive_count=LOCAL_UPLOAD_EVENTS_MAX_RECEIVE_COUNT,
+    )
+    queue_arn = _queue_arn(aws.client("sqs"), url)
+    aws.client("s3").put_bucket_notification_configuration(
+        Bucket=settings.workspace_bucket,
+        NotificationConfiguration={
+            "QueueConfigurations": [
+                {
+                    "Id": "ingest-uploads",
+                    "QueueArn": queue_arn,
+                    "Events": ["s3:ObjectCreated:*"],
+                    "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": UPLOADS_PREFIX}]}},
+                }
+            ]
+        },
+    )
+    return url
+
+
+def spa_origins(settings: Settings) -> list[str]:
+    """The origins the SPA is served from: the public URL, and the gateway by either loopback name."""
+    origins = [settings.public_url, f"http://127.0.0.1:{settings.port}", f"http://localhost:{settings.port}"]
+    return list(dict.fromkeys(origin.rstrip("/") for origin in origins))
+
+
+def ensure_cors(settings: Settings) -> None:
+    """CORS for the SPA's origins only, like the cloud bucket's rule for the SPA's domain."""
+    rule = {
+        "AllowedOrigins": spa_origins(settings),
+        "AllowedMethods": CORS_METHODS,
+        "AllowedHeaders": ["*"],
+        "ExposeHeaders": ["ETag"],
+        "MaxAgeSeconds": CORS_MAX_AGE_SECONDS,
+    }
+    aws.client("s3").put_bucket_cors(Bucket=settings.workspace_bucket, CORSConfiguration={"CORSRules": [rule]})
+
+
+def _queue_with_dlq(name: str, dlq_name: str, *, attributes: dict[str, str], max_receive_count: int) -> str:
+    """Create (or bring up to date) a queue whose messages go to its DLQ after `max_receive_count` receives."""
+    sqs = aws.client("sqs")
+    fifo = {key: value for key, value in attributes.items() if key in ("FifoQueue", "ContentBasedDeduplication")}
+    dlq_arn = _queue_arn(sqs, sqs.create_queue(QueueName=dlq_name, Attributes=fifo)["QueueUrl"])
+    redrive = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": max_receive_count})
+    attributes = {**attributes, "RedrivePolicy": redrive}
     try:
-        return str(sqs.create_queue(QueueName=JOBS_QUEUE_NAME, Attributes=attributes)["QueueUrl"])
+        return str(sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"])
     except sqs.exceptions.QueueNameExists:
-        url = str(sqs.get_queue_url(QueueName=JOBS_QUEUE_NAME)["QueueUrl"])
+        url = str(sqs.get_queue_url(QueueName=name)["QueueUrl"])
         sqs.set_queue_attributes(QueueUrl=url, Attributes={k: v for k, v in attributes.items() if k != "FifoQueue"})
         return url
+
+
+def _queue_arn(sqs: Any, url: str) -> str:
+    return str(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"])
 
 
 def ensure_key() -> str:
@@ -58,4 +137,9 @@ def ensure_resources(settings: Settings) -> dict[str, str]:
     """Everything the product needs in the local AWS; returns the values the settings need from it."""
     ensure_tables()
     ensure_bucket(settings)
-    return {"jobs_queue_url": ensure_queues(), "kms_key_id": ensure_key()}
+    ensure_cors(settings)
+    return {
+        "jobs_queue_url": ensure_queues(),
+        "kms_key_id": ensure_key(),
+        "upload_events_queue_url": ensure_upload_events(settings),
+    }

@@ -2,6 +2,10 @@
 
 Run as `python -m local.moto_server --port N --state-dir DIR`. Besides the AWS APIs it answers
 `GET /_studio/persistence` with the snapshot status (tests wait on it instead of sleeping).
+
+Where moto is more lenient than S3, the middleware answers as S3 would: a browser's POST upload is checked
+against its signed policy first (local/s3_post.py), and cross-origin requests get the bucket's CORS rules
+(local/s3_cors.py) instead of moto's allow-everything headers.
 """
 
 from __future__ import annotations
@@ -9,16 +13,19 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
 import re
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote
 
 from local.persistence import SERVICES, Persistence
+from local.s3_cors import moto_rules, preflight, with_cors
+from local.s3_post import S3Error, parse_form, verify_post
 
 _SCOPE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request")
 _READ_ONLY = {
@@ -35,6 +42,7 @@ _READ_ONLY = {
 # While a long poll waits, it retries a plain receive whenever a message may have arrived, and at least this often.
 LONG_POLL_RETRY_SECONDS = 0.25
 StartResponse = Callable[..., Any]
+Response = tuple[str, list[tuple[str, str]], bytes]
 
 
 def service_of(environ: dict[str, Any]) -> str | None:
@@ -55,6 +63,23 @@ def operation_of(environ: dict[str, Any]) -> str:
     return environ.get("HTTP_X_AMZ_TARGET", "").rpartition(".")[2]
 
 
+def s3_resource(environ: dict[str, Any]) -> tuple[str | None, str]:
+    """The bucket of a path-style S3 request, and whether it names the bucket or an object in it."""
+    bucket, _, key = unquote(environ.get("PATH_INFO", "")).lstrip("/").partition("/")
+    return bucket or None, "OBJECT" if key else "BUCKET"
+
+
+def is_browser_upload(environ: dict[str, Any]) -> bool:
+    """A POST Object: a multipart/form-data POST to a bucket (what a presigned POST makes the browser send)."""
+    bucket, resource = s3_resource(environ)
+    return (
+        environ.get("REQUEST_METHOD") == "POST"
+        and environ.get("CONTENT_TYPE", "").startswith("multipart/form-data")
+        and bucket is not None
+        and resource == "BUCKET"
+    )
+
+
 def is_mutation(service: str | None, environ: dict[str, Any]) -> bool:
     method = environ.get("REQUEST_METHOD", "GET")
     if service == "s3" or service is None:
@@ -65,9 +90,16 @@ def is_mutation(service: str | None, environ: dict[str, Any]) -> bool:
 class PersistentMoto:
     """WSGI middleware: gates requests for consistent snapshots and records which services changed."""
 
-    def __init__(self, app: Callable[..., Iterable[bytes]], persistence: Persistence) -> None:
+    def __init__(
+        self,
+        app: Callable[..., Iterable[bytes]],
+        persistence: Persistence,
+        *,
+        credentials: Mapping[str, str] | None = None,
+    ) -> None:
         self.app = app
         self.persistence = persistence
+        self.credentials = dict(credentials or {})  # access key id → secret, for POST upload signatures
         self._sqs_changed = threading.Condition()
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
@@ -76,19 +108,55 @@ class PersistentMoto:
             start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
             return [body]
         service = service_of(environ)
+        if environ.get("REQUEST_METHOD") == "OPTIONS" and service in (None, "s3"):
+            bucket, resource = s3_resource(environ)
+            status, headers, body = preflight(moto_rules(bucket) if bucket else None, environ, resource=resource)
+            start_response(status, headers)
+            return [body]
         if service == "sqs" and operation_of(environ) == "ReceiveMessage":
             return self._receive(environ, start_response)
-        status, headers, body = self._call(environ)
-        if is_mutation(service, environ) and int(status.split()[0]) < 400:
-            for changed in [service] if service in SERVICES else SERVICES:
-                self.persistence.mark_dirty(changed)
-            if service == "sqs":
-                with self._sqs_changed:
-                    self._sqs_changed.notify_all()
+        refusal = self._check_upload(environ) if is_browser_upload(environ) else None
+        status, headers, body = refusal or self._call(environ)
+        if refusal is None and is_mutation(service, environ) and int(status.split()[0]) < 400:
+            self._changed(service)
+        origin = environ.get("HTTP_ORIGIN")
+        if origin and service in (None, "s3"):
+            bucket, _ = s3_resource(environ)
+            rules = moto_rules(bucket) if bucket else None
+            headers = with_cors(headers, rules, origin, environ.get("REQUEST_METHOD", "GET"))
         start_response(status, headers)
         return [body]
 
-    def _call(self, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
+    def _changed(self, service: str | None) -> None:
+        changed = {service} if service in SERVICES else set(SERVICES)
+        if "s3" in changed:
+            changed.add("sqs")  # a bucket notification may have queued an event: it must survive a crash too
+        for name in changed:
+            self.persistence.mark_dirty(name)
+        if "sqs" in changed:
+            with self._sqs_changed:
+                self._sqs_changed.notify_all()
+
+    def _check_upload(self, environ: dict[str, Any]) -> Response | None:
+        """S3's refusal of a browser POST upload, or None to let moto store it (the body stays readable)."""
+        if not environ.get("CONTENT_LENGTH"):
+            return None  # moto answers 411, as S3 does without a Content-Length
+        length = int(environ["CONTENT_LENGTH"])
+        body = environ["wsgi.input"].read(length)
+        environ["wsgi.input"] = io.BytesIO(body)
+        environ["CONTENT_LENGTH"] = str(len(body))
+        bucket, _ = s3_resource(environ)
+        try:
+            if len(body) < length:
+                message = "You did not provide the number of bytes specified by the Content-Length HTTP header"
+                raise S3Error(400, "IncompleteBody", message)
+            form = parse_form(body, environ.get("CONTENT_TYPE", ""))
+            verify_post(form, bucket=str(bucket), credentials=self.credentials)
+        except S3Error as refusal:
+            return refusal.response()
+        return None
+
+    def _call(self, environ: dict[str, Any]) -> Response:
         captured: dict[str, Any] = {}
 
         def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
@@ -137,7 +205,10 @@ def serve(port: int, state_dir: Path, *, host: str = "127.0.0.1") -> None:
 
     persistence = Persistence(state_dir)
     restored = persistence.restore()
-    app = PersistentMoto(DomainDispatcherApplication(create_backend_app), persistence)
+    # The local stack's one key pair (its processes sign with it); POST upload signatures are checked against it.
+    access_key, secret = os.environ.get("AWS_ACCESS_KEY_ID"), os.environ.get("AWS_SECRET_ACCESS_KEY")
+    credentials = {access_key: secret} if access_key and secret else {}
+    app = PersistentMoto(DomainDispatcherApplication(create_backend_app), persistence, credentials=credentials)
 
     class QuietHandler(MotoRequestHandler):
         def log_request(self, code: int | str = "-", size: int | str = "-") -> None:

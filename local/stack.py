@@ -3,6 +3,7 @@
     moto server (DynamoDB, S3, SQS, KMS; durable)   ← child process
     gateway: SPA, /api, /ws, @connections           ← this process (uvicorn)
     tick: the scheduler Lambda once a minute         ← this process (thread)
+    ingest: S3 upload events → the ingest Lambda     ← this process (thread)
     runner: the SQS consumer                         ← child process, restarted if it dies
 
 Children die with this process, even on kill -9 (PR_SET_PDEATHSIG); Ctrl-C stops everything cleanly.
@@ -27,11 +28,13 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from shared.constants import Env
+from shared.constants import LOCAL_UPLOAD_EVENTS_VISIBILITY_TIMEOUT_SECONDS, Env
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCAL_ACCESS_KEY = "local"
 PR_SET_PDEATHSIG = 1
+# The ingest loop's long poll: short enough that a stop is noticed promptly.
+UPLOAD_EVENTS_WAIT_SECONDS = 1
 
 
 def _die_with_parent() -> None:
@@ -201,6 +204,46 @@ class Stack:
             except Exception as exc:  # the next tick tries again; a failure must not stop the clock
                 print(f"[stack] tick failed: {exc!r}", flush=True)
 
+    def ingest_loop(self, queue_url: str) -> None:
+        """Invoke the ingest Lambda for each S3 upload event, as the bucket notification does in the cloud.
+
+        A message is deleted once the function succeeded; after a failure it stays, becomes visible again
+        after the queue's visibility timeout and is retried, and goes to the DLQ after the last attempt.
+        """
+        from shared import aws
+
+        sqs = aws.client("sqs")
+        while not self.stopping.is_set():
+            try:
+                received = sqs.receive_message(
+                    QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=UPLOAD_EVENTS_WAIT_SECONDS
+                )
+            except Exception as exc:  # the local AWS restarting or stopping; try again shortly
+                print(f"[stack] upload events unavailable: {exc!r}", flush=True)
+                self.stopping.wait(1)
+                continue
+            for message in received.get("Messages", []):
+                if self._ingest(message):
+                    with contextlib.suppress(Exception):  # not deleted: redelivered, and the ingest is idempotent
+                        sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+
+    @staticmethod
+    def _ingest(message: dict[str, Any]) -> bool:
+        """Run the ingest function on one S3 event; True when the message is done with."""
+        from local.lambda_events import LambdaContext
+
+        try:
+            event = json.loads(message["Body"])
+            if event.get("Event") == "s3:TestEvent":  # S3 sends one when the notification is configured
+                return True
+            from functions.ingest.handler import handler
+
+            handler(event, LambdaContext("ingest", timeout_seconds=LOCAL_UPLOAD_EVENTS_VISIBILITY_TIMEOUT_SECONDS))
+        except Exception as exc:  # left in the queue: retried after its visibility timeout, then the DLQ
+            print(f"[stack] ingest failed (will be retried): {exc!r}", flush=True)
+            return False
+        return True
+
     def stop_children(self) -> None:
         self.stopping.set()
         for child in reversed(self.children):
@@ -244,6 +287,8 @@ def main() -> None:
         runner = stack.start_runner(env)
         threading.Thread(target=stack.supervise, args=(moto, runner), daemon=True).start()
         threading.Thread(target=stack.tick_loop, name="tick", daemon=True).start()
+        upload_events = resources["upload_events_queue_url"]
+        threading.Thread(target=stack.ingest_loop, args=(upload_events,), name="ingest", daemon=True).start()
         serve_gateway(stack, moto_port, recovered)
     finally:
         stack.stop_children()

@@ -12,6 +12,8 @@ from shared.settings import get_settings
 
 # Standard retry mode backs off on throttling; a short connect timeout keeps a dead endpoint from hanging a request.
 _CONFIG = Config(retries={"max_attempts": 5, "mode": "standard"}, connect_timeout=5, read_timeout=30)
+# Presigned POSTs and URLs signed with SigV4: S3 refuses SigV2 for buckets created since mid-2020.
+_S3_CONFIG = _CONFIG.merge(Config(signature_version="s3v4"))
 
 
 @functools.cache
@@ -22,7 +24,7 @@ def client(service: str, endpoint_url: str | None = None) -> Any:
         service,  # type: ignore[call-overload]
         region_name=settings.region,
         endpoint_url=endpoint_url or settings.aws_endpoint_url,
-        config=_CONFIG,
+        config=_S3_CONFIG if service == "s3" else _CONFIG,
     )
 
 

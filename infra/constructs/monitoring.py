@@ -36,12 +36,18 @@ class Monitoring(Construct):
             self.topic.add_subscription(subscriptions.EmailSubscription(alarm_email))
         self._action = cloudwatch_actions.SnsAction(self.topic)
 
-    def alarm_on_dead_letters(self, dead_letter_queue: sqs.IQueue) -> cloudwatch.Alarm:
-        """Any message in the jobs DLQ is a job that failed every retry: someone should look."""
+    def alarm_on_dead_letters(
+        self,
+        dead_letter_queue: sqs.IQueue,
+        *,
+        construct_id: str = "JobsDeadLetterAlarm",
+        description: str = "Jobs reached the dead-letter queue (failed after every retry)",
+    ) -> cloudwatch.Alarm:
+        """Any message in a DLQ is work that failed every retry: someone should look."""
         alarm = cloudwatch.Alarm(
             self,
-            "JobsDeadLetterAlarm",
-            alarm_description="Jobs reached the dead-letter queue (failed after every retry)",
+            construct_id,
+            alarm_description=description,
             metric=dead_letter_queue.metric_approximate_number_of_messages_visible(
                 period=cdk.Duration.minutes(1), statistic=cloudwatch.Stats.MAXIMUM
             ),

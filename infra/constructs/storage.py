@@ -12,8 +12,9 @@ from constructs import Construct
 from infra.nag import LAMBDA_BASIC_EXECUTION, PACK, acknowledge, acknowledge_grant, cdk_singletons
 from shared.constants import UPLOADS_PREFIX
 
-# Presigned POST uploads from the SPA; nothing else is allowed cross-origin.
-UPLOAD_METHODS = (s3.HttpMethods.POST, s3.HttpMethods.PUT)
+# Presigned POST uploads from the SPA, and presigned GETs the viewer fetches (images, downloads); nothing else
+# is allowed cross-origin.
+UPLOAD_METHODS = (s3.HttpMethods.GET, s3.HttpMethods.HEAD, s3.HttpMethods.POST, s3.HttpMethods.PUT)
 
 
 class LogsBucket(Construct):
@@ -74,7 +75,7 @@ class WorkspaceBucket(Construct):
         ]
 
     def allow_uploads_from(self, origin: str) -> None:
-        """CORS for presigned uploads from the SPA's origin only (the browser posts files straight to S3)."""
+        """CORS for presigned uploads and reads from the SPA's origin only (the browser talks to S3 directly)."""
         self.bucket.add_cors_rule(
             allowed_origins=[origin],
             allowed_methods=list(UPLOAD_METHODS),

@@ -163,10 +163,14 @@ def test_tick_uses_schedules_executions_jobs_and_the_queue_only(synthesized):
     assert "sqs:SendMessage" in sqs_actions
 
 
-def test_ingest_uses_the_workspace_bucket_only(synthesized):
+def test_ingest_uses_the_workspace_bucket_uploads_and_file_trees_only(synthesized):
     ingest = synthesized.function_statements(INGEST_HANDLER)
 
-    assert _services(synthesized, ingest) == {"s3", "logs", "xray"}
+    # sqs: only its failure destination (Lambda sends a failed event there with the function's role)
+    assert _services(synthesized, ingest) == {"s3", "dynamodb", "sqs", "logs", "xray"}
+    assert _table_names(synthesized, ingest) == {"uploads", "file_trees"}
+    sqs_actions = {a for s in ingest for a in _actions(synthesized, s) if a.startswith("sqs:")}
+    assert sqs_actions <= {"sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"}
 
 
 def test_api_and_ws_default_reach_every_table_and_send_jobs(synthesized):

@@ -74,7 +74,8 @@ def test_workspace_bucket_is_versioned_and_accepts_uploads_from_the_spa_only(syn
 
     assert properties["VersioningConfiguration"] == {"Status": "Enabled"}
     (rule,) = properties["CorsConfiguration"]["CorsRules"]
-    assert rule["AllowedMethods"] == ["POST", "PUT"]
+    assert rule["AllowedMethods"] == ["GET", "HEAD", "POST", "PUT"]
+    assert rule["ExposedHeaders"] == ["ETag"]
     assert rule["AllowedOrigins"] == [{"Fn::Join": ["", ["https://", {"Fn::GetAtt": [distribution, "DomainName"]}]]}]
 
 
@@ -105,3 +106,19 @@ def test_uploads_invoke_the_ingest_function(template, synthesized):
             "SourceArn": Match.any_value(),
         },
     )
+
+
+def test_failed_ingest_events_go_to_an_alarmed_dead_letter_queue(template, synthesized):
+    ingest = synthesized.function_id(INGEST_HANDLER)
+    template.has_resource_properties(
+        "AWS::Lambda::EventInvokeConfig",
+        {
+            "FunctionName": {"Ref": ingest},
+            "MaximumRetryAttempts": 2,
+            "DestinationConfig": {"OnFailure": {"Destination": Match.any_value()}},
+        },
+    )
+    alarms = template.find_resources(
+        "AWS::CloudWatch::Alarm", {"Properties": {"AlarmDescription": Match.string_like_regexp("ingest function")}}
+    )
+    assert len(alarms) == 1
