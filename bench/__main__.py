@@ -1,6 +1,6 @@
 """Run every benchmark and print its figures."""
 
-from bench import auth, chat, cold_imports, convert, ping_rtt, tick
+from bench import auth, chat, cold_imports, convert, files, ping_rtt, tick
 
 if __name__ == "__main__":
     cold_imports.run()
@@ -14,3 +14,5 @@ if __name__ == "__main__":
     tick.run()
     print()
     convert.run()
+    print()
+    files.run()
