@@ -31,6 +31,7 @@ from shared.files.objects import (
 )
 from shared.files.paths import safe_folder, safe_relative_path
 from shared.models.base import utcnow
+from shared.models.fields import normalize_key
 from shared.models.projects import Project, ProjectMember
 from shared.projects.service import ProjectView, open_project
 
@@ -83,11 +84,13 @@ def resolve_project(caller: Principal, reference: str, *, write: bool = False) -
     """A project by id, or by the name of one the caller owns or belongs to (the spec's `:projectName`)."""
     if _HEX_ID.fullmatch(reference):
         return open_project(caller, reference, write=write)
-    wanted = reference.strip().casefold()
-    roles = {member.project_id: member.role for member in ProjectMember.by_user.query(caller.user_id)}
-    matches = [project for project in Project.batch_get(list(roles)) if project.name.casefold() == wanted]
-    # The caller's own project wins over a shared one of the same name.
-    matches.sort(key=lambda project: project.owner_id != caller.user_id)
+    # The caller's own project of that name (one Query on the owner's index), else a shared one.
+    key = normalize_key(reference.strip())
+    owned = list(Project.by_owner.query(caller.user_id, Project.name_key == key, limit=1))
+    if owned:
+        return open_project(caller, owned[0].project_id, write=write)
+    shared = [member.project_id for member in ProjectMember.by_user.query(caller.user_id)]
+    matches = [project for project in Project.batch_get(shared) if project.name_key == key] if shared else []
     if not matches:
         raise NotFoundError("There is no such project.", code="project_not_found")
     return open_project(caller, matches[0].project_id, write=write)
