@@ -24,7 +24,10 @@ def error_response(request: Request, status: int, code: str, message: str) -> JS
 
 
 def _describe(error: dict) -> str:
-    location = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
+    parts = list(error.get("loc", ()))
+    if parts and parts[0] in ("body", "query", "path", "header"):
+        parts = parts[1:]  # where it came from is clear from the name
+    location = ".".join(str(part) for part in parts)
     kind = error.get("type", "")
     if kind == "json_invalid":
         return "The request body is not valid JSON."

@@ -16,7 +16,7 @@ from botocore.exceptions import ClientError
 
 from shared import aws
 from shared.accounts.domain import Principal
-from shared.errors import ConflictError, NotFoundError, ValidationError
+from shared.errors import ConflictError, NotFoundError, PayloadTooLargeError, ValidationError
 from shared.files import tree
 from shared.files.objects import (
     NOT_CONVERTED,
@@ -221,7 +221,10 @@ def save_text(project: ProjectView, path: str, content: str, *, etag: str | None
     path = safe_relative_path(path)
     data = content.encode("utf-8")
     if len(data) > TEXT_SAVE_MAX_BYTES:
-        raise ValidationError(f"The text is larger than {TEXT_SAVE_MAX_BYTES // (1024 * 1024)} MB.", code="too_large")
+        raise PayloadTooLargeError(
+            f"The text is larger than {TEXT_SAVE_MAX_BYTES // (1024 * 1024)} MB; upload the file instead.",
+            code="too_large",
+        )
     s3 = aws.client("s3")
     params: dict[str, Any] = {
         "Bucket": bucket(),

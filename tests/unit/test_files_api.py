@@ -459,3 +459,61 @@ def test_files_are_scoped_to_the_projects_a_caller_may_use(accounts: AccountsSta
     assert stored(accounts, project) == ["secret.txt"]
     # and nobody gets in without signing in
     assert call("GET", f"/api/projects/{project}/files/tree").status == 401
+
+
+# --- bad input -------------------------------------------------------------------------------------------------------
+
+JSON_ROUTES = [
+    ("POST", "files/uploads"),
+    ("POST", "files/uploads/{upload}/cancel"),
+    ("PUT", "files/content"),
+    ("POST", "files/folders"),
+    ("POST", "files/move"),
+]
+
+
+@pytest.mark.parametrize(("method", "route"), JSON_ROUTES)
+@pytest.mark.parametrize("body", ["not json", "[1, 2]", '"text"', '{"unknown": 1}', "\udcff", '{"path": 5}'])
+def test_bad_json_is_a_clear_400(accounts: AccountsStack, owner: Person, method: str, route: str, body: str) -> None:
+    project = make_project(owner)
+    upload_id = presign(owner, project, "a.txt", 1).json["uploadId"]
+    raw = body.encode("utf-8", "surrogateescape")
+    reply = call(
+        method,
+        f"/api/projects/{project}/{route.format(upload=upload_id)}",
+        raw_body=raw,
+        token=owner.token,
+        headers={"Content-Type": "application/json"},
+    )
+    assert reply.status == 400, (body, reply.json)
+    assert reply.json["error"]["message"]
+
+
+def test_bad_queries_are_clear_400s(accounts: AccountsStack, owner: Person) -> None:
+    project = make_project(owner)
+    for path in ("files/content", "files/download"):
+        reply = call("GET", f"/api/projects/{project}/{path}", token=owner.token)
+        assert reply.status == 400
+        assert "'path' is required" in reply.json["error"]["message"]
+    reply = call(
+        "GET", f"/api/projects/{project}/files/download", query={"path": "a", "inline": "maybe"}, token=owner.token
+    )
+    assert reply.status == 400
+
+
+def test_saving_too_much_text_is_413(accounts: AccountsStack, owner: Person) -> None:
+    project = make_project(owner)
+    body = {"path": "big.txt", "content": "x" * (2 * MB + 1)}
+    reply = call("PUT", f"/api/projects/{project}/files/content", json_body=body, token=owner.token)
+    assert (reply.status, reply.json["error"]["code"]) == (413, "too_large")
+
+
+def test_an_unknown_project_is_404_on_every_route(accounts: AccountsStack, owner: Person) -> None:
+    for method, route in [*JSON_ROUTES, ("GET", "files/tree")]:
+        reply = call(
+            method, f"/api/projects/{'f' * 32}/{route.format(upload='0' * 32)}", json_body={}, token=owner.token
+        )
+        assert reply.status in (400, 404), (route, reply.status)
+        if reply.status == 404:
+            assert reply.json["error"]["code"] == "project_not_found"
+    assert multipart(owner, "no such project", ("a.txt", b"a")).status == 404

@@ -309,7 +309,7 @@ def test_the_preview_lists_the_next_five_runs_in_utc_and_local_time(alice: Perso
         ({"cron": "*/0 * * * *"}, "must be a whole number above 0"),
         ({"cron": "0 0 31 4 *"}, "never matches a real date"),
         ({"cron": "0 9 * * *", "timezone": "Nowhere"}, "is not an IANA time zone"),
-        ({}, "'query.cron' is required"),
+        ({}, "'cron' is required"),
     ],
 )
 def test_the_preview_explains_a_bad_expression(alice: Person, query: dict[str, str], says: str) -> None:
