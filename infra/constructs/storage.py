@@ -62,6 +62,9 @@ class WorkspaceBucket(Construct):
             lifecycle_rules=[
                 s3.LifecycleRule(noncurrent_version_expiration=cdk.Duration.days(90)),
                 s3.LifecycleRule(abort_incomplete_multipart_upload_after=cdk.Duration.days(2)),
+                # An upload the ingest function never finished (its event in the DLQ) waits a week for an
+                # operator to replay it; its record has said "expired" long before.
+                s3.LifecycleRule(prefix=UPLOADS_PREFIX, expiration=cdk.Duration.days(7)),
             ],
             removal_policy=cdk.RemovalPolicy.RETAIN,
         )

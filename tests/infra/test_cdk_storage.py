@@ -73,6 +73,8 @@ def test_workspace_bucket_is_versioned_and_accepts_uploads_from_the_spa_only(syn
     distribution = next(iter(synthesized.resources("AWS::CloudFront::Distribution")))
 
     assert properties["VersioningConfiguration"] == {"Status": "Enabled"}
+    rules = properties["LifecycleConfiguration"]["Rules"]
+    assert {"ExpirationInDays": 7, "Prefix": UPLOADS_PREFIX, "Status": "Enabled"} in rules
     (rule,) = properties["CorsConfiguration"]["CorsRules"]
     assert rule["AllowedMethods"] == ["GET", "HEAD", "POST", "PUT"]
     assert rule["ExposedHeaders"] == ["ETag"]
