@@ -53,7 +53,7 @@ def upload_key(project_id: str, upload_id: str, path: str) -> str:
 
 
 def too_large_message(size: int, limit: int) -> str:
-    return f"The file is {_megabytes(size)}; files can be at most {_megabytes(limit)}."
+    return f"The file is {size:,} bytes; files can be at most {limit:,} bytes ({_megabytes(limit)})."
 
 
 def presign(

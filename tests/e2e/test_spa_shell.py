@@ -148,6 +148,8 @@ def test_shell_connects_routes_and_stays_clean(page: Page, local_stack: Any) -> 
     expect_screen(page, "/meetings", "Meetings")
     page.go_back()
     expect_screen(page, "/files", "Files")
+    # The Files screen loads the projects (and a tree): let it finish before a full navigation cancels it
+    expect(page.get_by_role("main").locator(".loading")).to_have_count(0)
 
     # When they open a deep link, then the gateway serves the app and it renders that area (and connects again)
     page.goto("/schedules")
