@@ -13,7 +13,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from shared.errors import StudioError
+from shared.errors import StudioError, ValidationError
 from shared.files import tree
 from shared.files.convert import ConversionError, convert, markdown_name
 from shared.files.paths import safe_relative_path
@@ -97,13 +97,16 @@ def convert_document(s3: Any, project_id: str, path: str, data: bytes) -> Conver
         return ConversionOutcome("failed", reason=exc.message)
     if conversion is None:
         return NOT_CONVERTED
-    extracted = []
-    for item in conversion.extracted:
-        extracted_path = safe_relative_path(f"{base}{item.name}")
+    try:  # a name near the length limit leaves no room for ".md" or "<stem>_files/image-1.png"
+        safe_relative_path(target)
+        extracted = [safe_relative_path(f"{base}{item.name}") for item in conversion.extracted]
+    except ValidationError as exc:
+        s3.delete_object(Bucket=bucket(), Key=file_key(project_id, target))
+        return ConversionOutcome("failed", reason=f"The Markdown version cannot be stored beside it: {exc.message}")
+    for item, extracted_path in zip(conversion.extracted, extracted, strict=True):
         s3.put_object(
             Bucket=bucket(), Key=file_key(project_id, extracted_path), Body=item.data, ContentType=item.content_type
         )
-        extracted.append(extracted_path)
     s3.put_object(
         Bucket=bucket(),
         Key=file_key(project_id, target),

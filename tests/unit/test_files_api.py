@@ -519,3 +519,16 @@ def test_an_unknown_project_is_404_on_every_route(accounts: AccountsStack, owner
         if reply.status == 404:
             assert reply.json["error"]["code"] == "project_not_found"
     assert multipart(owner, "no such project", ("a.txt", b"a")).status == 404
+
+
+def test_a_document_whose_markdown_name_would_be_too_long_is_kept_unconverted(
+    accounts: AccountsStack, owner: Person
+) -> None:
+    project = make_project(owner)
+    name = "r" * 890 + ".docx"  # valid, but "<name>.md" is over the path limit
+    reply = multipart(owner, project, (name, report_docx()))
+    assert reply.status == 201, reply.json
+    conversion = reply.json["files"][0]["conversion"]
+    assert conversion["status"] == "failed"
+    assert "longer than" in conversion["reason"]
+    assert stored(accounts, project) == [name]
