@@ -5,33 +5,21 @@
 //   loads from a URL the model chose (an image URL can carry data out) and markup about HTML stays readable;
 // - DOMPurify then keeps only the tags and attributes a formatted answer needs, drops unsafe URLs, and makes
 //   every link open in a new tab without access to this page.
-import DOMPurify from 'dompurify';
 import { Marked } from 'marked';
 import { useMemo } from 'preact/hooks';
 import { html } from '../html.js';
+import { BASE_ATTR, BASE_TAGS, baseRenderer, linkSafePurifier } from '../markdown-base.js';
 import { escapeHtml, safeUrl } from '../sanitize.js';
 
-const ALLOWED_TAGS = [
-  'a', 'blockquote', 'br', 'code', 'del', 'em', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'hr', 'li', 'ol', 'p', 'pre',
-  'strong', 'table', 'tbody', 'td', 'th', 'thead', 'tr', 'ul',
-];
-const ALLOWED_ATTR = ['href', 'title', 'align', 'start', 'class'];
-
-const purifier = DOMPurify(window);
-purifier.addHook('afterSanitizeAttributes', (node) => {
-  if (node.tagName === 'A') {
-    const href = node.getAttribute('href');
-    if (!href || !safeUrl(href)) node.removeAttribute('href');
-    node.setAttribute('target', '_blank');
-    node.setAttribute('rel', 'noopener noreferrer nofollow');
-  }
-});
+const ALLOWED_TAGS = BASE_TAGS;
+const ALLOWED_ATTR = BASE_ATTR;
+const purifier = linkSafePurifier();
 
 const markdown = new Marked({
   gfm: true,
   renderer: {
-    html: ({ text }) => escapeHtml(text),
-    checkbox: ({ checked }) => (checked ? '☑ ' : '☐ '), // task lists as text: no form controls in an answer
+    ...baseRenderer,
+    // Images as plain links: nothing loads from a URL the model chose (an image URL can carry data out).
     image: ({ href, title, text }) => {
       const label = escapeHtml(text || href);
       const url = safeUrl(href);

@@ -2,30 +2,9 @@
 // rename and delete.
 import { useState } from 'preact/hooks';
 import { ChatIcon } from '../chat/icons.js';
-import { FormError, SubmitButton, useAutoFocus, useSubmit } from '../forms.js';
 import { DateText } from '../format.js';
 import { html } from '../html.js';
-
-function NewProjectForm({ onCreate, onCancel, first }) {
-  const focus = useAutoFocus();
-  const { busy, error, setError, onSubmit } = useSubmit(async ({ name }) => {
-    const clean = name.trim();
-    if (!clean) return setError('Give the project a name.');
-    await onCreate(clean);
-  });
-  return html`
-    <form class="project-create" onSubmit=${onSubmit}>
-      <label for="new-project-name">${first ? 'Name your first project' : 'New project name'}</label>
-      <input id="new-project-name" ref=${focus} class="input" name="name" required maxlength="100" autocomplete="off"
-        placeholder="e.g. Quarterly report" />
-      <${FormError} message=${error} />
-      <div class="project-create-actions">
-        ${!first && html`<button type="button" class="button button-small button-secondary" onClick=${onCancel}>Cancel</button>`}
-        <${SubmitButton} busy=${busy} label="Create project" busyLabel="Creating…" class="button button-small button-primary" />
-      </div>
-    </form>
-  `;
-}
+import { NewProjectForm } from './new-project-form.js';
 
 function ProjectPicker({ projects, error, projectId, onPick, onCreate, onRetry }) {
   const [creating, setCreating] = useState(false);
@@ -56,7 +35,7 @@ function ProjectPicker({ projects, error, projectId, onPick, onCreate, onRetry }
             <${ChatIcon} name="plus" size=${18} />
           </button>
         </div>`}
-      ${(first || creating) && html`<${NewProjectForm} first=${first} onCreate=${create} onCancel=${() => setCreating(false)} />`}
+      ${(first || creating) && html`<${NewProjectForm} id="new-project-name" first=${first} onCreate=${create} onCancel=${() => setCreating(false)} />`}
     </div>
   `;
 }

@@ -1,30 +1,9 @@
 // The Files screen's project picker: a <select> of the caller's projects and "+" to name a new one inline (the
 // first one is asked for in place), as the Chat screen's side panel does.
 import { useState } from 'preact/hooks';
-import { FormError, SubmitButton, useAutoFocus, useSubmit } from '../forms.js';
 import { html } from '../html.js';
 import { Icon } from '../icons.js';
-
-function NewProjectForm({ first, onCreate, onCancel }) {
-  const focus = useAutoFocus();
-  const { busy, error, setError, onSubmit } = useSubmit(async ({ name }) => {
-    const clean = name.trim();
-    if (!clean) return setError('Give the project a name.');
-    await onCreate(clean);
-  });
-  return html`
-    <form class="project-create files-project-create" onSubmit=${onSubmit}>
-      <label for="files-new-project">${first ? 'Files live in a project. Name your first project' : 'New project name'}</label>
-      <input id="files-new-project" ref=${focus} class="input" name="name" required maxlength="100" autocomplete="off"
-        placeholder="e.g. Quarterly report" />
-      <${FormError} message=${error} />
-      <div class="project-create-actions">
-        ${!first && html`<button type="button" class="button button-small button-secondary" onClick=${onCancel}>Cancel</button>`}
-        <${SubmitButton} busy=${busy} label="Create project" busyLabel="Creating…" class="button button-small button-primary" />
-      </div>
-    </form>
-  `;
-}
+import { NewProjectForm } from './new-project-form.js';
 
 /** `projects` is useProjects(); `onPick(id)` and `onCreate(name)` (resolves once created and picked). */
 export function FileProjectPicker({ projects, projectId, onPick, onCreate }) {
@@ -56,7 +35,8 @@ export function FileProjectPicker({ projects, projectId, onPick, onCreate }) {
             <${Icon} name="plus" size=${18} />
           </button>
         </div>`}
-      ${(first || creating) && html`<${NewProjectForm} first=${first} onCreate=${create} onCancel=${() => setCreating(false)} />`}
+      ${(first || creating) && html`<${NewProjectForm} id="files-new-project" class="files-project-create" first=${first}
+        firstLabel="Files live in a project. Name your first project" onCreate=${create} onCancel=${() => setCreating(false)} />`}
     </div>
   `;
 }

@@ -2,36 +2,23 @@
 // DOMPurify before it becomes HTML, as the Chat screen does (src/chat/markdown.js), with one difference: a
 // document's own images are shown. An image written as a relative path (`report_files/image-1.png`) becomes an
 // <img> WITHOUT a src, carrying the path in data-src; the viewer resolves it to a project file and loads it into a
-// blob: URL (useProjectImages below). Images on other sites become plain links, so no URL in a document is fetched.
-import DOMPurify from 'dompurify';
+// blob: URL (useProjectLinks below). Images on other sites become plain links, so no URL in a document is fetched.
 import { Marked } from 'marked';
 import { useEffect } from 'preact/hooks';
+import { BASE_ATTR, BASE_TAGS, baseRenderer, linkSafePurifier } from '../markdown-base.js';
 import { escapeHtml, safeUrl } from '../sanitize.js';
 import { loadFileUrl } from './blobs.js';
 import { resolveLink } from './paths.js';
 
-const ALLOWED_TAGS = [
-  'a', 'blockquote', 'br', 'code', 'del', 'em', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'hr', 'img', 'li', 'ol', 'p',
-  'pre', 'strong', 'table', 'tbody', 'td', 'th', 'thead', 'tr', 'ul',
-];
-const ALLOWED_ATTR = ['href', 'title', 'align', 'start', 'class', 'alt', 'data-src'];
+const ALLOWED_TAGS = [...BASE_TAGS, 'img'];
+const ALLOWED_ATTR = [...BASE_ATTR, 'alt', 'data-src'];
 const isRelative = (href) => Boolean(href) && !/^[a-z][a-z0-9+.-]*:/i.test(href) && !href.startsWith('//');
-
-const purifier = DOMPurify(window);
-purifier.addHook('afterSanitizeAttributes', (node) => {
-  if (node.tagName === 'A') {
-    const href = node.getAttribute('href');
-    if (!href || !safeUrl(href)) node.removeAttribute('href');
-    node.setAttribute('target', '_blank');
-    node.setAttribute('rel', 'noopener noreferrer nofollow');
-  }
-});
+const purifier = linkSafePurifier();
 
 const markdown = new Marked({
   gfm: true,
   renderer: {
-    html: ({ text }) => escapeHtml(text),
-    checkbox: ({ checked }) => (checked ? '☑ ' : '☐ '),
+    ...baseRenderer,
     image: ({ href, title, text }) => {
       const titled = title ? ` title="${escapeHtml(title)}"` : '';
       if (isRelative(href)) return `<img data-src="${escapeHtml(href)}" alt="${escapeHtml(text)}"${titled}>`;
