@@ -7,6 +7,7 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
 from shared.settings import get_settings
 
@@ -26,6 +27,16 @@ def client(service: str, endpoint_url: str | None = None) -> Any:
         endpoint_url=endpoint_url or settings.aws_endpoint_url,
         config=_S3_CONFIG if service == "s3" else _CONFIG,
     )
+
+
+# S3 error codes: the object is not there; a condition (If-Match and the like) no longer holds.
+S3_MISSING = frozenset({"404", "NoSuchKey", "NotFound"})
+S3_PRECONDITION_FAILED = frozenset({"412", "PreconditionFailed"})
+
+
+def error_code(exc: ClientError) -> str:
+    """The AWS error code of a failed call ("NoSuchKey", "ConditionalCheckFailedException", ...)."""
+    return str(exc.response.get("Error", {}).get("Code", ""))
 
 
 def reset_clients() -> None:

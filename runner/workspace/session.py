@@ -14,11 +14,10 @@ from botocore.exceptions import ClientError
 from runner.workspace.errors import WorkspaceSyncError
 from runner.workspace.manifest import Manifest
 from runner.workspace.report import SyncReport
+from shared import aws
 from shared.logs import logger
 
 CHECKPOINT_SECONDS = 2.0  # a long sync saves its manifest this often, so a kill -9 loses little
-_GONE_CODES = {"404", "NoSuchKey", "NotFound"}
-_CHANGED_CODES = {"412", "PreconditionFailed"}
 # Errors of the disk rather than of one file: the sync fails instead of skipping file after file.
 _DISK_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EROFS}
 
@@ -52,10 +51,10 @@ class Session:
 
 def _skip_reason(exc: BaseException) -> str | None:
     if isinstance(exc, ClientError):
-        code = str(exc.response.get("Error", {}).get("Code", ""))
-        if code in _GONE_CODES:
+        code = aws.error_code(exc)
+        if code in aws.S3_MISSING:
             return "removed from S3 during the sync"
-        if code in _CHANGED_CODES:
+        if code in aws.S3_PRECONDITION_FAILED:
             return "changed in S3 during the sync; the next pull brings it"
         return None
     if isinstance(exc, OSError) and exc.errno not in _DISK_ERRNOS:

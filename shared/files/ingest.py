@@ -26,7 +26,8 @@ from botocore.exceptions import ClientError
 from shared import aws
 from shared.errors import ServiceUnavailableError, ValidationError
 from shared.files import tree, uploads
-from shared.files.objects import convert_document, error_code, file_key
+from shared.files.convert import converter_for
+from shared.files.objects import convert_document, file_key
 from shared.files.paths import safe_relative_path
 from shared.logs import logger
 from shared.models.files import UploadState
@@ -34,8 +35,6 @@ from shared.settings import get_settings
 
 # CopyObject copies at most 5 GB in one request; above it the managed (multipart) copy is needed.
 SINGLE_COPY_LIMIT_BYTES = 5 * 1024**3
-_MISSING_CODES = {"404", "NoSuchKey", "NotFound"}
-_CHANGED_CODES = {"412", "PreconditionFailed"}
 _HEX_ID_LENGTH = 32
 
 
@@ -93,7 +92,7 @@ def ingest_object(bucket: str, key: str, *, s3: Any, max_bytes: int) -> Outcome:
     try:
         head = s3.head_object(Bucket=bucket, Key=key)
     except ClientError as exc:
-        if error_code(exc) in _MISSING_CODES:
+        if aws.error_code(exc) in aws.S3_MISSING:
             logger.info("upload already gone (a redelivered event?)", extra={"key": key})
             return Outcome(key, "missing")
         raise
@@ -115,7 +114,7 @@ def ingest_object(bucket: str, key: str, *, s3: Any, max_bytes: int) -> Outcome:
             s3, bucket, key, project_id=project_id, upload_id=upload_id, relative=relative, etag=etag, size=size
         )
     except ClientError as exc:
-        if error_code(exc) in _CHANGED_CODES | _MISSING_CODES:
+        if aws.error_code(exc) in aws.S3_PRECONDITION_FAILED | aws.S3_MISSING:
             # Replaced or removed since the HEAD: the event of the newer object will do the work.
             logger.info("upload changed while being ingested", extra={"key": key})
             return Outcome(key, "superseded")
@@ -165,8 +164,6 @@ def _move(
 
 
 def _may_convert(relative: str) -> bool:
-    from shared.files.convert import converter_for
-
     return converter_for(relative.rpartition("/")[2]) is not None
 
 

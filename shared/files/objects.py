@@ -76,10 +76,6 @@ def storage(action: str, **context: Any) -> Iterator[None]:
         ) from exc
 
 
-def error_code(exc: ClientError) -> str:
-    return str(exc.response.get("Error", {}).get("Code", ""))
-
-
 def convert_document(s3: Any, project_id: str, path: str, data: bytes) -> ConversionOutcome:
     """Write the Markdown (and extracted images) of a stored document beside it; a failure keeps the original.
 

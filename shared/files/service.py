@@ -24,7 +24,6 @@ from shared.files.objects import (
     StorageError,
     bucket,
     convert_document,
-    error_code,
     file_key,
     guess_content_type,
     storage,
@@ -43,8 +42,6 @@ MAX_OBJECTS_PER_CHANGE = 2_000
 DOWNLOAD_URL_SECONDS = 5 * 60
 WESTERN_DEFAULT = "cp1252"
 WESTERN_MARGIN = 0.2  # of charset-normalizer's "chaos" (0: reads cleanly, 1: noise)
-_MISSING = {"404", "NoSuchKey", "NotFound"}
-_PRECONDITION = {"412", "PreconditionFailed"}
 _HEX_ID = re.compile(r"[0-9a-f]{32}")
 
 
@@ -101,7 +98,7 @@ def head(project_id: str, path: str, *, s3: Any = None) -> dict[str, Any] | None
     try:
         return dict(s3.head_object(Bucket=bucket(), Key=file_key(project_id, path)))
     except ClientError as exc:
-        if error_code(exc) in _MISSING:
+        if aws.error_code(exc) in aws.S3_MISSING:
             return None
         raise
 
@@ -240,7 +237,7 @@ def save_text(project: ProjectView, path: str, content: str, *, etag: str | None
         try:
             s3.put_object(**params)
         except ClientError as exc:
-            if etag and error_code(exc) in _PRECONDITION | _MISSING:
+            if etag and aws.error_code(exc) in aws.S3_PRECONDITION_FAILED | aws.S3_MISSING:
                 raise ConflictError(
                     f"{path} changed since you opened it. Reload it to see the other change before saving.",
                     code="file_changed",

@@ -180,7 +180,7 @@ def _fetch_cached(s3: Any, project_id: str, current: int) -> Tree | None:
     try:
         cached = s3.get_object(Bucket=get_settings().workspace_bucket, Key=cache_key(project_id))
     except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") not in ("NoSuchKey", "404"):
+        if aws.error_code(exc) not in aws.S3_MISSING:
             logger.warning("the cached file tree could not be read", extra={"project_id": project_id})
         return None
     if cached.get("Metadata", {}).get(_GENERATION_KEY) != str(current):

@@ -22,8 +22,7 @@ from shared.settings import get_settings
 LOG_FOLDER = ".sasha/schedules/"
 ROTATE_BYTES = 1024 * 1024
 _ATTEMPTS = 20  # runs of one schedule are serialised by their FIFO group; a burst of manual runs may still race
-_MISSING = {"404", "NoSuchKey", "NotFound"}
-_RACED = {"412", "PreconditionFailed", "409", "ConditionalRequestConflict"}
+_RACED = aws.S3_PRECONDITION_FAILED | {"409", "ConditionalRequestConflict"}
 
 
 class RunLogError(RuntimeError):
@@ -52,7 +51,7 @@ def append(project_prefix: str, schedule_id: str, record: dict[str, Any], *, now
         try:
             s3.put_object(Bucket=bucket, Key=key, Body=current + line, ContentType="application/x-ndjson", **condition)
         except ClientError as exc:
-            if _code(exc) in _RACED:
+            if aws.error_code(exc) in _RACED:
                 time.sleep(random.uniform(0, 0.02 * (attempt + 1)))  # noqa: S311  # jitter, not security
                 continue  # another run appended meanwhile: read again
             raise
@@ -81,11 +80,7 @@ def _read(s3: Any, bucket: str, key: str) -> tuple[bytes, str | None]:
     try:
         response = s3.get_object(Bucket=bucket, Key=key)
     except ClientError as exc:
-        if _code(exc) in _MISSING:
+        if aws.error_code(exc) in aws.S3_MISSING:
             return b"", None
         raise
     return response["Body"].read(), str(response["ETag"])
-
-
-def _code(exc: ClientError) -> str:
-    return str(exc.response.get("Error", {}).get("Code", ""))

@@ -21,7 +21,6 @@ SKILLS_FOLDER = ".claude/skills/"
 SKILL_FILE = "SKILL.md"
 MAX_LISTED = 200  # skills shown per project; more would make the listing slow to read
 _READERS = 8
-_MISSING = {"404", "NoSuchKey", "NotFound"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +64,7 @@ def read(project_prefix: str, name: str) -> StoredSkill | None:
     try:
         response = _client().get_object(Bucket=get_settings().workspace_bucket, Key=_key(project_prefix, name))
     except ClientError as exc:
-        if str(exc.response.get("Error", {}).get("Code", "")) in _MISSING:
+        if aws.error_code(exc) in aws.S3_MISSING:
             return None
         raise
     data = response["Body"].read()
@@ -85,7 +84,7 @@ def exists(project_prefix: str, name: str) -> bool:
     try:
         _client().head_object(Bucket=get_settings().workspace_bucket, Key=_key(project_prefix, name))
     except ClientError as exc:
-        if str(exc.response.get("Error", {}).get("Code", "")) in _MISSING:
+        if aws.error_code(exc) in aws.S3_MISSING:
             return False
         raise
     return True
