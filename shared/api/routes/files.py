@@ -191,9 +191,8 @@ _MULTIPART_BODY = {
 async def upload_documents(projectName: str, request: Request, caller: CurrentUser) -> UploadedFiles:  # noqa: N803
     project = service.resolve_project(caller, projectName, write=True)
     limit = get_settings().direct_upload_max_bytes
-    declared = request.headers.get("content-length", "")
-    body = await request.body()
-    if len(body) > limit or (declared.isdigit() and int(declared) > limit):
+    body = await request.body()  # the whole body is already in memory (API Gateway → Lambda)
+    if len(body) > limit:
         raise PayloadTooLargeError(
             f"This route takes at most {limit // (1024 * 1024)} MB per request; upload larger files with a "
             f"presigned upload ({_UPLOAD_ROUTE}), up to {get_settings().upload_max_bytes // (1024 * 1024)} MB.",
