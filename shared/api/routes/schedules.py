@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -68,23 +69,9 @@ class ScheduleOut(Schema):
 
     @classmethod
     def of(cls, view: ScheduleView) -> ScheduleOut:
-        return cls(
-            id=view.schedule_id,
-            name=view.name,
-            project_id=view.project_id,
-            kind=view.kind,
-            cron=view.cron,
-            timezone=view.timezone,
-            prompt=view.prompt,
-            skill_name=view.skill_name,
-            timeout_seconds=view.timeout_seconds,
-            enabled=view.enabled,
-            next_run_at=view.next_run_at,
-            last_run_at=view.last_run_at,
-            last_status=view.last_status,
-            created_at=view.created_at,
-            updated_at=view.updated_at,
-        )
+        fields = asdict(view)  # the same fields, with the id under its public name
+        fields["id"] = fields.pop("schedule_id")
+        return cls(**fields)
 
 
 class StepOut(Schema):
@@ -116,29 +103,9 @@ class ExecutionOut(Schema):
 
     @classmethod
     def of(cls, view: ExecutionView) -> ExecutionOut:
-        steps = None
-        if view.steps is not None:
-            steps = [StepOut(name=s.name, status=s.status, output_file=s.output_file, error=s.error,
-                             duration_ms=s.duration_ms) for s in view.steps]  # fmt: skip
-        return cls(
-            id=view.execution_id,
-            schedule_id=view.schedule_id,
-            project_id=view.project_id,
-            kind=view.kind,
-            skill_name=view.skill_name,
-            trigger=view.trigger,
-            status=view.status,
-            scheduled_for=view.scheduled_for,
-            started_at=view.started_at,
-            finished_at=view.finished_at,
-            duration_ms=view.duration_ms,
-            tokens_in=view.tokens_in,
-            tokens_out=view.tokens_out,
-            cost_usd=view.cost_usd,
-            output_file=view.output_file,
-            error=view.error,
-            steps=steps,
-        )
+        fields = asdict(view)  # nested step views become dicts, which validate as StepOut
+        fields["id"] = fields.pop("execution_id")
+        return cls(**fields)
 
 
 class ExecutionsPage(Schema):
