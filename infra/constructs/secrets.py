@@ -37,77 +37,63 @@ class Secrets(Construct):
             enable_key_rotation=True,
             removal_policy=cdk.RemovalPolicy.RETAIN,
         )
-        self.jwt_secret = secretsmanager.Secret(
-            self,
+        self.jwt_secret = self._secret(
             "JwtSigningKey",
-            secret_name=jwt_secret_name,
+            name=jwt_secret_name,
             description="HMAC key that signs Sasha Studio session JWTs (read by the api and ws_connect functions)",
-            generate_secret_string=secretsmanager.SecretStringGenerator(password_length=64, exclude_punctuation=True),
-            removal_policy=cdk.RemovalPolicy.RETAIN,
+            length=64,
+            not_rotated_because=(
+                "Rotating the JWT signing key signs every user out; JWTs already expire and carry a per-user token "
+                "version, and rotation is an operator runbook step (docs/deployment.md)."
+            ),
         )
         # Created with a generated placeholder: the operator puts the real key (docs/deployment.md).
-        self.anthropic_secret = secretsmanager.Secret(
-            self,
+        self.anthropic_secret = self._secret(
             "AnthropicApiKey",
-            secret_name=anthropic_secret_name,
+            name=anthropic_secret_name,
             description="ANTHROPIC_API_KEY of the runner's Claude CLI (set with put-secret-value)",
-            generate_secret_string=secretsmanager.SecretStringGenerator(password_length=32, exclude_punctuation=True),
-            removal_policy=cdk.RemovalPolicy.RETAIN,
+            not_rotated_because=(
+                "A third-party Anthropic API key cannot be rotated by a Secrets Manager rotation Lambda; it is "
+                "rotated in the Anthropic console and stored with put-secret-value."
+            ),
         )
         # On a public URL "the first visitor becomes admin" is a takeover risk: the first registration needs this.
-        self.setup_token = secretsmanager.Secret(
-            self,
+        self.setup_token = self._secret(
             "SetupToken",
-            secret_name=setup_token_name,
+            name=setup_token_name,
             description="One-time token the first administrator enters to register (read it after deploying)",
-            generate_secret_string=secretsmanager.SecretStringGenerator(password_length=32, exclude_punctuation=True),
-            removal_policy=cdk.RemovalPolicy.RETAIN,
+            not_rotated_because=(
+                "The setup token is used once, to register the first administrator; after that registration is "
+                "closed for good, so rotating it protects nothing."
+            ),
         )
         # Created with a placeholder: the operator stores the Postmark server token (docs/deployment.md).
-        self.postmark_token = secretsmanager.Secret(
-            self,
+        self.postmark_token = self._secret(
             "PostmarkServerToken",
-            secret_name=postmark_token_name,
+            name=postmark_token_name,
             description="Postmark server API token for password reset and welcome emails (set with put-secret-value)",
-            generate_secret_string=secretsmanager.SecretStringGenerator(password_length=32, exclude_punctuation=True),
+            not_rotated_because=(
+                "A third-party Postmark server token cannot be rotated by a Secrets Manager rotation Lambda; it is "
+                "rotated in Postmark and stored with put-secret-value."
+            ),
+        )
+
+    def _secret(
+        self, construct_id: str, *, name: str, description: str, not_rotated_because: str, length: int = 32
+    ) -> secretsmanager.Secret:
+        """A generated, retained secret; cdk-nag's rotation rule is acknowledged with the reason it does not apply."""
+        secret = secretsmanager.Secret(
+            self,
+            construct_id,
+            secret_name=name,
+            description=description,
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                password_length=length, exclude_punctuation=True
+            ),
             removal_policy=cdk.RemovalPolicy.RETAIN,
         )
-        acknowledge(
-            self.setup_token,
-            {
-                "AwsSolutions-SMG4": (
-                    "The setup token is used once, to register the first administrator; after that registration is "
-                    "closed for good, so rotating it protects nothing."
-                ),
-            },
-        )
-        acknowledge(
-            self.postmark_token,
-            {
-                "AwsSolutions-SMG4": (
-                    "A third-party Postmark server token cannot be rotated by a Secrets Manager rotation Lambda; it is "
-                    "rotated in Postmark and stored with put-secret-value."
-                ),
-            },
-        )
-        acknowledge(
-            self.jwt_secret,
-            {
-                "AwsSolutions-SMG4": (
-                    "Rotating the JWT signing key signs every user out; JWTs already expire and carry a per-user token "
-                    "version, and rotation is an operator runbook step (docs/deployment.md)."
-                ),
-            },
-        )
-        acknowledge(
-            self.anthropic_secret,
-            {
-                "AwsSolutions-SMG4": (
-                    "A third-party Anthropic API key cannot be rotated by a Secrets Manager rotation Lambda; it is "
-                    "rotated in the Anthropic console and stored with put-secret-value."
-                ),
-            },
-        )
+        acknowledge(secret, {"AwsSolutions-SMG4": not_rotated_because})
+        return secret
 
     def grant_envelope(self, grantee: iam.IGrantable) -> iam.Grant:
         """Encrypt, decrypt and generate data keys with the envelope key (identity policy, key ARN only)."""
