@@ -5,7 +5,7 @@ import { DateText } from '../format.js';
 import { Field, FormError, SubmitButton, useSubmit } from '../forms.js';
 import { html } from '../html.js';
 import { Icon } from '../icons.js';
-import { Dialog } from './dialog.js';
+import { ConfirmDialog } from './confirm-dialog.js';
 import { SecretField } from './secret-field.js';
 
 const newestFirst = (a, b) => b.createdAt.localeCompare(a.createdAt);
@@ -53,19 +53,10 @@ function NewKeyPanel({ created, onDone }) {
 }
 
 function DeactivateDialog({ apiKey, onClose, onDone }) {
-  const { busy, error, onSubmit } = useSubmit(async () => {
-    onDone(await api.delete(`/api/api-keys/${encodeURIComponent(apiKey.id)}`));
-  });
   return html`
-    <${Dialog} title=${`Deactivate “${apiKey.name}”?`} onClose=${onClose} tone="danger">
-      <form class="form" onSubmit=${onSubmit}>
-        <p>Anything that uses this key stops working at once. A deactivated key cannot be turned back on.</p>
-        <${FormError} message=${error} />
-        <div class="dialog-actions">
-          <button type="button" class="button button-secondary" onClick=${onClose} data-autofocus>Cancel</button>
-          <${SubmitButton} busy=${busy} label="Deactivate key" busyLabel="Deactivating…" tone="danger" />
-        </div>
-      </form>
+    <${ConfirmDialog} title=${`Deactivate “${apiKey.name}”?`} confirmLabel="Deactivate key" busyLabel="Deactivating…"
+      onClose=${onClose} onConfirm=${async () => onDone(await api.delete(`/api/api-keys/${encodeURIComponent(apiKey.id)}`))}>
+      <p>Anything that uses this key stops working at once. A deactivated key cannot be turned back on.</p>
     <//>
   `;
 }

@@ -1,6 +1,7 @@
 // Renaming and deleting a chat session; the server's message shows inside the dialog when it refuses.
 import { Field, FormError, SubmitButton, useSubmit } from '../forms.js';
 import { html } from '../html.js';
+import { ConfirmDialog } from './confirm-dialog.js';
 import { Dialog } from './dialog.js';
 
 export function RenameSessionDialog({ session, onRename, onClose }) {
@@ -26,22 +27,16 @@ export function RenameSessionDialog({ session, onRename, onClose }) {
 }
 
 export function DeleteSessionDialog({ session, onDelete, onClose }) {
-  const { busy, error, onSubmit } = useSubmit(async () => {
+  const remove = async () => {
     await onDelete(session.id);
     onClose();
-  });
+  };
   return html`
-    <${Dialog} title="Delete this chat?" onClose=${onClose} tone="danger">
-      <form class="form" onSubmit=${onSubmit}>
-        <p>“<strong class="username">${session.title}</strong>” and its whole history will be deleted. The
-          project’s files stay as they are.</p>
-        <p class="callout callout-bad">This cannot be undone.</p>
-        <${FormError} message=${error} />
-        <div class="dialog-actions">
-          <button type="button" class="button button-secondary" onClick=${onClose} data-autofocus>Cancel</button>
-          <${SubmitButton} busy=${busy} label="Delete chat" busyLabel="Deleting…" tone="danger" />
-        </div>
-      </form>
+    <${ConfirmDialog} title="Delete this chat?" confirmLabel="Delete chat" busyLabel="Deleting…" onClose=${onClose}
+      onConfirm=${remove}>
+      <p>“<strong class="username">${session.title}</strong>” and its whole history will be deleted. The
+        project’s files stay as they are.</p>
+      <p class="callout callout-bad">This cannot be undone.</p>
     <//>
   `;
 }

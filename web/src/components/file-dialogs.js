@@ -1,5 +1,6 @@
 // The Files screen's dialogs: New folder, Rename / Move, Delete (asks first) and Discard unsaved changes.
 // The server's refusal (a name taken, an invalid path) shows inside the dialog, which stays open.
+import { ConfirmDialog } from './confirm-dialog.js';
 import { Dialog } from './dialog.js';
 import { Field, FormError, SubmitButton, useSubmit } from '../forms.js';
 import { html } from '../html.js';
@@ -53,22 +54,15 @@ export function MoveDialog({ node, onMove, onClose }) {
 }
 
 export function DeleteDialog({ node, files, onDelete, onClose }) {
-  const { busy, error, onSubmit } = useSubmit(() => onDelete(node));
   const folder = node.type === 'folder';
   return html`
-    <${Dialog} title=${`Delete ${node.name}?`} onClose=${onClose} tone="danger">
-      <form class="form" onSubmit=${onSubmit}>
-        <p>${folder
-          ? html`The folder <strong class="path">${node.path}/</strong> and everything in it
-              (${files === 1 ? '1 file' : `${files} files`}) will be deleted.`
-          : html`<strong class="path">${node.path}</strong> will be deleted from the project.`}</p>
-        <p class="callout callout-bad">This cannot be undone.</p>
-        <${FormError} message=${error} />
-        <div class="dialog-actions">
-          <button type="button" class="button button-secondary" onClick=${onClose} data-autofocus>Cancel</button>
-          <${SubmitButton} busy=${busy} label=${folder ? 'Delete folder' : 'Delete file'} busyLabel="Deleting…" tone="danger" />
-        </div>
-      </form>
+    <${ConfirmDialog} title=${`Delete ${node.name}?`} confirmLabel=${folder ? 'Delete folder' : 'Delete file'}
+      busyLabel="Deleting…" onClose=${onClose} onConfirm=${() => onDelete(node)}>
+      <p>${folder
+        ? html`The folder <strong class="path">${node.path}/</strong> and everything in it
+            (${files === 1 ? '1 file' : `${files} files`}) will be deleted.`
+        : html`<strong class="path">${node.path}</strong> will be deleted from the project.`}</p>
+      <p class="callout callout-bad">This cannot be undone.</p>
     <//>
   `;
 }

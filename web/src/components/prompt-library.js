@@ -5,6 +5,7 @@ import { api } from '../api.js';
 import { Field, FormError, SubmitButton, useSubmit } from '../forms.js';
 import { html } from '../html.js';
 import { Icon } from '../icons.js';
+import { ConfirmDialog } from './confirm-dialog.js';
 import { Dialog } from './dialog.js';
 
 const KINDS = {
@@ -81,20 +82,14 @@ function EditorDialog({ kind, item, onSaved, onClose }) {
 }
 
 function DeleteDialog({ kind, item, onDeleted, onClose }) {
-  const { busy, error, onSubmit } = useSubmit(async () => {
+  const remove = async () => {
     await api.delete(itemPath(kind, item.id));
     onDeleted(item);
-  });
+  };
   return html`
-    <${Dialog} title=${`Delete “${item.name}”?`} onClose=${onClose} tone="danger">
-      <form class="form" onSubmit=${onSubmit}>
-        <p>Chats that use this ${kind.one} go on without it. This cannot be undone.</p>
-        <${FormError} message=${error} />
-        <div class="dialog-actions">
-          <button type="button" class="button button-secondary" onClick=${onClose} data-autofocus>Cancel</button>
-          <${SubmitButton} busy=${busy} label=${`Delete ${kind.one}`} busyLabel="Deleting…" tone="danger" />
-        </div>
-      </form>
+    <${ConfirmDialog} title=${`Delete “${item.name}”?`} confirmLabel=${`Delete ${kind.one}`} busyLabel="Deleting…"
+      onClose=${onClose} onConfirm=${remove}>
+      <p>Chats that use this ${kind.one} go on without it. This cannot be undone.</p>
     <//>
   `;
 }

@@ -2,6 +2,7 @@
 import { api } from '../api.js';
 import { Checkbox, Field, FormError, SubmitButton, useSubmit } from '../forms.js';
 import { html } from '../html.js';
+import { ConfirmDialog } from './confirm-dialog.js';
 import { Dialog } from './dialog.js';
 
 function Actions({ busy, label, busyLabel, tone, onClose }) {
@@ -81,24 +82,18 @@ export function EditUserDialog({ user, isSelf, onClose, onSaved }) {
 }
 
 export function DeleteUserDialog({ user, onClose, onDeleted }) {
-  const { busy, error, onSubmit } = useSubmit(async () => {
+  const remove = async () => {
     await api.delete(`/api/admin/users/${encodeURIComponent(user.id)}`);
     onDeleted(user);
-  });
+  };
   return html`
-    <${Dialog} title=${`Delete ${user.username}?`} onClose=${onClose} tone="danger">
-      <form class="form" onSubmit=${onSubmit}>
-        <p>
-          This deletes the account <strong class="username">${user.username}</strong> and everything it owns: its
-          projects, files, chats, schedules, meetings, API keys and settings.
-        </p>
-        <p class="callout callout-bad">This cannot be undone.</p>
-        <${FormError} message=${error} />
-        <div class="dialog-actions">
-          <button type="button" class="button button-secondary" onClick=${onClose} data-autofocus>Cancel</button>
-          <${SubmitButton} busy=${busy} label=${`Delete ${user.username}`} busyLabel="Deleting…" tone="danger" />
-        </div>
-      </form>
+    <${ConfirmDialog} title=${`Delete ${user.username}?`} confirmLabel=${`Delete ${user.username}`} busyLabel="Deleting…"
+      onClose=${onClose} onConfirm=${remove}>
+      <p>
+        This deletes the account <strong class="username">${user.username}</strong> and everything it owns: its
+        projects, files, chats, schedules, meetings, API keys and settings.
+      </p>
+      <p class="callout callout-bad">This cannot be undone.</p>
     <//>
   `;
 }

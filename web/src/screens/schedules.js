@@ -4,10 +4,9 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { useProjects } from '../chat/projects.js';
-import { Dialog } from '../components/dialog.js';
+import { ConfirmDialog } from '../components/confirm-dialog.js';
 import { ScheduleEditor } from '../components/schedule-editor.js';
 import { ScheduleHistory } from '../components/schedule-history.js';
-import { FormError, SubmitButton, useSubmit } from '../forms.js';
 import { html } from '../html.js';
 import { Icon } from '../icons.js';
 import { Link } from '../router.js';
@@ -109,20 +108,14 @@ function ScheduleTable({ schedules, projectNames, selectedId, onToggle, onHistor
 }
 
 function DeleteScheduleDialog({ schedule, onClose, onDeleted }) {
-  const { busy, error, onSubmit } = useSubmit(async () => {
+  const remove = async () => {
     await api.delete(`/api/schedules/${encodeURIComponent(schedule.id)}`);
     onDeleted(schedule);
-  });
+  };
   return html`
-    <${Dialog} title=${`Delete “${schedule.name}”?`} onClose=${onClose} tone="danger">
-      <form class="form" onSubmit=${onSubmit}>
-        <p>It stops running and its run history is deleted. Files its runs wrote stay in the project.</p>
-        <${FormError} message=${error} />
-        <div class="dialog-actions">
-          <button type="button" class="button button-secondary" onClick=${onClose} data-autofocus>Cancel</button>
-          <${SubmitButton} busy=${busy} label="Delete schedule" busyLabel="Deleting…" tone="danger" />
-        </div>
-      </form>
+    <${ConfirmDialog} title=${`Delete “${schedule.name}”?`} confirmLabel="Delete schedule" busyLabel="Deleting…"
+      onClose=${onClose} onConfirm=${remove}>
+      <p>It stops running and its run history is deleted. Files its runs wrote stay in the project.</p>
     <//>
   `;
 }

@@ -3,10 +3,9 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { rememberedProject, useProjects } from '../chat/projects.js';
-import { Dialog } from '../components/dialog.js';
+import { ConfirmDialog } from '../components/confirm-dialog.js';
 import { SkillEditor } from '../components/skill-editor.js';
 import { SkillRun } from '../components/skill-run.js';
-import { FormError, SubmitButton, useSubmit } from '../forms.js';
 import { DateText } from '../format.js';
 import { html } from '../html.js';
 import { Icon } from '../icons.js';
@@ -34,20 +33,14 @@ function useSkills(projectId) {
 }
 
 function DeleteSkillDialog({ projectId, skill, onClose, onDeleted }) {
-  const { busy, error, onSubmit } = useSubmit(async () => {
+  const remove = async () => {
     await api.delete(skillUrl(skill.name, projectId));
     onDeleted(skill);
-  });
+  };
   return html`
-    <${Dialog} title=${`Delete ${skill.name}?`} onClose=${onClose} tone="danger">
-      <form class="form" onSubmit=${onSubmit}>
-        <p>Its folder (<code>.claude/skills/${skill.name}/</code>) is deleted from the project. Schedules that run it will fail until it is back.</p>
-        <${FormError} message=${error} />
-        <div class="dialog-actions">
-          <button type="button" class="button button-secondary" onClick=${onClose} data-autofocus>Cancel</button>
-          <${SubmitButton} busy=${busy} label="Delete skill" busyLabel="Deleting…" tone="danger" />
-        </div>
-      </form>
+    <${ConfirmDialog} title=${`Delete ${skill.name}?`} confirmLabel="Delete skill" busyLabel="Deleting…"
+      onClose=${onClose} onConfirm=${remove}>
+      <p>Its folder (<code>.claude/skills/${skill.name}/</code>) is deleted from the project. Schedules that run it will fail until it is back.</p>
     <//>
   `;
 }
