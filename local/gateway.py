@@ -12,7 +12,7 @@ import json
 import secrets
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from local.lambda_events import LambdaContext, rest_event, websocket_event
 from local.mailbox import Mailbox
+from local.sigv4 import SignatureError, verify
 from shared.constants import WS_MESSAGE_LIMIT_BYTES
 
 # API Gateway refuses REST payloads above 10 MB before any Lambda runs.
@@ -87,14 +88,14 @@ class Gateway:
         *,
         web_dir: Path,
         handlers: Handlers,
-        access_key_id: str,
+        credentials: Mapping[str, str],
         mailbox: Mailbox | None = None,
         mode: str = "local",
     ) -> None:
         self.web_dir = web_dir
         self.mailbox = mailbox
         self.handlers = handlers
-        self.access_key_id = access_key_id
+        self.credentials = dict(credentials)  # access key id → secret: who may call @connections
         self.mode = mode
         self.clients: dict[str, _Client] = {}
 
@@ -184,8 +185,10 @@ class Gateway:
     # The @connections management API (what post_to_connection calls)
 
     async def connections(self, request: Request) -> Response:
-        if f"Credential={self.access_key_id}/" not in request.headers.get("authorization", ""):
-            return _error(403, "forbidden", "The @connections API answers only the local stack's signed requests.")
+        data = await request.body()
+        refusal = _unauthenticated(request, data, self.credentials)
+        if refusal is not None:
+            return refusal
         connection_id = request.path_params["connection_id"]
         client = self.clients.get(connection_id)
         if client is None:
@@ -205,7 +208,6 @@ class Gateway:
         if request.method == "DELETE":
             await client.websocket.close(code=1000)
             return Response(status_code=204)
-        data = await request.body()
         if len(data) > WS_MESSAGE_LIMIT_BYTES:
             return JSONResponse(
                 {"message": "Message too big"},
@@ -276,6 +278,22 @@ def _vendor_packages(web_dir: Path) -> list[str]:
         return []
     dependencies = json.loads(manifest.read_text()).get("dependencies", {})
     return [name for name in dependencies if (web_dir / "node_modules" / name).is_dir()]
+
+
+def _unauthenticated(request: Request, body: bytes, credentials: Mapping[str, str]) -> Response | None:
+    """API Gateway's refusal of a call not signed (SigV4, execute-api) by the stack's key pair, or None."""
+    # The path and query as sent, still percent-encoded: what the client signed.
+    target = (request.scope.get("raw_path") or request.url.path.encode()).decode("latin-1")
+    query = request.scope.get("query_string", b"").decode("latin-1")
+    if query:
+        target = f"{target}?{query}"
+    try:
+        verify(request.method, target, request.headers, body, credentials, service="execute-api")
+    except SignatureError as refusal:
+        return JSONResponse(
+            {"message": refusal.message}, status_code=403, headers={"x-amzn-ErrorType": refusal.json_type}
+        )
+    return None
 
 
 def _iso(epoch: float) -> str:

@@ -2,7 +2,9 @@
 
 postmarker posts to `<root>/email` (the gateway's `POST /email`); the messages land in
 `$STUDIO_DATA_DIR/mail/` as JSON, newest first in `GET /_local/mail`, so a developer can open a reset link
-and tests can assert on what was sent.
+and tests can assert on what was sent. The mails hold password-reset links, so the listing answers only a
+reader who presents the data folder's `local_token` (secrets.json) in `X-Studio-Local-Token`; anyone else on
+the machine gets 403.
 """
 
 from __future__ import annotations
@@ -17,12 +19,17 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from local.data_folder import private_folder
+
+READER_HEADER = "X-Studio-Local-Token"
+
 
 class Mailbox:
-    def __init__(self, folder: Path, server_token: str) -> None:
+    def __init__(self, folder: Path, server_token: str, reader_token: str) -> None:
         self.folder = folder
         self.server_token = server_token
-        self.folder.mkdir(parents=True, exist_ok=True)
+        self.reader_token = reader_token
+        private_folder(self.folder)
 
     async def receive(self, request: Request) -> Response:
         presented = request.headers.get("x-postmark-server-token", "")
@@ -46,4 +53,8 @@ class Mailbox:
         return [json.loads(path.read_text()) for path in sorted(self.folder.glob("*.json"), reverse=True)]
 
     async def list(self, request: Request) -> Response:
+        presented = request.headers.get(READER_HEADER, "")
+        if not hmac.compare_digest(presented.encode(), self.reader_token.encode()):
+            message = f"The local mailbox answers only a reader with the data folder's token in {READER_HEADER}."
+            return JSONResponse({"error": {"code": "forbidden", "message": message}}, status_code=403)
         return JSONResponse({"messages": self.messages()})

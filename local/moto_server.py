@@ -3,9 +3,16 @@
 Run as `python -m local.moto_server --port N --state-dir DIR`. Besides the AWS APIs it answers
 `GET /_studio/persistence` with the snapshot status (tests wait on it instead of sleeping).
 
-Where moto is more lenient than S3, the middleware answers as S3 would: a browser's POST upload is checked
-against its signed policy first (local/s3_post.py), and cross-origin requests get the bucket's CORS rules
-(local/s3_cors.py) instead of moto's allow-everything headers.
+moto takes any request from anyone; the middleware authenticates like AWS, because other processes on the
+machine (a chat's commands among them) can reach the port:
+
+    GET /_studio/persistence ─────────────────────── answered, unsigned
+    /moto-api/… (reset, dump, seed, recorder) ─────── refused, always
+    OPTIONS to S3 (a CORS preflight) ──────────────── answered from the bucket's CORS rules (local/s3_cors.py)
+    multipart POST to a bucket (a browser upload) ─── checked against its signed policy (local/s3_post.py)
+    anything else ────────────────────────────────── SigV4 by the stack's key pair (local/moto_auth.py), else 403
+
+Cross-origin answers carry the bucket's CORS rules instead of moto's allow-everything headers.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
+from local.moto_auth import Response, authenticate, buffer_body
 from local.persistence import SERVICES, Persistence
 from local.s3_cors import moto_rules, preflight, with_cors
 from local.s3_post import S3Error, parse_form, verify_post
@@ -41,8 +49,9 @@ _READ_ONLY = {
 }  # fmt: skip
 # While a long poll waits, it retries a plain receive whenever a message may have arrived, and at least this often.
 LONG_POLL_RETRY_SECONDS = 0.25
+# moto routes every path under this prefix to its management API (moto.moto_server.werkzeug_app).
+MOTO_API_PREFIX = "/moto-api"
 StartResponse = Callable[..., Any]
-Response = tuple[str, list[tuple[str, str]], bytes]
 
 
 def service_of(environ: dict[str, Any]) -> str | None:
@@ -70,11 +79,15 @@ def s3_resource(environ: dict[str, Any]) -> tuple[str | None, str]:
 
 
 def is_browser_upload(environ: dict[str, Any]) -> bool:
-    """A POST Object: a multipart/form-data POST to a bucket (what a presigned POST makes the browser send)."""
+    """A POST Object: a multipart/form-data POST to a bucket (what a presigned POST makes the browser send).
+
+    Its form carries its own signature; a POST with a query (`?delete` and the like) is another operation.
+    """
     bucket, resource = s3_resource(environ)
     return (
         environ.get("REQUEST_METHOD") == "POST"
         and environ.get("CONTENT_TYPE", "").startswith("multipart/form-data")
+        and not environ.get("QUERY_STRING")
         and bucket is not None
         and resource == "BUCKET"
     )
@@ -99,31 +112,36 @@ class PersistentMoto:
     ) -> None:
         self.app = app
         self.persistence = persistence
-        self.credentials = dict(credentials or {})  # access key id → secret, for POST upload signatures
+        self.credentials = dict(credentials or {})  # access key id → secret: every request is signed by one
         self._sqs_changed = threading.Condition()
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == "/_studio/persistence":
+        method, path = environ.get("REQUEST_METHOD", "GET"), environ.get("PATH_INFO", "")
+        if method == "GET" and path == "/_studio/persistence":
             body = json.dumps(self.persistence.status()).encode()
             start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
             return [body]
+        if path.startswith(MOTO_API_PREFIX):
+            status, headers, body = S3Error(403, "AccessDenied", "moto's management API is not served.").response()
+            start_response(status, headers)
+            return [body]
         service = service_of(environ)
-        if environ.get("REQUEST_METHOD") == "OPTIONS" and service in (None, "s3"):
+        if method == "OPTIONS" and service in (None, "s3"):
             bucket, resource = s3_resource(environ)
             status, headers, body = preflight(moto_rules(bucket) if bucket else None, environ, resource=resource)
             start_response(status, headers)
             return [body]
-        if service == "sqs" and operation_of(environ) == "ReceiveMessage":
+        refused = self._check_upload(environ) if is_browser_upload(environ) else authenticate(environ, self.credentials)
+        if refused is None and service == "sqs" and operation_of(environ) == "ReceiveMessage":
             return self._receive(environ, start_response)
-        refusal = self._check_upload(environ) if is_browser_upload(environ) else None
-        status, headers, body = refusal or self._call(environ)
-        if refusal is None and is_mutation(service, environ) and int(status.split()[0]) < 400:
+        status, headers, body = refused or self._call(environ)
+        if refused is None and is_mutation(service, environ) and int(status.split()[0]) < 400:
             self._changed(service)
         origin = environ.get("HTTP_ORIGIN")
         if origin and service in (None, "s3"):
             bucket, _ = s3_resource(environ)
             rules = moto_rules(bucket) if bucket else None
-            headers = with_cors(headers, rules, origin, environ.get("REQUEST_METHOD", "GET"))
+            headers = with_cors(headers, rules, origin, method)
         start_response(status, headers)
         return [body]
 
@@ -142,9 +160,7 @@ class PersistentMoto:
         if not environ.get("CONTENT_LENGTH"):
             return None  # moto answers 411, as S3 does without a Content-Length
         length = int(environ["CONTENT_LENGTH"])
-        body = environ["wsgi.input"].read(length)
-        environ["wsgi.input"] = io.BytesIO(body)
-        environ["CONTENT_LENGTH"] = str(len(body))
+        body = buffer_body(environ)
         bucket, _ = s3_resource(environ)
         try:
             if len(body) < length:
@@ -205,7 +221,8 @@ def serve(port: int, state_dir: Path, *, host: str = "127.0.0.1") -> None:
 
     persistence = Persistence(state_dir)
     restored = persistence.restore()
-    # The local stack's one key pair (its processes sign with it); POST upload signatures are checked against it.
+    # The local stack's one key pair (its processes sign with it): requests and POST upload policies are checked
+    # against it. Without one, nothing but the status and preflights is answered.
     access_key, secret = os.environ.get("AWS_ACCESS_KEY_ID"), os.environ.get("AWS_SECRET_ACCESS_KEY")
     credentials = {access_key: secret} if access_key and secret else {}
     app = PersistentMoto(DomainDispatcherApplication(create_backend_app), persistence, credentials=credentials)

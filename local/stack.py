@@ -7,6 +7,7 @@
     runner: the SQS consumer                         ← child process, restarted if it dies
 
 Children die with this process, even on kill -9 (PR_SET_PDEATHSIG); Ctrl-C stops everything cleanly.
+The data folder is its user's alone (local/data_folder.py).
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import ctypes
 import fcntl
 import json
 import os
-import secrets
 import signal
 import socket
 import subprocess
@@ -28,10 +28,10 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from local.data_folder import local_secrets, open_private, private_folder, write_private
 from shared.constants import LOCAL_UPLOAD_EVENTS_VISIBILITY_TIMEOUT_SECONDS, Env
 
 ROOT = Path(__file__).resolve().parent.parent
-LOCAL_ACCESS_KEY = "local"
 PR_SET_PDEATHSIG = 1
 # The ingest loop's long poll: short enough that a stop is noticed promptly.
 UPLOAD_EVENTS_WAIT_SECONDS = 1
@@ -49,17 +49,6 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def local_secrets(data_dir: Path) -> dict[str, str]:
-    """Random secrets kept in the data folder (never in the repository), made on first start."""
-    path = data_dir / "secrets.json"
-    values = json.loads(path.read_text()) if path.exists() else {}
-    for name in ("jwt_secret", "postmark_token"):
-        values.setdefault(name, secrets.token_urlsafe(48))
-    path.write_text(json.dumps(values))
-    path.chmod(0o600)
-    return {name: str(value) for name, value in values.items()}
-
-
 def local_environment(data_dir: Path, port: int, moto_port: int) -> dict[str, str]:
     keys = local_secrets(data_dir)
     return {
@@ -69,8 +58,8 @@ def local_environment(data_dir: Path, port: int, moto_port: int) -> dict[str, st
         Env.PORT: str(port),
         Env.REGION: "us-east-1",
         "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_ACCESS_KEY_ID": LOCAL_ACCESS_KEY,
-        "AWS_SECRET_ACCESS_KEY": LOCAL_ACCESS_KEY,
+        "AWS_ACCESS_KEY_ID": keys["aws_access_key_id"],
+        "AWS_SECRET_ACCESS_KEY": keys["aws_secret_access_key"],
         Env.AWS_ENDPOINT_URL: f"http://127.0.0.1:{moto_port}",
         Env.WS_ENDPOINT: f"http://127.0.0.1:{port}",
         Env.JWT_SECRET: keys["jwt_secret"],
@@ -92,7 +81,7 @@ class Child:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        log = open(self.log_path, "ab")  # noqa: SIM115  # the child writes to it for its whole life
+        log = open_private(self.log_path, "ab")  # the child writes to it for its whole life
         self.process = subprocess.Popen(  # noqa: S603
             self.command,
             env=self.env,
@@ -135,15 +124,14 @@ class Stack:
         self.port = port
         self.stopping = threading.Event()
         self.children: list[Child] = []
-        self.logs = data_dir / "logs"
-        self.logs.mkdir(parents=True, exist_ok=True)
+        self.logs = private_folder(data_dir / "logs")
         self.info: dict[str, Any] = {"port": port, "pid": os.getpid(), "startedAt": time.time()}
 
     def write_info(self, **extra: Any) -> None:
         """stack.json: ports and process ids, for tools and tests (removed on a clean stop)."""
         self.info.update(extra)
         self.info["children"] = {child.name: child.process.pid for child in self.children if child.process}
-        (self.data_dir / "stack.json").write_text(json.dumps(self.info))
+        write_private(self.data_dir / "stack.json", json.dumps(self.info))
 
     def start_aws(self, env: dict[str, str], moto_port: int) -> Child:
         moto = Child(
@@ -251,7 +239,7 @@ class Stack:
 
 
 def _lock_data_dir(data_dir: Path) -> Any:
-    handle = open(data_dir / "stack.lock", "w")  # noqa: SIM115  # held for the life of the process
+    handle = open_private(data_dir / "stack.lock")  # held for the life of the process
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -264,8 +252,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT") or 8080))
     parser.add_argument("--data-dir", type=Path, default=Path(os.environ.get(Env.DATA_DIR) or ".studio"))
     args = parser.parse_args()
-    data_dir = args.data_dir.resolve()
-    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir = private_folder(args.data_dir.resolve())
     lock = _lock_data_dir(data_dir)
     signal.signal(signal.SIGTERM, _exit_on_sigterm)  # a clean stop, like Ctrl-C (children are stopped below)
 
@@ -303,11 +290,12 @@ def serve_gateway(stack: Stack, moto_port: int, recovered: int) -> None:
     from local.gateway import Gateway, Handlers
     from local.mailbox import Mailbox
 
+    keys = local_secrets(stack.data_dir)
     gateway = Gateway(
         web_dir=ROOT / "web",
         handlers=Handlers.load(),
-        access_key_id=LOCAL_ACCESS_KEY,
-        mailbox=Mailbox(stack.data_dir / "mail", os.environ[Env.POSTMARK_TOKEN]),
+        credentials={keys["aws_access_key_id"]: keys["aws_secret_access_key"]},
+        mailbox=Mailbox(stack.data_dir / "mail", keys["postmark_token"], keys["local_token"]),
     )
     config = uvicorn.Config(
         gateway.app(), host="127.0.0.1", port=stack.port, log_level="warning", ws="websockets-sansio"

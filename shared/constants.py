@@ -71,11 +71,16 @@ class Env:
     POSTMARK_API_URL = "STUDIO_POSTMARK_API_URL"
     EMAIL_FROM = "STUDIO_EMAIL_FROM"
     PUBLIC_URL = "STUDIO_PUBLIC_URL"
+    # The runner's sandbox for the Claude CLI: "uid" (required: a uid per job), "none", or "auto" (uid when root).
+    SANDBOX = "STUDIO_SANDBOX"
+    SANDBOX_DIR = "STUDIO_SANDBOX_DIR"  # workspaces, homes and per-job folders the job uids can reach
+    SANDBOX_SLOTS = "STUDIO_SANDBOX_SLOTS"  # how many job uids (pool users sasha-job-0 … N-1)
     # Set by ECS in every task: the agent endpoint that takes task scale-in protection requests.
     ECS_AGENT_URI = "ECS_AGENT_URI"
 
 
-# Variables the Claude Code CLI reads itself; the runner passes them through unchanged.
+# Variables the Claude Code CLI reads itself, as the operator may give them to the product. The runner's model
+# gateway takes the credentials and the base URL among them; only the harmless ones below reach the CLI.
 CLAUDE_ENV_PREFIXES = ("ANTHROPIC_", "CLAUDE_CODE_", "AWS_BEARER_TOKEN_BEDROCK")
 CLAUDE_ENV_NAMES = (
     "DISABLE_PROMPT_CACHING",
@@ -86,3 +91,16 @@ CLAUDE_ENV_NAMES = (
     "CLAUDE_BYTE_STREAM_IDLE_TIMEOUT_MS",
     "CLAUDE_STREAM_IDLE_TIMEOUT_MS",
 )
+# Model choices, limits and timeouts: nothing here is a credential or changes where the CLI connects.
+CLAUDE_CLI_SAFE_NAMES = (
+    "ANTHROPIC_MODEL",
+    "ANTHROPIC_SMALL_FAST_MODEL",
+    "CLAUDE_CODE_SUBAGENT_MODEL",
+    "CLAUDE_CODE_MAX_OUTPUT_TOKENS",
+    "CLAUDE_CODE_MAX_RETRIES",
+    "DISABLE_PROMPT_CACHING",
+    "API_TIMEOUT_MS",
+    "CLAUDE_BYTE_STREAM_IDLE_TIMEOUT_MS",
+    "CLAUDE_STREAM_IDLE_TIMEOUT_MS",
+)
+CLAUDE_CLI_SAFE_PREFIXES = ("ANTHROPIC_DEFAULT_",)  # ANTHROPIC_DEFAULT_OPUS_MODEL and the like

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
-import boto3
 import pytest
 import requests
 from botocore.config import Config
@@ -24,14 +23,7 @@ SIGNATURES = {"sigv4": Config(signature_version="s3v4"), "default": None}
 
 
 def s3_client(stack: LocalStack, signature: str = "default") -> Any:
-    return boto3.client(
-        "s3",
-        endpoint_url=stack.aws_endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-        config=SIGNATURES[signature],
-    )
+    return stack.client("s3", config=SIGNATURES[signature])
 
 
 def upload_key(project_id: str, name: str) -> str:

@@ -39,10 +39,17 @@ ADMIN = Credentials(ADMIN_USERNAME, ADMIN_PASSWORD)
 
 
 def call(
-    stack: LocalStack, method: str, path: str, body: dict[str, Any] | None = None, token: str | None = None
+    stack: LocalStack,
+    method: str,
+    path: str,
+    body: dict[str, Any] | None = None,
+    token: str | None = None,
+    headers: dict[str, str] | None = None,
 ) -> tuple[int, Any]:
     """One REST call; returns the status and the parsed JSON body (None when empty)."""
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    headers = dict(headers or {})
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
     response = requests.request(method, f"{stack.base_url}{path}", json=body, headers=headers, timeout=TIMEOUT_SECONDS)
     return response.status_code, (response.json() if response.content else None)
 
@@ -81,7 +88,7 @@ def create_user(
 
 def latest_mail(stack: LocalStack, to: str) -> dict[str, Any] | None:
     """The newest email the local gateway recorded for `to`, or None."""
-    status, body = call(stack, "GET", "/_local/mail")
+    status, body = call(stack, "GET", "/_local/mail", headers=stack.mail_headers())
     assert status == 200, body
     return next((message for message in body["messages"] if message["To"] == to), None)
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +20,7 @@ from typing import Any
 import boto3
 import requests
 
+from local.mailbox import READER_HEADER
 from shared import aws
 from shared.constants import Env
 from shared.models import bind_models
@@ -61,6 +65,12 @@ class LocalStack:
     def ws_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}/ws"
 
+    @property
+    def sandbox_dir(self) -> Path:
+        """The runner's sandbox (job workspaces and homes): outside the data folder, per data folder, in /tmp."""
+        digest = hashlib.sha256(str(self.data_dir.resolve()).encode()).hexdigest()[:12]
+        return Path(tempfile.gettempdir()) / f"studio-sandbox-{digest}"
+
     def admin_token(self) -> str:
         """A session token of the stack's administrator, registering it on a fresh stack."""
         api = f"{self.base_url}/api/auth"
@@ -77,6 +87,7 @@ class LocalStack:
 
     def start(self) -> LocalStack:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("STUDIO_", "AWS_", "POWERTOOLS_"))}
+        env[Env.SANDBOX_DIR] = str(self.sandbox_dir)
         env.update(self.extra_env)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log = open(self.data_dir / "stack.out", "ab")  # noqa: SIM115
@@ -110,13 +121,25 @@ class LocalStack:
     def aws_endpoint(self) -> str:
         return f"http://127.0.0.1:{self.info()['motoPort']}"
 
-    def client(self, service: str) -> Any:
+    def secrets(self) -> dict[str, str]:
+        """The stack's generated secrets (the data folder is its user's alone; the tests run as that user)."""
+        return dict(json.loads((self.data_dir / "secrets.json").read_text()))
+
+    def credentials(self) -> dict[str, str]:
+        """The key pair the local AWS endpoint and @connections accept, as boto3 client arguments."""
+        secrets = self.secrets()
+        return {
+            "aws_access_key_id": secrets["aws_access_key_id"],
+            "aws_secret_access_key": secrets["aws_secret_access_key"],
+        }
+
+    def mail_headers(self) -> dict[str, str]:
+        """What a reader of the local mailbox (GET /_local/mail) must present."""
+        return {READER_HEADER: self.secrets()["local_token"]}
+
+    def client(self, service: str, **options: Any) -> Any:
         return boto3.client(
-            service,
-            endpoint_url=self.aws_endpoint,
-            region_name="us-east-1",
-            aws_access_key_id="local",
-            aws_secret_access_key="local",
+            service, endpoint_url=self.aws_endpoint, region_name="us-east-1", **self.credentials(), **options
         )
 
     def persistence(self) -> dict[str, Any]:
@@ -128,11 +151,13 @@ class LocalStack:
         wait_until(lambda: self.persistence()["savedGeneration"] >= target, timeout=10, what="the snapshot")
 
     def stop(self, timeout: float = 60) -> int:
-        """Ctrl-C: the clean shutdown path."""
+        """Ctrl-C: the clean shutdown path; the runner's sandbox (a cache of S3) goes with it."""
         assert self.process is not None
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGINT)
-        return self.process.wait(timeout=timeout)
+        code = self.process.wait(timeout=timeout)
+        shutil.rmtree(self.sandbox_dir, ignore_errors=True)
+        return code
 
     def kill(self) -> None:
         """kill -9 the supervisor; its children must die with it."""
@@ -155,14 +180,15 @@ def _alive(pid: int) -> bool:
 def bound_to(stack: LocalStack) -> Iterator[Settings]:
     """Point this process's settings and models at a running local stack, for the duration of a block."""
     saved = dict(os.environ)
+    credentials = stack.credentials()
     os.environ.update(
         {
             Env.AWS_ENDPOINT_URL: stack.aws_endpoint,
             Env.JOBS_QUEUE_URL: f"{stack.aws_endpoint}/123456789012/jobs.fifo",
             Env.WS_ENDPOINT: stack.base_url,
             Env.TABLE_PREFIX: "studio-",
-            "AWS_ACCESS_KEY_ID": "local",
-            "AWS_SECRET_ACCESS_KEY": "local",
+            "AWS_ACCESS_KEY_ID": credentials["aws_access_key_id"],
+            "AWS_SECRET_ACCESS_KEY": credentials["aws_secret_access_key"],
             "AWS_DEFAULT_REGION": "us-east-1",
         }
     )
