@@ -35,7 +35,7 @@ deps: deps-python deps-web deps-runner deps-system
 
 deps-python: $(VENV)/.installed
 
-$(VENV)/.installed: requirements/runtime.txt requirements/dev.txt requirements/constraints.txt
+$(VENV)/.installed: requirements/runtime.txt requirements/runner.txt requirements/dev.txt requirements/constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements/dev.txt -c requirements/constraints.txt
