@@ -221,6 +221,63 @@ def test_a_write_waits_for_permission_and_shows_as_done_once_allowed(
     assert not problems, problems.summary()
 
 
+# Ten steps of a build, one line each, then a last line that only shows once the whole command is unfolded.
+LONG_COMMAND = "\n".join(
+    [
+        "set -e",
+        "mkdir -p build",
+        *(f"printf 'step {n:02}: %s\\n' 'compile module {n:02}' >> build/steps.log" for n in range(1, 11)),
+        "printf '%s\\n' '" + "checksum-" * 30 + "' >> build/steps.log",  # a 270-character line with no spaces
+        "echo all ten steps are done",
+    ]
+)
+
+
+def test_a_long_command_shows_its_start_unfolds_to_the_end_and_runs_once_allowed(
+    page: Page, stack: LocalStack, api: FakeAnthropic
+) -> None:
+    # Given a chat in which Claude wants to run a 14-line command of almost 1,000 characters
+    problems = watch(page)
+    open_chat_in(page, stack, "Build")
+    tool_input = {"command": LONG_COMMAND, "description": "Build the report in ten steps"}
+    api.script(Reply.tool_use("Bash", tool_input), Reply.text("All ten steps ran."))
+    send(page, "Build the report")
+
+    # Then the card shows the summary line, the description, and the command's first lines, not its last
+    card = turn(page, 1).get_by_role("group", name="Permission request")
+    expect(card).to_contain_text("Claude wants to use Bash: Bash: set -e mkdir -p build", timeout=TURN_TIMEOUT_MS)
+    expect(card.locator(".permission-description")).to_have_text("Build the report in ten steps")
+    command = card.locator(".permission-code")
+    expect(command).to_contain_text("set -e\nmkdir -p build\nprintf 'step 01:")
+    expect(command).not_to_contain_text("echo all ten steps are done")
+
+    # When they unfold it, then the whole command shows, down to its last line
+    toggle = card.get_by_role("button", name="Show the whole command (14 lines)")
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    expect(command).to_have_text(LONG_COMMAND)
+    assert command.text_content() == LONG_COMMAND  # newlines and all
+    expect(card.get_by_text("echo all ten steps are done")).to_be_visible()
+
+    # And on a phone-sized screen the long line wraps inside the card instead of widening the page
+    page.set_viewport_size({"width": 390, "height": 844})
+    expect(card).to_be_visible()
+    assert command.evaluate("pre => pre.scrollWidth <= pre.clientWidth")
+    box = card.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.set_viewport_size({"width": 1280, "height": 900})  # back to the chat list, which the end of a turn refreshes
+
+    # When they allow it, then the command runs and the answer goes on
+    card.get_by_role("button", name="Allow").click()
+    expect(turn(page, 1).locator(".permission-done")).to_contain_text("You allowed Bash: set -e")
+    expect_done(page, 1)
+    expect(answer_of(page, 1)).to_have_text("All ten steps ran.")
+    assert "all ten steps are done" in json.dumps(api.message_requests[-1].tool_results())
+    assert not problems, problems.summary()
+
+
 def test_a_question_claude_asks_is_answered_by_picking_a_choice(
     page: Page, stack: LocalStack, api: FakeAnthropic
 ) -> None:

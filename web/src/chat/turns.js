@@ -6,9 +6,10 @@
 // phase: 'waiting' (no connection yet) | 'sending' | 'unsent' | 'accepted' | 'queued' | 'running'
 //        | 'completed' | 'failed' | 'aborted'
 // parts, in the order they happened: { kind: 'text', text } | { kind: 'tool', id, name, summary, state, result }
-//        | { kind: 'permission', id, toolName, summary, answer } | { kind: 'question', id, questions, answer }
+//        | { kind: 'permission', id, toolName, summary, detail, answer } | { kind: 'question', id, questions, answer }
 //        | { kind: 'notice', message }
 // A permission's or question's answer: null while open, 'allow' | 'deny' | { question: label } | 'expired'.
+// A permission's detail: what the card shows below the summary (docs/websocket-protocol.md); null from older runners.
 
 const ENDED = new Set(['completed', 'failed', 'aborted']);
 const UNSENT = new Set(['waiting', 'sending', 'unsent']);
@@ -134,7 +135,8 @@ const TURN_EVENTS = {
     parts: mapParts(turn, 'tool', e.toolUseId, { state: e.isError ? 'error' : 'done', result: e.summary || '' }),
   }),
   'permission.request': (turn, e) => {
-    const ask = { kind: 'permission', id: e.requestId, toolName: e.toolName, summary: e.summary, answer: null };
+    const { requestId: id, toolName, summary } = e;
+    const ask = { kind: 'permission', id, toolName, summary, detail: e.detail ?? null, answer: null };
     return { parts: withPart(turn.parts, ask) };
   },
   question: (turn, e) => ({

@@ -3,6 +3,7 @@
 import { useState } from 'preact/hooks';
 import { ChatIcon } from '../chat/icons.js';
 import { html } from '../html.js';
+import { PermissionDetail } from './permission-detail.js';
 
 const OFFLINE = 'Not connected: answer again once the connection is back.';
 const PERMISSION_DONE = {
@@ -24,6 +25,7 @@ export function PermissionRequest({ part, onAnswer }) {
         <${ChatIcon} name="lock" size=${16} />
         <span>Claude wants to use <strong>${part.toolName}</strong>: <code>${part.summary}</code></span>
       </p>
+      <${PermissionDetail} detail=${part.detail} />
       <div class="permission-actions">
         <button type="button" class="button button-small" onClick=${() => answer('allow')}>Allow</button>
         <button type="button" class="button button-small button-secondary" onClick=${() => answer('deny')}>Deny</button>
