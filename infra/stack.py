@@ -25,17 +25,50 @@ from infra.constructs.secrets import Secrets
 from infra.constructs.spa import Spa
 from infra.constructs.storage import LogsBucket, WorkspaceBucket
 from infra.constructs.websocket import WebSocket
-from shared.constants import APP_NAME, SERVICE_NAME, Env
+from shared.constants import APP_NAME, PROJECTS_PREFIX, SERVICE_NAME, Env
 from shared.models import table_specs
 from shared.models.accounts import User
 from shared.models.api_keys import ApiKey
+from shared.models.chat import RawExchange, Session, SessionEvent
 from shared.models.connections import Connection
 from shared.models.files import FileTree, Upload
+from shared.models.integrations import IntegrationRun
 from shared.models.jobs import Job
+from shared.models.projects import Project, ProjectMember
+from shared.models.prompts import Guide, Persona
 from shared.models.schedules import Execution, Schedule
+from shared.models.usage import QualitySignal, UsageEvent
 
 # The Claude CLI reads this itself; the runner gets it from Secrets Manager, never as a plain variable.
 ANTHROPIC_API_KEY = "ANTHROPIC_API_KEY"
+
+# The tables the runner's code (runner/ and the shared modules it calls) writes, and why.
+RUNNER_WRITES = (
+    Job,  # job state transitions; follow-up jobs it enqueues (chat.quality, callback.deliver)
+    Session,  # turn status, the CLI's session id, event sequence numbers, followers of a gone connection
+    RawExchange,  # the turn's status, answer and usage
+    SessionEvent,  # the session's event log (and the quality job's reading of it)
+    Connection,  # a connection that is gone (GoneException) is read and deleted
+    QualitySignal,  # chat.quality
+    UsageEvent,  # the model gateway's row per model request (shared.usage)
+    Execution,  # a skill or scheduled run's progress and outcome
+    Schedule,  # a run's outcome on its schedule (and the schedule's prompt, read)
+    IntegrationRun,  # a run's end and its callback's delivery
+    FileTree,  # a push that changed a project's files moves its tree generation on
+)
+# The tables it only reads.
+RUNNER_READS = (
+    Project,  # the project of a turn or run (its S3 prefix)
+    ProjectMember,  # a scheduled run's owner may still change the project
+    User,  # a scheduled run's owner is still active
+    ApiKey,  # the sealed secret that signs a callback
+    Persona,  # the system prompt of a turn
+    Guide,
+)
+# The only keys of the workspace bucket the runner touches: project files (and the run logs among them) and the
+# CLI's session transcripts (runner/claude/transcripts.py). Uploads and cached trees are not its business: a
+# push moves a project's tree on in `file_trees` (shared.files.tree.invalidate), never in `cache/trees/`.
+RUNNER_OBJECT_KEYS = (f"{PROJECTS_PREFIX}*/files/*", "sessions/*")
 
 
 class StudioStack(cdk.Stack):
@@ -211,12 +244,20 @@ class StudioStack(cdk.Stack):
         self.workspace.grant_read_write(self.ingest.ingest.role)
         tables.grant_read_write(self.ingest.ingest.role, [Upload, FileTree])
 
+        self._grant_runner()
+
+    def _grant_runner(self) -> None:
+        """The runner's task role: only what its code uses. Job uids never see it (docs/deployment.md)."""
         runner = self.runner.task_role
-        tables.grant_read_write(runner)
-        self.workspace.grant_read_write(runner)
-        queue.grant_consume_messages(runner)
-        secrets.grant_envelope(runner)
-        websocket.grant_manage_connections(runner)
+        self.tables.grant_read_write(runner, RUNNER_WRITES)
+        self.tables.grant_read(runner, RUNNER_READS)
+        self.workspace.grant_keys_read_write(runner, RUNNER_OBJECT_KEYS)
+        self.jobs.queue.grant_consume_messages(runner)
+        # A finished turn queues its quality job and an integration run's callback (shared.jobs.enqueue).
+        self.jobs.queue.grant_send_messages(runner)
+        # Delivering a callback unseals the API key's signing secret; the runner seals nothing.
+        self.secrets.grant_unseal(runner)
+        self.websocket.grant_manage_connections(runner)
 
     def _alarms(self) -> None:
         self.monitoring.alarm_on_dead_letters(

@@ -1,4 +1,4 @@
-"""What a job handler receives: its record, its deadline, a cancel signal, and a safe way to run processes."""
+"""What a job handler receives: its record, deadline and cancel signal, the runner's services, a safe subprocess."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from runner.registry import JobTimeoutError
+from runner.services import Services, default_services
 from shared.models.jobs import Job
 
 # How long a process gets to exit after SIGTERM before its whole group is killed.
@@ -25,6 +26,7 @@ class JobContext:
     runner_id: str
     deadline: float  # time.monotonic() value
     cancelled: threading.Event = field(default_factory=threading.Event)
+    services: Services = field(default_factory=default_services)
 
     def remaining(self) -> float:
         return self.deadline - time.monotonic()

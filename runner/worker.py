@@ -23,6 +23,7 @@ from runner.context import JobContext
 from runner.heartbeat import VisibilityHeartbeat
 from runner.protection import ScaleInProtection
 from runner.registry import JobHandler, JobTimeoutError, handler_for
+from runner.services import Services
 from shared import aws
 from shared.jobs import store
 from shared.jobs.store import JobStateError
@@ -53,8 +54,10 @@ class Worker:
         sqs: Any | None = None,
         runner_id: str | None = None,
         wait_seconds: int = 20,
+        services: Services | None = None,
     ) -> None:
         self.settings = settings
+        self.services = services or Services(settings)
         self.sqs = sqs or aws.client("sqs")
         self.queue_url = settings.jobs_queue_url
         self.runner_id = runner_id or settings.runner_id or f"{socket.gethostname()}-{os.getpid()}"
@@ -76,6 +79,7 @@ class Worker:
         finally:
             self._pool.shutdown(wait=True)
             self._heartbeat.stop()
+            self.services.close()
             logger.info("runner stopped", extra={"runner_id": self.runner_id})
 
     def stop(self) -> None:
@@ -186,7 +190,7 @@ class Worker:
 
     def _execute(self, handler: JobHandler, job: Job) -> Outcome:
         timeout = float(job.timeout_seconds)
-        ctx = JobContext(job=job, runner_id=self.runner_id, deadline=time.monotonic() + timeout)
+        ctx = JobContext(job=job, runner_id=self.runner_id, deadline=time.monotonic() + timeout, services=self.services)
         box: dict[str, Any] = {}
         keys = logger.thread_safe_get_current_keys()
 
@@ -235,6 +239,7 @@ class Worker:
 def main() -> None:
     settings = get_settings()
     worker = Worker(settings, wait_seconds=2 if settings.is_local else 20)
+    worker.services.open()  # the sandbox and the model gateway: a setup that cannot work fails here, not per job
 
     def stop(signum: int, frame: object) -> None:
         logger.info("stopping: finishing the jobs in hand", extra={"signal": signum})

@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from shared.constants import CLAUDE_ENV_NAMES, CLAUDE_ENV_PREFIXES, Env
+from shared.constants import (
+    CLAUDE_CLI_SAFE_NAMES,
+    CLAUDE_CLI_SAFE_PREFIXES,
+    CLAUDE_ENV_NAMES,
+    CLAUDE_ENV_PREFIXES,
+    Env,
+)
 
 Mode = Literal["local", "aws"]
+SandboxMode = Literal["auto", "uid", "none"]
 
 _LOCAL_DEV_SECRET = "local-development-secret-never-used-in-the-cloud"  # noqa: S105
 _INSECURE_SECRETS = {"", "changethis", _LOCAL_DEV_SECRET}
@@ -62,6 +70,12 @@ class Settings:
     email_from: str = "Sasha Studio <studio@localhost>"
     public_url: str = "http://127.0.0.1:8080"
     ecs_agent_uri: str | None = None
+    # The runner's sandbox (runner/sandbox): a uid of its own per job ("uid"), none, or uid when root ("auto").
+    sandbox: SandboxMode = "auto"
+    sandbox_dir: Path | None = None  # None: a folder derived from the data folder (sandbox_root)
+    sandbox_slots: int = 0  # job uids in the pool; 0: twice the runner's concurrency
+    # The Claude CLI's own variables as the operator gave them (ANTHROPIC_*, CLAUDE_CODE_*, ...). The credentials
+    # and the upstream URL among them go to the runner's model gateway, never to the CLI (claude_cli_env).
     claude_env: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -70,6 +84,32 @@ class Settings:
 
     def table_name(self, name: str) -> str:
         return f"{self.table_prefix}{name}"
+
+    @property
+    def sandbox_root(self) -> Path:
+        """Where job workspaces and homes live: outside the data folder, whose contents only the runner reads."""
+        if self.sandbox_dir is not None:
+            return self.sandbox_dir.resolve()
+        digest = hashlib.sha256(str(self.data_dir.resolve()).encode()).hexdigest()[:12]
+        return Path("/var/tmp/sasha-studio") / digest  # noqa: S108  # a root-owned 0711 folder, made by the runner
+
+    @property
+    def sandbox_pool_size(self) -> int:
+        return self.sandbox_slots or 2 * self.runner_concurrency
+
+    @property
+    def upstream_base_url(self) -> str:
+        """The Messages API the model gateway forwards to (ANTHROPIC_BASE_URL given to the product)."""
+        return (self.claude_env.get("ANTHROPIC_BASE_URL") or "https://api.anthropic.com").rstrip("/")
+
+    @property
+    def claude_cli_env(self) -> dict[str, str]:
+        """The operator's Claude variables that may reach the CLI: model choices and limits, no credential."""
+        return {
+            name: value
+            for name, value in self.claude_env.items()
+            if name in CLAUDE_CLI_SAFE_NAMES or name.startswith(CLAUDE_CLI_SAFE_PREFIXES)
+        }
 
     def validate(self) -> Settings:
         if self.mode not in ("local", "aws"):
@@ -82,6 +122,10 @@ class Settings:
             for name, value in (("jobs queue", self.jobs_queue_url), ("WebSocket endpoint", self.ws_endpoint)):
                 if not value:
                     raise SettingsError(f"the {name} is not configured")
+            if self.sandbox == "none":
+                raise SettingsError(f"{Env.SANDBOX}=none is for a single-user machine, never the cloud")
+        if self.sandbox not in ("auto", "uid", "none"):
+            raise SettingsError(f"{Env.SANDBOX} must be 'auto', 'uid' or 'none', not {self.sandbox!r}")
         for name, number in (
             ("runner concurrency", self.runner_concurrency),
             ("job timeout", self.job_timeout_seconds),
@@ -89,6 +133,7 @@ class Settings:
             ("direct upload limit", self.direct_upload_max_bytes),
             ("tick interval", self.tick_interval_seconds),
             ("token lifetime", self.jwt_ttl_seconds),
+            ("sandbox pool", self.sandbox_pool_size),
         ):
             if number <= 0:
                 raise SettingsError(f"the {name} must be positive, not {number}")
@@ -151,6 +196,9 @@ def from_env(environ: Mapping[str, str]) -> Settings:
         email_from=environ.get(Env.EMAIL_FROM, defaults.email_from),
         public_url=environ.get(Env.PUBLIC_URL, defaults.public_url).rstrip("/"),
         ecs_agent_uri=environ.get(Env.ECS_AGENT_URI) or None,
+        sandbox=environ.get(Env.SANDBOX, defaults.sandbox),  # type: ignore[arg-type]  # checked by validate()
+        sandbox_dir=Path(environ[Env.SANDBOX_DIR]) if environ.get(Env.SANDBOX_DIR) else None,
+        sandbox_slots=_int(environ, Env.SANDBOX_SLOTS, defaults.sandbox_slots),
         claude_env=claude_env,
     )
     return settings.validate()

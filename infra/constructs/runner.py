@@ -1,4 +1,8 @@
-"""The runner: an ECS Fargate service (arm64) consuming the jobs queue, scaled on queue depth."""
+"""The runner: an ECS Fargate service (arm64) consuming the jobs queue, scaled on queue depth.
+
+The runner is root in its container with a reduced capability set; the Claude CLI of each job runs under a pool
+uid of its own (runner/sandbox). The sandbox values here and in runner/Dockerfile must agree (a test checks).
+"""
 
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra.nag import acknowledge, acknowledge_grant, wildcard
+from shared.constants import Env
 
 RUNNER_DOCKERFILE = "runner/Dockerfile"
 RUNNER_COMMAND = ("python", "-m", "runner")
@@ -32,10 +37,44 @@ MAX_SCALING_STEPS = 8
 # What the task itself calls while it works (task scale-in protection through $ECS_AGENT_URI).
 TASK_PROTECTION_ACTIONS = ("ecs:GetTaskProtection", "ecs:UpdateTaskProtection")
 
+# Each job's CLI runs as one of the pool users sasha-job-0 … N-1 (created in the image), in folders under the
+# sandbox directory. N bounds the jobs a task may run at once.
+SANDBOX_MODE = "uid"
+SANDBOX_DIR = "/sandbox"
+SANDBOX_SLOTS = 16
+# What root does for the sandbox: switch a job to its uid (SETUID, SETGID), hand it the job's folders and take them
+# back (CHOWN, FOWNER, FSETID, DAC_OVERRIDE), and kill every process of the uid after the turn (KILL).
+# DAC_READ_SEARCH is not in the set a container starts with and Fargate cannot add it; DAC_OVERRIDE covers it.
+KEPT_CAPABILITIES = (
+    ecs.Capability.CHOWN,
+    ecs.Capability.DAC_OVERRIDE,
+    ecs.Capability.FOWNER,
+    ecs.Capability.FSETID,
+    ecs.Capability.KILL,
+    ecs.Capability.SETGID,
+    ecs.Capability.SETUID,
+)
+# The rest of Docker's default set (Fargate's too), which neither the runner nor a job needs: no raw sockets, device
+# nodes, chroot, low ports or capability juggling.
+DROPPED_CAPABILITIES = (
+    ecs.Capability.AUDIT_WRITE,
+    ecs.Capability.MKNOD,
+    ecs.Capability.NET_BIND_SERVICE,
+    ecs.Capability.NET_RAW,
+    ecs.Capability.SETFCAP,
+    ecs.Capability.SETPCAP,
+    ecs.Capability.SYS_CHROOT,
+)
+
 
 def image_context_exclude() -> list[str]:
     """Docker-ignore patterns that keep only `shared/`, `runner/` and `requirements/` in the build context."""
     return ["*", *(f"!{folder}" for folder in IMAGE_CONTEXT_FOLDERS), *IMAGE_CONTEXT_EXCLUDED]
+
+
+def sandbox_environment() -> dict[str, str]:
+    """The runner's sandbox settings (shared.settings): a uid per job, where its folders live, how many uids."""
+    return {Env.SANDBOX: SANDBOX_MODE, Env.SANDBOX_DIR: SANDBOX_DIR, Env.SANDBOX_SLOTS: str(SANDBOX_SLOTS)}
 
 
 def scaling_steps(*, max_capacity: int, concurrency: int) -> list[autoscaling.ScalingInterval]:
@@ -50,7 +89,11 @@ def scaling_steps(*, max_capacity: int, concurrency: int) -> list[autoscaling.Sc
 
 
 class Runner(Construct):
-    """Task definition, service and queue-depth scaling; the stack grants the task role its data access."""
+    """Task definition, service and queue-depth scaling; the stack grants the task role its data access.
+
+    Ephemeral storage is Fargate's default 20 GiB: the image, and the workspaces, homes and transcripts of the
+    jobs in hand under the sandbox directory.
+    """
 
     def __init__(
         self,
@@ -71,6 +114,8 @@ class Runner(Construct):
         image: ecs.ContainerImage | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
+        if concurrency > SANDBOX_SLOTS:
+            raise ValueError(f"a runner task runs at most {SANDBOX_SLOTS} jobs at once (one pool uid each)")
         self.cluster = ecs.Cluster(self, "Cluster", vpc=vpc, container_insights_v2=ecs.ContainerInsights.ENABLED)
         self.task_definition = ecs.FargateTaskDefinition(
             self,
@@ -89,11 +134,12 @@ class Runner(Construct):
             "Runner",
             image=image or self._image(repo_root),
             command=list(RUNNER_COMMAND),
-            environment=dict(environment),
+            environment={**environment, **sandbox_environment()},
             secrets={name: ecs.Secret.from_secrets_manager(secret) for name, secret in secrets.items()},
             logging=ecs.LogDrivers.aws_logs(stream_prefix="runner", log_group=self.log_group),
             stop_timeout=STOP_TIMEOUT,
             essential=True,
+            linux_parameters=self._linux_parameters(),
         )
         self.service = ecs.FargateService(
             self,
@@ -111,6 +157,12 @@ class Runner(Construct):
         self._scale_on_queue_depth(queue, min_capacity, max_capacity, concurrency)
         self._allow_task_protection()
         self._acknowledge_findings()
+
+    def _linux_parameters(self) -> ecs.LinuxParameters:
+        """Root with only the capabilities the sandbox uses (Fargate may drop any; it adds none but SYS_PTRACE)."""
+        parameters = ecs.LinuxParameters(self, "LinuxParameters")
+        parameters.drop_capabilities(*DROPPED_CAPABILITIES)
+        return parameters
 
     @staticmethod
     def _image(repo_root: Path) -> ecs.ContainerImage:

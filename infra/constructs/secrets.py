@@ -12,6 +12,8 @@ from infra.nag import acknowledge
 
 # What the application does with the key: wrap and unwrap AES-256-GCM data keys (no ReEncrypt, no wildcards).
 ENVELOPE_ACTIONS = ("kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey")
+# What a principal that only reads sealed secrets needs: unwrap their data keys.
+UNSEAL_ACTIONS = ("kms:Decrypt",)
 
 
 class Secrets(Construct):
@@ -98,3 +100,7 @@ class Secrets(Construct):
     def grant_envelope(self, grantee: iam.IGrantable) -> iam.Grant:
         """Encrypt, decrypt and generate data keys with the envelope key (identity policy, key ARN only)."""
         return self.key.grant(grantee, *ENVELOPE_ACTIONS)
+
+    def grant_unseal(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Decrypt only: read sealed secrets (unwrap their data keys), never seal new ones."""
+        return self.key.grant(grantee, *UNSEAL_ACTIONS)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
@@ -15,6 +17,9 @@ from shared.constants import UPLOADS_PREFIX
 # Presigned POST uploads from the SPA, and presigned GETs the viewer fetches (images, downloads); nothing else
 # is allowed cross-origin.
 UPLOAD_METHODS = (s3.HttpMethods.GET, s3.HttpMethods.HEAD, s3.HttpMethods.POST, s3.HttpMethods.PUT)
+# What a principal scoped to some keys does with them: read (GET, HEAD, ranged and If-Match reads), write (PUT,
+# conditional PUT, multipart, copy into), delete (DeleteObjects too) and abort a failed multipart upload.
+KEY_OBJECT_ACTIONS = ("s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload")
 
 
 class LogsBucket(Construct):
@@ -112,4 +117,24 @@ class WorkspaceBucket(Construct):
             self.bucket.grant_read_write(role),
             "CDK's S3 read/write grant uses action-group prefixes (GetObject*, DeleteObject*, List*, GetBucket*, "
             "Abort*) and the bucket's `<ARN>/*` object pattern; every statement is scoped to the workspace bucket.",
+        )
+
+    def grant_keys_read_write(self, role: iam.IRole, key_patterns: Sequence[str]) -> None:
+        """Object read/write/delete on the keys matching `key_patterns` (IAM wildcards), and listing the bucket.
+
+        The listing is not narrowed by `s3:prefix`: S3 answers a read of a missing key 404 only to a principal
+        that may list the bucket (403 otherwise), and the code treats "missing" as a normal answer (a first run
+        log, a transcript to adopt). Key names are all a listing shows; the objects stay out of reach.
+        """
+        bucket = self.bucket
+        iam.Grant.add_to_principal(grantee=role, actions=["s3:ListBucket"], resource_arns=[bucket.bucket_arn])
+        acknowledge_grant(
+            role,
+            iam.Grant.add_to_principal(
+                grantee=role,
+                actions=list(KEY_OBJECT_ACTIONS),
+                resource_arns=[bucket.arn_for_objects(pattern) for pattern in key_patterns],
+            ),
+            "Object keys hold ids made at run time; the patterns name the workspace bucket and the key prefixes this "
+            "principal works in, nothing else of the bucket.",
         )

@@ -1,18 +1,17 @@
-"""Where the CLI runs and what it sees: the workspace paths, its environment and the appended system prompt."""
+"""What the CLI sees: its environment (no credential: the model gateway holds those), its flags, its prompt."""
 
 from __future__ import annotations
 
 import os
-import re
-from dataclasses import dataclass
-from pathlib import Path
 
 from pynamodb.exceptions import DoesNotExist
 
+from runner.claude.access import ModelAccess
+from runner.sandbox import JobBox
 from shared.models import Guide, Persona, Session
 from shared.settings import Settings
 
-# The runner's own secrets (AWS credentials, STUDIO_*) must never reach the CLI: its Bash tool could read them.
+# Nothing of the runner's own environment reaches the CLI but these: its Bash tool can print whatever it has.
 _PASSED_THROUGH = ("PATH", "LANG", "LC_ALL", "TZ", "SSL_CERT_FILE", "NODE_EXTRA_CA_CERTS")
 # Bounds the product sets unless the environment says otherwise: the CLI's defaults retry a rejected key ten
 # times (minutes of a turn doing nothing) and never cut a stream that stalls after its headers.
@@ -38,45 +37,52 @@ QUESTION_INSTRUCTIONS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Paths:
-    files: Path  # the project's files, the CLI's working directory
-    claude_config: Path  # CLAUDE_CONFIG_DIR: the CLI's settings and session transcripts
-    home: Path
-    sync_state: Path  # manifests and locks of the transcript syncs
-
-    @classmethod
-    def of(cls, settings: Settings, project_id: str) -> Paths:
-        root = settings.data_dir.resolve() / "runner"
-        return cls(
-            files=root / "workspaces" / project_id / "files",
-            claude_config=root / "claude",
-            home=root / "home",
-            sync_state=root / "sync",
-        )
-
-    def transcripts(self) -> Path:
-        """Where the CLI keeps this working directory's transcripts (every non-alphanumeric becomes '-')."""
-        return self.claude_config / "projects" / re.sub(r"[^A-Za-z0-9]", "-", str(self.files))
-
-
 def claude_is_configured(settings: Settings) -> bool:
+    """Whether the model gateway has a key (or token) to give the upstream API."""
     env = settings.claude_env
-    return bool(
-        env.get("ANTHROPIC_API_KEY") or env.get("ANTHROPIC_AUTH_TOKEN") or env.get("CLAUDE_CODE_USE_BEDROCK") == "1"
-    )
+    return bool(env.get("ANTHROPIC_API_KEY") or env.get("ANTHROPIC_AUTH_TOKEN"))
 
 
-def cli_environment(settings: Settings, paths: Paths, permission_mode: str = "default") -> dict[str, str]:
+def cli_environment(
+    settings: Settings, box: JobBox, access: ModelAccess, permission_mode: str = "default"
+) -> dict[str, str]:
+    """The CLI's whole environment: its folders, the gateway with a job token, harmless settings; no secret."""
     env = {name: os.environ[name] for name in _PASSED_THROUGH if name in os.environ}
-    if permission_mode == "bypassPermissions":
-        # Allowed only when an administrator offers it; as root the CLI refuses it unless told it is sandboxed.
+    if permission_mode == "bypassPermissions" and not box.isolated and os.geteuid() == 0:
+        # Only without the sandbox can the CLI be root, which it refuses for bypass unless told it is sandboxed.
         env["IS_SANDBOX"] = "1"
     env.update(_DEFAULTS)
+    env.update(settings.claude_cli_env)
     env.update(_QUIET)
-    env.update(settings.claude_env)
-    env.update({"HOME": str(paths.home), "CLAUDE_CONFIG_DIR": str(paths.claude_config), "TERM": "dumb"})
+    env.update(
+        {
+            "ANTHROPIC_BASE_URL": access.base_url,
+            "ANTHROPIC_API_KEY": access.token,  # valid only at the gateway, only for this job
+            "NO_PROXY": "127.0.0.1,localhost",
+            # The project's CLAUDE.md comes through --add-dir (project settings are not loaded; cli_arguments).
+            "CLAUDE_CODE_ADDITIONAL_DIRECTORIES_CLAUDE_MD": "1",
+            "HOME": str(box.home),
+            "CLAUDE_CONFIG_DIR": str(box.claude_config),
+            "TMPDIR": str(box.tmp),
+            "USER": box.user_name,
+            "LOGNAME": box.user_name,
+            "SHELL": "/bin/bash",
+            "TERM": "dumb",
+        }
+    )
     return env
+
+
+def cli_arguments(box: JobBox) -> list[str]:
+    """Flags that keep the project's settings files out (hooks, MCP servers, env, permission rules, helpers:
+    anyone who can edit the project could otherwise run commands in everyone's chats) while the project's
+    CLAUDE.md, skills, agents and commands still reach Claude (docs/claude-cli.md, "Settings")."""
+    return [
+        "--setting-sources", "user",
+        "--add-dir", str(box.files),
+        "--plugin-dir", str(box.plugin),
+        "--strict-mcp-config",
+    ]  # fmt: skip
 
 
 def system_prompt(session: Session) -> str:

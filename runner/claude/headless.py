@@ -1,11 +1,13 @@
 """Run one prompt headless in a project's workspace: the CLI, nobody to ask, a hard deadline, a plain result.
 
-    files = ProjectFiles(settings, project_id, s3_prefix)
-    files.pull()                                             # S3 → the runner's copy
-    try:
-        result = run_prompt(settings, files.paths, "Summarise the notes", deadline=ctx.deadline)
-    finally:
-        files.push()                                         # what the CLI changed → S3
+    with sandbox.job(project_id=..., user_id=...) as box, model_access(gateway, job, ...) as access:
+        files = ProjectFiles(settings, sandbox, box, s3_prefix)
+        files.pull()                                         # S3 → the runner's copy
+        try:
+            result = run_prompt(settings, box, access, "Summarise the notes", deadline=ctx.deadline)
+        finally:
+            box.end_turn()                                   # nothing the run started outlives it
+            files.push()                                     # what the CLI changed → S3
     result.status, result.text, result.tokens_in, result.cost_usd, result.duration_ms, result.error
 
 The CLI runs in its own process group with `--permission-mode acceptEdits` (files in the project may change)
@@ -19,12 +21,14 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Literal
 
-from runner.claude.config import Paths, cli_environment
+from runner.claude.access import ModelAccess
+from runner.claude.config import cli_environment
+from runner.claude.outcome import failure_of
 from runner.claude.process import ClaudeProcess
 from runner.claude.relay import Relay
+from runner.sandbox import JobBox, Sandbox
 from runner.workspace import project_files
 from shared.settings import Settings
 
@@ -65,19 +69,18 @@ class HeadlessResult:
 
 
 class ProjectFiles:
-    """A project's files on this runner: pulled from S3 before a run, pushed back after it."""
+    """A project's files in a job's box: pulled from S3 before a run, pushed back after it."""
 
-    def __init__(self, settings: Settings, project_id: str, s3_prefix: str) -> None:
-        self.paths = Paths.of(settings, project_id)
-        for folder in (self.paths.files, self.paths.home, self.paths.claude_config):
-            folder.mkdir(parents=True, exist_ok=True)
+    def __init__(self, settings: Settings, sandbox: Sandbox, box: JobBox, s3_prefix: str) -> None:
+        self.root = box.files
         self._sync = project_files(
-            bucket=settings.workspace_bucket, project_id=project_id, s3_prefix=s3_prefix, local_root=self.paths.files
+            bucket=settings.workspace_bucket,
+            project_id=box.project_id,
+            s3_prefix=s3_prefix,
+            local_root=box.files,
+            state_dir=sandbox.sync_state(f"files-{box.project_id}"),
+            on_placed=box.share_project_file,
         )
-
-    @property
-    def root(self) -> Path:
-        return self.paths.files
 
     def pull(self) -> None:
         self._sync.pull()
@@ -88,7 +91,8 @@ class ProjectFiles:
 
 def run_prompt(
     settings: Settings,
-    paths: Paths,
+    box: JobBox,
+    access: ModelAccess,
     prompt: str,
     *,
     deadline: float,
@@ -96,19 +100,19 @@ def run_prompt(
     permission_mode: str = "acceptEdits",
     system_prompt: str = UNATTENDED_PROMPT,
 ) -> HeadlessResult:
-    """Run `prompt` once in `paths.files` until the CLI's result or the deadline (a time.monotonic() value)."""
+    """Run `prompt` once in `box.files` until the CLI's result or the deadline (a time.monotonic() value)."""
     started = time.monotonic()
     if started >= deadline:  # nothing left of the time: do not start a process only to kill it
-        return _result(Relay(lambda event: None, turn=0, cwd=paths.files), None, started, timed_out=True, denied=())
+        return _result(Relay(lambda event: None, turn=0, cwd=box.files), None, started, timed_out=True, denied=())
     process = ClaudeProcess(
         claude_bin=settings.claude_bin,
-        cwd=paths.files,
-        env=cli_environment(settings, paths),
+        box=box,
+        env=cli_environment(settings, box, access),
         permission_mode=permission_mode,
         system_prompt=system_prompt,
     )
     process.command.append("--no-session-persistence")  # nothing resumes a headless run: keep no transcript
-    relay = Relay(lambda event: None, turn=0, cwd=paths.files)
+    relay = Relay(lambda event: None, turn=0, cwd=box.files)
     denied: list[str] = []
     timed_out = False
     process.start()
@@ -168,17 +172,5 @@ def _result(
 def _status(relay: Relay, process: ClaudeProcess | None, timed_out: bool) -> tuple[Status, str | None]:
     if timed_out:
         return "timeout", "The run took longer than its timeout and was stopped."
-    result = relay.result
-    if result is None:
-        detail = (process.stderr if process else "").strip().splitlines()[-1:] or ["no output"]
-        return "failed", f"Claude stopped unexpectedly ({detail[0][:300]})."
-    if not result.get("is_error"):
-        return "completed", None
-    api_status = result.get("api_error_status")
-    if api_status == 401:
-        return "failed", "Claude rejected the API key: check the AI provider settings."
-    if api_status:
-        return "failed", f"Claude's API answered {api_status}: {str(result.get('result'))[:300]}"
-    if result.get("subtype") == "error_max_turns":
-        return "failed", "Claude stopped after its maximum number of steps."
-    return "failed", f"Claude could not finish: {str(result.get('result'))[:300]}"
+    failure = failure_of(relay.result, process.stderr if process else "")
+    return ("failed", failure.message) if failure else ("completed", None)

@@ -1,7 +1,8 @@
-"""One Claude Code CLI process in stream-json mode, in its own process group.
+"""One Claude Code CLI process in stream-json mode, in its own process group, as the job's sandbox user.
 
     claude -p --input-format stream-json --output-format stream-json --verbose --include-partial-messages
-           --permission-prompt-tool stdio --permission-mode <mode> --append-system-prompt <prompt> [--resume <id>]
+           --permission-prompt-tool stdio --permission-mode <mode> --append-system-prompt <prompt>
+           --setting-sources user --add-dir <files> --plugin-dir <plugin> --strict-mcp-config [--resume <id>]
 
 User messages and control responses go in on stdin as JSON lines; every output line is a JSON object
 (docs/claude-cli.md). Permission prompts arrive as `control_request` lines with subtype `can_use_tool`.
@@ -17,10 +18,11 @@ import signal
 import subprocess
 import threading
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
+from runner.claude.config import cli_arguments
 from runner.context import TERMINATE_GRACE_SECONDS
+from runner.sandbox import JobBox
 
 STDERR_LIMIT = 64 * 1024
 _END = object()
@@ -31,7 +33,7 @@ class ClaudeProcess:
         self,
         *,
         claude_bin: str,
-        cwd: Path,
+        box: JobBox,
         env: Mapping[str, str],
         permission_mode: str,
         system_prompt: str,
@@ -48,12 +50,13 @@ class ClaudeProcess:
             "--permission-prompt-tool", "stdio",
             "--permission-mode", permission_mode,
             "--append-system-prompt", system_prompt,
+            *cli_arguments(box),
         ]  # fmt: skip
         if resume:
             self.command += ["--resume", resume]
         if model:
             self.command += ["--model", model]
-        self.cwd, self.env = cwd, dict(env)
+        self.box, self.cwd, self.env = box, box.files, dict(env)
         self.process: subprocess.Popen[bytes] | None = None
         self._lines: queue.Queue[Any] = queue.Queue()
         self._stderr = bytearray()
@@ -67,8 +70,11 @@ class ClaudeProcess:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            start_new_session=True,  # its own process group: abort and timeout kill everything it started
+            # Its own session and process group (abort and timeout kill the group), and in the sandbox the
+            # job's uid, groups and umask (whatever escapes the group dies with the uid at the end of the job).
+            **self.box.spawn_options(),
         )
+        self.box.started(self.process.pid)
         threading.Thread(target=self._read_stdout, name="claude-stdout", daemon=True).start()
         threading.Thread(target=self._read_stderr, name="claude-stderr", daemon=True).start()
         return self

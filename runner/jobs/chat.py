@@ -1,39 +1,45 @@
 """The chat turn: bring the workspace down, run the Claude CLI, relay its stream, sync back, record the turn.
 
+    the session's user's sandbox box (runner/sandbox) and a model gateway token for the turn
+    pull the project's files and the user's transcripts of the project
+    run the CLI as the box's user (resuming the session), relay its stream, pass on permission answers
+    end every process of the box's user, push the files and the transcripts, record the turn
+
 Whatever happens, the turn ends in a terminal state (completed, failed or aborted) with an event that says
 so: a crash of the CLI, a timeout, an abort or a storage error never leaves it "running".
 """
 
 from __future__ import annotations
 
-import json
 import time
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 from pynamodb.exceptions import UpdateError
 
-from runner.claude.config import Paths, claude_is_configured, cli_environment, system_prompt
+from runner.claude import transcripts
+from runner.claude.access import ModelAccess, model_access
+from runner.claude.asks import Asks
+from runner.claude.config import claude_is_configured, cli_environment, system_prompt
+from runner.claude.outcome import failure_of
 from runner.claude.process import ClaudeProcess
 from runner.claude.relay import Relay
 from runner.context import JobContext
 from runner.registry import JobFailedError, job_handler
+from runner.sandbox import JobBox
 from runner.workspace import Workspace, project_files
 from shared import integrations, jobs
 from shared.chat.events import SessionStream
 from shared.logs import logger
-from shared.models import ExchangeStatus, Project, RawExchange, Session, SessionStatus, UsageEvent
+from shared.models import ExchangeStatus, Project, RawExchange, Session, SessionStatus, UsageKind
 from shared.models.base import utcnow
-from shared.models.fields import time_sort_key
-from shared.settings import get_settings
+from shared.settings import Settings, get_settings
 
 POLL_SECONDS = 0.25
 ABORT_GRACE_SECONDS = 5.0
-PERMISSION_WAIT_SECONDS = 5 * 60
 RESPONSE_INLINE_LIMIT = 300_000  # bytes; DynamoDB items stop at 400 KB
-QUESTION_TOOL = "AskUserQuestion"
 NOT_CONFIGURED = (
-    "Claude is not configured: set ANTHROPIC_API_KEY (or the Bedrock variables) in the runner's environment, "
+    "Claude is not configured: set ANTHROPIC_API_KEY in the runner's environment, "
     "or ask an administrator to add the AI provider in Settings."
 )
 
@@ -99,6 +105,21 @@ def chat_turn(ctx: JobContext) -> dict[str, Any]:
     return {"status": outcome.status.value}
 
 
+@dataclass
+class Turn:
+    """A turn on its way: the records it ends in, and where its CLI runs."""
+
+    ctx: JobContext
+    settings: Settings
+    session: Session
+    exchange: RawExchange
+    outcome: TurnOutcome
+    relay: Relay
+    box: JobBox
+    access: ModelAccess
+    transcripts: Workspace
+
+
 def _run(
     ctx: JobContext, session: Session, exchange: RawExchange, stream: SessionStream, outcome: TurnOutcome
 ) -> Relay | None:
@@ -107,99 +128,81 @@ def _run(
         outcome.fail("claude_not_configured", NOT_CONFIGURED)
         return None
     project = Project.get(session.project_id)
-    paths = Paths.of(settings, project.project_id)
-    for folder in (paths.files, paths.transcripts(), paths.home):
-        folder.mkdir(parents=True, exist_ok=True)
-    files = project_files(
-        bucket=settings.workspace_bucket,
-        project_id=project.project_id,
-        s3_prefix=project.s3_prefix,
-        local_root=paths.files,
-    )
-    transcripts = Workspace(
-        bucket=settings.workspace_bucket,
-        prefix=f"sessions/{project.project_id}/",
-        local_root=paths.transcripts(),
-        state_dir=paths.sync_state / f"transcripts-{project.project_id}",  # keep the CLI's own folder clean
-    )
-    files.pull()
-    transcripts.pull()
-    relay = Relay(stream.publish, turn=int(exchange.turn), cwd=paths.files)
-    try:
-        resume = session.claude_session_id
-        if resume:
-            forget_prompt_snapshot(paths.transcripts() / f"{resume}.jsonl")
-        relay.resumed = bool(resume)
-        process = _start(settings, paths, session, resume)
-        _converse(ctx, process, relay, exchange, outcome)
-        if resume and relay.result is None and "No conversation found" in process.stderr:
-            stream.publish(
-                {
-                    "type": "notice",
-                    "turn": int(exchange.turn),
-                    "message": "The earlier conversation could not be resumed here, so Claude starts afresh.",
-                }
-            )
-            outcome.__init__()  # type: ignore[misc]  # the failed resume is not this turn's outcome
-            relay.resumed = False
-            process = _start(settings, paths, session, None)
-            _converse(ctx, process, relay, exchange, outcome)
-        if relay.result is None and outcome.error is None:
-            detail = process.stderr.strip().splitlines()[-1:] or ["no output"]
-            outcome.fail("claude_crashed", f"Claude stopped unexpectedly ({detail[0][:300]}).")
-        elif relay.result is not None and relay.result.get("is_error") and outcome.error is None:
-            _api_error(relay.result, outcome)
-    finally:
-        files.push()
-        transcripts.push()
+    sandbox = ctx.services.sandbox
+    with (
+        sandbox.job(project_id=project.project_id, user_id=session.user_id) as box,
+        model_access(
+            ctx.services.gateway,
+            ctx.job,
+            user_id=session.user_id,
+            project_id=project.project_id,
+            kind=UsageKind.CHAT.value,
+            remaining_seconds=ctx.remaining(),
+            session_id=session.session_id,
+            turn=int(exchange.turn),
+        ) as access,
+    ):
+        files = project_files(
+            bucket=settings.workspace_bucket,
+            project_id=project.project_id,
+            s3_prefix=project.s3_prefix,
+            local_root=box.files,
+            state_dir=sandbox.sync_state(f"files-{project.project_id}"),
+            on_placed=box.share_project_file,
+        )
+        history = transcripts.user_transcripts(settings, sandbox, box)
+        files.pull()
+        history.pull()
+        relay = Relay(stream.publish, turn=int(exchange.turn), cwd=box.files)
+        try:
+            _talk(Turn(ctx, settings, session, exchange, outcome, relay, box, access, history))
+        finally:
+            box.end_turn()  # whatever the turn started, in the background or not, ends with it
+            files.push()
+            history.push()
     return relay
 
 
-def forget_prompt_snapshot(transcript: Path) -> None:
-    """Let a resumed session take this turn's system prompt.
-
-    The CLI records the first turn's system prompt in the transcript (a `prompt_snapshot` attachment) and
-    replays it on `--resume`, ignoring a new `--append-system-prompt`: a persona, guide or permission mode
-    chosen later would never reach Claude. Dropping the snapshot keeps the conversation and lets the new
-    prompt apply.
-    """
-    if not transcript.is_file():
-        return
-    kept = []
-    for line in transcript.read_text(encoding="utf-8").splitlines(keepends=True):
-        try:
-            record = json.loads(line)
-        except ValueError:
-            kept.append(line)
-            continue
-        attachment = record.get("attachment") if isinstance(record, dict) else None
-        if (
-            record.get("type") == "attachment"
-            and isinstance(attachment, dict)
-            and attachment.get("type") == ("prompt_snapshot")
+def _talk(turn: Turn) -> None:
+    """Run the turn in the session's CLI conversation, or afresh (saying so) when it cannot be resumed."""
+    resume = turn.session.claude_session_id
+    if resume:
+        transcript = turn.box.transcripts / f"{resume}.jsonl"
+        if not transcript.exists() and transcripts.adopt_legacy(
+            turn.settings, project_id=turn.box.project_id, user_id=turn.box.user_id, claude_session_id=resume
         ):
-            continue
-        kept.append(line)
-    transcript.write_text("".join(kept), encoding="utf-8")
+            turn.transcripts.pull()
+        transcripts.forget_prompt_snapshot(transcript)
+    turn.relay.resumed = bool(resume)
+    process = _converse(turn, resume)
+    if resume and turn.relay.result is None and "No conversation found" in process.stderr:
+        notice = "The earlier conversation could not be resumed here, so Claude starts afresh."
+        turn.relay.emit({"type": "notice", "turn": int(turn.exchange.turn), "message": notice})
+        turn.outcome.__init__()  # type: ignore[misc]  # the failed resume is not this turn's outcome
+        turn.relay.resumed = False
+        process = _converse(turn, None)
+    if turn.outcome.error is None:
+        failure = failure_of(turn.relay.result, process.stderr)
+        if failure is not None:
+            aborted = failure.code == "aborted"
+            turn.outcome.fail(
+                failure.code, failure.message, ExchangeStatus.ABORTED if aborted else ExchangeStatus.FAILED
+            )
 
 
-def _start(settings: Any, paths: Paths, session: Session, resume: str | None) -> ClaudeProcess:
-    return ClaudeProcess(
-        claude_bin=settings.claude_bin,
-        cwd=paths.files,
-        env=cli_environment(settings, paths, session.permission_mode),
-        permission_mode=session.permission_mode,
-        system_prompt=system_prompt(session),
+def _converse(turn: Turn, resume: str | None) -> ClaudeProcess:
+    """Start the CLI, send the message, relay the answer until its result; honour abort, deadline and answers."""
+    ctx, relay, exchange, outcome = turn.ctx, turn.relay, turn.exchange, turn.outcome
+    process = ClaudeProcess(
+        claude_bin=turn.settings.claude_bin,
+        box=turn.box,
+        env=cli_environment(turn.settings, turn.box, turn.access, turn.session.permission_mode),
+        permission_mode=turn.session.permission_mode,
+        system_prompt=system_prompt(turn.session),
         resume=resume,
     ).start()
-
-
-def _converse(
-    ctx: JobContext, process: ClaudeProcess, relay: Relay, exchange: RawExchange, outcome: TurnOutcome
-) -> None:
-    """Send the message, relay the answer until its result, honour abort, deadline and permission answers."""
     process.send_user_message(exchange.request_text)
-    pending: dict[str, tuple[dict[str, Any], float]] = {}
+    asks = Asks()
     interrupted_at: float | None = None
     next_poll = time.monotonic() + POLL_SECONDS
     try:
@@ -215,7 +218,7 @@ def _converse(
                     process.interrupt()
                     interrupted_at = now
                     outcome.fail("aborted", "Stopped.", ExchangeStatus.ABORTED)
-                _answer_permissions(process, exchange, pending)
+                asks.answer(process, exchange.answers or {})
             if interrupted_at is not None and now - interrupted_at > ABORT_GRACE_SECONDS:
                 break
             try:
@@ -228,7 +231,7 @@ def _converse(
                 continue
             request = relay.handle(line)
             if request is not None:
-                _ask_permission(relay, request, pending)
+                asks.ask(relay, request)
             if line.get("type") == "result":
                 break
     finally:
@@ -236,102 +239,7 @@ def _converse(
         process.close_input()
         if process.wait(10) is None:
             process.kill()
-
-
-def _ask_permission(relay: Relay, control: dict[str, Any], pending: dict[str, tuple[dict[str, Any], float]]) -> None:
-    from runner.claude.relay import summarise_tool
-
-    request = control["request"]
-    tool_input = request.get("input") or {}
-    pending[control["request_id"]] = (tool_input, time.monotonic())
-    if request.get("tool_name") == QUESTION_TOOL:
-        relay.emit(
-            {
-                "type": "question",
-                "turn": relay.turn,
-                "requestId": control["request_id"],
-                "questions": _questions(tool_input),
-            }
-        )
-        return
-    relay.emit(
-        {
-            "type": "permission.request",
-            "turn": relay.turn,
-            "requestId": control["request_id"],
-            "toolName": request.get("tool_name"),
-            "summary": summarise_tool(str(request.get("tool_name")), tool_input, relay.cwd),
-        }
-    )
-
-
-def _questions(tool_input: dict[str, Any]) -> list[dict[str, Any]]:
-    """The questions Claude asks (AskUserQuestion), trimmed to what the browser shows."""
-    questions = []
-    for item in (tool_input.get("questions") or [])[:10]:
-        if not isinstance(item, dict):
-            continue
-        options = [
-            {"label": str(o.get("label", ""))[:200], "description": str(o.get("description", ""))[:500]}
-            for o in (item.get("options") or [])[:10]
-            if isinstance(o, dict)
-        ]
-        questions.append(
-            {
-                "question": str(item.get("question", ""))[:1000],
-                "header": str(item.get("header", ""))[:100],
-                "options": options,
-                "multiSelect": bool(item.get("multiSelect")),
-            }
-        )
-    return questions
-
-
-def _question_answers(tool_input: dict[str, Any], answer: Any) -> dict[str, str] | None:
-    """The user's reply as AskUserQuestion's answers ({question: chosen label(s)}); None for "deny"."""
-    questions = [q.get("question", "") for q in tool_input.get("questions") or [] if isinstance(q, dict)]
-    if isinstance(answer, dict):
-        return {str(k): str(v) for k, v in answer.items() if k in questions}
-    if isinstance(answer, str) and answer != "deny" and questions:
-        return {questions[0]: answer}
-    return None
-
-
-def _answer_permissions(
-    process: ClaudeProcess, exchange: RawExchange, pending: dict[str, tuple[dict[str, Any], float]]
-) -> None:
-    answers = exchange.answers or {}
-    for request_id, (tool_input, asked_at) in list(pending.items()):
-        answer = answers.get(request_id)
-        if answer is not None and "questions" in tool_input:
-            replies = _question_answers(tool_input, answer)
-            if replies:
-                process.allow(request_id, {**tool_input, "answers": replies})
-            else:
-                process.deny(request_id, "The user preferred not to answer.")
-        elif answer in ("allow", True) or (isinstance(answer, dict) and answer.get("behavior") == "allow"):
-            process.allow(request_id, tool_input)
-        elif answer is not None:
-            process.deny(request_id, "The user declined this action.")
-        elif time.monotonic() - asked_at > PERMISSION_WAIT_SECONDS:
-            process.deny(request_id, "Nobody answered the permission request in time.")
-        else:
-            continue
-        del pending[request_id]
-
-
-def _api_error(result: dict[str, Any], outcome: TurnOutcome) -> None:
-    status = result.get("api_error_status")
-    if result.get("terminal_reason") == "aborted_streaming":
-        outcome.fail("aborted", "Stopped.", ExchangeStatus.ABORTED)
-    elif status == 401:
-        outcome.fail("claude_auth_failed", "Claude rejected the API key: check the AI provider settings.")
-    elif status:
-        outcome.fail("claude_api_error", f"Claude's API answered {status}: {str(result.get('result'))[:300]}")
-    elif result.get("subtype") == "error_max_turns":
-        outcome.fail("max_turns", "Claude stopped after its maximum number of steps.")
-    else:
-        outcome.fail("claude_error", f"Claude could not finish: {str(result.get('result'))[:300]}")
+    return process
 
 
 def _finish(
@@ -344,7 +252,10 @@ def _finish(
     started: float,
     error: str | None = None,
 ) -> None:
-    """Record the turn, its usage and the session's CLI id; the exchange leaves `running` in every case."""
+    """Record the turn and the session's CLI id; the exchange leaves `running` in every case.
+
+    (The usage of each model request the turn made is recorded by the model gateway as it happens.)
+    """
     result = (relay.result if relay else None) or {}
     usage = result.get("usage") or {}
     reported = float(result.get("total_cost_usd") or 0)
@@ -378,22 +289,6 @@ def _finish(
         if result:
             session_actions.append(Session.cli_cost_total.set(reported))
     session.update(actions=session_actions)
-    if result:
-        UsageEvent(
-            exchange.user_id,
-            time_sort_key(),
-            day=utcnow().strftime("%Y-%m-%d"),
-            session_id=exchange.session_id,
-            project_id=exchange.project_id,
-            turn=int(exchange.turn),
-            model=relay.model if relay else None,
-            tokens_in=int(usage.get("input_tokens") or 0),
-            tokens_out=int(usage.get("output_tokens") or 0),
-            cache_read_tokens=int(usage.get("cache_read_input_tokens") or 0),
-            cache_write_tokens=int(usage.get("cache_creation_input_tokens") or 0),
-            cost_usd=round(turn_cost, 6),
-            duration_ms=duration,
-        ).save()
     try:  # every way a turn ends passes here: tell an integration run that started it (its callback)
         integrations.on_turn_finished(exchange.session_id, int(exchange.turn))
     except Exception:

@@ -2,12 +2,13 @@
 
     execution still running? ── no ──▶ skip (a duplicate message, or the schedule was deleted)
     Claude configured? owner may still change the project? skill there and valid? ── no ──▶ failed, saying why
-    pull the project's files
+    in the owner's sandbox box, with a model gateway token for the run: pull the project's files
     for each step of the plan (a prompt, a skill, or a workflow's steps in order):
         run the CLI headless until its result or the job's deadline (then the group is killed: timeout)
         write the step's output; a step that did not complete stops the plan, later steps are `skipped`
-    write outputs/<name>/<UTC timestamp>.md, push the files
-    record (shared.scheduling.outcome): the execution, the schedule's last run, the JSONL run log, the usage
+    write outputs/<name>/<UTC timestamp>.md, end the box's processes, push the files
+    record (shared.scheduling.outcome): the execution, the schedule's last run, the JSONL run log
+    (the gateway records the usage of every model request as it happens)
 
 `execute_prompt` is the spec's POST /api/cron/execute-prompt ("localhost only"). Here it is a function that
 the jobs call, never a route, so nothing outside the runner can reach it.
@@ -22,15 +23,18 @@ from pathlib import Path
 from typing import Any
 
 from runner.claude import headless
+from runner.claude.access import ModelAccess, model_access
 from runner.claude.config import claude_is_configured
 from runner.claude.headless import HeadlessResult, ProjectFiles
 from runner.context import JobContext
 from runner.jobs.chat import NOT_CONFIGURED
 from runner.registry import job_handler
+from runner.sandbox import JobBox
 from runner.workspace import WorkspaceError
 from runner.workspace.local import LocalFile, UnsafePathError, local_state, safe_target
 from shared.errors import ValidationError
 from shared.logs import logger
+from shared.models import UsageKind
 from shared.models.base import utcnow
 from shared.models.schedules import Execution, ExecutionStatus, ScheduleKind
 from shared.scheduling import executions, outcome, plan, runs, store
@@ -45,6 +49,24 @@ INTERRUPTED = "The run was interrupted because the runner stopped. Run it again.
 _STATUS = {"completed": ExecutionStatus.COMPLETED, "failed": ExecutionStatus.FAILED, "timeout": ExecutionStatus.TIMEOUT}
 
 
+@dataclass(frozen=True, slots=True)
+class Workplace:
+    """Where a run works: its sandbox box, the project's files in it, its access to the model."""
+
+    box: JobBox
+    files: ProjectFiles
+    access: ModelAccess
+
+
+@dataclass(frozen=True, slots=True)
+class Spent:
+    """What the run's CLI processes reported spending, summed over its steps."""
+
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost_usd: float = 0.0
+
+
 @dataclass
 class Run:
     """What a run has done so far; it becomes the execution's results."""
@@ -54,7 +76,7 @@ class Run:
     error: str | None = None
     output_file: str | None = None
     steps: list[dict[str, Any]] | None = None
-    usage: outcome.Usage | None = None
+    spent: Spent = field(default_factory=Spent)
 
     def fail(self, error: str, status: ExecutionStatus = ExecutionStatus.FAILED) -> None:
         """The first failure is the run's outcome; later ones (a push after a timeout) do not replace it."""
@@ -62,18 +84,14 @@ class Run:
             self.status, self.error = status, error
 
     def add(self, result: HeadlessResult) -> None:
-        spent = self.usage or outcome.Usage()
-        self.usage = outcome.Usage(
-            tokens_in=spent.tokens_in + result.tokens_in,
-            tokens_out=spent.tokens_out + result.tokens_out,
-            cache_read_tokens=spent.cache_read_tokens + result.cache_read_tokens,
-            cache_write_tokens=spent.cache_write_tokens + result.cache_write_tokens,
-            cost_usd=spent.cost_usd + result.cost_usd,
-            model=result.model or spent.model,
+        self.spent = Spent(
+            tokens_in=self.spent.tokens_in + result.tokens_in,
+            tokens_out=self.spent.tokens_out + result.tokens_out,
+            cost_usd=self.spent.cost_usd + result.cost_usd,
         )
 
     def results(self) -> Results:
-        spent = self.usage or outcome.Usage()
+        spent = self.spent
         return Results(
             status=self.status,
             error=self.error,
@@ -90,7 +108,7 @@ def interrupted(job: Any) -> None:
     """The runner died during the run: the execution ends as failed, and the schedule and log say so."""
     execution = executions.get(str(job.payload.get("execution_id", "")))
     if execution is not None and execution.status == executions.RUNNING:
-        outcome.record(execution, Results(ExecutionStatus.FAILED, error=INTERRUPTED), usage=None, now=utcnow())
+        outcome.record(execution, Results(ExecutionStatus.FAILED, error=INTERRUPTED), now=utcnow())
 
 
 @job_handler("schedule.run", on_interrupted=interrupted)
@@ -117,7 +135,7 @@ def execute_prompt(ctx: JobContext) -> dict[str, Any]:
         logger.exception("run failed", extra={"execution_id": execution.execution_id})
         run.fail(f"The run failed on our side ({type(exc).__name__}). Run it again.")
     finally:
-        outcome.record(execution, run.results(), usage=run.usage, now=utcnow())
+        outcome.record(execution, run.results(), now=utcnow())
     logger.info("run finished", extra={"execution_id": execution.execution_id, "status": run.status.value})
     return {"status": run.status.value, "output_file": run.output_file}
 
@@ -132,21 +150,36 @@ def _run(ctx: JobContext, execution: Execution, run: Run) -> None:
     except RunError as exc:
         run.fail(exc.message)
         return
-    files = ProjectFiles(settings, project.project_id, project.s3_prefix)
-    try:
-        files.pull()
-    except WorkspaceError as exc:
-        run.fail(f"The project's files could not be brought to the runner: {exc}")
-        return
-    try:
-        _steps(ctx, files, _plan(execution, files.root), execution, run)
-    except RunError as exc:
-        run.fail(exc.message)
-    finally:
+    sandbox = ctx.services.sandbox
+    kind = UsageKind.SKILL if execution.kind == ScheduleKind.SKILL.value else UsageKind.SCHEDULED_PROMPT
+    with (
+        sandbox.job(project_id=project.project_id, user_id=execution.user_id) as box,
+        model_access(
+            ctx.services.gateway,
+            ctx.job,
+            user_id=execution.user_id,
+            project_id=project.project_id,
+            kind=kind.value,
+            remaining_seconds=ctx.remaining(),
+            execution_id=execution.execution_id,
+        ) as access,
+    ):
+        files = ProjectFiles(settings, sandbox, box, project.s3_prefix)
         try:
-            files.push()
+            files.pull()
         except WorkspaceError as exc:
-            run.fail(f"The run's files could not be saved to the project: {exc}")
+            run.fail(f"The project's files could not be brought to the runner: {exc}")
+            return
+        try:
+            _steps(ctx, Workplace(box, files, access), _plan(execution, files.root), execution, run)
+        except RunError as exc:
+            run.fail(exc.message)
+        finally:
+            box.end_turn()  # whatever a step started in the background ends with the run
+            try:
+                files.push()
+            except WorkspaceError as exc:
+                run.fail(f"The run's files could not be saved to the project: {exc}")
 
 
 def _plan(execution: Execution, root: Path) -> Plan:
@@ -167,11 +200,11 @@ def _plan(execution: Execution, root: Path) -> Plan:
     return plan.for_prompt(schedule.name if schedule else "schedule", execution.prompt or "")
 
 
-def _steps(ctx: JobContext, files: ProjectFiles, todo: Plan, execution: Execution, run: Run) -> None:
+def _steps(ctx: JobContext, place: Workplace, todo: Plan, execution: Execution, run: Run) -> None:
     """Run the plan's steps in order; the first that does not complete stops it."""
-    settings, started_at = get_settings(), utcnow()
+    settings, started_at, root = get_settings(), utcnow(), place.files.root
     out = plan.outputs(
-        todo.label, started_at, taken=lambda path: (files.root / path).exists(), unique=execution.execution_id[:8]
+        todo.label, started_at, taken=lambda path: (root / path).exists(), unique=execution.execution_id[:8]
     )
     steps = [_step_record(step.name) for step in todo.steps] if todo.workflow else None
     run.steps = steps  # the same list, updated in place: whatever stops the loop, the steps so far are recorded
@@ -183,11 +216,13 @@ def _steps(ctx: JobContext, files: ProjectFiles, todo: Plan, execution: Executio
             steps[index]["status"] = "running"
             executions.record_steps(execution, steps)
         prompt = todo.prompt(index, previous)
-        result = headless.run_prompt(settings, files.paths, prompt, deadline=ctx.deadline, cancelled=ctx.cancelled)
+        result = headless.run_prompt(
+            settings, place.box, place.access, prompt, deadline=ctx.deadline, cancelled=ctx.cancelled
+        )
         run.add(result)
         texts.append(result.text)
         path = out.step_file(index, step.name) if todo.workflow else out.run_file
-        written = _write(files.root, path, result.text) if result.status == "completed" or result.text else None
+        written = _write(root, path, result.text) if result.status == "completed" or result.text else None
         error = _error(ctx, result)
         if steps is not None:
             steps[index].update(status=result.status, output_file=written, error=error, duration_ms=result.duration_ms)
@@ -197,7 +232,7 @@ def _steps(ctx: JobContext, files: ProjectFiles, todo: Plan, execution: Executio
                 later["status"] = "skipped"
             break
         previous = (step.name, path)
-    run.output_file = _write(files.root, out.run_file, _report(todo, steps, texts, started_at)) if steps else written
+    run.output_file = _write(root, out.run_file, _report(todo, steps, texts, started_at)) if steps else written
 
 
 def _error(ctx: JobContext, result: HeadlessResult) -> str | None:

@@ -45,6 +45,7 @@ class Workspace:
         transfer_config: TransferConfig | None = None,
         lock_timeout: float = 300.0,
         on_pushed: Callable[[SyncReport], None] | None = None,
+        on_placed: Callable[[Path], None] | None = None,
     ) -> None:
         if not prefix.endswith("/") or prefix.startswith("/"):
             raise ValueError(f"the prefix must be relative and end with '/', not {prefix!r}")
@@ -53,6 +54,7 @@ class Workspace:
         self.local_root = Path(local_root).resolve()
         self.lock_timeout = lock_timeout
         self._on_pushed = on_pushed  # called after a push that changed something in S3
+        self._on_placed = on_placed  # called for each file a pull put in place (e.g. to give it the folder's group)
         self._remote = S3Prefix(
             s3 if s3 is not None else aws.client("s3"), bucket, prefix, transfer_config or DEFAULT_TRANSFER_CONFIG
         )
@@ -92,7 +94,7 @@ class Workspace:
                         session.report.conflict(relative, str(decision.conflict))
                 elif decision.action is Action.CONFLICT:
                     session.report.conflict(relative, str(decision.conflict))
-            self._remote.download(session, downloads, self._temp_dir)
+            self._remote.download(session, downloads, self._temp_dir, placed=self._on_placed)
             return session.report
 
     def push(self) -> SyncReport:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import mimetypes
 import os
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -77,7 +78,14 @@ class S3Prefix:
             raise WorkspaceSyncError(f"could not list s3://{self.bucket}/{self.prefix}: {exc}") from exc
         return objects
 
-    def download(self, session: Session, downloads: list[Download], temp_dir: Path) -> None:
+    def download(
+        self,
+        session: Session,
+        downloads: list[Download],
+        temp_dir: Path,
+        *,
+        placed: Callable[[Path], None] | None = None,
+    ) -> None:
         """Fetch each object into a temp file outside the workspace, then rename it into place: never a half file."""
         if not downloads:
             return
@@ -93,6 +101,8 @@ class S3Prefix:
                     future.result()
                     item.target.parent.mkdir(parents=True, exist_ok=True)
                     os.replace(temp, item.target)
+                    if placed is not None:
+                        placed(item.target)
                     info = item.target.lstat()
                 except Exception as exc:  # one object's failure must not stop the others
                     temp.unlink(missing_ok=True)

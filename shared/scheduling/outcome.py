@@ -1,38 +1,26 @@
-"""How a run ends, in four records: the execution, the schedule's last run, the project's run log, the usage.
+"""How a run ends, in three records: the execution, the schedule's last run, the project's run log.
 
 The execution comes first and decides the rest: its write is conditional on it still running, so a run that
-was already closed (timed out as an orphan, or interrupted) is not closed a second time. The other three are
-written one by one; if one fails it is logged and the others are still made.
+was already closed (timed out as an orphan, or interrupted) is not closed a second time. The other two are
+written one by one; if one fails it is logged and the other is still made. (The usage of every model request
+is recorded by the runner's model gateway as it happens: runner/gateway.)
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from shared import metrics
 from shared.constants import PROJECTS_PREFIX
 from shared.logs import logger
-from shared.models import UsageEvent, UsageKind
-from shared.models.fields import time_sort_key
-from shared.models.schedules import Execution, ExecutionStatus, ScheduleKind
+from shared.models.schedules import Execution, ExecutionStatus
 from shared.scheduling import executions, runlog, store
 from shared.scheduling.executions import Results
 
 
-@dataclass(frozen=True, slots=True)
-class Usage:
-    tokens_in: int = 0
-    tokens_out: int = 0
-    cache_read_tokens: int = 0
-    cache_write_tokens: int = 0
-    cost_usd: float = 0.0
-    model: str | None = None
-
-
-def record(execution: Execution, results: Results, *, usage: Usage | None, now: datetime) -> bool:
-    """Close the execution with `results` and tell the schedule, the log and the usage; False if already closed."""
+def record(execution: Execution, results: Results, *, now: datetime) -> bool:
+    """Close the execution with `results` and tell the schedule and the log; False if it was already closed."""
     closed = executions.finish(execution, results, now=now)
     if closed and results.status in (ExecutionStatus.FAILED, ExecutionStatus.TIMEOUT):
         metrics.run_failed(execution.kind, str(results.status))
@@ -43,8 +31,6 @@ def record(execution: Execution, results: Results, *, usage: Usage | None, now: 
             ("schedule outcome", lambda: _schedule(execution, results, now)),
             ("run log", lambda: _log(execution, now)),
         )
-    if usage is not None:  # tokens were spent either way
-        _each(("usage", lambda: _usage(execution, usage, results.duration_ms, now)))
     return closed
 
 
@@ -89,26 +75,6 @@ def _log(execution: Execution, now: datetime) -> None:
     if execution.schedule_id and execution.project_id:
         prefix = f"{PROJECTS_PREFIX}{execution.project_id}/"
         runlog.append(prefix, execution.schedule_id, log_line(execution), now=now)
-
-
-def _usage(execution: Execution, usage: Usage, duration_ms: int, now: datetime) -> None:
-    kind = UsageKind.SKILL if execution.kind == ScheduleKind.SKILL.value else UsageKind.SCHEDULED_PROMPT
-    UsageEvent(
-        execution.user_id,
-        time_sort_key(now),
-        day=now.strftime("%Y-%m-%d"),
-        kind=kind.value,
-        project_id=execution.project_id,
-        execution_id=execution.execution_id,
-        model=usage.model,
-        tokens_in=usage.tokens_in,
-        tokens_out=usage.tokens_out,
-        cache_read_tokens=usage.cache_read_tokens,
-        cache_write_tokens=usage.cache_write_tokens,
-        cost_usd=usage.cost_usd,
-        duration_ms=duration_ms,
-        created_at=now,
-    ).save()
 
 
 def _each(*writes: tuple[str, Any]) -> None:

@@ -41,8 +41,9 @@ class Chat:
     """A WebSocket client that behaves as the SPA does: keeps events in `seq` order per session, drops
     duplicates, and asks for a replay (session.resume) when it sees a gap."""
 
-    def __init__(self, stack: LocalStack) -> None:
-        self._connection = connect(stack.authed_ws_url(), max_size=2**20)
+    def __init__(self, stack: LocalStack, *, token: str | None = None) -> None:
+        url = f"{stack.ws_url}?token={token}" if token else stack.authed_ws_url()
+        self._connection = connect(url, max_size=2**20)
         self.ws: ClientConnection = self._connection.__enter__()
         self.events: list[dict[str, Any]] = []
         self.last_seq: dict[str, int] = {}
@@ -248,9 +249,9 @@ def test_ten_concurrent_sessions_do_not_cross_talk(stack: LocalStack, api: FakeA
 
 
 def _claude_processes(stack: LocalStack) -> list[int]:
-    """Processes working inside the stack's runner workspaces (the CLI and anything it started)."""
+    """Processes working inside the stack's project workspaces (the CLI and anything it started)."""
     found = []
-    workspaces = str(stack.data_dir.resolve() / "runner" / "workspaces")
+    workspaces = str(stack.sandbox_dir / "projects")
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:

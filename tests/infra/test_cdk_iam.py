@@ -9,7 +9,7 @@ import pytest
 from infra.constructs.api import API_HANDLER
 from infra.constructs.ingest import INGEST_HANDLER
 from infra.constructs.scheduler import TICK_HANDLER
-from infra.constructs.secrets import ENVELOPE_ACTIONS
+from infra.constructs.secrets import ENVELOPE_ACTIONS, UNSEAL_ACTIONS
 from infra.constructs.websocket import CONNECT_HANDLER, DEFAULT_HANDLER, DISCONNECT_HANDLER
 
 pytestmark = pytest.mark.infra
@@ -24,6 +24,22 @@ UNSCOPABLE_ACTIONS = {
     "cloudfront:GetInvalidation",
 }
 DYNAMODB_WRITES = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"}
+# What the runner's code (runner/ and the shared modules it calls) writes and reads; nothing else.
+RUNNER_WRITES = {
+    "jobs",
+    "sessions",
+    "raw_exchanges",
+    "session_events",
+    "connections",
+    "quality_signals",
+    "usage_events",
+    "executions",
+    "schedules",
+    "integration_runs",
+    "file_trees",
+}
+RUNNER_READS = {"projects", "project_members", "users", "api_keys", "personas", "guides"}
+RUNNER_OBJECT_ACTIONS = {"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"}
 
 
 def _all_statements(synthesized) -> list[dict[str, Any]]:
@@ -57,6 +73,11 @@ def _table_names(synthesized, statements, *, writes_only: bool = False) -> set[s
 
 def _services(synthesized, statements) -> set[str]:
     return {action.split(":")[0] for statement in statements for action in _actions(synthesized, statement)}
+
+
+def _runner_statements(synthesized) -> list[dict[str, Any]]:
+    (task,) = synthesized.resources("AWS::ECS::TaskDefinition").values()
+    return synthesized.role_statements(task["Properties"]["TaskRoleArn"]["Fn::GetAtt"][0])
 
 
 def test_no_statement_grants_a_resource_wildcard_except_for_unscopable_actions(synthesized):
@@ -103,8 +124,7 @@ def test_only_ws_default_the_api_and_the_runner_manage_connections(synthesized):
         for handler in HANDLERS
         if "execute-api" in _services(synthesized, synthesized.function_statements(handler))
     }
-    (task,) = synthesized.resources("AWS::ECS::TaskDefinition").values()
-    runner = synthesized.role_statements(task["Properties"]["TaskRoleArn"]["Fn::GetAtt"][0])
+    runner = _runner_statements(synthesized)
 
     # The api closes a deleted user's connections; ws_default and the runner post events.
     assert posting == {DEFAULT_HANDLER, API_HANDLER}
@@ -132,13 +152,14 @@ def test_envelope_key_use_is_limited_to_api_and_runner(synthesized):
     users = {
         handler for handler in HANDLERS if "kms" in _services(synthesized, synthesized.function_statements(handler))
     }
-    (task,) = synthesized.resources("AWS::ECS::TaskDefinition").values()
-    runner = synthesized.role_statements(task["Properties"]["TaskRoleArn"]["Fn::GetAtt"][0])
-    kms_statements = [s for s in runner if "kms" in _services(synthesized, [s])]
+    api = [s for s in synthesized.function_statements(API_HANDLER) if "kms" in _services(synthesized, [s])]
+    runner = [s for s in _runner_statements(synthesized) if "kms" in _services(synthesized, [s])]
 
     assert users == {API_HANDLER}
-    assert kms_statements
-    assert all(_actions(synthesized, s) == set(ENVELOPE_ACTIONS) for s in kms_statements)
+    assert all(_actions(synthesized, s) == set(ENVELOPE_ACTIONS) for s in api)
+    # The runner only unseals (a callback's signing secret): it can never seal a secret of its own.
+    assert runner
+    assert {a for s in runner for a in _actions(synthesized, s)} == set(UNSEAL_ACTIONS) == {"kms:Decrypt"}
 
 
 def test_connection_functions_touch_only_what_authentication_needs(synthesized):
@@ -181,15 +202,61 @@ def test_api_and_ws_default_reach_every_table_and_send_jobs(synthesized):
         assert "sqs:SendMessage" in {a for s in statements for a in _actions(synthesized, s)}, handler
 
 
-def test_the_runner_consumes_jobs_and_extends_their_visibility(synthesized):
-    (task,) = synthesized.resources("AWS::ECS::TaskDefinition").values()
-    runner = synthesized.role_statements(task["Properties"]["TaskRoleArn"]["Fn::GetAtt"][0])
-    actions = {a for s in runner for a in _actions(synthesized, s)}
+def test_the_runner_consumes_jobs_extends_them_and_queues_follow_ups(synthesized):
+    runner = _runner_statements(synthesized)
+    queue = next(
+        logical_id
+        for logical_id, queue in synthesized.resources("AWS::SQS::Queue").items()
+        if "RedrivePolicy" in queue["Properties"]
+    )
+    sqs_statements = [s for s in runner if "sqs" in _services(synthesized, [s])]
+    actions = {a for s in sqs_statements for a in _actions(synthesized, s)}
 
     assert {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"} <= actions
-    assert _table_names(synthesized, runner, writes_only=True) == {
-        name.removeprefix(synthesized.stack.config.table_prefix) for name in synthesized.tables_by_name()
-    }
+    # A finished turn queues its quality job and an integration run's callback (shared.jobs.enqueue).
+    assert "sqs:SendMessage" in actions
+    assert all(synthesized.referenced_ids(s["Resource"]) == {queue} for s in sqs_statements)
+
+
+def test_the_runner_writes_only_the_tables_its_code_writes(synthesized):
+    runner = _runner_statements(synthesized)
+
+    assert _table_names(synthesized, runner, writes_only=True) == RUNNER_WRITES
+
+
+def test_the_runner_reads_only_the_tables_its_code_reads(synthesized):
+    runner = _runner_statements(synthesized)
+    every_table = {name.removeprefix(synthesized.stack.config.table_prefix) for name in synthesized.tables_by_name()}
+
+    assert _table_names(synthesized, runner) == RUNNER_WRITES | RUNNER_READS
+    # Nothing of accounts administration, cloud drives, meetings, uploads or the AI provider's sealed keys.
+    assert {"settings", "cloud_credentials", "password_resets", "uploads", "unique_claims"} <= every_table - (
+        RUNNER_WRITES | RUNNER_READS
+    )
+
+
+def test_the_runner_reaches_project_files_and_transcripts_only(synthesized):
+    # Given the runner's S3 statements, objects are reachable under projects/<id>/files/ and sessions/ only
+    # (never the bucket's uploads/ or cache/); listing the bucket is allowed so a missing key reads as 404.
+    bucket = next(
+        logical_id
+        for logical_id, bucket in synthesized.resources("AWS::S3::Bucket").items()
+        if "files-" in str(bucket["Properties"].get("BucketName", ""))
+    )
+    s3_statements = [s for s in _runner_statements(synthesized) if "s3" in _services(synthesized, [s])]
+    listing = [s for s in s3_statements if _actions(synthesized, s) == {"s3:ListBucket"}]
+    objects = [s for s in s3_statements if s not in listing]
+
+    assert len(listing) == 1
+    assert listing[0]["Resource"] == {"Fn::GetAtt": [bucket, "Arn"]}
+    assert "Condition" not in listing[0]
+    assert {a for s in objects for a in _actions(synthesized, s)} == RUNNER_OBJECT_ACTIONS
+    patterns = set()
+    for statement in objects:
+        for resource in synthesized.as_list(statement["Resource"]):
+            assert synthesized.referenced_ids(resource) == {bucket}, resource
+            patterns.add(resource["Fn::Join"][1][-1])
+    assert patterns == {"/projects/*/files/*", "/sessions/*"}
 
 
 def _secret_readers(synthesized, secret_logical_prefix: str) -> set[str]:

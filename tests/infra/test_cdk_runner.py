@@ -1,18 +1,105 @@
-"""The runner: Fargate arm64 in public subnets (no NAT), queue-depth step scaling, secrets, task protection."""
+"""The runner: Fargate arm64 in public subnets (no NAT), queue-depth step scaling, secrets, task protection,
+root with a reduced capability set and a uid per job (the sandbox), and the image built from what it copies."""
 
 from __future__ import annotations
+
+import shlex
+from pathlib import Path
 
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_sqs as sqs
 from aws_cdk.assertions import Capture, Match
 
 from infra.config import REPO_ROOT
-from infra.constructs.runner import RUNNER_COMMAND, RUNNER_DOCKERFILE, Runner, image_context_exclude, scaling_steps
+from infra.constructs.runner import (
+    DROPPED_CAPABILITIES,
+    IMAGE_CONTEXT_EXCLUDED,
+    IMAGE_CONTEXT_FOLDERS,
+    KEPT_CAPABILITIES,
+    RUNNER_COMMAND,
+    RUNNER_DOCKERFILE,
+    SANDBOX_SLOTS,
+    Runner,
+    image_context_exclude,
+    scaling_steps,
+)
 from infra.stack import ANTHROPIC_API_KEY
+from shared.constants import Env
 
 pytestmark = pytest.mark.infra
+
+# The capabilities a Docker (and Fargate) container starts with.
+DOCKER_DEFAULT_CAPABILITIES = {
+    "AUDIT_WRITE",
+    "CHOWN",
+    "DAC_OVERRIDE",
+    "FOWNER",
+    "FSETID",
+    "KILL",
+    "MKNOD",
+    "NET_BIND_SERVICE",
+    "NET_RAW",
+    "SETFCAP",
+    "SETGID",
+    "SETPCAP",
+    "SETUID",
+    "SYS_CHROOT",
+}
+
+
+def _instructions(dockerfile: Path) -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) of a Dockerfile, continuation lines joined and comments left out."""
+    instructions: list[tuple[str, str]] = []
+    pending = ""
+    for line in dockerfile.read_text().splitlines():
+        if not pending and (not line.strip() or line.lstrip().startswith("#")):
+            continue
+        pending += line.rstrip().removesuffix("\\") + " "
+        if not line.rstrip().endswith("\\"):
+            keyword, _, arguments = pending.strip().partition(" ")
+            instructions.append((keyword.upper(), arguments.strip()))
+            pending = ""
+    return instructions
+
+
+def _image_environment(dockerfile: Path) -> dict[str, str]:
+    return dict(
+        token.split("=", 1)
+        for keyword, arguments in _instructions(dockerfile)
+        if keyword == "ENV"
+        for token in shlex.split(arguments)
+    )
+
+
+def _copied_sources(dockerfile: Path) -> list[str]:
+    """What the COPY instructions take from the build context (flags and destinations left out)."""
+    sources: list[str] = []
+    for keyword, arguments in _instructions(dockerfile):
+        if keyword == "COPY":
+            *paths, _destination = [token for token in shlex.split(arguments) if not token.startswith("--")]
+            sources.extend(paths)
+    return sources
+
+
+def _container(synthesized) -> dict:
+    (task,) = synthesized.resources("AWS::ECS::TaskDefinition").values()
+    return task["Properties"]["ContainerDefinitions"][0]
+
+
+def _stack_with_a_vpc(outdir: Path) -> tuple[cdk.App, cdk.Stack, ec2.Vpc]:
+    app = cdk.App(outdir=str(outdir))
+    stack = cdk.Stack(app, "ImageContext")
+    vpc = ec2.Vpc(
+        stack,
+        "Vpc",
+        nat_gateways=0,
+        max_azs=1,
+        subnet_configuration=[ec2.SubnetConfiguration(name="p", subnet_type=ec2.SubnetType.PUBLIC)],
+    )
+    return app, stack, vpc
 
 
 def test_runner_is_a_fargate_arm64_task_running_the_worker(template):
@@ -212,6 +299,7 @@ def test_image_context_holds_only_shared_runner_and_requirements(tmp_path):
         "runner/package.json",
         "runner/node_modules/@anthropic-ai/claude-code/cli.js",
         "requirements/runtime.txt",
+        "requirements/runner.txt",
         ".venv/lib/big.py",
         "web/node_modules/preact/index.js",
         "tests/test_x.py",
@@ -221,15 +309,7 @@ def test_image_context_holds_only_shared_runner_and_requirements(tmp_path):
         path = repo / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("x")
-    app = cdk.App(outdir=str(tmp_path / "out"))
-    stack = cdk.Stack(app, "ImageContext")
-    vpc = ec2.Vpc(
-        stack,
-        "Vpc",
-        nat_gateways=0,
-        max_azs=1,
-        subnet_configuration=[ec2.SubnetConfiguration(name="p", subnet_type=ec2.SubnetType.PUBLIC)],
-    )
+    app, stack, vpc = _stack_with_a_vpc(tmp_path / "out")
 
     Runner(
         stack,
@@ -251,6 +331,7 @@ def test_image_context_holds_only_shared_runner_and_requirements(tmp_path):
     (context,) = [path for path in (tmp_path / "out").iterdir() if path.name.startswith("asset.") and path.is_dir()]
     staged = sorted(str(path.relative_to(context)) for path in context.rglob("*") if path.is_file())
     assert staged == [
+        "requirements/runner.txt",
         "requirements/runtime.txt",
         "runner/Dockerfile",
         "runner/__main__.py",
@@ -260,3 +341,118 @@ def test_image_context_holds_only_shared_runner_and_requirements(tmp_path):
     ]
     assert assembly.get_stack_by_name("ImageContext")
     assert image_context_exclude()[0] == "*"
+
+
+def test_everything_the_dockerfile_copies_is_in_the_image_context():
+    # Given the COPY instructions of runner/Dockerfile, each source lies in a folder the context keeps,
+    # and none is one the context leaves out (the requirements/ folder above all: the image installs from it).
+    sources = _copied_sources(REPO_ROOT / RUNNER_DOCKERFILE)
+
+    assert "requirements" in IMAGE_CONTEXT_FOLDERS
+    assert {"requirements/runtime.txt", "requirements/runner.txt"} <= set(sources)
+    for source in sources:
+        assert source.split("/")[0] in IMAGE_CONTEXT_FOLDERS, source
+        assert not any(source.startswith(excluded) for excluded in IMAGE_CONTEXT_EXCLUDED), source
+
+
+def test_what_the_dockerfile_copies_and_runs_exists():
+    # A missing file would only show when `cdk deploy` builds the image.
+    copied = _copied_sources(REPO_ROOT / RUNNER_DOCKERFILE)
+    missing = [source for source in copied if not (REPO_ROOT / source).exists()]
+
+    assert missing == []
+    assert (REPO_ROOT / "runner/sandbox/__main__.py").is_file()  # `python -m runner.sandbox install`
+
+
+def test_the_runner_keeps_only_the_capabilities_the_sandbox_uses(template):
+    # Given the runner's container, then Docker's default capabilities minus those it drops are the ones kept,
+    # and it adds none (Fargate could add SYS_PTRACE only; a job uid must not trace other processes).
+    dropped = Capture()
+    template.has_resource_properties(
+        "AWS::ECS::TaskDefinition",
+        {"ContainerDefinitions": [Match.object_like({"LinuxParameters": {"Capabilities": {"Drop": dropped}}})]},
+    )
+    kept = {str(capability.value) for capability in KEPT_CAPABILITIES}
+
+    assert set(dropped.as_array()) == {
+        "AUDIT_WRITE",
+        "MKNOD",
+        "NET_BIND_SERVICE",
+        "NET_RAW",
+        "SETFCAP",
+        "SETPCAP",
+        "SYS_CHROOT",
+    }
+    assert set(dropped.as_array()) == {str(capability.value) for capability in DROPPED_CAPABILITIES}
+    assert kept == {"CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "SETGID", "SETUID"}
+    assert kept | set(dropped.as_array()) == DOCKER_DEFAULT_CAPABILITIES
+    assert not kept & set(dropped.as_array())
+
+
+def test_the_runner_is_told_to_run_each_job_under_a_uid_of_its_own(template):
+    template.has_resource_properties(
+        "AWS::ECS::TaskDefinition",
+        {
+            "ContainerDefinitions": [
+                Match.object_like(
+                    {
+                        "Environment": Match.array_with(
+                            [
+                                {"Name": Env.SANDBOX, "Value": "uid"},
+                                {"Name": Env.SANDBOX_DIR, "Value": "/sandbox"},
+                                {"Name": Env.SANDBOX_SLOTS, "Value": str(SANDBOX_SLOTS)},
+                            ]
+                        )
+                    }
+                )
+            ]
+        },
+    )
+
+
+def test_the_image_sets_up_the_same_sandbox_the_task_is_told_about(synthesized):
+    # Given the image's ENV and the task's environment, the sandbox values agree, so the pool users the image
+    # creates are the ones the runner expects; the data folder is the runner's own.
+    image = _image_environment(REPO_ROOT / RUNNER_DOCKERFILE)
+    task = {variable["Name"]: variable["Value"] for variable in _container(synthesized)["Environment"]}
+
+    for name in (Env.SANDBOX, Env.SANDBOX_DIR, Env.SANDBOX_SLOTS):
+        assert image[name] == task[name], name
+    assert image[Env.DATA_DIR] == "/var/lib/sasha-studio"
+    assert not image[Env.DATA_DIR].startswith(image[Env.SANDBOX_DIR])
+
+
+def test_the_image_runs_the_runner_as_root_with_a_pool_of_job_users_and_no_setuid_binaries():
+    instructions = _instructions(REPO_ROOT / RUNNER_DOCKERFILE)
+    runs = " ".join(arguments for keyword, arguments in instructions if keyword == "RUN")
+
+    assert "USER" not in {keyword for keyword, _ in instructions}
+    assert 'python -m runner.sandbox install --slots "$STUDIO_SANDBOX_SLOTS"' in runs
+    assert 'install -d -m 0700 "$STUDIO_DATA_DIR"' in runs
+    assert "find / -xdev -perm /6000 -type f -exec chmod a-s {} +" in runs
+    assert "pip install -r requirements/runner.txt" in runs
+    # The binaries are stripped after everything is installed, the pool users included.
+    last_run = [arguments for keyword, arguments in instructions if keyword == "RUN"][-1]
+    assert "chmod a-s" in last_run
+
+
+def test_a_task_never_runs_more_jobs_than_it_has_job_uids(tmp_path):
+    _app, stack, vpc = _stack_with_a_vpc(tmp_path / "out")
+
+    with pytest.raises(ValueError, match="one pool uid each"):
+        Runner(
+            stack,
+            "Runner",
+            repo_root=tmp_path,
+            vpc=vpc,
+            security_group=ec2.SecurityGroup(stack, "Sg", vpc=vpc),
+            queue=sqs.Queue(stack, "Queue"),
+            environment={},
+            secrets={},
+            min_capacity=0,
+            max_capacity=1,
+            concurrency=SANDBOX_SLOTS + 1,
+            cpu=256,
+            memory_mib=512,
+            image=ecs.ContainerImage.from_registry("public.ecr.aws/docker/library/python:3.12-slim"),
+        )

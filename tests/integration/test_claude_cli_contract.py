@@ -7,171 +7,32 @@ from __future__ import annotations
 
 import json
 import os
-import queue
 import re
 import shutil
 import signal
-import subprocess
-import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.support.fake_anthropic import TEST_API_KEY, FakeAnthropic, Reply
-
-ROOT = Path(__file__).resolve().parents[2]
-CLAUDE = ROOT / "runner" / "node_modules" / ".bin" / "claude"
-STREAM_JSON = ["--output-format", "stream-json", "--verbose", "--include-partial-messages"]
-KEEP_ALIVE = ["-p", "--input-format", "stream-json", *STREAM_JSON]
-WAIT_SECONDS = 20.0  # the bound on any single wait for the CLI; a healthy run answers in about one second
+from tests.support.claude_cli import (
+    CLAUDE,
+    KEEP_ALIVE,
+    STREAM_JSON,
+    WAIT_SECONDS,
+    init_of,
+    is_result,
+    of_type,
+    run,
+    text_deltas,
+    user,
+)
+from tests.support.fake_anthropic import TEST_API_KEY, Reply
 
 pytestmark = pytest.mark.skipif(
     not CLAUDE.exists(), reason="the Claude Code CLI is not installed: run `npm ci --prefix runner`"
 )
-
-
-@dataclass(frozen=True)
-class Line:
-    at: float  # time.monotonic() when the line was read from stdout
-    data: dict[str, Any]
-
-    @property
-    def type(self) -> str:
-        return str(self.data.get("type"))
-
-    @property
-    def event(self) -> dict[str, Any]:
-        return self.data.get("event", {}) if self.type == "stream_event" else {}
-
-
-class Claude:
-    """A running `claude` in its own process group, its stdout read line by line as it arrives.
-
-    Stdin is a pipe only with `--input-format stream-json`: given an open pipe, `-p "<prompt>"` waits about 3 s
-    for more prompt text on stdin before it calls the API.
-    """
-
-    def __init__(self, args: list[str], *, env: dict[str, str], cwd: Path) -> None:
-        self.process = subprocess.Popen(
-            [str(CLAUDE), *args],
-            cwd=cwd,
-            env=env,
-            stdin=subprocess.PIPE if "--input-format" in args else subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            start_new_session=True,
-        )
-        self.lines: list[Line] = []
-        self._queue: queue.Queue[Line | None] = queue.Queue()
-        self._stderr = bytearray()
-        threading.Thread(target=self._read, daemon=True).start()
-        threading.Thread(target=self._read_stderr, daemon=True).start()
-
-    def _read(self) -> None:
-        assert self.process.stdout is not None
-        for raw in self.process.stdout:
-            self._queue.put(Line(time.monotonic(), json.loads(raw)))
-        self._queue.put(None)
-
-    def _read_stderr(self) -> None:
-        assert self.process.stderr is not None
-        for raw in self.process.stderr:
-            self._stderr.extend(raw)
-
-    def send(self, message: dict[str, Any]) -> None:
-        assert self.process.stdin is not None
-        self.process.stdin.write(json.dumps(message).encode() + b"\n")
-        self.process.stdin.flush()
-
-    def read_until(self, condition: Callable[[Line], bool], *, timeout: float = WAIT_SECONDS) -> list[Line]:
-        """The lines up to and including the first that meets `condition`."""
-        deadline, start = time.monotonic() + timeout, len(self.lines)
-        while True:
-            try:
-                line = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
-            except queue.Empty:
-                raise AssertionError(f"no matching line within {timeout} s; got {self.lines[start:]}") from None
-            if line is None:
-                raise AssertionError(f"stdout closed before a matching line; got {self.lines[start:]}")
-            self.lines.append(line)
-            if condition(line):
-                return self.lines[start:]
-
-    def finish(self, *, timeout: float = WAIT_SECONDS) -> int:
-        """Wait for the exit (stdin closed) and collect the remaining lines."""
-        if self.process.stdin is not None:
-            self.process.stdin.close()
-        code = self.process.wait(timeout=timeout)
-        while (line := self._queue.get(timeout=timeout)) is not None:
-            self.lines.append(line)
-        return code
-
-    @property
-    def stderr(self) -> str:
-        return self._stderr.decode(errors="replace")
-
-    def signal_group(self, signum: int) -> None:
-        os.killpg(self.process.pid, signum)
-
-    def kill(self) -> None:
-        if self.process.poll() is None:
-            self.signal_group(signal.SIGKILL)
-            self.process.wait(timeout=5)
-
-
-@pytest.fixture
-def api() -> Iterator[FakeAnthropic]:
-    with FakeAnthropic() as fake:
-        yield fake
-
-
-@pytest.fixture
-def workdir(tmp_path: Path) -> Path:
-    path = tmp_path / "project"
-    path.mkdir()
-    return path
-
-
-@pytest.fixture
-def claude(api: FakeAnthropic, tmp_path: Path, workdir: Path) -> Iterator[Callable[..., Claude]]:
-    """Start the CLI against the fake, with HOME in tmp_path; every process is killed at teardown."""
-    started: list[Claude] = []
-
-    def start(*args: str, cwd: Path | None = None, **env: str) -> Claude:
-        process = Claude(list(args), env=api.cli_env(tmp_path / "home", **env), cwd=cwd or workdir)
-        started.append(process)
-        return process
-
-    yield start
-    for process in started:
-        process.kill()
-
-
-def run(start: Callable[..., Claude], *args: str, **env: str) -> tuple[int, list[Line], str]:
-    process = start(*args, **env)
-    code = process.finish()
-    return code, process.lines, process.stderr
-
-
-def of_type(lines: list[Line], kind: str, subtype: str | None = None) -> list[dict[str, Any]]:
-    return [line.data for line in lines if line.type == kind and subtype in (None, line.data.get("subtype"))]
-
-
-def text_deltas(lines: list[Line]) -> list[Line]:
-    return [line for line in lines if line.event.get("type") == "content_block_delta" and "text" in line.event["delta"]]
-
-
-def is_result(line: Line) -> bool:
-    return line.type == "result"
-
-
-def user(text: str) -> dict[str, Any]:
-    return {"type": "user", "message": {"role": "user", "content": text}}
 
 
 # -- print mode: the stream -------------------------------------------------------------------------------------
@@ -184,8 +45,10 @@ def test_print_mode_streams_deltas_before_the_assistant_message_and_ends_with_a_
     # when
     code, lines, _ = run(claude, "-p", "say hello", *STREAM_JSON)
 
-    # then: init first, then stream_event envelopes, the whole assistant message, and one result last
+    # then: init first (after a `ui_invalidate` line when managed settings are installed), then stream_event
+    # envelopes, the whole assistant message, and one result last
     assert code == 0
+    lines = [line for line in lines if line.data.get("subtype") != "ui_invalidate"]
     init = lines[0].data
     assert (init["type"], init["subtype"]) == ("system", "init")
     assert init["cwd"] == str(workdir) and "Write" in init["tools"] and init["model"]
@@ -302,7 +165,7 @@ def test_append_system_prompt_and_model_reach_the_api(api, claude):
     (request,) = api.message_requests
     assert request.system_text.rstrip().endswith("You work for ACME-XYZ.")
     assert "ACME-XYZ" not in json.dumps(request.messages)
-    assert request.body["model"] == "claude-x-1" == lines[0].data["model"]
+    assert request.body["model"] == "claude-x-1" == init_of(lines)["model"]
 
 
 def test_max_turns_stops_the_agent_loop_with_an_error_result(api, claude):
@@ -458,7 +321,7 @@ def test_resume_continues_the_conversation_from_the_transcript_alone(api, claude
     # given: a finished first turn, and a fresh HOME that holds nothing but its transcript (another runner task)
     api.script(Reply.text("The code word is PELICAN."))
     _, first, _ = run(claude, "-p", "remember a code word", *STREAM_JSON)
-    session_id = first[0].data["session_id"]
+    session_id = init_of(first)["session_id"]
     project_dir = Path(".claude/projects") / re.sub(r"[^A-Za-z0-9]", "-", str(workdir))
     transcript = tmp_path / "home" / project_dir / f"{session_id}.jsonl"
     assert transcript.is_file()
@@ -471,7 +334,7 @@ def test_resume_continues_the_conversation_from_the_transcript_alone(api, claude
     code, second, _ = run(claude, "-p", "what was it?", "--resume", session_id, *STREAM_JSON)
 
     # then: same session id, and the API received the first turn before the new question
-    assert code == 0 and second[0].data["session_id"] == session_id == second[-1].data["session_id"]
+    assert code == 0 and init_of(second)["session_id"] == session_id == second[-1].data["session_id"]
     request = api.message_requests[-1]
     roles = [m["role"] for m in request.messages if m["role"] != "system"]
     assert roles == ["user", "assistant", "user"]
@@ -504,7 +367,7 @@ def test_session_id_names_a_new_session_and_cannot_be_reused(api, claude):
     again, _, stderr = run(claude, "-p", "hello", "--session-id", session_id, *STREAM_JSON)
 
     # then
-    assert first == 0 and lines[0].data["session_id"] == session_id
+    assert first == 0 and init_of(lines)["session_id"] == session_id
     assert again == 1 and f"Session ID {session_id} is already in use" in stderr
 
 
@@ -525,7 +388,7 @@ def test_stream_json_input_serves_several_turns_on_one_process(api, claude):
 
     # then: each turn starts with an init, streams deltas and ends with its own result
     assert [line.type for line in (first[0], second[0])] == ["system", "system"]
-    assert first[0].data["session_id"] == second[-1].data["session_id"]
+    assert init_of(first)["session_id"] == second[-1].data["session_id"]
     assert [d.event["delta"]["text"] for d in text_deltas(second)] == ["Second ", "answer"]
     assert (first[-1].data["result"], second[-1].data["result"]) == ("First answer", "Second answer")
     # total_cost_usd adds up over the process's life; model_usage_since_last_result is per turn
