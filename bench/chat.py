@@ -1,7 +1,8 @@
 """Chat through the local stack with the real Claude CLI and a scripted fake Messages API.
 
 (a) relay latency: the fake API writes a token → a WebSocket client receives it (same clock: both here);
-(b) turn overhead: chat.send → the fake API receives the CLI's request, for a new session and a follow-up;
+(b) turn overhead: chat.send → the fake API receives the CLI's request, for a new session and a follow-up,
+    without and with the runner's uid sandbox, in the same run (the model gateway is on both paths);
 (c) WebSocket posts per second while streaming, against the tokens per second the API sent (coalescing);
 (d) resident memory of an idle CLI process kept alive in stream-json mode after one turn.
 """
@@ -9,6 +10,8 @@
 from __future__ import annotations
 
 import json
+import os
+import statistics
 import subprocess
 import tempfile
 import time
@@ -37,34 +40,29 @@ def _project(stack: LocalStack) -> str:
     return str(response.json()["id"])
 
 
-def relay_and_overhead(stack: LocalStack, api: FakeAnthropic) -> dict[str, list[float]]:
-    relay: list[float] = []
-    new_session: list[float] = []
-    follow_up: list[float] = []
-    project = _project(stack)
-    for _ in range(TURNS):
-        chat = Chat(stack)
-        api.script(Reply.text([f"token{n} " for n in range(20)], delay=0.02), Reply.text(["again"]))
-        requests_before = len(api.message_requests)
-        sent = time.monotonic()
-        chat.send(project, "hello")
-        created = chat.until(lambda e: e["type"] == "session.created")
-        while True:
-            event = chat.until(lambda e: e["type"] in ("text.delta", "turn.done", "error"))
-            if event["type"] != "text.delta":
-                break
-            received = time.monotonic()
-            written = [w.written_at for w in api.chunk_writes if w.text.strip() and w.text in event["text"]]
-            if written:
-                relay.append((received - max(written)) * 1000)
-        new_session.append((api.message_requests[requests_before].arrived_at - sent) * 1000)
-        requests_before = len(api.message_requests)
-        sent = time.monotonic()
-        chat.send(message="again", sessionId=created["sessionId"])
-        chat.turn_end(2)
-        follow_up.append((api.message_requests[requests_before].arrived_at - sent) * 1000)
-        chat.close()
-    return {"relay": relay, "new": new_session, "follow": follow_up}
+def one_round(stack: LocalStack, api: FakeAnthropic, project: str, figures: dict[str, list[float]]) -> None:
+    """A new session streaming 20 tokens, then a follow-up turn in it: relay latency and turn overheads."""
+    chat = Chat(stack)
+    api.script(Reply.text([f"token{n} " for n in range(20)], delay=0.02), Reply.text(["again"]))
+    requests_before = len(api.message_requests)
+    sent = time.monotonic()
+    chat.send(project, "hello")
+    created = chat.until(lambda e: e["type"] == "session.created")
+    while True:
+        event = chat.until(lambda e: e["type"] in ("text.delta", "turn.done", "error"))
+        if event["type"] != "text.delta":
+            break
+        received = time.monotonic()
+        written = [w.written_at for w in api.chunk_writes if w.text.strip() and w.text in event["text"]]
+        if written:
+            figures["relay"].append((received - max(written)) * 1000)
+    figures["new"].append((api.message_requests[requests_before].arrived_at - sent) * 1000)
+    requests_before = len(api.message_requests)
+    sent = time.monotonic()
+    chat.send(message="again", sessionId=created["sessionId"])
+    chat.turn_end(2)
+    figures["follow"].append((api.message_requests[requests_before].arrived_at - sent) * 1000)
+    chat.close()
 
 
 def posts_per_second(stack: LocalStack, api: FakeAnthropic) -> tuple[float, float, int]:
@@ -118,23 +116,44 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+def _stack(api: FakeAnthropic, data_dir: Path, sandbox: str) -> LocalStack:
+    env = {
+        "ANTHROPIC_BASE_URL": api.url,
+        "ANTHROPIC_API_KEY": TEST_API_KEY,
+        "CLAUDE_CODE_MAX_RETRIES": "0",
+        "STUDIO_SANDBOX": sandbox,
+    }
+    return LocalStack(data_dir / f"stack-{sandbox}", env=env).start()
+
+
 def run() -> None:
     if not CLAUDE.exists():
         print("Chat benchmark skipped: the pinned Claude CLI is not installed (make deps-runner).")
         return
+    modes = ["none", "uid"] if os.geteuid() == 0 else ["none"]
+    figures: dict[str, dict[str, list[float]]] = {mode: {"relay": [], "new": [], "follow": []} for mode in modes}
     with FakeAnthropic() as api, tempfile.TemporaryDirectory() as data_dir:
-        env = {"ANTHROPIC_BASE_URL": api.url, "ANTHROPIC_API_KEY": TEST_API_KEY, "CLAUDE_CODE_MAX_RETRIES": "0"}
-        stack = LocalStack(Path(data_dir) / "stack", env=env).start()
+        stacks = {mode: _stack(api, Path(data_dir), mode) for mode in modes}
         try:
-            figures = relay_and_overhead(stack, api)
-            posts, tokens, deltas = posts_per_second(stack, api)
+            projects = {mode: _project(stack) for mode, stack in stacks.items()}
+            for _ in range(TURNS):  # rounds alternate between the stacks, so both see the same machine load
+                for mode, stack in stacks.items():
+                    one_round(stack, api, projects[mode], figures[mode])
+            posts, tokens, deltas = posts_per_second(stacks[modes[-1]], api)
         finally:
-            stack.stop()
+            for stack in stacks.values():
+                stack.stop()
         memory = idle_cli_memory(api, Path(data_dir) / "cli")
-    print("Chat through the local stack (real Claude CLI, fake Messages API):")
-    print("  " + row("(a) relay: API writes a token -> client has it", figures["relay"]))
-    print("  " + row("(b) chat.send -> API request, new session", figures["new"]))
-    print("  " + row("(b) chat.send -> API request, follow-up turn", figures["follow"]))
+    print("Chat through the local stack (real Claude CLI, fake Messages API, through the runner's model gateway):")
+    for mode in modes:
+        label = "uid sandbox" if mode == "uid" else "no sandbox"
+        print("  " + row(f"(a) relay, {label}: API token -> client", figures[mode]["relay"]))
+        print("  " + row(f"(b) {label}: chat.send -> API, new session", figures[mode]["new"]))
+        print("  " + row(f"(b) {label}: chat.send -> API, follow-up", figures[mode]["follow"]))
+    if len(modes) == 2:
+        for kind in ("new", "follow"):
+            ratio = statistics.median(figures["uid"][kind]) / statistics.median(figures["none"][kind])
+            print(f"  (b) {kind}: the uid sandbox's median turn overhead is {ratio:.2f}x the unsandboxed one")
     print(f"  (c) streaming: {tokens:.0f} tokens/s from the API became {posts:.1f} WebSocket posts/s ({deltas} posts)")
     print(f"  (d) an idle kept-alive CLI process holds {memory:.0f} MB resident")
 
