@@ -220,7 +220,8 @@ class Sandbox:
         for part in PLUGIN_PARTS:
             link = plugin / part
             if not link.is_symlink():
-                link.symlink_to(Path("..") / "files" / ".claude" / part)
+                with contextlib.suppress(FileExistsError):  # another job of the project made it meanwhile
+                    link.symlink_to(Path("..") / "files" / ".claude" / part)
         for path in (plugin, manifest.parent):
             path.chmod(0o2750)  # root writes it; the project's jobs may only read it
         manifest.chmod(0o640)
