@@ -1,20 +1,18 @@
 """What the runner's jobs share: the sandbox (pool users, folders) and the model gateway (the CLI's only way out).
 
-Both start on first use, so a worker that only runs jobs without Claude (pings, callbacks) never creates
-users or opens a port; `runner.worker.main` opens them at start so a misconfiguration shows at once.
+Both start on first use, so a worker that only runs jobs without Claude (pings, callbacks; the unit tests)
+never creates users or opens a port; `runner.worker.main` opens them at start so a misconfiguration shows at once.
 """
 
 from __future__ import annotations
 
 import functools
 import threading
-from typing import TYPE_CHECKING
 
+from runner.gateway import AnthropicUpstream, ModelGateway
+from runner.sandbox import Sandbox
 from shared.settings import Settings, get_settings
-
-if TYPE_CHECKING:
-    from runner.gateway import ModelGateway
-    from runner.sandbox import Sandbox
+from shared.usage import record
 
 
 class Services:
@@ -28,8 +26,6 @@ class Services:
     def sandbox(self) -> Sandbox:
         with self._lock:
             if self._sandbox is None:
-                from runner.sandbox import Sandbox
-
                 self._sandbox = Sandbox(self.settings)
             return self._sandbox
 
@@ -37,9 +33,6 @@ class Services:
     def gateway(self) -> ModelGateway:
         with self._lock:
             if self._gateway is None:
-                from runner.gateway import AnthropicUpstream, ModelGateway
-                from shared.usage import record
-
                 claude = self.settings.claude_env
                 upstream = AnthropicUpstream(
                     base_url=self.settings.upstream_base_url,
@@ -54,10 +47,8 @@ class Services:
     def open(self) -> None:
         """Start both now (at runner start), so a setup that cannot work is reported before any job; the gateway
         only when there is a key to give it (jobs refuse to start Claude without one)."""
-        from runner.claude.config import claude_is_configured
-
         _ = self.sandbox
-        if claude_is_configured(self.settings):
+        if self.settings.model_credential_configured:
             _ = self.gateway
 
     def close(self) -> None:

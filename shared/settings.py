@@ -103,6 +103,11 @@ class Settings:
         return (self.claude_env.get("ANTHROPIC_BASE_URL") or "https://api.anthropic.com").rstrip("/")
 
     @property
+    def model_credential_configured(self) -> bool:
+        """Whether the model gateway has a key (or token) to give the upstream API."""
+        return bool(self.claude_env.get("ANTHROPIC_API_KEY") or self.claude_env.get("ANTHROPIC_AUTH_TOKEN"))
+
+    @property
     def claude_cli_env(self) -> dict[str, str]:
         """The operator's Claude variables that may reach the CLI: model choices and limits, no credential."""
         return {

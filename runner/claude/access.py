@@ -6,12 +6,9 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
+from runner.gateway import Grant, ModelGateway
 from shared.models import Job
-
-if TYPE_CHECKING:
-    from runner.gateway import ModelGateway
 
 # A token outlives its job's deadline by this much at most (it is revoked when the job ends anyway).
 EXPIRY_GRACE_SECONDS = 60
@@ -37,8 +34,6 @@ def model_access(
     execution_id: str | None = None,
 ) -> Iterator[ModelAccess]:
     """Issue the job's token; on exit revoke it and wait for its requests' usage rows to be written."""
-    from runner.gateway import Grant
-
     grant = Grant(
         user_id=user_id,
         project_id=project_id,

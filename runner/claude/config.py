@@ -37,12 +37,6 @@ QUESTION_INSTRUCTIONS = (
 )
 
 
-def claude_is_configured(settings: Settings) -> bool:
-    """Whether the model gateway has a key (or token) to give the upstream API."""
-    env = settings.claude_env
-    return bool(env.get("ANTHROPIC_API_KEY") or env.get("ANTHROPIC_AUTH_TOKEN"))
-
-
 def cli_environment(
     settings: Settings, box: JobBox, access: ModelAccess, permission_mode: str = "default"
 ) -> dict[str, str]:

@@ -20,7 +20,7 @@ from pynamodb.exceptions import UpdateError
 from runner.claude import transcripts
 from runner.claude.access import ModelAccess, model_access
 from runner.claude.asks import Asks
-from runner.claude.config import claude_is_configured, cli_environment, system_prompt
+from runner.claude.config import cli_environment, system_prompt
 from runner.claude.outcome import failure_of
 from runner.claude.process import ClaudeProcess
 from runner.claude.relay import Relay
@@ -124,7 +124,7 @@ def _run(
     ctx: JobContext, session: Session, exchange: RawExchange, stream: SessionStream, outcome: TurnOutcome
 ) -> Relay | None:
     settings = get_settings()
-    if not claude_is_configured(settings):
+    if not settings.model_credential_configured:
         outcome.fail("claude_not_configured", NOT_CONFIGURED)
         return None
     project = Project.get(session.project_id)

@@ -24,7 +24,6 @@ from typing import Any
 
 from runner.claude import headless
 from runner.claude.access import ModelAccess, model_access
-from runner.claude.config import claude_is_configured
 from runner.claude.headless import HeadlessResult, ProjectFiles
 from runner.context import JobContext
 from runner.jobs.chat import NOT_CONFIGURED
@@ -142,7 +141,7 @@ def execute_prompt(ctx: JobContext) -> dict[str, Any]:
 
 def _run(ctx: JobContext, execution: Execution, run: Run) -> None:
     settings = get_settings()
-    if not claude_is_configured(settings):
+    if not settings.model_credential_configured:
         run.fail(NOT_CONFIGURED)
         return
     try:
