@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from runner.registry import JobTimeoutError
+from runner.errors import JobTimeoutError
 from runner.services import Services, default_services
 from shared.models.jobs import Job
 

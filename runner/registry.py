@@ -6,15 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from runner.errors import JobFailedError
 from shared.jobs.types import JobTypeSpec, spec_for
-
-
-class JobTimeoutError(Exception):
-    """The job ran past its deadline and was stopped."""
-
-
-class JobFailedError(Exception):
-    """The job failed in a way that retrying cannot fix; the message is shown to the user."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +39,5 @@ def job_handler(
 
 
 def handler_for(job_type: str) -> JobHandler | None:
-    import runner.jobs  # noqa: F401  # registers every handler
-
+    """The registered handler (the worker imports runner.jobs, which registers them all)."""
     return _HANDLERS.get(job_type)

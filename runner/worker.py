@@ -19,10 +19,12 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+import runner.jobs  # noqa: F401  # registers every job handler
 from runner.context import JobContext
+from runner.errors import JobTimeoutError
 from runner.heartbeat import VisibilityHeartbeat
 from runner.protection import ScaleInProtection
-from runner.registry import JobHandler, JobTimeoutError, handler_for
+from runner.registry import JobHandler, handler_for
 from runner.services import Services
 from shared import aws
 from shared.jobs import store

@@ -42,3 +42,16 @@ def error_code(exc: ClientError) -> str:
 def reset_clients() -> None:
     """Forget cached clients (tests that switch endpoints or moto contexts)."""
     client.cache_clear()
+
+
+def delete_prefix(bucket: str, prefix: str) -> int:
+    """Delete every object under `prefix` (which must name a folder: "a/b/"), 1,000 per request; returns how many."""
+    if not prefix.endswith("/") or prefix.count("/") < 2:
+        raise ValueError(f"refusing to delete under {prefix!r}: not a folder below the bucket's top level")
+    s3, count = client("s3"), 0
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        keys = [{"Key": item["Key"]} for item in page.get("Contents", [])]
+        if keys:
+            s3.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
+            count += len(keys)
+    return count

@@ -4,7 +4,7 @@ from aws_lambda_powertools.logging import correlation_paths
 
 from shared.logs import logger
 from shared.realtime import connections
-from shared.realtime.actions import dispatch
+from shared.ws.actions import dispatch
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)

@@ -23,6 +23,10 @@ _QUIET = {
     "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
 }
 
+NOT_CONFIGURED = (
+    "Claude is not configured: set ANTHROPIC_API_KEY in the runner's environment, "
+    "or ask an administrator to add the AI provider in Settings."
+)
 PERMISSION_INSTRUCTIONS = {
     "default": (
         "Tools that change files or run commands need the user's approval, which they give in the Sasha Studio "

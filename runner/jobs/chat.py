@@ -20,12 +20,13 @@ from pynamodb.exceptions import UpdateError
 from runner.claude import transcripts
 from runner.claude.access import ModelAccess, model_access
 from runner.claude.asks import Asks
-from runner.claude.config import cli_environment, system_prompt
+from runner.claude.config import NOT_CONFIGURED, cli_environment, system_prompt
 from runner.claude.outcome import failure_of
 from runner.claude.process import ClaudeProcess
 from runner.claude.relay import Relay
 from runner.context import JobContext
-from runner.registry import JobFailedError, job_handler
+from runner.errors import JobFailedError
+from runner.registry import job_handler
 from runner.sandbox import JobBox
 from runner.workspace import Workspace, project_files
 from shared import integrations, jobs
@@ -38,10 +39,6 @@ from shared.settings import Settings, get_settings
 POLL_SECONDS = 0.25
 ABORT_GRACE_SECONDS = 5.0
 RESPONSE_INLINE_LIMIT = 300_000  # bytes; DynamoDB items stop at 400 KB
-NOT_CONFIGURED = (
-    "Claude is not configured: set ANTHROPIC_API_KEY in the runner's environment, "
-    "or ask an administrator to add the AI provider in Settings."
-)
 
 
 class TurnOutcome:

@@ -24,9 +24,9 @@ from typing import Any
 
 from runner.claude import headless
 from runner.claude.access import ModelAccess, model_access
+from runner.claude.config import NOT_CONFIGURED
 from runner.claude.headless import HeadlessResult, ProjectFiles
 from runner.context import JobContext
-from runner.jobs.chat import NOT_CONFIGURED
 from runner.registry import job_handler
 from runner.sandbox import JobBox
 from runner.workspace import WorkspaceError

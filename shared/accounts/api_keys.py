@@ -21,6 +21,7 @@ from pynamodb.exceptions import DoesNotExist, UpdateError
 from shared import crypto, net
 from shared.accounts import users
 from shared.accounts.domain import Account
+from shared.db import delete_all
 from shared.errors import AuthenticationError, NotFoundError, ValidationError
 from shared.models import API_KEY_PREFIX, ApiKey
 from shared.models.base import utcnow
@@ -130,3 +131,7 @@ def _touch(row: ApiKey) -> None:
             actions=[ApiKey.last_used_at.set(now)],
             condition=ApiKey.last_used_at.does_not_exist() | (ApiKey.last_used_at < now - LAST_USED_GRANULARITY),
         )
+
+
+def delete_for_user(user_id: str) -> int:
+    return delete_all(ApiKey, ApiKey.by_user.query(user_id))

@@ -7,6 +7,7 @@ from datetime import timedelta
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from shared.accounts.errors import TooManyAttemptsError
+from shared.db import condition_failed
 from shared.models import RateLimit, RateLimitScope, rate_limit_bucket
 from shared.models.base import utcnow
 
@@ -43,7 +44,7 @@ def hit(scope: RateLimitScope, subject: str) -> int:
         )
         return int(counter.hits)
     except UpdateError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
+        if not condition_failed(exc):
             raise
     # No window yet, or it has passed: start a new one (a concurrent starter simply wins; counts stay close).
     RateLimit(bucket, hits=1, window_start=now, expires_at=now + WINDOW).save()

@@ -12,7 +12,7 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from shared import email
 from shared.accounts import passwords, ratelimit, users, validation
 from shared.accounts.errors import EmailNotConfiguredError, InvalidResetTokenError
-from shared.accounts.store import transaction
+from shared.db import delete_all, transaction
 from shared.logs import logger
 from shared.models import PasswordReset, RateLimitScope, User, normalize_key
 from shared.models.base import utcnow
@@ -118,3 +118,7 @@ def reset_password(token: str, new_password: str) -> None:
     for other in PasswordReset.by_user.query(row.user_id):
         if other.token_hash != reset.token_hash:
             other.delete()
+
+
+def delete_for_user(user_id: str) -> int:
+    return delete_all(PasswordReset, PasswordReset.by_user.query(user_id))

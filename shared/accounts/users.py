@@ -25,7 +25,7 @@ from shared.accounts.errors import (
     UsernameTakenError,
     UserNotFoundError,
 )
-from shared.accounts.store import failed_steps, transaction
+from shared.db import failed_steps, transaction
 from shared.errors import ConflictError
 from shared.logs import logger
 from shared.models import (
@@ -240,16 +240,19 @@ def set_password(user_id: str, password: str) -> None:
     update(user_id, password=password)
 
 
-def delete(user_id: str) -> None:
-    """Delete an account and everything it owns (see cascade.py); never the last active administrator."""
-    from shared.accounts import cascade
+def disable_for_removal(user_id: str) -> None:
+    """The first step of deleting an account (shared.lifecycle): disable it, never the last active administrator.
 
+    The last-admin rule is checked in that transaction, and every token of the account stops working at once.
+    """
     row = _row(user_id)
     if row.is_active or row.is_admin:
-        # Disable first: the last-admin rule is checked in that transaction and every token stops working.
         update(user_id, is_active=False, is_admin=False)
-        row = _row(user_id)
-    cascade.delete_user_data(user_id)
+
+
+def remove(user_id: str) -> None:
+    """The last step of deleting an account: its name and email claims and the account itself."""
+    row = _row(user_id)
     with transaction() as tx:
         for claim in _claims(row):
             tx.delete(claim)

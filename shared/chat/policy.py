@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist
-
+from shared import preferences
 from shared.errors import ValidationError
-from shared.models import GLOBAL_SCOPE, PermissionMode, Setting
-from shared.models.base import utcnow
+from shared.models import PermissionMode
 
 PERMISSION_MODES_SETTING = "chat.permission_modes"
 # Without an administrator's choice users may ask before acting, accept edits, or only plan. Acting without asking
@@ -18,11 +16,10 @@ ALL_MODES = (*DEFAULT_MODES, PermissionMode.BYPASS_PERMISSIONS.value)
 
 
 def allowed_modes() -> list[str]:
-    try:
-        value = Setting.get(GLOBAL_SCOPE, PERMISSION_MODES_SETTING).value
-    except DoesNotExist:
+    value = preferences.get(preferences.GLOBAL_SCOPE, PERMISSION_MODES_SETTING)
+    if value is None:
         return list(DEFAULT_MODES)
-    return [mode for mode in ALL_MODES if mode in (value or [])]
+    return [mode for mode in ALL_MODES if mode in value]
 
 
 def set_allowed_modes(modes: Any, updated_by: str) -> list[str]:
@@ -36,5 +33,5 @@ def set_allowed_modes(modes: Any, updated_by: str) -> list[str]:
     if PermissionMode.DEFAULT.value not in modes:
         raise ValidationError("The 'default' mode (ask before acting) cannot be turned off.", code="invalid_request")
     chosen = [mode for mode in ALL_MODES if mode in modes]
-    Setting(GLOBAL_SCOPE, PERMISSION_MODES_SETTING, value=chosen, updated_at=utcnow(), updated_by=updated_by).save()
+    preferences.put(preferences.GLOBAL_SCOPE, PERMISSION_MODES_SETTING, chosen, updated_by=updated_by)
     return chosen

@@ -10,6 +10,7 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist
 
 from shared.accounts.domain import Principal
+from shared.db import delete_all
 from shared.errors import NotFoundError, ValidationError
 from shared.models import Guide, Persona, Session
 from shared.models.base import utcnow
@@ -111,3 +112,10 @@ def apply(caller: Principal, session: Session, *, persona_id: Any = ..., guide_i
         actions.append(Session.guide_ids.set(ids) if ids else Session.guide_ids.remove())
     if actions:
         session.update(actions=[*actions, Session.updated_at.set(utcnow())])
+
+
+def delete_for_user(user_id: str) -> dict[str, int]:
+    return {
+        "personas": delete_all(Persona, Persona.by_user.query(user_id)),
+        "guides": delete_all(Guide, Guide.by_user.query(user_id)),
+    }

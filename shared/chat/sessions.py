@@ -10,11 +10,15 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
 
+from shared import aws
 from shared.accounts.domain import Principal
+from shared.chat import policy
+from shared.db import delete_all
 from shared.errors import NotFoundError, ValidationError
-from shared.models import PermissionMode, Session
+from shared.models import PermissionMode, QualitySignal, RawExchange, Session, SessionEvent
 from shared.models.base import utcnow
 from shared.projects import service as projects
+from shared.settings import get_settings
 
 TITLE_LENGTH = 60
 _SESSION_ID = re.compile(r"^[0-9a-f]{32}$")
@@ -54,8 +58,6 @@ def title_from(message: str) -> str:
 
 def permission_mode(value: Any) -> str:
     """A mode the user may pick: the server decides, from what administrators allow (shared.chat.policy)."""
-    from shared.chat import policy
-
     if value is None:
         return PermissionMode.DEFAULT.value
     allowed = policy.allowed_modes()
@@ -111,10 +113,44 @@ def rename(caller: Principal, session_id: str, title: str) -> SessionView:
 
 
 def delete(caller: Principal, session_id: str) -> None:
-    from shared.accounts.cascade import delete_session
-
     owned(caller, session_id)
-    delete_session(session_id)
+    remove(session_id)
+
+
+def remove(session_id: str) -> int:
+    """A chat session with its event log, exchanges and quality signals; returns the events deleted."""
+    events = delete_all(SessionEvent, SessionEvent.query(session_id))
+    delete_all(RawExchange, RawExchange.query(session_id))
+    delete_all(QualitySignal, QualitySignal.query(session_id))
+    delete_all(Session, [Session(session_id)])
+    return events
+
+
+def delete_for_user(user_id: str) -> dict[str, int]:
+    """Every session of a user (with their logs), what is left of their turns elsewhere, and their transcripts."""
+    counts = {"sessions": 0, "session_events": 0}
+    projects = set()
+    for session in list(Session.by_user.query(user_id)):
+        projects.add(session.project_id)
+        counts["session_events"] += remove(session.session_id)
+        counts["sessions"] += 1
+    counts["raw_exchanges"] = delete_all(RawExchange, RawExchange.by_user.query(user_id))
+    counts["quality_signals"] = delete_all(QualitySignal, QualitySignal.by_user.query(user_id))
+    bucket = get_settings().workspace_bucket
+    counts["transcripts"] = sum(
+        aws.delete_prefix(bucket, f"sessions/{project}/users/{user_id}/") for project in projects
+    )
+    return counts
+
+
+def delete_for_project(project_id: str) -> dict[str, int]:
+    """Every session in a project, whoever had it, and every transcript of the project."""
+    counts = {"sessions": 0, "session_events": 0}
+    for session in list(Session.by_project.query(project_id)):
+        counts["session_events"] += remove(session.session_id)
+        counts["sessions"] += 1
+    counts["transcripts"] = aws.delete_prefix(get_settings().workspace_bucket, f"sessions/{project_id}/")
+    return counts
 
 
 def next_turn(session_id: str) -> int:

@@ -16,6 +16,7 @@ from botocore.exceptions import ClientError
 
 from shared import aws
 from shared.accounts.domain import Principal
+from shared.constants import PROJECTS_PREFIX
 from shared.errors import ConflictError, NotFoundError, PayloadTooLargeError, ValidationError
 from shared.files import tree
 from shared.files.objects import (
@@ -33,6 +34,7 @@ from shared.models.base import utcnow
 from shared.models.fields import normalize_key
 from shared.models.projects import Project, ProjectMember
 from shared.projects.service import ProjectView, open_project
+from shared.settings import get_settings
 
 # Text shown in the viewer and editor; bigger files are downloaded instead.
 TEXT_READ_MAX_BYTES = 2 * 1024 * 1024
@@ -344,3 +346,10 @@ def _text_type(path: str) -> str:
 
 def _not_found(path: str) -> NotFoundError:
     return NotFoundError(f"There is no file or folder {path!r} in this project.", code="file_not_found")
+
+
+def delete_for_project(project_id: str) -> int:
+    """Every object under the project's prefix (its files, run logs, extracted images) and its cached tree."""
+    count = aws.delete_prefix(get_settings().workspace_bucket, f"{PROJECTS_PREFIX}{project_id}/")
+    tree.forget(project_id)
+    return count

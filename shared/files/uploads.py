@@ -20,6 +20,7 @@ from pynamodb.expressions.update import Action
 
 from shared import aws
 from shared.constants import UPLOADS_PREFIX
+from shared.db import condition_failed, delete_all
 from shared.errors import ConflictError, NotFoundError, PayloadTooLargeError, ValidationError
 from shared.files.objects import guess_content_type, storage
 from shared.files.paths import safe_relative_path
@@ -135,7 +136,7 @@ def finish(upload_id: str, state: UploadState, **values: Any) -> bool:
             condition=Upload.upload_id.exists() & (Upload.state == UploadState.PENDING.value),
         )
     except UpdateError as exc:
-        if getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException":
+        if condition_failed(exc):
             return False
         raise
     return True
@@ -155,3 +156,7 @@ def parse_key(key: str) -> tuple[str, str, str] | None:
     if len(parts) != 3:
         return None
     return parts[0], parts[1], parts[2]
+
+
+def delete_for_user(user_id: str) -> int:
+    return delete_all(Upload, Upload.by_user.query(user_id))

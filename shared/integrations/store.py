@@ -17,6 +17,7 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from shared.accounts import api_keys
+from shared.db import condition_failed, delete_all
 from shared.models import ApiKey, CallbackStatus, IntegrationRun, RawExchange
 from shared.models.base import utcnow
 
@@ -133,7 +134,7 @@ def record_finish(run_id: str, session_id: str, turn: int, status: str) -> RunRe
             condition=IntegrationRun.run_id.exists() & IntegrationRun.finished_at.does_not_exist(),
         )
     except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
+        if condition_failed(exc):
             return None
         raise
     return _record(row)
@@ -157,7 +158,7 @@ def record_callback(
     try:
         IntegrationRun(run_id).update(actions=actions, condition=IntegrationRun.run_id.exists())
     except UpdateError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":  # the run expired or was deleted
+        if not condition_failed(exc):  # the run expired or was deleted
             raise
 
 
@@ -197,3 +198,7 @@ def signing_secret(key_id: str) -> str | None:
     if not row.is_active or row.signing_secret_encrypted is None:
         return None
     return api_keys.signing_secret(row)
+
+
+def delete_for_user(user_id: str) -> int:
+    return delete_all(IntegrationRun, IntegrationRun.by_user.query(user_id))

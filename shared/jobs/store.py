@@ -16,6 +16,7 @@ from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
+from shared.db import condition_failed, delete_all
 from shared.models.base import utcnow
 from shared.models.jobs import ACTIVE, Job, JobStatus
 
@@ -122,6 +123,10 @@ def _update(job: Job, actions: list[Any], condition: Any) -> None:
     try:
         job.update(actions=actions, condition=condition)
     except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
+        if condition_failed(exc):
             raise JobStateError(f"job {job.job_id} is {job.status}, not ready for this transition") from exc
         raise
+
+
+def delete_for_owner(user_id: str) -> int:
+    return delete_all(Job, Job.by_owner.query(user_id))

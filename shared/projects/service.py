@@ -1,4 +1,4 @@
-"""Create, list, rename and delete projects; every access goes through `open_project`.
+"""Create, list and rename projects, and say who may delete them; every access goes through `open_project`.
 
 A user reaches the projects they own or are a member of; administrators reach all. The owner has a member
 row too, so an access check is one GetItem. Names are unique per owner through a claim in the same
@@ -14,26 +14,13 @@ from datetime import datetime
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
-from shared import aws
 from shared.accounts.domain import Principal
-from shared.accounts.store import delete_all, transaction
 from shared.constants import PROJECTS_PREFIX
+from shared.db import delete_all, transaction
 from shared.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
-from shared.models import (
-    ClaimKind,
-    PromptScope,
-    PromptVersion,
-    Schedule,
-    Session,
-    UniqueClaim,
-    claim_key,
-    normalize_key,
-    prompt_scope_key,
-)
+from shared.models import ClaimKind, UniqueClaim, claim_key, normalize_key
 from shared.models.base import utcnow
-from shared.models.cloud import CloudMount
 from shared.models.projects import Project, ProjectMember, ProjectRole
-from shared.settings import get_settings
 
 MAX_NAME = 100
 _BAD_NAME = re.compile(r"[\x00-\x1f\x7f/\\]")
@@ -149,37 +136,30 @@ def rename(caller: Principal, project_id: str, name: str) -> ProjectView:
     return _view(project, view.role)
 
 
-def delete(caller: Principal, project_id: str) -> None:
-    """Only the owner or an administrator deletes a project, with its files, sessions and schedules."""
+def deletable(caller: Principal, project_id: str) -> str:
+    """The project's id when the caller may delete it: its owner, or an administrator (shared.lifecycle deletes)."""
     view = open_project(caller, project_id)
     if view.role not in (ProjectRole.OWNER.value, "admin") and not caller.is_admin:
         raise PermissionDeniedError("Only the project's owner can delete it.", code="owner_only")
-    remove(Project.get(project_id, consistent_read=True))
+    return view.project_id
 
 
-def remove(project: Project) -> None:
-    """Delete a project and everything in it (also used by the delete-user cascade)."""
-    from shared.accounts.cascade import delete_session
+def owned_by(user_id: str) -> list[str]:
+    """The ids of the projects a user owns."""
+    return [project.project_id for project in Project.by_owner.query(user_id)]
 
-    for session in list(Session.by_project.query(project.project_id)):
-        delete_session(session.session_id)
-    delete_all(Schedule, Schedule.by_project.query(project.project_id))
-    delete_all(CloudMount, CloudMount.by_project.query(project.project_id))
-    delete_all(PromptVersion, PromptVersion.query(prompt_scope_key(PromptScope.PROJECT, project.project_id)))
-    _delete_prefix(project.s3_prefix)
-    from shared.files import tree
 
-    tree.forget(project.project_id)
-    delete_all(ProjectMember, ProjectMember.query(project.project_id))
+def delete_memberships_for_user(user_id: str) -> int:
+    """A user's memberships of other people's projects."""
+    return delete_all(ProjectMember, ProjectMember.by_user.query(user_id))
+
+
+def remove(project_id: str) -> None:
+    """The project's own records: its members, its name claim and itself (the last step of its deletion)."""
+    try:
+        project = Project.get(project_id, consistent_read=True)
+    except DoesNotExist:
+        return
+    delete_all(ProjectMember, ProjectMember.query(project_id))
     delete_all(UniqueClaim, [_claim(project.owner_id, project.name)])
     delete_all(Project, [project])
-
-
-def _delete_prefix(prefix: str) -> None:
-    assert prefix.startswith(PROJECTS_PREFIX) and prefix.endswith("/") and len(prefix) > len(PROJECTS_PREFIX) + 1
-    s3 = aws.client("s3")
-    bucket = get_settings().workspace_bucket
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
-        keys = [{"Key": item["Key"]} for item in page.get("Contents", [])]
-        if keys:
-            s3.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})

@@ -8,6 +8,7 @@ from datetime import timedelta
 from pynamodb.exceptions import DeleteError, UpdateError
 
 from shared.constants import WS_CONNECTION_MAX_SECONDS
+from shared.db import delete_all
 from shared.logs import logger
 from shared.models.base import epoch_seconds, utcnow
 from shared.models.chat import Session
@@ -84,3 +85,13 @@ def unfollow(session_id: str, connection_id: str) -> None:
         Session(session_id).update(
             actions=[Session.followers.delete({connection_id})], condition=Session.session_id.exists()
         )
+
+
+def of_user(user_id: str) -> list[str]:
+    """The ids of a user's recorded connections."""
+    return [connection.connection_id for connection in Connection.by_user.query(user_id)]
+
+
+def forget_all(connection_ids: list[str]) -> int:
+    """Forget connections without unfollowing (their sessions are going too); returns how many."""
+    return delete_all(Connection, [Connection(connection_id) for connection_id in connection_ids])

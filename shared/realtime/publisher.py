@@ -43,3 +43,11 @@ def disconnect(connection_id: str) -> None:
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") not in ("GoneException", "410"):
             logger.warning("could not close a connection", extra={"connection_id": connection_id})
+
+
+def disconnect_user(user_id: str) -> int:
+    """Close every connection of a user at API Gateway and forget them; returns how many."""
+    open_ids = connections.of_user(user_id)
+    for connection_id in open_ids:
+        disconnect(connection_id)
+    return connections.forget_all(open_ids)

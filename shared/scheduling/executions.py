@@ -22,6 +22,7 @@ from typing import Any
 
 from pynamodb.exceptions import PutError, UpdateError
 
+from shared.db import condition_failed
 from shared.models.schedules import Execution, ExecutionStatus, Schedule, ScheduleKind
 
 RUNNING = ExecutionStatus.RUNNING.value
@@ -90,7 +91,7 @@ def start(
     try:
         execution.save(condition=_slot_not_taken())
     except PutError as exc:
-        if _condition_failed(exc):
+        if condition_failed(exc):
             return None
         raise
     return execution
@@ -190,11 +191,7 @@ def _update_running(execution: Execution, actions: list[Any]) -> bool:
     try:
         execution.update(actions=actions, condition=_still_running())
     except UpdateError as exc:
-        if _condition_failed(exc):
+        if condition_failed(exc):
             return False
         raise
     return True
-
-
-def _condition_failed(exc: PutError | UpdateError) -> bool:
-    return exc.cause_response_code == "ConditionalCheckFailedException"

@@ -16,9 +16,10 @@ from typing import Any
 
 from pynamodb.exceptions import PutError, UpdateError
 
+from shared.db import condition_failed, delete_all
 from shared.errors import ConflictError, ValidationError
 from shared.models.base import utcnow
-from shared.models.schedules import DUE_SHARDS, Schedule, ScheduleKind
+from shared.models.schedules import DUE_SHARDS, Execution, Schedule, ScheduleKind
 from shared.scheduling import cron as cron_rules
 
 DUE_SHARD_PREFIX = "due#"
@@ -112,7 +113,7 @@ def create_schedule(
     try:
         schedule.save(condition=_schedule_is_new())
     except PutError as exc:
-        if _condition_failed(exc):
+        if condition_failed(exc):
             raise ConflictError(f"A schedule with id {schedule_id} already exists.") from exc
         raise
     return schedule
@@ -199,7 +200,7 @@ def edit(schedule: Schedule, wanted: Editable, *, now: datetime) -> bool:
     try:
         schedule.update(actions=actions)  # conditional on the version read
     except UpdateError as exc:
-        if _condition_failed(exc):
+        if condition_failed(exc):
             return False
         raise
     return True
@@ -249,7 +250,7 @@ def advance(schedule: Schedule, next_run_at: datetime, *, now: datetime) -> bool
             condition=_next_run_unchanged(schedule.next_run_at),
         )
     except UpdateError as exc:
-        if _condition_failed(exc):
+        if condition_failed(exc):
             return False
         raise
     return True
@@ -274,7 +275,7 @@ def record_outcome(schedule_id: str, *, run_at: datetime, status: str, now: date
                 condition=_no_later_run_recorded(run_at),
             )
         except UpdateError as exc:
-            if not _condition_failed(exc):
+            if not condition_failed(exc):
                 raise
             continue  # the version moved under us: read again
         return True
@@ -289,5 +290,17 @@ def _kind(kind: str) -> str:
         raise ValidationError(f"{kind!r} is not a kind of schedule; use one of {allowed}.") from None
 
 
-def _condition_failed(exc: PutError | UpdateError) -> bool:
-    return exc.cause_response_code == "ConditionalCheckFailedException"
+def delete_for_user(user_id: str) -> dict[str, int]:
+    return {
+        "schedules": delete_all(Schedule, Schedule.by_user.query(user_id)),
+        "executions": delete_all(Execution, Execution.by_user.query(user_id)),
+    }
+
+
+def delete_for_project(project_id: str) -> dict[str, int]:
+    """A project's schedules, whoever owns them, with their runs."""
+    counts = {"schedules": 0, "executions": 0}
+    for schedule in list(Schedule.by_project.query(project_id)):
+        counts["executions"] += delete_all(Execution, Execution.by_schedule.query(schedule.schedule_id))
+        counts["schedules"] += delete_all(Schedule, [schedule])
+    return counts

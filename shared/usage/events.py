@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from shared.db import delete_all
 from shared.models.base import utcnow
 from shared.models.fields import time_sort_key
 from shared.models.usage import UsageEvent
@@ -52,3 +53,7 @@ def record(usage: ModelUsage) -> UsageEvent:
     )
     event.save()
     return event
+
+
+def delete_for_user(user_id: str) -> int:
+    return delete_all(UsageEvent, UsageEvent.query(user_id))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared import aws
+from shared import aws, lifecycle
 from shared.accounts import users
 from shared.accounts.domain import Principal
 from shared.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
@@ -70,7 +70,7 @@ def test_a_viewer_can_open_but_not_change_a_shared_project(cloud: Settings) -> N
     with pytest.raises(PermissionDeniedError):
         service.rename(bob, project.project_id, "Mine now")
     with pytest.raises(PermissionDeniedError):
-        service.delete(bob, project.project_id)
+        lifecycle.delete_project_of(bob, project.project_id)
 
 
 def test_rename_moves_the_name_claim(cloud: Settings) -> None:
@@ -91,7 +91,7 @@ def test_delete_removes_the_project_its_files_and_its_name(cloud: Settings) -> N
     s3.put_object(Bucket=cloud.workspace_bucket, Key=f"{project.s3_prefix}notes.md", Body=b"x")
     s3.put_object(Bucket=cloud.workspace_bucket, Key="projects/other/keep.md", Body=b"y")
 
-    service.delete(alice, project.project_id)
+    lifecycle.delete_project_of(alice, project.project_id)
 
     assert Project.count() == 0
     assert [item["Key"] for item in s3.list_objects_v2(Bucket=cloud.workspace_bucket)["Contents"]] == [

@@ -14,7 +14,7 @@ import pytest
 import runner.jobs  # noqa: F401  # registers the product's handlers before the fixture copies the registry
 from runner import registry
 from runner.context import JobContext
-from runner.registry import JobFailedError
+from runner.errors import JobFailedError
 from runner.worker import Worker
 from shared import aws, jobs
 from shared.jobs import store

@@ -341,7 +341,7 @@ def _log_lines(project: str, schedule_id: str) -> list[dict[str, Any]]:
 
 
 def test_a_run_without_claude_configured_fails_saying_so(accounts: AccountsStack, alice: Person, project: str) -> None:
-    from runner.jobs.chat import NOT_CONFIGURED
+    from runner.claude.config import NOT_CONFIGURED
 
     # Given a run queued while no AI provider is configured
     accounts.configure(ANTHROPIC_API_KEY=None, ANTHROPIC_AUTH_TOKEN=None, CLAUDE_CODE_USE_BEDROCK=None)

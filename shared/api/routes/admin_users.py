@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from shared import email
+from shared import email, lifecycle
 from shared.accounts import users
 from shared.api.deps import AdminUser
 from shared.api.schemas import Schema, UserCreate, UserOut, UserUpdate, WelcomeOut
@@ -55,7 +55,7 @@ def update_user(user_id: str, body: UserUpdate, admin: AdminUser) -> UserOut:
 @router.delete("/{user_id}", status_code=204, summary="Delete an account and everything it owns")
 def delete_user(user_id: str, admin: AdminUser) -> Response:
     _existing(user_id)
-    users.delete(user_id)
+    lifecycle.delete_user(user_id)
     return Response(status_code=204)
 
 

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Response
 from pydantic import Field
 
+from shared import lifecycle
 from shared.api.deps import CurrentUser
 from shared.api.schemas import Schema
 from shared.projects import service
@@ -66,5 +67,5 @@ def rename_project(project_id: str, body: ProjectIn, caller: CurrentUser) -> Pro
 
 @router.delete("/{project_id}", status_code=204, summary="Delete a project with its files and sessions")
 def delete_project(project_id: str, caller: CurrentUser) -> Response:
-    service.delete(caller, project_id)
+    lifecycle.delete_project_of(caller, project_id)
     return Response(status_code=204)

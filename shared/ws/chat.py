@@ -7,7 +7,7 @@ from shared.accounts.domain import Principal
 from shared.chat import events, sessions, turns
 from shared.errors import AuthenticationError, ValidationError
 from shared.realtime import connections
-from shared.realtime.router import ActionRequest, action
+from shared.ws.router import ActionRequest, action
 
 
 def _caller(request: ActionRequest) -> Principal:

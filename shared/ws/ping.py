@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from shared import jobs
-from shared.realtime.router import ActionRequest, MessageError, action
+from shared.ws.router import ActionRequest, MessageError, action
 
 MAX_PING_ID_LENGTH = 128
 
