@@ -12,7 +12,7 @@ from collections.abc import Callable
 from bench.stats import row, summary
 from shared.accounts import access, api_keys, passwords, users
 from shared.constants import Env
-from shared.models import all_models
+from shared.models.base import all_models
 from tests.support.aws import moto_aws
 
 KEYS = 1_000

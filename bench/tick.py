@@ -27,8 +27,9 @@ from moto import mock_aws
 from bench.stats import row, summary
 from shared import aws
 from shared.constants import JOBS_QUEUE_NAME, Env
-from shared.models import Execution, Job, Schedule, bind_models
-from shared.models.schedules import ExecutionStatus, ScheduleKind
+from shared.models.base import bind_models
+from shared.models.jobs import Job
+from shared.models.schedules import Execution, ExecutionStatus, Schedule, ScheduleKind
 from shared.scheduling import cron, executions, store
 from shared.scheduling.tick import run_tick
 from shared.settings import Settings, get_settings

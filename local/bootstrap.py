@@ -7,7 +7,7 @@ configuration, so a restart on an existing data folder converges to the same set
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shared import aws
 from shared.constants import (
@@ -21,8 +21,12 @@ from shared.constants import (
     LOCAL_UPLOAD_EVENTS_VISIBILITY_TIMEOUT_SECONDS,
     UPLOADS_PREFIX,
 )
-from shared.models import all_models
+from shared.models.base import all_models
 from shared.settings import Settings
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3.type_defs import CORSRuleTypeDef
+    from mypy_boto3_sqs.literals import QueueAttributeNameType
 
 KMS_ALIAS = "alias/studio"
 # The browser posts files straight to the bucket (presigned POST) and may fetch presigned downloads.
@@ -48,11 +52,14 @@ def ensure_bucket(settings: Settings) -> None:
 
 def ensure_queues() -> str:
     """The FIFO jobs queue and its DLQ, configured like the cloud's; returns the jobs queue URL."""
-    fifo = {"FifoQueue": "true", "ContentBasedDeduplication": "false"}
     return _queue_with_dlq(
         JOBS_QUEUE_NAME,
         JOBS_DLQ_NAME,
-        attributes={**fifo, "VisibilityTimeout": str(JOBS_VISIBILITY_TIMEOUT_SECONDS)},
+        attributes={
+            "FifoQueue": "true",
+            "ContentBasedDeduplication": "false",
+            "VisibilityTimeout": str(JOBS_VISIBILITY_TIMEOUT_SECONDS),
+        },
         max_receive_count=JOBS_MAX_RECEIVE_COUNT,
     )
 
@@ -94,7 +101,7 @@ def spa_origins(settings: Settings) -> list[str]:
 
 def ensure_cors(settings: Settings) -> None:
     """CORS for the SPA's origins only, like the cloud bucket's rule for the SPA's domain."""
-    rule = {
+    rule: CORSRuleTypeDef = {
         "AllowedOrigins": spa_origins(settings),
         "AllowedMethods": CORS_METHODS,
         "AllowedHeaders": ["*"],
@@ -104,10 +111,14 @@ def ensure_cors(settings: Settings) -> None:
     aws.client("s3").put_bucket_cors(Bucket=settings.workspace_bucket, CORSConfiguration={"CORSRules": [rule]})
 
 
-def _queue_with_dlq(name: str, dlq_name: str, *, attributes: dict[str, str], max_receive_count: int) -> str:
+def _queue_with_dlq(
+    name: str, dlq_name: str, *, attributes: dict[QueueAttributeNameType, str], max_receive_count: int
+) -> str:
     """Create (or bring up to date) a queue whose messages go to its DLQ after `max_receive_count` receives."""
     sqs = aws.client("sqs")
-    fifo = {key: value for key, value in attributes.items() if key in ("FifoQueue", "ContentBasedDeduplication")}
+    fifo: dict[QueueAttributeNameType, str] = {
+        key: value for key, value in attributes.items() if key in ("FifoQueue", "ContentBasedDeduplication")
+    }
     dlq_arn = _queue_arn(sqs, sqs.create_queue(QueueName=dlq_name, Attributes=fifo)["QueueUrl"])
     redrive = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": max_receive_count})
     attributes = {**attributes, "RedrivePolicy": redrive}

@@ -26,10 +26,13 @@ import threading
 import time
 import urllib.request
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from local.data_folder import local_secrets, open_private, private_folder, write_private
 from shared.constants import LOCAL_UPLOAD_EVENTS_VISIBILITY_TIMEOUT_SECONDS, Env
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs.type_defs import MessageTypeDef
 
 ROOT = Path(__file__).resolve().parent.parent
 PR_SET_PDEATHSIG = 1
@@ -216,7 +219,7 @@ class Stack:
                         sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
 
     @staticmethod
-    def _ingest(message: dict[str, Any]) -> bool:
+    def _ingest(message: MessageTypeDef) -> bool:
         """Run the ingest function on one S3 event; True when the message is done with."""
         from local.lambda_events import LambdaContext
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from runner.errors import JobTimeoutError
 from runner.services import Services, default_services
-from shared.models.jobs import Job
+from shared.jobs import Job
 
 # How long a process gets to exit after SIGTERM before its whole group is killed.
 TERMINATE_GRACE_SECONDS = 3.0

@@ -11,10 +11,9 @@ from __future__ import annotations
 import time
 
 from shared import aws
-from shared.jobs import store
+from shared.jobs import JobStatus, store
 from shared.jobs.queue import message_body
 from shared.logs import logger
-from shared.models.jobs import JobStatus
 from shared.settings import Settings
 
 

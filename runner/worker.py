@@ -15,7 +15,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -27,11 +27,13 @@ from runner.protection import ScaleInProtection
 from runner.registry import JobHandler, handler_for
 from runner.services import Services
 from shared import aws
-from shared.jobs import store
+from shared.jobs import Job, JobStatus, store
 from shared.jobs.store import JobStateError
 from shared.logs import logger
-from shared.models.jobs import Job, JobStatus
 from shared.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs.type_defs import MessageTypeDef
 
 # The supervisor waits this much longer than a job's own timeout before giving up on its thread.
 SUPERVISOR_GRACE_SECONDS = 10.0
@@ -109,7 +111,7 @@ class Worker:
         messages = response.get("Messages", [])
         self._release(free - len(messages))
         # A FIFO batch may hold several messages of one group: they run one after another, in order.
-        groups: dict[str, list[dict[str, Any]]] = {}
+        groups: dict[str, list[MessageTypeDef]] = {}
         for message in messages:
             self._heartbeat.track(message["MessageId"], message["ReceiptHandle"])
             group = message.get("Attributes", {}).get("MessageGroupId") or message["MessageId"]
@@ -118,7 +120,7 @@ class Worker:
             self._pool.submit(self._process_in_order, group_messages)
         return len(messages)
 
-    def _process_in_order(self, messages: list[dict[str, Any]]) -> None:
+    def _process_in_order(self, messages: list[MessageTypeDef]) -> None:
         for message in messages:
             self._process(message)
 
@@ -128,7 +130,7 @@ class Worker:
 
     # One message
 
-    def _process(self, message: dict[str, Any]) -> None:
+    def _process(self, message: MessageTypeDef) -> None:
         try:
             outcome = self.handle(message)
         except Exception:
@@ -152,7 +154,7 @@ class Worker:
         finally:
             self._slots.release()
 
-    def handle(self, message: dict[str, Any]) -> Outcome:
+    def handle(self, message: MessageTypeDef) -> Outcome:
         """Decide, run and record one job; returns what to do with its message."""
         try:
             body = json.loads(message["Body"])

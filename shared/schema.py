@@ -13,8 +13,14 @@ inputs are `Schema` models of the domain too.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from typing import Annotated
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict
 from pydantic.alias_generators import to_camel
+
+# A count or an amount a row leaves empty until it is known (tokens of a run still going) reads as zero.
+Count = Annotated[int, BeforeValidator(lambda value: value or 0)]
+Amount = Annotated[float, BeforeValidator(lambda value: value or 0.0)]
 
 
 class Schema(BaseModel):
@@ -27,5 +33,10 @@ class View(Schema):
     """What the API shows of an entity, read from its table row (or any object with those attributes)."""
 
     model_config = ConfigDict(
-        alias_generator=to_camel, populate_by_name=True, extra="ignore", from_attributes=True, frozen=True
+        alias_generator=to_camel,
+        populate_by_name=True,
+        extra="ignore",
+        from_attributes=True,
+        frozen=True,
+        defer_build=True,
     )

@@ -1,17 +1,26 @@
-"""Secrets: a value from the environment locally, from Secrets Manager (by ARN) in the cloud, cached."""
+"""Secrets: a value from the environment locally, from Secrets Manager (by ARN) in the cloud, cached.
+
+Powertools' Parameters fetch and cache the secret; its client is the shared one of shared.aws, so the
+settings' region and the local stack's endpoint apply as they do to every other client.
+"""
 
 from __future__ import annotations
 
-import threading
-import time
+import functools
+from typing import Any
+
+from aws_lambda_powertools.utilities.parameters import SecretsProvider
 
 from shared import aws
 
 # A rotated secret reaches warm functions within this long.
 CACHE_SECONDS = 300
 
-_cache: dict[str, tuple[float, str]] = {}
-_lock = threading.Lock()
+
+@functools.cache
+def _provider(client: Any) -> SecretsProvider:
+    """One provider (and cache) per client: a new client (tests switching endpoints) starts an empty cache."""
+    return SecretsProvider(boto3_client=client)
 
 
 def resolve(value: str | None, arn: str | None) -> str | None:
@@ -20,16 +29,9 @@ def resolve(value: str | None, arn: str | None) -> str | None:
         return value
     if not arn:
         return None
-    with _lock:
-        cached = _cache.get(arn)
-        if cached and cached[0] > time.monotonic():
-            return cached[1]
-    secret = str(aws.client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"])
-    with _lock:
-        _cache[arn] = (time.monotonic() + CACHE_SECONDS, secret)
-    return secret
+    return str(_provider(aws.client("secretsmanager")).get(arn, max_age=CACHE_SECONDS))
 
 
 def forget() -> None:
-    with _lock:
-        _cache.clear()
+    """Drop every cached secret (tests; a warm function forgets by itself after CACHE_SECONDS)."""
+    _provider.cache_clear()

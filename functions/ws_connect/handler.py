@@ -3,8 +3,9 @@
 import json
 
 from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.data_classes.api_gateway_websocket_event import APIGatewayWebSocketEvent
 
-from shared.accounts import access
+from shared.accounts import callers
 from shared.errors import StudioError
 from shared.logs import logger
 from shared.realtime import connections
@@ -12,23 +13,23 @@ from shared.realtime import connections
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
 def handler(event, context):  # type: ignore[no-untyped-def]
-    request = event["requestContext"]
-    headers = {key.lower(): value for key, value in (event.get("headers") or {}).items()}
-    query = event.get("queryStringParameters") or {}
+    request = APIGatewayWebSocketEvent(event)
     try:
-        principal = access.resolve(bearer=query.get("token"), api_key=headers.get("x-api-key"))
+        caller = callers.identify(
+            bearer=request.query_string_parameters.get("token"), api_key=request.headers.get("x-api-key")
+        )
     except StudioError as exc:
-        principal, reason = None, exc.message
+        caller, reason = None, exc.message
     else:
         reason = "Sign in first: connect with ?token=<session token> or an X-API-Key header."
-    if principal is None:
+    if caller is None:
         # Refused before any record is written; API Gateway answers the upgrade with this status.
         logger.info("websocket connection refused", extra={"reason": reason})
         return {"statusCode": 401, "body": json.dumps({"error": {"code": "unauthenticated", "message": reason}})}
     connections.remember(
-        request["connectionId"],
-        user_id=principal.user_id,
-        source_ip=(request.get("identity") or {}).get("sourceIp"),
-        user_agent=headers.get("user-agent"),
+        request.request_context.connection_id,
+        user_id=caller.user_id,
+        source_ip=request.request_context.identity.source_ip,
+        user_agent=request.headers.get("user-agent"),
     )
     return {"statusCode": 200}

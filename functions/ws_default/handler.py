@@ -1,6 +1,7 @@
 """WebSocket $default: route the client's message on its `action`; replies go out as events."""
 
 from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.data_classes.api_gateway_websocket_event import APIGatewayWebSocketEvent
 
 from shared.logs import logger
 from shared.realtime import connections
@@ -9,14 +10,14 @@ from shared.ws.actions import dispatch
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
 def handler(event, context):  # type: ignore[no-untyped-def]
-    request = event["requestContext"]
-    connection_id = request["connectionId"]
+    message = APIGatewayWebSocketEvent(event)
+    request = message.request_context
     dispatch(
-        connection_id=connection_id,
-        user_id=connections.owner_of(connection_id),
-        request_id=request.get("requestId") or request.get("messageId") or context.aws_request_id,
-        body=event.get("body"),
-        is_base64=bool(event.get("isBase64Encoded")),
-        received_at_ms=int(request.get("requestTimeEpoch") or 0),
+        connection_id=request.connection_id,
+        user_id=connections.owner_of(request.connection_id),
+        request_id=request.request_id or request.message_id or context.aws_request_id,
+        body=message.body,
+        is_base64=bool(message.is_base64_encoded),
+        received_at_ms=int(request.request_time_epoch or 0),
     )
     return {"statusCode": 200}

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from runner.gateway import Grant, ModelGateway
-from shared.models import Job
+from shared.jobs import Job
 
 # A token outlives its job's deadline by this much at most (it is revoked when the job ends anyway).
 EXPIRY_GRACE_SECONDS = 60

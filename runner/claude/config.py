@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import os
 
-from pynamodb.exceptions import DoesNotExist
-
 from runner.claude.access import ModelAccess
 from runner.sandbox import JobBox
-from shared.models import Guide, Persona, Session
+from shared.chat import prompts
+from shared.chat.records import Conversation
 from shared.settings import Settings
 
 # Nothing of the runner's own environment reaches the CLI but these: its Bash tool can print whatever it has.
@@ -83,21 +82,10 @@ def cli_arguments(box: JobBox) -> list[str]:
     ]  # fmt: skip
 
 
-def system_prompt(session: Session) -> str:
+def system_prompt(conversation: Conversation) -> str:
     """The persona, the applied guides, the permission mode and how to ask the user (--append-system-prompt)."""
     parts = ["You are working in a Sasha Studio project: the current directory holds the project's files."]
-    if session.persona_id:
-        try:
-            persona = Persona.get(session.persona_id)
-            parts.append(f"Persona: {persona.name}\n{persona.prompt}")
-        except DoesNotExist:
-            pass
-    for guide_id in sorted(session.guide_ids or []):
-        try:
-            guide = Guide.get(guide_id)
-            parts.append(f"Guide: {guide.name}\n{guide.body}")
-        except DoesNotExist:
-            continue
-    parts.append(PERMISSION_INSTRUCTIONS.get(session.permission_mode, PERMISSION_INSTRUCTIONS["default"]))
+    parts.extend(prompts.instructions(conversation.persona_id, conversation.guide_ids))
+    parts.append(PERMISSION_INSTRUCTIONS.get(conversation.permission_mode, PERMISSION_INSTRUCTIONS["default"]))
     parts.append(QUESTION_INSTRUCTIONS)
     return "\n\n".join(parts)

@@ -28,6 +28,7 @@ from runner.workspace.report import Direction, SyncReport
 from runner.workspace.session import Session, conflict_copy_name
 from runner.workspace.transfer import DEFAULT_TRANSFER_CONFIG, Download, S3Prefix, Upload
 from shared import aws
+from shared.files import generations
 from shared.logs import logger
 
 
@@ -195,10 +196,9 @@ class Workspace:
 
 def project_files(*, bucket: str, project_id: str, s3_prefix: str, local_root: Path, **options: Any) -> Workspace:
     """A project's files (`<s3_prefix>files/`): a push that changes S3 moves the project's file tree on."""
-    from shared.files import tree
 
     def invalidate_tree(report: SyncReport) -> None:
-        tree.invalidate(project_id)
+        generations.invalidate(project_id)
 
     return Workspace(
         bucket=bucket, prefix=f"{s3_prefix}files/", local_root=local_root, on_pushed=invalidate_tree, **options

@@ -1,30 +1,27 @@
-"""Who is calling: a session token (JWT) or an API key, checked against the live account."""
+"""Who is calling, as routes and domains see it: a Principal, from a session token (JWT) or an API key."""
 
 from __future__ import annotations
 
-from shared.accounts import api_keys, tokens, users
+from shared.accounts import callers, tokens
 from shared.accounts.domain import Principal
-from shared.errors import AuthenticationError
+from shared.accounts.views import Account
+
+__all__ = ["from_api_key", "from_token", "resolve", "tokens"]
+
+
+def _principal(caller: callers.Caller) -> Principal:
+    return Principal(account=Account.model_validate(caller.user), via=caller.via, api_key_id=caller.api_key_id)
 
 
 def from_token(token: str) -> Principal:
-    claims = tokens.verify(token)
-    account = users.get(claims.user_id)
-    # A changed token version means the password changed or the account was disabled since the token was issued.
-    if account is None or not account.is_active or account.token_version != claims.token_version:
-        raise AuthenticationError("Your session has ended; sign in again.", code="token_revoked")
-    return Principal(account=account, via="token")
+    return _principal(callers.by_token(token))
 
 
 def from_api_key(key: str) -> Principal:
-    account, key_id = api_keys.authenticate(key)
-    return Principal(account=account, via="api_key", api_key_id=key_id)
+    return _principal(callers.by_api_key(key))
 
 
 def resolve(*, bearer: str | None, api_key: str | None) -> Principal | None:
     """The caller, None when no credentials were presented; presented but invalid credentials are a 401."""
-    if api_key:
-        return from_api_key(api_key)
-    if bearer:
-        return from_token(bearer)
-    return None
+    caller = callers.identify(bearer=bearer, api_key=api_key)
+    return _principal(caller) if caller else None

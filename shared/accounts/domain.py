@@ -1,44 +1,20 @@
-"""The account as the rest of the product sees it (not the table row)."""
+"""Who is calling, as every domain sees it: an account, and how it proved who it is."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
-from shared.models import User
+from shared.accounts.views import Account
 
-
-@dataclass(frozen=True, slots=True)
-class Account:
-    user_id: str
-    username: str
-    email: str | None
-    is_admin: bool
-    is_active: bool
-    token_version: int
-    last_login: datetime | None
-    created_at: datetime
-
-    @classmethod
-    def from_row(cls, row: User) -> Account:
-        return cls(
-            user_id=row.user_id,
-            username=row.username,
-            email=row.email,
-            is_admin=bool(row.is_admin),
-            is_active=bool(row.is_active),
-            token_version=int(row.token_version or 0),
-            last_login=row.last_login,
-            created_at=row.created_at,
-        )
+__all__ = ["Account", "Principal"]
 
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """Who is calling: an account, and how it proved it (a session token or an API key)."""
+    """Who is calling: an account, and how it proved it (a session token, an API key, or a schedule's owner)."""
 
     account: Account
-    via: str  # "token" or "api_key"
+    via: str  # "token", "api_key" or "schedule"
     api_key_id: str | None = None
 
     @property

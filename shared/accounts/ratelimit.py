@@ -8,7 +8,7 @@ from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from shared.accounts.errors import TooManyAttemptsError
 from shared.db import condition_failed
-from shared.models import RateLimit, RateLimitScope, rate_limit_bucket
+from shared.models.accounts import RateLimit, RateLimitScope, rate_limit_bucket
 from shared.models.base import utcnow
 
 WINDOW = timedelta(minutes=15)

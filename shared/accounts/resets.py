@@ -10,11 +10,11 @@ from urllib.parse import quote
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
 from shared import email
-from shared.accounts import passwords, ratelimit, users, validation
-from shared.accounts.errors import EmailNotConfiguredError, InvalidResetTokenError
+from shared.accounts import credentials, ratelimit, users, validation
+from shared.accounts.errors import AccountDisabledError, EmailNotConfiguredError, InvalidResetTokenError
 from shared.db import delete_all, transaction
 from shared.logs import logger
-from shared.models import PasswordReset, RateLimitScope, User, normalize_key
+from shared.models.accounts import PasswordReset, RateLimitScope
 from shared.models.base import utcnow
 from shared.settings import get_settings
 
@@ -23,17 +23,6 @@ MAX_TOKEN_LENGTH = 200
 
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def _find_user(identifier: str) -> User | None:
-    identifier = identifier.strip()
-    if "@" in identifier:
-        key = normalize_key(identifier)
-        if len(key) > validation.EMAIL_MAX:
-            return None
-        keys = list(User.by_email.query(key, limit=1))
-        return users._row(keys[0].user_id) if keys else None
-    return users.find_row_by_username(identifier)
 
 
 def request_reset(identifier: str, source_ip: str) -> None:
@@ -45,15 +34,15 @@ def request_reset(identifier: str, source_ip: str) -> None:
     ratelimit.check(RateLimitScope.RESET_USER, identifier)
     ratelimit.hit(RateLimitScope.RESET_IP, source_ip)
     ratelimit.hit(RateLimitScope.RESET_USER, identifier)
-    row = _find_user(identifier) if identifier.strip() else None
-    if row is None or not row.is_active or not row.email:
+    account = users.find(identifier) if identifier.strip() else None
+    if account is None or not account.is_active or not account.email:
         logger.info("password reset requested for no deliverable account")
         return
     token = secrets.token_urlsafe(32)
     settings = get_settings()
     PasswordReset(
         _hash(token),
-        user_id=row.user_id,
+        user_id=account.user_id,
         expires_at=utcnow() + timedelta(seconds=settings.reset_token_ttl_seconds),
         requested_ip=source_ip,
     ).save()
@@ -61,10 +50,10 @@ def request_reset(identifier: str, source_ip: str) -> None:
     link = f"{settings.public_url}/reset-password?token={quote(token)}"
     email.send(
         email.Email(
-            to=row.email,
+            to=account.email,
             subject="Reset your Sasha Studio password",
             text=(
-                f"Hello {row.username},\n\nSomeone asked to reset the password of your Sasha Studio account. "
+                f"Hello {account.username},\n\nSomeone asked to reset the password of your Sasha Studio account. "
                 f"To choose a new password, open this link within {minutes} minutes:\n\n{link}\n\n"
                 "If it was not you, ignore this email: your password stays as it is.\n"
             ),
@@ -98,12 +87,6 @@ def reset_password(token: str, new_password: str) -> None:
     """Use the token once: mark it used and set the password in one transaction; tokens are revoked."""
     validation.password(new_password)
     reset = _valid(token)
-    row = users._row(reset.user_id)
-    if not row.is_active:
-        raise InvalidResetTokenError()
-    row.password_hash = passwords.hash_password(new_password)
-    row.token_version = int(row.token_version or 0) + 1
-    row.updated_at = utcnow()
     now = utcnow()
     try:
         with transaction() as tx:
@@ -112,10 +95,10 @@ def reset_password(token: str, new_password: str) -> None:
                 actions=[PasswordReset.used_at.set(now)],
                 condition=PasswordReset.used_at.does_not_exist() & (PasswordReset.expires_at > now),
             )
-            tx.save(row)
-    except TransactWriteError as exc:
+            credentials.set_password_in(tx, reset.user_id, new_password)
+    except (AccountDisabledError, TransactWriteError) as exc:
         raise InvalidResetTokenError() from exc
-    for other in PasswordReset.by_user.query(row.user_id):
+    for other in PasswordReset.by_user.query(reset.user_id):
         if other.token_hash != reset.token_hash:
             other.delete()
 

@@ -1,53 +1,37 @@
-"""Users: the first admin, sign-in, and administration, with uniqueness and the last admin kept by transactions.
+"""Users: the first admin, lookups and administration, with uniqueness and the last admin kept by transactions.
 
 Every write that changes who is an active administrator also moves the `active-admins` counter in the same
 transaction, conditional on it staying above zero: two admins demoting each other at once cannot both win.
+Users, claims and the counter are written here (a reset's password by credentials, which with callers reads rows);
+outside this package, accounts are `Account` views, never rows.
 """
 
 from __future__ import annotations
 
-import hmac
 import uuid
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
-from shared import secrets
-from shared.accounts import passwords, ratelimit, validation
-from shared.accounts.domain import Account
+from shared.accounts import passwords, validation
 from shared.accounts.errors import (
-    AccountDisabledError,
     EmailTakenError,
-    InvalidCredentialsError,
     LastAdminError,
     RegistrationClosedError,
-    SetupTokenError,
     UsernameTakenError,
     UserNotFoundError,
 )
+from shared.accounts.views import Account
 from shared.db import failed_steps, transaction
 from shared.errors import ConflictError
 from shared.logs import logger
-from shared.models import (
-    ACTIVE_ADMINS,
-    FIRST_USER_CLAIM,
-    ClaimKind,
-    Counter,
-    RateLimitScope,
-    UniqueClaim,
-    User,
-    claim_key,
-    normalize_key,
-)
+from shared.models.accounts import FIRST_USER_CLAIM, ClaimKind, UniqueClaim, User, claim_key
 from shared.models.base import utcnow
-from shared.settings import get_settings
+from shared.models.counters import ACTIVE_ADMINS, Counter
+from shared.models.fields import normalize_key
 
 UNSET: Any = object()
-
-
-def setup_token_required() -> bool:
-    settings = get_settings()
-    return bool(settings.setup_token or settings.setup_token_arn)
+MAX_ID_LENGTH = 64  # no user id is longer (uuid4().hex); a longer one is not looked up
 
 
 def needs_setup() -> bool:
@@ -61,12 +45,40 @@ def needs_setup() -> bool:
 
 def get(user_id: str) -> Account | None:
     try:
-        return Account.from_row(User.get(user_id, consistent_read=True))
+        return Account.model_validate(User.get(user_id, consistent_read=True))
     except DoesNotExist:
         return None
 
 
-def _row(user_id: str) -> User:
+def existing(user_id: str) -> Account:
+    """The account, or "no such user" (404)."""
+    account = get(user_id) if len(user_id) <= MAX_ID_LENGTH else None
+    if account is None:
+        raise UserNotFoundError()
+    return account
+
+
+def find(identifier: str) -> Account | None:
+    """The account with this username, or with this email address when the identifier holds an "@"."""
+    identifier = identifier.strip()
+    if "@" not in identifier:
+        row = find_row_by_username(identifier)
+        return Account.model_validate(row) if row else None
+    key = normalize_key(identifier)
+    if len(key) > validation.EMAIL_MAX:
+        return None
+    keys = list(User.by_email.query(key, limit=1))
+    return get(keys[0].user_id) if keys else None
+
+
+def list_all() -> list[Account]:
+    """Every account (administration only; the users table is small)."""
+    accounts = (Account.model_validate(row) for row in User.scan())
+    return sorted(accounts, key=lambda account: account.username.lower())
+
+
+def row_of(user_id: str) -> User:
+    """The table row (for this package's own writes: credentials), or "no such user"."""
     try:
         return User.get(user_id, consistent_read=True)
     except DoesNotExist:
@@ -74,16 +86,12 @@ def _row(user_id: str) -> User:
 
 
 def find_row_by_username(username: str) -> User | None:
+    """The table row of a username, compared in its normalized form (for this package: credentials)."""
     key = normalize_key(username.strip())
     if not key or len(key) > validation.USERNAME_MAX:
         return None  # no stored username is longer; such a key may even be too long for DynamoDB
     rows = list(User.by_username.query(key, limit=1))
     return rows[0] if rows else None
-
-
-def list_all() -> list[Account]:
-    """Every account (administration only; the users table is small)."""
-    return sorted((Account.from_row(row) for row in User.scan()), key=lambda account: account.username.lower())
 
 
 def _new_row(username: str, password: str, email: str | None, *, is_admin: bool) -> User:
@@ -109,11 +117,9 @@ def _claims(row: User) -> list[UniqueClaim]:
     return claims
 
 
-def register_first(username: str, password: str, email: str | None, setup_token: str | None) -> Account:
-    """Create the first account, an administrator; refused once any account exists."""
-    expected = secrets.resolve(get_settings().setup_token, get_settings().setup_token_arn)
-    if expected and not hmac.compare_digest((setup_token or "").encode(), expected.encode()):
-        raise SetupTokenError()
+def register_first(username: str, password: str, email: str | None) -> Account:
+    """Create the first account, an administrator; refused once any account exists (the setup token, when one
+    is configured, is checked before: shared.accounts.signin)."""
     if not needs_setup():
         raise RegistrationClosedError()
     row = _new_row(username, password, email, is_admin=True)
@@ -129,7 +135,7 @@ def register_first(username: str, password: str, email: str | None, setup_token:
         # Step 0 is the bootstrap claim: losing it means another first registration won the race.
         raise RegistrationClosedError() from exc
     logger.info("first administrator registered", extra={"user_id": row.user_id})
-    return Account.from_row(row)
+    return Account.model_validate(row)
 
 
 def create(username: str, password: str, email: str | None, *, is_admin: bool) -> Account:
@@ -148,31 +154,7 @@ def create(username: str, password: str, email: str | None, *, is_admin: bool) -
         if 0 in failed:
             raise UsernameTakenError(row.username) from exc
         raise EmailTakenError() from exc
-    return Account.from_row(row)
-
-
-def authenticate(username: str, password: str, source_ip: str) -> Account:
-    """Sign in: rate limited per username and per source; the same answer for unknown user and wrong password."""
-    username = username.strip()  # the lookup ignores surrounding spaces, so the rate limit must too
-    ratelimit.check(RateLimitScope.LOGIN_USER, username)
-    ratelimit.check(RateLimitScope.LOGIN_IP, source_ip)
-    row = find_row_by_username(username) if username.strip() else None
-    if row is None:
-        passwords.burn_verify_time(password)
-        _count_failure(username, source_ip)
-        raise InvalidCredentialsError()
-    if not passwords.verify_password(password, row.password_hash):
-        _count_failure(username, source_ip)
-        raise InvalidCredentialsError()
-    if not row.is_active:
-        raise AccountDisabledError()
-    row.update(actions=[User.last_login.set(utcnow())])
-    return Account.from_row(row)
-
-
-def _count_failure(username: str, source_ip: str) -> None:
-    ratelimit.hit(RateLimitScope.LOGIN_USER, username)
-    ratelimit.hit(RateLimitScope.LOGIN_IP, source_ip)
+    return Account.model_validate(row)
 
 
 def update(
@@ -184,7 +166,7 @@ def update(
     password: str | None = None,
 ) -> Account:
     """Change flags, email or password; disabling or a new password revokes the user's tokens."""
-    row = _row(user_id)
+    row = row_of(user_id)
     was_admin = bool(row.is_admin and row.is_active)
     old_email = row.email
     revoke = False
@@ -203,7 +185,7 @@ def update(
         row.token_version = int(row.token_version or 0) + 1
     row.updated_at = utcnow()
     _commit(row, was_admin=was_admin, old_email=old_email)
-    return Account.from_row(row)
+    return Account.model_validate(row)
 
 
 def _commit(row: User, *, was_admin: bool, old_email: str | None) -> None:
@@ -236,23 +218,19 @@ def _commit(row: User, *, was_admin: bool, old_email: str | None) -> None:
         raise ConflictError("The account changed meanwhile; reload and try again.") from exc
 
 
-def set_password(user_id: str, password: str) -> None:
-    update(user_id, password=password)
-
-
 def disable_for_removal(user_id: str) -> None:
     """The first step of deleting an account (shared.lifecycle): disable it, never the last active administrator.
 
     The last-admin rule is checked in that transaction, and every token of the account stops working at once.
     """
-    row = _row(user_id)
+    row = row_of(user_id)
     if row.is_active or row.is_admin:
         update(user_id, is_active=False, is_admin=False)
 
 
 def remove(user_id: str) -> None:
     """The last step of deleting an account: its name and email claims and the account itself."""
-    row = _row(user_id)
+    row = row_of(user_id)
     with transaction() as tx:
         for claim in _claims(row):
             tx.delete(claim)

@@ -1,1 +1,11 @@
-"""Chat with Claude: sessions, turns, and the numbered event stream of each session."""
+"""Chat with Claude: sessions, turns, and the numbered event stream of each session.
+
+views, schemas    what the API shows (Session, Turn, Persona, Guide) and what clients send (REST and WebSocket)
+sessions          the sessions table: create, own, update, delete (with everything a session holds)
+turns             a turn from the API's side: accept, abort, answer, history
+records           a turn from the runner's side: take, start, poll, finish
+events            each session's numbered event stream, its log and replay
+followers         which connections receive a session's events
+prompts, policy   personas and guides; the permission modes administrators allow
+quality           response quality signals of a finished turn
+"""

@@ -11,9 +11,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from shared.models import Session, SessionEvent
+from shared.chat import followers
 from shared.models.base import utcnow
-from shared.realtime import connections
+from shared.models.chat import Session, SessionEvent
 from shared.realtime.publisher import post_event
 from shared.settings import get_settings
 
@@ -36,13 +36,13 @@ class SessionStream:
 
     def publish(self, event: dict[str, Any]) -> dict[str, Any]:
         """Number, log and send one event; returns it with its `seq` and `sessionId`."""
-        seq, followers = _allocate(self.session_id)
+        seq, following = _allocate(self.session_id)
         event = {**event, "sessionId": self.session_id, "seq": seq}
         ttl = timedelta(seconds=get_settings().event_log_ttl_seconds)
         SessionEvent(self.session_id, seq, event=event, expires_at=utcnow() + ttl).save()
-        for connection_id in followers:
+        for connection_id in following:
             if not post_event(connection_id, event):
-                connections.unfollow(self.session_id, connection_id)
+                followers.unfollow(self.session_id, connection_id)
         return event
 
 

@@ -6,13 +6,20 @@ from typing import Any
 
 from shared import preferences
 from shared.errors import ValidationError
-from shared.models import PermissionMode
+from shared.models.chat import PermissionMode
+from shared.schema import Schema
 
 PERMISSION_MODES_SETTING = "chat.permission_modes"
 # Without an administrator's choice users may ask before acting, accept edits, or only plan. Acting without asking
 # (bypassPermissions) is never a default: only an administrator can allow it.
 DEFAULT_MODES = (PermissionMode.DEFAULT.value, PermissionMode.ACCEPT_EDITS.value, PermissionMode.PLAN.value)
 ALL_MODES = (*DEFAULT_MODES, PermissionMode.BYPASS_PERMISSIONS.value)
+
+
+class ChatPolicy(Schema):
+    """The permission modes users may pick (GET and PUT /api/admin/settings/chat)."""
+
+    allowed_permission_modes: list[str]
 
 
 def allowed_modes() -> list[str]:

@@ -1,54 +1,31 @@
-"""Chat sessions: one user, one project; the caller reaches only their own sessions."""
+"""Chat sessions: one user, one project; the caller reaches only their own sessions.
+
+The `sessions` table is this module's (with the event log, turns and quality signals it deletes along with a
+session); the followers of a session are `shared.chat.followers`', its event numbers `shared.chat.events`'.
+"""
 
 from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
 
 from shared import aws
 from shared.accounts.domain import Principal
-from shared.chat import policy
+from shared.chat import policy, prompts, views
+from shared.chat.schemas import MAX_TITLE, SessionUpdate, session_not_found
 from shared.db import delete_all
-from shared.errors import NotFoundError, ValidationError
-from shared.models import PermissionMode, QualitySignal, RawExchange, Session, SessionEvent
+from shared.errors import ValidationError
 from shared.models.base import utcnow
+from shared.models.chat import PermissionMode, RawExchange, Session, SessionEvent
+from shared.models.usage import QualitySignal
 from shared.projects import service as projects
 from shared.settings import get_settings
 
 TITLE_LENGTH = 60
 _SESSION_ID = re.compile(r"^[0-9a-f]{32}$")
-
-
-@dataclass(frozen=True, slots=True)
-class SessionView:
-    session_id: str
-    project_id: str
-    title: str
-    permission_mode: str
-    status: str
-    last_seq: int
-    message_count: int
-    created_at: datetime
-    updated_at: datetime
-
-
-def view(session: Session) -> SessionView:
-    return SessionView(
-        session.session_id,
-        session.project_id,
-        session.title or "New chat",
-        session.permission_mode,
-        session.status,
-        int(session.last_seq or 0),
-        int(session.message_count or 0),
-        session.created_at,
-        session.updated_at,
-    )
 
 
 def title_from(message: str) -> str:
@@ -69,51 +46,90 @@ def permission_mode(value: Any) -> str:
     return str(value)
 
 
-def create(caller: Principal, project_id: str, first_message: str, permission_mode: str | None = None) -> Session:
+def create(caller: Principal, project_id: str, first_message: str, mode: str | None = None) -> views.Session:
     projects.open_project(caller, project_id, write=True)
     session = Session(
         uuid.uuid4().hex,
         user_id=caller.user_id,
         project_id=project_id,
         title=title_from(first_message),
-        permission_mode=permission_mode or PermissionMode.DEFAULT.value,
+        permission_mode=mode or PermissionMode.DEFAULT.value,
     )
     session.save(condition=Session.session_id.does_not_exist())
-    return session
+    return views.Session.model_validate(session)
 
 
-def owned(caller: Principal, session_id: Any) -> Session:
-    """The caller's session; anyone else's is "not found" (no hint that it exists)."""
-    missing = NotFoundError("There is no such chat session.", code="session_not_found")
+def _own(caller: Principal, session_id: Any) -> Session:
     if not isinstance(session_id, str) or not _SESSION_ID.match(session_id):
-        raise missing
+        raise session_not_found()
     try:
         session = Session.get(session_id, consistent_read=True)
     except DoesNotExist:
-        raise missing from None
+        raise session_not_found() from None
     if session.user_id != caller.user_id:
-        raise missing
+        raise session_not_found()
     return session
 
 
-def list_in_project(caller: Principal, project_id: str, limit: int = 100) -> list[SessionView]:
+def owned(caller: Principal, session_id: Any) -> views.Session:
+    """The caller's session; anyone else's is "not found" (no hint that it exists)."""
+    return views.Session.model_validate(_own(caller, session_id))
+
+
+def list_in_project(caller: Principal, project_id: str, limit: int = 100) -> list[views.Session]:
     """The caller's sessions in a project, most recent first."""
     projects.open_project(caller, project_id)
     sessions = Session.by_project.query(project_id, scan_index_forward=False, limit=limit * 4)
-    return [view(s) for s in sessions if s.user_id == caller.user_id][:limit]
+    return [views.Session.model_validate(s) for s in sessions if s.user_id == caller.user_id][:limit]
 
 
-def rename(caller: Principal, session_id: str, title: str) -> SessionView:
+def update(caller: Principal, session_id: str, changes: SessionUpdate) -> views.Session:
+    """Rename a session, or change its permission mode, persona (None clears it) or guides."""
+    given = changes.model_fields_set
+    session = _own(caller, session_id)
+    actions: list[Any] = []
+    if changes.title:
+        actions.append(Session.title.set(_title(changes.title)))
+    mode = permission_mode(changes.permission_mode) if "permission_mode" in given else None
+    if "persona_id" in given:
+        persona = changes.persona_id
+        actions.append(
+            Session.persona_id.set(prompts.own_persona_id(caller, persona))
+            if persona is not None
+            else Session.persona_id.remove()
+        )
+    if "guide_ids" in given:
+        guides = prompts.own_guide_ids(caller, changes.guide_ids)
+        actions.append(Session.guide_ids.set(guides) if guides else Session.guide_ids.remove())
+    if actions:  # a new mode alone does not move the session up the list
+        actions.append(Session.updated_at.set(utcnow()))
+    if mode is not None:
+        actions.append(Session.permission_mode.set(mode))
+    if actions:
+        session.update(actions=actions)
+    return views.Session.model_validate(session)
+
+
+def _title(title: str) -> str:
     title = " ".join(title.split())
-    if not title or len(title) > 200:
-        raise ValidationError("A title is 1 to 200 characters.", code="invalid_title")
-    session = owned(caller, session_id)
-    session.update(actions=[Session.title.set(title), Session.updated_at.set(utcnow())])
-    return view(session)
+    if not title or len(title) > MAX_TITLE:
+        raise ValidationError(f"A title is 1 to {MAX_TITLE} characters.", code="invalid_title")
+    return title
+
+
+def set_permission_mode(session_id: str, mode: str) -> None:
+    Session(session_id).update(actions=[Session.permission_mode.set(mode)])
+
+
+def next_turn(session_id: str) -> int:
+    """Allocate the next turn number (atomic ADD: concurrent senders get distinct turns)."""
+    session = Session(session_id)
+    session.update(actions=[Session.message_count.add(1), Session.updated_at.set(utcnow())])
+    return int(session.message_count)
 
 
 def delete(caller: Principal, session_id: str) -> None:
-    owned(caller, session_id)
+    _own(caller, session_id)
     remove(session_id)
 
 
@@ -151,10 +167,3 @@ def delete_for_project(project_id: str) -> dict[str, int]:
         counts["sessions"] += 1
     counts["transcripts"] = aws.delete_prefix(get_settings().workspace_bucket, f"sessions/{project_id}/")
     return counts
-
-
-def next_turn(session_id: str) -> int:
-    """Allocate the next turn number (atomic ADD: concurrent senders get distinct turns)."""
-    session = Session(session_id)
-    session.update(actions=[Session.message_count.add(1), Session.updated_at.set(utcnow())])
-    return int(session.message_count)

@@ -7,7 +7,7 @@ leaves behind.
 from __future__ import annotations
 
 from shared.db import delete_all
-from shared.models import CloudConnection, CloudCredential, CloudMount
+from shared.models.cloud import CloudConnection, CloudCredential, CloudMount
 
 
 def delete_for_user(user_id: str) -> int:

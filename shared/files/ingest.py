@@ -25,9 +25,9 @@ from botocore.exceptions import ClientError
 
 from shared import aws
 from shared.errors import ServiceUnavailableError, ValidationError
-from shared.files import tree, uploads
+from shared.files import generations, uploads
 from shared.files.convert import converter_for
-from shared.files.objects import convert_document, file_key
+from shared.files.objects import convert_document, file_key, parse_upload_key, too_large_message
 from shared.files.paths import safe_relative_path
 from shared.logs import logger
 from shared.models.files import UploadState
@@ -85,7 +85,7 @@ def ingest_objects(
 
 def ingest_object(bucket: str, key: str, *, s3: Any, max_bytes: int) -> Outcome:
     """Move one upload into its project's files (converting documents), or refuse it."""
-    parsed = uploads.parse_key(key)
+    parsed = parse_upload_key(key)
     if parsed is None or key.endswith("/"):
         return Outcome(key, "ignored", reason="not an upload (uploads/<project>/<upload>/<path>)")
     project_id, upload_id, relative = parsed
@@ -104,7 +104,7 @@ def ingest_object(bucket: str, key: str, *, s3: Any, max_bytes: int) -> Outcome:
         uploads.finish(upload_id, UploadState.REJECTED, reason=problem, size=size)
         return Outcome(key, "unsafe", reason=problem)
     if size > max_bytes:
-        reason = uploads.too_large_message(size, max_bytes)
+        reason = too_large_message(size, max_bytes)
         s3.delete_object(Bucket=bucket, Key=key)
         uploads.finish(upload_id, UploadState.TOO_LARGE, reason=reason, size=size)
         logger.warning("upload refused: too large", extra={"key": key, "size": size, "limit": max_bytes})
@@ -144,7 +144,7 @@ def _move(
     if _may_convert(relative):
         data = s3.get_object(Bucket=bucket, Key=key, IfMatch=etag)["Body"].read()
         conversion = convert_document(s3, project_id, relative, data)
-    tree.invalidate(project_id)
+    generations.invalidate(project_id)
     if conversion is None or conversion.status == "none":
         state, result = UploadState.STORED, "stored"
     elif conversion.status == "converted":

@@ -1,6 +1,6 @@
-"""Where project files live in S3, how a stored document is converted, and how S3 failures are reported.
+"""Where project files and uploads live in S3, how a stored document is converted, how S3 failures are reported.
 
-Kept free of the API's imports: the ingest function uses it and its cold start stays small.
+Kept free of the API's imports (and of pydantic): the ingest function uses it and its cold start stays small.
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from shared.errors import StudioError, ValidationError
-from shared.files import tree
+from shared import aws
+from shared.constants import PROJECTS_PREFIX, UPLOADS_PREFIX
+from shared.errors import NotFoundError, StudioError, ValidationError
 from shared.files.convert import ConversionError, convert, markdown_name
 from shared.files.paths import safe_relative_path
 from shared.logs import logger
@@ -28,29 +29,45 @@ class StorageError(StudioError):
     code = "storage_failed"
 
 
+# The API shows it as it is (a field of shared.files.views.FileInfo); a dataclass, not a pydantic model,
+# because the ingest function imports it.
 @dataclass(frozen=True, slots=True)
 class ConversionOutcome:
-    status: str  # "converted", "failed" or "none"
+    """What converting a stored document did: its status is "converted", "failed" or "none"."""
+
+    status: str
     path: str | None = None
     reason: str | None = None
     extracted: tuple[str, ...] = ()
-
-    def as_dict(self) -> dict[str, Any]:
-        result: dict[str, Any] = {"status": self.status}
-        if self.path:
-            result["path"] = self.path
-        if self.reason:
-            result["reason"] = self.reason
-        if self.extracted:
-            result["extracted"] = list(self.extracted)
-        return result
 
 
 NOT_CONVERTED = ConversionOutcome("none")
 
 
+def files_prefix(project_id: str) -> str:
+    return f"{PROJECTS_PREFIX}{project_id}/files/"
+
+
 def file_key(project_id: str, path: str) -> str:
-    return f"{tree.files_prefix(project_id)}{path}"
+    return f"{files_prefix(project_id)}{path}"
+
+
+def upload_key(project_id: str, upload_id: str, path: str) -> str:
+    return f"{UPLOADS_PREFIX}{project_id}/{upload_id}/{path}"
+
+
+def parse_upload_key(key: str) -> tuple[str, str, str] | None:
+    """(project_id, upload_id, path) of an upload key, without validating the path."""
+    if not key.startswith(UPLOADS_PREFIX):
+        return None
+    parts = key[len(UPLOADS_PREFIX) :].split("/", 2)
+    if len(parts) != 3:
+        return None
+    return parts[0], parts[1], parts[2]
+
+
+def too_large_message(size: int, limit: int) -> str:
+    return f"The file is {size:,} bytes; files can be at most {limit:,} bytes ({_megabytes(limit)})."
 
 
 def guess_content_type(path: str) -> str:
@@ -61,6 +78,25 @@ def guess_content_type(path: str) -> str:
 
 def bucket() -> str:
     return get_settings().workspace_bucket
+
+
+def head(s3: Any, project_id: str, path: str) -> dict[str, Any] | None:
+    """S3's HEAD answer for the project's file, None when there is none."""
+    try:
+        return dict(s3.head_object(Bucket=bucket(), Key=file_key(project_id, path)))
+    except ClientError as exc:
+        if aws.error_code(exc) in aws.S3_MISSING:
+            return None
+        raise
+
+
+def folder_exists(s3: Any, project_id: str, path: str) -> bool:
+    page = s3.list_objects_v2(Bucket=bucket(), Prefix=file_key(project_id, path) + "/", MaxKeys=1)
+    return bool(page.get("KeyCount"))
+
+
+def not_found(path: str) -> NotFoundError:
+    return NotFoundError(f"There is no file or folder {path!r} in this project.", code="file_not_found")
 
 
 @contextmanager
@@ -110,3 +146,9 @@ def convert_document(s3: Any, project_id: str, path: str, data: bytes) -> Conver
         ContentType="text/markdown; charset=utf-8",
     )
     return ConversionOutcome("converted", path=target, extracted=tuple(extracted))
+
+
+def _megabytes(size: int) -> str:
+    if size < 1024 * 1024:
+        return f"{size:,} bytes"
+    return f"{size / (1024 * 1024):.1f} MB"

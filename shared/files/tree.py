@@ -6,7 +6,8 @@ prefix and caches the result: a change during a rebuild has already moved the ge
 built from the older listing can never be served as current.
 
 Caches, nearest first: this process's memory (a warm Lambda, the runner), then one gzip'd JSON object per
-project in S3 (`cache/trees/<project_id>.json.gz`, tagged with its generation).
+project in S3 (`cache/trees/<project_id>.json.gz`, tagged with its generation). The generations themselves are
+`shared.files.generations`' (`invalidate` is named here too, for the callers that change files).
 """
 
 from __future__ import annotations
@@ -15,36 +16,24 @@ import gzip
 import json
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
-from pynamodb.exceptions import DoesNotExist
 
 from shared import aws
-from shared.constants import PROJECTS_PREFIX, TREE_CACHE_PREFIX
+from shared.constants import TREE_CACHE_PREFIX
+from shared.files import generations
+from shared.files.generations import invalidate
+from shared.files.objects import files_prefix
+from shared.files.views import Tree
 from shared.logs import logger
-from shared.models.base import utcnow
-from shared.models.files import FileTree
 from shared.settings import get_settings
+
+__all__ = ["Tree", "build", "cache_key", "forget", "invalidate", "read", "reset_memory"]
 
 _MEMORY_SLOTS = 32
 _GENERATION_KEY = "generation"
-
-
-@dataclass(frozen=True, slots=True)
-class Tree:
-    project_id: str
-    generation: int
-    root: dict[str, Any]
-    file_count: int
-    total_bytes: int
-    source: str  # "memory", "s3" or "listing": where this read found it (for logs and benchmarks)
-
-    @property
-    def etag(self) -> str:
-        return f'"{self.project_id}-{self.generation}"'
 
 
 class _Memory:
@@ -78,35 +67,17 @@ class _Memory:
 _memory = _Memory(_MEMORY_SLOTS)
 
 
-def files_prefix(project_id: str) -> str:
-    return f"{PROJECTS_PREFIX}{project_id}/files/"
-
-
 def cache_key(project_id: str) -> str:
     return f"{TREE_CACHE_PREFIX}{project_id}.json.gz"
-
-
-def invalidate(project_id: str) -> int:
-    """Note that the project's files changed (after the change is in S3); returns the new generation."""
-    item = FileTree(project_id)
-    item.update(actions=[FileTree.generation.add(1), FileTree.changed_at.set(utcnow())])
-    return int(item.generation)
-
-
-def generation(project_id: str) -> int:
-    try:
-        return int(FileTree.get(project_id, consistent_read=True).generation)
-    except DoesNotExist:
-        return 0
 
 
 def read(project_id: str, *, s3: Any = None) -> Tree:
     """The project's current tree, from the nearest cache that holds its generation."""
     s3 = s3 or aws.client("s3")
-    current = generation(project_id)
+    current = generations.generation(project_id)
     tree = _memory.get(project_id, current)
     if tree is not None:
-        return _with_source(tree, "memory")
+        return tree.model_copy(update={"source": "memory"})
     tree = _fetch_cached(s3, project_id, current)
     if tree is None:
         tree = build(project_id, current, s3=s3)
@@ -140,14 +111,21 @@ def build(project_id: str, at_generation: int, *, s3: Any = None) -> Tree:
             file_count += 1
             total_bytes += size
     _sort(root)
-    return Tree(project_id, at_generation, root, file_count, total_bytes, "listing")
+    return Tree(
+        project_id=project_id,
+        generation=at_generation,
+        file_count=file_count,
+        total_bytes=total_bytes,
+        root=root,
+        source="listing",
+    )
 
 
 def forget(project_id: str, *, s3: Any = None) -> None:
     """Drop the project's cached tree and generation (the project is being deleted)."""
     s3 = s3 or aws.client("s3")
     s3.delete_object(Bucket=get_settings().workspace_bucket, Key=cache_key(project_id))
-    FileTree(project_id).delete()  # deleting an absent item is not an error
+    generations.forget(project_id)
 
 
 def reset_memory() -> None:
@@ -187,7 +165,7 @@ def _fetch_cached(s3: Any, project_id: str, current: int) -> Tree | None:
         return None
     try:
         body = json.loads(gzip.decompress(cached["Body"].read()))
-        return Tree(project_id, current, body["root"], body["fileCount"], body["totalBytes"], "s3")
+        return Tree.model_validate({**body, "projectId": project_id, "generation": current, "source": "s3"})
     except (OSError, ValueError, KeyError):
         logger.warning("the cached file tree is damaged; rebuilding", extra={"project_id": project_id})
         return None
@@ -206,10 +184,6 @@ def _store_cached(s3: Any, tree: Tree) -> None:
         )
     except ClientError:  # the tree is still correct; the next read rebuilds it
         logger.warning("the file tree could not be cached", extra={"project_id": tree.project_id})
-
-
-def _with_source(tree: Tree, source: str) -> Tree:
-    return Tree(tree.project_id, tree.generation, tree.root, tree.file_count, tree.total_bytes, source)
 
 
 def _iso(value: datetime | str) -> str:

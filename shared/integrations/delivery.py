@@ -7,14 +7,13 @@ resolves to a private address, or a key that is gone is final (`CallbackRefusedE
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Any
 
 from shared.constants import APP_NAME, VERSION
-from shared.integrations import outbound, runs, signing, store
-from shared.integrations.runs import RunView
+from shared.integrations import outbound, service, signing, store
+from shared.integrations.views import RunView
 from shared.logs import logger
-from shared.models import CallbackStatus
+from shared.models.integrations import CallbackStatus
 from shared.settings import get_settings
 
 USER_AGENT = f"{APP_NAME}-callbacks/{VERSION}"
@@ -33,24 +32,24 @@ class CallbackRefusedError(CallbackError):
     """Final: another answer than 2xx, 5xx or 429, a URL the server must not call, or no key to sign with."""
 
 
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat().replace("+00:00", "Z") if moment else None
+# The run as polled, without what the receiver knows already (its project) or cannot use (the callback itself).
+CALLBACK_FIELDS = {
+    "id",
+    "status",
+    "result",
+    "error",
+    "usage",
+    "cost_usd",
+    "duration_ms",
+    "session_id",
+    "metadata",
+    "finished_at",
+}
 
 
 def body_of(run: RunView) -> bytes:
     """The callback's JSON body, exactly the bytes that are signed and sent."""
-    payload: dict[str, Any] = {
-        "id": run.run_id,
-        "status": run.status,
-        "result": run.result,
-        "error": run.error,
-        "usage": run.usage,
-        "costUsd": run.cost_usd,
-        "durationMs": run.duration_ms,
-        "sessionId": run.session_id,
-        "metadata": run.metadata,
-        "finishedAt": _iso(run.finished_at),
-    }
+    payload = run.model_dump(mode="json", by_alias=True, include=CALLBACK_FIELDS)
     return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
 
 
@@ -81,7 +80,7 @@ def deliver(run_id: str, *, attempt: int, last_attempt: bool) -> dict[str, Any]:
     secret = store.signing_secret(record.key_id) if record.key_id else None
     if secret is None:
         raise _refuse(run_id, "The API key that started the run was deactivated or deleted.")
-    body = body_of(runs.view(record))
+    body = body_of(service.view(record))
     headers = headers_for(run_id, secret, body)
     try:
         answer = outbound.post(record.callback_url, body, headers, allow_private=get_settings().is_local)

@@ -10,7 +10,6 @@ The turn's end is recorded once (a condition on `finished_at`), so a duplicate n
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,18 +17,23 @@ from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from shared.accounts import api_keys
 from shared.db import condition_failed, delete_all
-from shared.models import ApiKey, CallbackStatus, IntegrationRun, RawExchange
+from shared.integrations.views import CallbackView
+from shared.models.api_keys import ApiKey
 from shared.models.base import utcnow
+from shared.models.chat import RawExchange
+from shared.models.integrations import CallbackStatus, IntegrationRun
+from shared.schema import Amount, Count, View
 
 # Runs are polling records: a month after they start, DynamoDB's TTL removes them (the chat session stays).
 RUN_RETENTION = timedelta(days=30)
 
 
-@dataclass(frozen=True, slots=True)
-class RunRecord:
+class RunRecord(View):
+    """An integration run as its row holds it."""
+
     run_id: str
     user_id: str
-    key_id: str | None
+    key_id: str | None  # None when started with a session token (such runs have no callback)
     project_id: str
     session_id: str | None
     turn: int | None
@@ -37,48 +41,31 @@ class RunRecord:
     metadata: dict[str, Any] | None
     callback_url: str | None
     callback_status: str | None
-    callback_attempts: int
+    callback_attempts: Count
     callback_http_status: int | None
     callback_error: str | None
     created_at: datetime
     finished_at: datetime | None
 
+    @property
+    def callback(self) -> CallbackView | None:
+        return CallbackView.model_validate(self) if self.callback_url else None
 
-@dataclass(frozen=True, slots=True)
-class TurnRecord:
+
+class TurnRecord(View):
     """What the runner recorded of the turn a run became."""
 
     status: str
     client_message_id: str | None
     response_text: str | None
     error: str | None
-    tokens_in: int
-    tokens_out: int
-    cache_read_tokens: int
-    cache_write_tokens: int
-    cost_usd: float
+    tokens_in: Count
+    tokens_out: Count
+    cache_read_tokens: Count
+    cache_write_tokens: Count
+    cost_usd: Amount
     duration_ms: int | None
     finished_at: datetime | None
-
-
-def _record(row: IntegrationRun) -> RunRecord:
-    return RunRecord(
-        run_id=row.run_id,
-        user_id=row.user_id,
-        key_id=row.key_id,
-        project_id=row.project_id,
-        session_id=row.session_id,
-        turn=int(row.turn) if row.turn is not None else None,
-        status=row.status,
-        metadata=row.metadata,
-        callback_url=row.callback_url,
-        callback_status=row.callback_status,
-        callback_attempts=int(row.callback_attempts or 0),
-        callback_http_status=int(row.callback_http_status) if row.callback_http_status is not None else None,
-        callback_error=row.callback_error,
-        created_at=row.created_at,
-        finished_at=row.finished_at,
-    )
 
 
 def create(
@@ -101,12 +88,12 @@ def create(
         expires_at=utcnow() + RUN_RETENTION,
     )
     row.save(condition=IntegrationRun.run_id.does_not_exist())
-    return _record(row)
+    return RunRecord.model_validate(row)
 
 
 def get(run_id: str) -> RunRecord | None:
     try:
-        return _record(IntegrationRun.get(run_id, consistent_read=True))
+        return RunRecord.model_validate(IntegrationRun.get(run_id, consistent_read=True))
     except DoesNotExist:
         return None
 
@@ -115,9 +102,11 @@ def delete(run_id: str) -> None:
     IntegrationRun(run_id).delete()
 
 
-def attach(run_id: str, session_id: str, turn: int) -> None:
+def attach(run_id: str, session_id: str, turn: int) -> RunRecord:
     """Record the turn the run became (the turn already names the run, so the runner never waits on this)."""
-    IntegrationRun(run_id).update(actions=[IntegrationRun.session_id.set(session_id), IntegrationRun.turn.set(turn)])
+    row = IntegrationRun(run_id)
+    row.update(actions=[IntegrationRun.session_id.set(session_id), IntegrationRun.turn.set(turn)])
+    return RunRecord.model_validate(row)
 
 
 def record_finish(run_id: str, session_id: str, turn: int, status: str) -> RunRecord | None:
@@ -137,7 +126,7 @@ def record_finish(run_id: str, session_id: str, turn: int, status: str) -> RunRe
         if condition_failed(exc):
             return None
         raise
-    return _record(row)
+    return RunRecord.model_validate(row)
 
 
 def record_callback(
@@ -167,19 +156,7 @@ def turn(session_id: str, number: int) -> TurnRecord | None:
         row = RawExchange.get(session_id, number, consistent_read=True)
     except DoesNotExist:
         return None
-    return TurnRecord(
-        status=row.status,
-        client_message_id=row.client_message_id,
-        response_text=row.response_text,
-        error=row.error,
-        tokens_in=int(row.tokens_in or 0),
-        tokens_out=int(row.tokens_out or 0),
-        cache_read_tokens=int(row.cache_read_tokens or 0),
-        cache_write_tokens=int(row.cache_write_tokens or 0),
-        cost_usd=float(row.cost_usd or 0),
-        duration_ms=int(row.duration_ms) if row.duration_ms is not None else None,
-        finished_at=row.finished_at,
-    )
+    return TurnRecord.model_validate(row)
 
 
 def key_callback_url(key_id: str) -> str | None:

@@ -7,7 +7,7 @@ meetings.
 from __future__ import annotations
 
 from shared.db import delete_all
-from shared.models import Meeting, TranscriptSegment
+from shared.models.meetings import Meeting, TranscriptSegment
 
 
 def delete_for_user(user_id: str) -> int:

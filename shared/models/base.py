@@ -6,6 +6,8 @@ their tables from `table_specs()`, so keys, indexes and TTLs cannot drift betwee
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,6 +19,7 @@ import pynamodb.connection.base
 from pynamodb.indexes import AllProjection, IncludeProjection, KeysOnlyProjection
 from pynamodb.models import Model
 
+import shared.models
 from shared.settings import Settings, get_settings
 
 _REGISTRY: list[type[StudioModel]] = []
@@ -69,14 +72,14 @@ def _bind(model: type[StudioModel], settings: Settings) -> None:
 
 def bind_models(settings: Settings) -> None:
     """Point every model at the tables, region and endpoint of `settings` (tests and the local stack)."""
-    for model in _REGISTRY:
+    for model in all_models():
         _bind(model, settings)
 
 
 def all_models() -> list[type[StudioModel]]:
-    """Every table model, in declaration order (importing `shared.models` declares them all)."""
-    import shared.models  # noqa: F401  # the import registers every model
-
+    """Every table model, in declaration order of their modules (importing a module declares its models)."""
+    for info in pkgutil.iter_modules(shared.models.__path__):
+        importlib.import_module(f"shared.models.{info.name}")
     return list(_REGISTRY)
 
 

@@ -1,1 +1,1 @@
-"""WebSocket connections, server events and the $default action router."""
+"""WebSocket connections, the events the server sends them, and the base of the messages clients send."""

@@ -1,17 +1,19 @@
-"""The connection records behind $connect and $disconnect."""
+"""The connection records behind $connect and $disconnect, and the chat session each connection follows.
+
+The `connections` table is this module's; the session's list of its followers is the chat domain's
+(shared.chat.followers), which asks here which session a connection follows.
+"""
 
 from __future__ import annotations
 
-import contextlib
 from datetime import timedelta
 
 from pynamodb.exceptions import DeleteError, UpdateError
 
 from shared.constants import WS_CONNECTION_MAX_SECONDS
-from shared.db import delete_all
+from shared.db import condition_failed, delete_all
 from shared.logs import logger
 from shared.models.base import epoch_seconds, utcnow
-from shared.models.chat import Session
 from shared.models.connections import Connection
 from shared.settings import get_settings
 
@@ -22,32 +24,27 @@ def remember(
     user_id: str | None = None,
     source_ip: str | None = None,
     user_agent: str | None = None,
-) -> Connection:
+) -> None:
     """Record an open connection; it expires when API Gateway would close it anyway."""
     ttl = min(get_settings().connection_ttl_seconds, WS_CONNECTION_MAX_SECONDS)
-    connection = Connection(
+    Connection(
         connection_id,
         user_id=user_id,
         connected_at=utcnow(),
         source_ip=source_ip,
         user_agent=(user_agent or "")[:512] or None,
         expires_at=timedelta(seconds=ttl),
-    )
-    connection.save()
-    return connection
+    ).save()
 
 
-def forget(connection_id: str) -> None:
-    try:
-        following = Connection.get(connection_id).session_id
-    except Connection.DoesNotExist:
-        following = None
-    if following:
-        unfollow(following, connection_id)
+def forget(connection_id: str) -> str | None:
+    """Delete a connection's record; returns the chat session it followed, if any."""
+    followed = following(connection_id)
     try:
         Connection(connection_id).delete()
     except DeleteError:
         logger.warning("could not delete the connection record", extra={"connection_id": connection_id})
+    return followed
 
 
 def is_open(connection_id: str) -> bool:
@@ -67,24 +64,25 @@ def owner_of(connection_id: str) -> str | None:
         return None
 
 
-def follow(connection_id: str, session_id: str) -> None:
-    """Make the connection receive the events of a chat session (one session per connection)."""
+def following(connection_id: str) -> str | None:
+    """The chat session the connection follows; None when it follows none, or is gone."""
     try:
-        previous = Connection.get(connection_id).session_id
+        return Connection.get(connection_id).session_id
     except Connection.DoesNotExist:
-        logger.info("a connection that is gone cannot follow a session", extra={"connection_id": connection_id})
-        return
-    if previous and previous != session_id:
-        unfollow(previous, connection_id)
-    Session(session_id).update(actions=[Session.followers.add({connection_id})])
-    Connection(connection_id).update(actions=[Connection.session_id.set(session_id)])
+        return None
 
 
-def unfollow(session_id: str, connection_id: str) -> None:
-    with contextlib.suppress(UpdateError):
-        Session(session_id).update(
-            actions=[Session.followers.delete({connection_id})], condition=Session.session_id.exists()
+def set_following(connection_id: str, session_id: str) -> bool:
+    """Record the one session the connection follows; False when the connection is gone."""
+    try:
+        Connection(connection_id).update(
+            actions=[Connection.session_id.set(session_id)], condition=Connection.connection_id.exists()
         )
+    except UpdateError as exc:
+        if condition_failed(exc):
+            return False
+        raise
+    return True
 
 
 def of_user(user_id: str) -> list[str]:

@@ -1,7 +1,8 @@
 """post_to_connection with the failure handling API Gateway needs.
 
 GoneException means the client left: the connection record is deleted and the caller carries on (events it
-missed stay in the session log). Throttling is retried with backoff by botocore's standard retry mode.
+missed stay in the session log; a session it followed drops it at its next event: shared.chat.events).
+Throttling is retried with backoff by botocore's standard retry mode.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ leaves behind.
 from __future__ import annotations
 
 from shared.db import delete_all
-from shared.models import PromptScope, PromptVersion, prompt_scope_key
+from shared.models.prompts import PromptScope, PromptVersion, prompt_scope_key
 
 
 def delete_for_user(user_id: str) -> int:

@@ -47,9 +47,12 @@ def append(project_prefix: str, schedule_id: str, record: dict[str, Any], *, now
                 Bucket=bucket, Key=archive, CopySource={"Bucket": bucket, "Key": key}, CopySourceIfMatch=etag
             )
             current = b""
-        condition = {"IfMatch": etag} if etag is not None else {"IfNoneMatch": "*"}
+        body = current + line
         try:
-            s3.put_object(Bucket=bucket, Key=key, Body=current + line, ContentType="application/x-ndjson", **condition)
+            if etag is not None:  # only if nobody appended since the read
+                s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType="application/x-ndjson", IfMatch=etag)
+            else:  # only if nobody created it since the read
+                s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType="application/x-ndjson", IfNoneMatch="*")
         except ClientError as exc:
             if aws.error_code(exc) in _RACED:
                 time.sleep(random.uniform(0, 0.02 * (attempt + 1)))  # noqa: S311  # jitter, not security

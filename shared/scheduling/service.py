@@ -6,9 +6,7 @@ editing and running need write access to the schedule's project; the runner chec
 
 from __future__ import annotations
 
-import dataclasses
 import re
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -17,15 +15,12 @@ from shared.errors import ConflictError, NotFoundError, ValidationError
 from shared.models.base import utcnow
 from shared.models.schedules import Schedule, ScheduleKind
 from shared.projects import service as projects
-from shared.projects.service import ProjectView
-from shared.scheduling import cron, executions, runs, store
-from shared.scheduling.runs import RunStarted
-from shared.scheduling.views import ExecutionView, ScheduleView
-from shared.skills import document
-from shared.skills import store as skill_files
+from shared.projects.views import ProjectView
+from shared.scheduling import cron, executions, launch, store
+from shared.scheduling.schemas import MAX_NAME, MAX_PROMPT_CHARS, ScheduleIn, ScheduleUpdate
+from shared.scheduling.views import ExecutionsPage, ExecutionView, Preview, PreviewRun, RunAccepted, ScheduleView
+from shared.skills import document, files
 
-MAX_NAME = 100
-MAX_PROMPT_CHARS = 24_000
 PREVIEW_RUNS = 5
 _BAD_NAME = re.compile(r"[\x00-\x1f\x7f]")
 _SCHEDULE_ID = re.compile(r"[0-9a-f]{32}")
@@ -41,60 +36,39 @@ _NOT_NULL = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class NewSchedule:
-    name: str
-    project_id: str
-    cron: str
-    timezone: str = "UTC"
-    prompt: str | None = None
-    skill_name: str | None = None
-    timeout_seconds: int = store.DEFAULT_TIMEOUT_SECONDS
-    enabled: bool = True
-
-
-def create(caller: Principal, new: NewSchedule, *, now: datetime | None = None) -> ScheduleView:
+def create(caller: Principal, new: ScheduleIn, *, now: datetime | None = None) -> ScheduleView:
     project = projects.open_project(caller, new.project_id, write=True)
-    wanted = store.Editable(
-        name=new.name,
-        cron=new.cron,
-        timezone=new.timezone,
-        prompt=new.prompt,
-        skill_name=new.skill_name,
-        timeout_seconds=new.timeout_seconds,
-        enabled=new.enabled,
-    )
-    wanted = _checked(wanted, project, previous=None)
+    wanted = _checked(ScheduleUpdate(**new.model_dump(exclude={"project_id"})), project, previous=None)
     row = store.create_schedule(
         user_id=caller.user_id,
         project_id=project.project_id,
-        name=wanted.name,
+        name=str(wanted.name),
         cron=wanted.cron,
-        timezone=wanted.timezone,
+        timezone=str(wanted.timezone),
         kind=ScheduleKind.SKILL.value if wanted.skill_name else ScheduleKind.PROMPT.value,
         prompt=wanted.prompt,
         skill_name=wanted.skill_name,
         timeout_seconds=wanted.timeout_seconds,
-        enabled=wanted.enabled,
+        enabled=bool(wanted.enabled),
         now=now,
     )
-    return ScheduleView.of(row)
+    return ScheduleView.model_validate(row)
 
 
 def list_for(caller: Principal, *, project_id: str | None = None) -> list[ScheduleView]:
     """The caller's own schedules, newest first, optionally of one project."""
     rows = store.for_user(caller.user_id)
-    return [ScheduleView.of(row) for row in rows if project_id is None or row.project_id == project_id]
+    return [ScheduleView.model_validate(row) for row in rows if project_id is None or row.project_id == project_id]
 
 
 def get(caller: Principal, schedule_id: str) -> ScheduleView:
-    return ScheduleView.of(_owned(caller, schedule_id))
+    return ScheduleView.model_validate(_owned(caller, schedule_id))
 
 
 def update(
     caller: Principal, schedule_id: str, changes: dict[str, Any], *, now: datetime | None = None
 ) -> ScheduleView:
-    """Apply `changes` (Editable field names); cron, time zone or enabled recompute the next run."""
+    """Apply `changes` (ScheduleUpdate field names); cron, time zone or enabled recompute the next run."""
     for field, wire in _NOT_NULL.items():
         if field in changes and changes[field] is None:
             raise ValidationError(f"'{wire}' cannot be null; leave it out to keep it as it is.", code="invalid_request")
@@ -106,15 +80,15 @@ def update(
                 code="on_demand_schedule",
             )
         project = projects.open_project(caller, row.project_id, write=True)
-        previous = store.Editable.of(row)
-        wanted = dataclasses.replace(previous, **changes)
+        previous = ScheduleUpdate.model_validate(row, from_attributes=True)  # every field, as it is now
+        wanted = previous.model_copy(update=changes)
         if row.kind != ScheduleKind.ON_DEMAND.value:
             wanted = _checked(wanted, project, previous=previous)
         else:
-            wanted = dataclasses.replace(wanted, name=_name(wanted.name))
-            store.check_timeout(wanted.timeout_seconds)
-        if store.edit(row, wanted, now=now or utcnow()):
-            return ScheduleView.of(row)
+            wanted = wanted.model_copy(update={"name": _name(wanted.name)})
+            store.check_timeout(int(wanted.timeout_seconds or 0))
+        if store.edit(row, wanted.model_dump(), now=now or utcnow()):
+            return ScheduleView.model_validate(row)
     raise ConflictError("The schedule changed while your edit was being saved; try again.", code="edit_conflict")
 
 
@@ -125,21 +99,19 @@ def delete(caller: Principal, schedule_id: str) -> None:
     store.delete(row)
 
 
-def run_now(caller: Principal, schedule_id: str, *, now: datetime | None = None) -> RunStarted:
+def run_now(caller: Principal, schedule_id: str, *, now: datetime | None = None) -> RunAccepted:
     """A run for the current minute; asking again within the minute returns the same run."""
     row = _owned(caller, schedule_id)
     projects.open_project(caller, row.project_id, write=True)
-    return runs.run_now(row, caller, now=now or utcnow())
+    return launch.run_now(row, caller, now=now or utcnow())
 
 
-def history(
-    caller: Principal, schedule_id: str, *, before: datetime | None, limit: int
-) -> tuple[list[ExecutionView], datetime | None]:
+def history(caller: Principal, schedule_id: str, *, before: datetime | None, limit: int) -> ExecutionsPage:
     """The schedule's runs newest first, and the `before` of the next page (None on the last page)."""
     row = _owned(caller, schedule_id)
     page = executions.history(row.schedule_id, before=before, limit=limit)
     next_before = page[-1].started_at if len(page) == limit else None
-    return [ExecutionView.of(execution) for execution in page], next_before
+    return ExecutionsPage(executions=[ExecutionView.model_validate(run) for run in page], next_before=next_before)
 
 
 def execution(caller: Principal, schedule_id: str, execution_id: str) -> ExecutionView:
@@ -147,15 +119,15 @@ def execution(caller: Principal, schedule_id: str, execution_id: str) -> Executi
     found = executions.get(execution_id) if re.fullmatch(r"[0-9a-f]{32,64}", execution_id) else None
     if found is None or found.schedule_id != row.schedule_id:
         raise NotFoundError("This schedule has no such run.", code="execution_not_found")
-    return ExecutionView.of(found)
+    return ExecutionView.model_validate(found)
 
 
-def preview(expression: str, timezone: str, *, now: datetime | None = None) -> list[tuple[datetime, datetime]]:
-    """The next runs of `expression` as (UTC, local time in `timezone`), or a ValidationError saying why not."""
+def preview(expression: str, timezone: str, *, now: datetime | None = None) -> Preview:
+    """The next runs of `expression` in UTC and in `timezone`, or a ValidationError saying why not."""
     where = cron.zone(timezone)
-    return [
-        (slot, slot.astimezone(where)) for slot in cron.upcoming(expression, timezone, now or utcnow(), PREVIEW_RUNS)
-    ]
+    slots = cron.upcoming(expression, timezone, now or utcnow(), PREVIEW_RUNS)
+    runs = [PreviewRun(utc=f"{slot:%Y-%m-%dT%H:%M:%SZ}", local=slot.astimezone(where).isoformat()) for slot in slots]
+    return Preview(cron=" ".join(expression.split()), timezone=timezone, runs=runs)
 
 
 def _owned(caller: Principal, schedule_id: str) -> Schedule:
@@ -165,11 +137,11 @@ def _owned(caller: Principal, schedule_id: str) -> Schedule:
     return row
 
 
-def _checked(wanted: store.Editable, project: ProjectView, *, previous: store.Editable | None) -> store.Editable:
+def _checked(wanted: ScheduleUpdate, project: ProjectView, *, previous: ScheduleUpdate | None) -> ScheduleUpdate:
     """`wanted` normalised, or a ValidationError naming the first problem."""
     name = _name(wanted.name)
-    cron.validate(wanted.cron or "", wanted.timezone)
-    store.check_timeout(wanted.timeout_seconds)
+    cron.validate(wanted.cron or "", wanted.timezone or "")
+    store.check_timeout(int(wanted.timeout_seconds or 0))
     prompt = wanted.prompt if wanted.prompt is None or wanted.prompt.strip() else None
     if (prompt is None) == (wanted.skill_name is None):
         raise ValidationError(
@@ -180,15 +152,15 @@ def _checked(wanted: store.Editable, project: ProjectView, *, previous: store.Ed
         raise ValidationError(f"The prompt is longer than {MAX_PROMPT_CHARS:,} characters.", code="prompt_too_long")
     if wanted.skill_name is not None and (previous is None or wanted.skill_name != previous.skill_name):
         document.check_name(wanted.skill_name)
-        if not skill_files.exists(project.s3_prefix, wanted.skill_name):
+        if not files.exists(project.s3_prefix, wanted.skill_name):
             raise ValidationError(
                 f"This project has no skill '{wanted.skill_name}' (.claude/skills/{wanted.skill_name}/SKILL.md).",
                 code="unknown_skill",
             )
-    return dataclasses.replace(wanted, name=name, cron=" ".join((wanted.cron or "").split()), prompt=prompt)
+    return wanted.model_copy(update={"name": name, "cron": " ".join((wanted.cron or "").split()), "prompt": prompt})
 
 
-def _name(value: str) -> str:
+def _name(value: str | None) -> str:
     value = (value or "").strip()
     if not value or len(value) > MAX_NAME or _BAD_NAME.search(value):
         raise ValidationError(

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -25,6 +24,16 @@ from shared.scheduling import cron as cron_rules
 DUE_SHARD_PREFIX = "due#"
 DEFAULT_TIMEOUT_SECONDS = 300
 MAX_TIMEOUT_SECONDS = 3600
+# The fields an owner may change, and their attributes.
+_EDITABLE: dict[str, Any] = {
+    "name": Schedule.name,
+    "cron": Schedule.cron,
+    "timezone": Schedule.timezone,
+    "prompt": Schedule.prompt,
+    "skill_name": Schedule.skill_name,
+    "timeout_seconds": Schedule.timeout_seconds,
+    "enabled": Schedule.enabled,
+}
 # Another writer may bump the version between our read and our write; re-read this many times.
 _OUTCOME_ATTEMPTS = 3
 
@@ -140,60 +149,26 @@ def for_user(user_id: str) -> list[Schedule]:
     return list(Schedule.by_user.query(user_id, scan_index_forward=False))
 
 
-@dataclass(frozen=True, slots=True)
-class Editable:
-    """The fields an owner may change; `kind` follows from prompt or skill unless the schedule is on demand."""
-
-    name: str
-    cron: str | None
-    timezone: str
-    prompt: str | None
-    skill_name: str | None
-    timeout_seconds: int
-    enabled: bool
-
-    @classmethod
-    def of(cls, schedule: Schedule) -> Editable:
-        return cls(
-            name=schedule.name,
-            cron=schedule.cron,
-            timezone=schedule.timezone,
-            prompt=schedule.prompt,
-            skill_name=schedule.skill_name,
-            timeout_seconds=int(schedule.timeout_seconds),
-            enabled=bool(schedule.enabled),
-        )
-
-
-def edit(schedule: Schedule, wanted: Editable, *, now: datetime) -> bool:
-    """Store `wanted` (already validated); False when the schedule changed since it was read (read it again).
+def edit(schedule: Schedule, wanted: dict[str, Any], *, now: datetime) -> bool:
+    """Store `wanted` (every field an owner may change, validated); False when the schedule changed since it was read.
 
     A change of cron, time zone or enabled sets `next_run_at` to the first slot after now (so re-enabling never
     replays the time the schedule was off) and puts the schedule in or out of the due index.
     """
-    current = Editable.of(schedule)
-    attributes: dict[str, Any] = {
-        "name": Schedule.name,
-        "cron": Schedule.cron,
-        "timezone": Schedule.timezone,
-        "prompt": Schedule.prompt,
-        "skill_name": Schedule.skill_name,
-        "timeout_seconds": Schedule.timeout_seconds,
-        "enabled": Schedule.enabled,
-    }
     actions: list[Any] = [Schedule.updated_at.set(now)]
-    for field, attribute in attributes.items():
-        value = getattr(wanted, field)
-        if value != getattr(current, field):
+    for field, attribute in _EDITABLE.items():
+        value = wanted[field]
+        if value != getattr(schedule, field):
             actions.append(attribute.remove() if value is None else attribute.set(value))
     kind = schedule.kind
     if kind != ScheduleKind.ON_DEMAND.value:
-        kind = ScheduleKind.SKILL.value if wanted.skill_name else ScheduleKind.PROMPT.value
+        kind = ScheduleKind.SKILL.value if wanted["skill_name"] else ScheduleKind.PROMPT.value
         if kind != schedule.kind:
             actions.append(Schedule.kind.set(kind))
-    if (wanted.cron, wanted.timezone, wanted.enabled) != (current.cron, current.timezone, current.enabled):
+    cron, timezone, enabled = wanted["cron"], wanted["timezone"], wanted["enabled"]
+    if (cron, timezone, enabled) != (schedule.cron, schedule.timezone, schedule.enabled):
         shard, next_run_at = due_fields(
-            schedule.schedule_id, kind=kind, cron=wanted.cron, timezone=wanted.timezone, enabled=wanted.enabled, now=now
+            schedule.schedule_id, kind=kind, cron=cron, timezone=timezone, enabled=enabled, now=now
         )
         actions.append(Schedule.due_shard.set(shard) if shard else Schedule.due_shard.remove())
         actions.append(Schedule.next_run_at.set(next_run_at) if next_run_at else Schedule.next_run_at.remove())
@@ -208,33 +183,6 @@ def edit(schedule: Schedule, wanted: Editable, *, now: datetime) -> bool:
 
 def delete(schedule: Schedule) -> None:
     schedule.delete(add_version_condition=False)
-
-
-def on_demand_id(user_id: str, project_id: str, skill_name: str) -> str:
-    """The id of a user's on-demand schedule for one skill of one project: stable, so it is made only once."""
-    return hashlib.sha256(f"on_demand|{user_id}|{project_id}|{skill_name}".encode()).hexdigest()[:32]
-
-
-def ensure_on_demand(*, user_id: str, project_id: str, skill_name: str, now: datetime) -> Schedule:
-    """The on-demand schedule that collects a skill's runs by hand, created on the first run."""
-    schedule_id = on_demand_id(user_id, project_id, skill_name)
-    existing = get(schedule_id)
-    if existing is not None:
-        return existing
-    try:
-        return create_schedule(
-            user_id=user_id,
-            project_id=project_id,
-            name=skill_name,
-            kind=ScheduleKind.ON_DEMAND.value,
-            skill_name=skill_name,
-            schedule_id=schedule_id,
-            now=now,
-        )
-    except ConflictError:  # a concurrent first run made it
-        made = get(schedule_id)
-        assert made is not None
-        return made
 
 
 def due_schedules(shard: str, now: datetime) -> Iterator[Schedule]:

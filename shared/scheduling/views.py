@@ -1,20 +1,27 @@
-"""Schedules and executions as the API shows them (not the table rows)."""
+"""Schedules, executions and runs as the API shows them, each read straight from its row.
+
+    ScheduleView.model_validate(schedule_row)        # id from schedule_id, every other field by its name
+    ExecutionView.model_validate(execution_row)      # id from execution_id; counts absent until a run ends are 0
+
+Routes declare them as their response models; inputs are in shared/scheduling/schemas.py.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from shared.models.schedules import Execution, Schedule
+from pydantic import AliasChoices, ConfigDict, Field, computed_field
+
+from shared.schema import Amount, Count, Schema, View
 
 
-@dataclass(frozen=True, slots=True)
-class ScheduleView:
-    schedule_id: str
+class ScheduleView(View):
+    """A cron rule that runs a prompt or a skill in a project."""
+
+    id: str = Field(validation_alias=AliasChoices("schedule_id", "id"))
     name: str
     project_id: str
-    kind: str  # prompt, skill or on_demand
+    kind: str = Field(description="prompt, skill, or on_demand (collects a skill's runs by hand; never due)")
     cron: str | None
     timezone: str
     prompt: str | None
@@ -27,85 +34,78 @@ class ScheduleView:
     created_at: datetime
     updated_at: datetime
 
-    @classmethod
-    def of(cls, row: Schedule) -> ScheduleView:
-        return cls(
-            schedule_id=row.schedule_id,
-            name=row.name,
-            project_id=row.project_id,
-            kind=row.kind,
-            cron=row.cron,
-            timezone=row.timezone,
-            prompt=row.prompt,
-            skill_name=row.skill_name,
-            timeout_seconds=int(row.timeout_seconds),
-            enabled=bool(row.enabled),
-            next_run_at=row.next_run_at,
-            last_run_at=row.last_run_at,
-            last_status=row.last_status,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-        )
+
+# A view always shows every field: the OpenAPI document says so even of the fields that have a default.
+EVERY_FIELD_SHOWN = ConfigDict(json_schema_serialization_defaults_required=True)
 
 
-@dataclass(frozen=True, slots=True)
-class StepView:
-    name: str
-    status: str  # pending, running, completed, failed, timeout or skipped
-    output_file: str | None
-    error: str | None
-    duration_ms: int | None
+class StepView(View):
+    """One step of a workflow run, as the runner recorded it."""
 
-    @classmethod
-    def of(cls, step: dict[str, Any]) -> StepView:
-        duration = step.get("duration_ms")
-        return cls(
-            name=str(step.get("name", "")),
-            status=str(step.get("status", "pending")),
-            output_file=step.get("output_file"),
-            error=step.get("error"),
-            duration_ms=int(duration) if duration is not None else None,
-        )
+    model_config = EVERY_FIELD_SHOWN
+
+    name: str = ""
+    status: str = Field(default="pending", description="pending, running, completed, failed, timeout or skipped")
+    output_file: str | None = None
+    error: str | None = None
+    duration_ms: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class ExecutionView:
-    execution_id: str
+class ExecutionView(View):
+    """One run of a schedule or a skill."""
+
+    id: str = Field(validation_alias=AliasChoices("execution_id", "id"))
     schedule_id: str | None
     project_id: str | None
-    kind: str  # prompt or skill
+    kind: str = Field(description="prompt or skill")
     skill_name: str | None
-    trigger: str  # schedule, manual or api_key
-    status: str  # running, completed, failed or timeout
+    trigger: str = Field(description="schedule, manual or api_key")
+    status: str = Field(description="running, completed, failed or timeout")
     scheduled_for: datetime | None
     started_at: datetime
     finished_at: datetime | None
     duration_ms: int | None
-    tokens_in: int
-    tokens_out: int
-    cost_usd: float
-    output_file: str | None
+    tokens_in: Count
+    tokens_out: Count
+    cost_usd: Amount
+    output_file: str | None = Field(description="Relative to the project's files")
     error: str | None
-    steps: list[StepView] | None
+    steps: list[StepView] | None = Field(description="Workflow skills only: each step in order")
 
-    @classmethod
-    def of(cls, row: Execution) -> ExecutionView:
-        return cls(
-            execution_id=row.execution_id,
-            schedule_id=row.schedule_id,
-            project_id=row.project_id,
-            kind=row.kind,
-            skill_name=row.skill_name,
-            trigger=row.trigger,
-            status=row.status,
-            scheduled_for=row.scheduled_for,
-            started_at=row.started_at,
-            finished_at=row.finished_at,
-            duration_ms=int(row.duration_ms) if row.duration_ms is not None else None,
-            tokens_in=int(row.tokens_in or 0),
-            tokens_out=int(row.tokens_out or 0),
-            cost_usd=float(row.cost_usd or 0),
-            output_file=row.output_file,
-            error=row.error,
-            steps=[StepView.of(step) for step in row.steps] if row.steps is not None else None,
-        )
+
+class ExecutionsPage(Schema):
+    executions: list[ExecutionView]
+    next_before: datetime | None = Field(description="Pass as ?before= for the next (older) page; null at the end")
+
+
+class RunAccepted(View):
+    """A run asked for by a person (202): the execution to poll."""
+
+    model_config = EVERY_FIELD_SHOWN
+
+    execution_id: str
+    schedule_id: str
+    status: str
+    trigger: str
+    scheduled_for: datetime | None
+    started: bool = Field(
+        default=True, description="False when this minute already had a run: that run is the one returned"
+    )
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def poll_url(self) -> str:
+        return f"/api/schedules/{self.schedule_id}/executions/{self.execution_id}"
+
+
+class PreviewRun(Schema):
+    utc: str = Field(examples=["2025-03-31T07:00:00Z"])
+    local: str = Field(examples=["2025-03-31T09:00:00+02:00"])
+
+
+class Preview(Schema):
+    """The next runs of a cron expression in a time zone."""
+
+    cron: str
+    timezone: str
+    runs: list[PreviewRun]

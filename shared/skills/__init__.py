@@ -1,4 +1,4 @@
-"""Skills: `SKILL.md` files under `.claude/skills/<name>/` in a project's files, and running them by hand.
+"""Skills: `SKILL.md` files under `.claude/skills/<name>/` in a project's files (running one is scheduling's).
 
-Import the modules themselves (`from shared.skills import document, service`).
+Import the modules themselves (`from shared.skills import document, files, service`).
 """

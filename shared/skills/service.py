@@ -1,51 +1,19 @@
-"""Skills of a project: list, read, write, delete (project access rules apply), and run one by hand.
+"""Skills of a project: list, read, write, delete, with the project's access rules.
 
-Reading needs access to the project; writing, deleting and running need write access. A run creates the
-caller's on-demand schedule for the skill on first use (it collects the skill's run history), then an
-execution and a "skill.run" job; the runner does the rest (runner/jobs/runs.py).
+Reading needs access to the project; writing, deleting and running need write access. Running a skill is
+scheduling's (shared/scheduling/launch.py): it asks `runnable` here first.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
-
 from shared.accounts.domain import Principal
 from shared.errors import NotFoundError, StudioError
-from shared.models.base import utcnow
 from shared.projects import service as projects
-from shared.scheduling import runs, store
-from shared.scheduling.runs import RunStarted
-from shared.skills import document
-from shared.skills import store as files
+from shared.projects.views import ProjectView
+from shared.skills import document, files
 from shared.skills.document import SkillDocument
-
-
-@dataclass(frozen=True, slots=True)
-class SkillSummary:
-    name: str
-    description: str
-    kind: str  # "skill", "workflow" or "agent-flow"
-    step_count: int
-    updated_at: datetime
-    error: str | None  # why SKILL.md cannot be run, when it cannot (written by hand, outside the API)
-
-
-@dataclass(frozen=True, slots=True)
-class SkillView:
-    name: str
-    project_id: str
-    path: str
-    description: str
-    kind: str
-    steps: list[document.Step]
-    body: str
-    content: str
-    front_matter: dict[str, Any]
-    updated_at: datetime
-    size: int
-    error: str | None  # why SKILL.md cannot be run; the content is still shown so that it can be fixed
+from shared.skills.files import StoredSkill
+from shared.skills.views import SkillSummary, SkillView
 
 
 def list_skills(caller: Principal, project_id: str) -> list[SkillSummary]:
@@ -81,20 +49,14 @@ def delete_skill(caller: Principal, project_id: str, name: str) -> None:
         raise _missing(name)
 
 
-def run_skill(
-    caller: Principal, project_id: str, name: str, *, timeout_seconds: int | None = None, now: datetime | None = None
-) -> RunStarted:
-    """Check the skill, then start a run of it (202: the runner reports through the execution)."""
+def runnable(caller: Principal, project_id: str, name: str) -> ProjectView:
+    """The project, if the caller may change it and its skill `name` exists (404) and parses (400)."""
     project = projects.open_project(caller, project_id, write=True)
-    document.parse(_stored(project.s3_prefix, name).content, name=name)  # a broken skill is refused now, not later
-    if timeout_seconds is not None:
-        store.check_timeout(timeout_seconds)
-    now = now or utcnow()
-    schedule = store.ensure_on_demand(user_id=caller.user_id, project_id=project.project_id, skill_name=name, now=now)
-    return runs.run_skill(schedule, caller, now=now, timeout_seconds=timeout_seconds)
+    document.parse(_stored(project.s3_prefix, name).content, name=name)
+    return project
 
 
-def _stored(project_prefix: str, name: str) -> files.StoredSkill:
+def _stored(project_prefix: str, name: str) -> StoredSkill:
     document.check_name(name)
     stored = files.read(project_prefix, name)
     if stored is None:
@@ -106,19 +68,29 @@ def _missing(name: str) -> NotFoundError:
     return NotFoundError(f"This project has no skill '{name}'.", code="skill_not_found")
 
 
-def _summary(stored: files.StoredSkill) -> SkillSummary:
+def _summary(stored: StoredSkill) -> SkillSummary:
     try:
         parsed = document.parse(stored.content, name=stored.name)
     except StudioError as exc:
-        return SkillSummary(stored.name, "", "skill", 0, stored.updated_at, exc.message)
+        return SkillSummary(
+            name=stored.name,
+            description="",
+            kind="skill",
+            step_count=0,
+            updated_at=stored.updated_at,
+            error=exc.message,
+        )
     return SkillSummary(
-        parsed.name, parsed.description, parsed.kind or "skill", len(parsed.steps), stored.updated_at, None
+        name=parsed.name,
+        description=parsed.description,
+        kind=parsed.kind or "skill",
+        step_count=len(parsed.steps),
+        updated_at=stored.updated_at,
+        error=None,
     )
 
 
-def _view(
-    project_id: str, stored: files.StoredSkill, parsed: SkillDocument | None, *, error: str | None = None
-) -> SkillView:
+def _view(project_id: str, stored: StoredSkill, parsed: SkillDocument | None, *, error: str | None = None) -> SkillView:
     return SkillView(
         name=stored.name,
         project_id=project_id,

@@ -1,14 +1,19 @@
-"""One metered model call, and its record in the usage_events table."""
+"""One metered model call, and its record in the usage_events table (this module's).
+
+`ModelUsage` stays a plain frozen dataclass: the model gateway builds one per request on its hot path.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
 from shared.db import delete_all
 from shared.models.base import utcnow
 from shared.models.fields import time_sort_key
-from shared.models.usage import UsageEvent
+from shared.models.usage import UsageEvent, UsageKind
+
+__all__ = ["ModelUsage", "UsageKind", "delete_for_user", "record"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,7 +21,7 @@ class ModelUsage:
     """The tokens, cost and duration of one model call, and whose job it served."""
 
     user_id: str
-    kind: str  # a shared.models.UsageKind value
+    kind: str  # a UsageKind value
     model: str | None
     tokens_in: int
     tokens_out: int
@@ -31,28 +36,11 @@ class ModelUsage:
     at: datetime = field(default_factory=utcnow)  # when the call ended (UTC)
 
 
-def record(usage: ModelUsage) -> UsageEvent:
+def record(usage: ModelUsage) -> None:
     """Write `usage` as a usage event, keyed by its user and the time the call ended."""
-    event = UsageEvent(
-        usage.user_id,
-        time_sort_key(usage.at),
-        day=usage.at.strftime("%Y-%m-%d"),
-        kind=usage.kind,
-        session_id=usage.session_id,
-        project_id=usage.project_id,
-        turn=usage.turn,
-        execution_id=usage.execution_id,
-        model=usage.model,
-        tokens_in=usage.tokens_in,
-        tokens_out=usage.tokens_out,
-        cache_read_tokens=usage.cache_read_tokens,
-        cache_write_tokens=usage.cache_write_tokens,
-        cost_usd=usage.cost_usd,
-        duration_ms=usage.duration_ms,
-        created_at=usage.at,
-    )
-    event.save()
-    return event
+    fields = asdict(usage)
+    at = fields.pop("at")
+    UsageEvent(fields.pop("user_id"), time_sort_key(at), day=at.strftime("%Y-%m-%d"), created_at=at, **fields).save()
 
 
 def delete_for_user(user_id: str) -> int:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from shared.accounts import users
 from shared.accounts.domain import Principal
-from shared.chat import events, sessions, turns
-from shared.errors import AuthenticationError, ValidationError
-from shared.realtime import connections
+from shared.chat import events, followers, sessions, turns
+from shared.chat.schemas import ChatAbort, ChatAnswer, ChatSend, SessionResume
+from shared.errors import AuthenticationError
 from shared.ws.router import ActionRequest, action
 
 
@@ -17,54 +17,34 @@ def _caller(request: ActionRequest) -> Principal:
     return Principal(account=account, via="token")
 
 
-@action("chat.send")
-def send(request: ActionRequest) -> None:
-    message = request.message
-    turns.send(
-        _caller(request),
-        project_id=message.get("projectId"),
-        session_id=message.get("sessionId"),
-        message=message.get("message"),
-        client_message_id=message.get("clientMessageId"),
-        permission_mode=message.get("permissionMode"),
-        correlation_id=request.request_id,
-        connection_id=request.connection_id,
-    )
+@action("chat.send", ChatSend)
+def send(request: ActionRequest, body: ChatSend) -> None:
+    turns.accept(_caller(request), body, correlation_id=request.request_id, connection_id=request.connection_id)
 
 
-@action("chat.abort")
-def abort(request: ActionRequest) -> None:
-    turn = turns.abort(_caller(request), request.message.get("sessionId"))
-    request.reply({"type": "abort.requested", "sessionId": request.message.get("sessionId"), "turn": turn})
+@action("chat.abort", ChatAbort)
+def abort(request: ActionRequest, body: ChatAbort) -> None:
+    turn = turns.abort(_caller(request), body.session_id)
+    request.reply({"type": "abort.requested", "sessionId": body.session_id, "turn": turn})
 
 
-@action("chat.answer")
-def answer(request: ActionRequest) -> None:
-    message = request.message
-    turns.answer(
-        _caller(request),
-        message.get("sessionId"),
-        message.get("turn"),
-        message.get("questionId"),
-        message.get("answer"),
-    )
+@action("chat.answer", ChatAnswer)
+def answer(request: ActionRequest, body: ChatAnswer) -> None:
+    turns.answer(_caller(request), body)
 
 
-@action("session.resume")
-def resume(request: ActionRequest) -> None:
+@action("session.resume", SessionResume)
+def resume(request: ActionRequest, body: SessionResume) -> None:
     """Send what the client missed: every logged event after its last seen `seq`, in order."""
-    last_seq = request.message.get("lastSeq", 0)
-    if not isinstance(last_seq, int) or isinstance(last_seq, bool) or last_seq < 0:
-        raise ValidationError("'lastSeq' must be a whole number of at least 0.", code="invalid_request")
-    session = sessions.owned(_caller(request), request.message.get("sessionId"))
-    connections.follow(request.connection_id, session.session_id)
-    sent = events.replay(session.session_id, last_seq, request.connection_id)
+    session = sessions.owned(_caller(request), body.session_id)
+    followers.follow(request.connection_id, session.id)
+    sent = events.replay(session.id, body.last_seq, request.connection_id)
     request.reply(
         {
             "type": "session.resumed",
-            "sessionId": session.session_id,
+            "sessionId": session.id,
             "replayed": sent,
-            "lastSeq": int(session.last_seq or 0),
+            "lastSeq": session.last_seq,
             "status": session.status,
         }
     )

@@ -1,7 +1,8 @@
-"""The $default route: parse a client message, select its action, reply with events.
+"""The $default route: parse a client message, select its action, check its body, reply with events.
 
 API Gateway's route selection uses `$request.body.action`; everything without a dedicated route lands
-here, so this is also where malformed messages get their clear error event.
+here, so this is also where malformed messages get their clear error event. Each action declares the model
+of its body (shared.realtime.messages.Message, next to its domain's REST inputs); its handler gets the model.
 """
 
 from __future__ import annotations
@@ -11,12 +12,13 @@ import binascii
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from shared.constants import WS_FRAME_LIMIT_BYTES
 from shared.errors import StudioError
 from shared.logs import logger
 from shared.realtime.events import error_event
+from shared.realtime.messages import Message, parse
 from shared.realtime.publisher import post_event
 
 
@@ -25,14 +27,14 @@ class ActionRequest:
     connection_id: str
     request_id: str
     action: str
-    message: dict[str, Any]
     user_id: str | None = None
     received_at_ms: int = 0
     reply: Callable[[dict[str, Any]], bool] = field(default=lambda event: False, repr=False)
 
 
-ActionHandler = Callable[[ActionRequest], None]
-_ACTIONS: dict[str, ActionHandler] = {}
+M = TypeVar("M", bound=Message)
+ActionHandler = Callable[[ActionRequest, M], None]  # gets the message's body as its action's model
+_ACTIONS: dict[str, tuple[type[Message], ActionHandler[Any]]] = {}
 
 
 class MessageError(StudioError):
@@ -40,12 +42,12 @@ class MessageError(StudioError):
     code = "invalid_request"
 
 
-def action(name: str) -> Callable[[ActionHandler], ActionHandler]:
-    """Register the handler of one client action."""
+def action(name: str, model: type[M]) -> Callable[[ActionHandler[M]], ActionHandler[M]]:
+    """Register the handler of one client action, which gets the message's body checked as `model`."""
 
-    def register(handler: ActionHandler) -> ActionHandler:
+    def register(handler: ActionHandler[M]) -> ActionHandler[M]:
         assert name not in _ACTIONS, f"action {name!r} registered twice"
-        _ACTIONS[name] = handler
+        _ACTIONS[name] = (model, handler)
         return handler
 
     return register
@@ -109,23 +111,14 @@ def dispatch(
             raise MessageError("Your session has ended; sign in and reconnect.", code="unauthenticated")
         message = parse_message(body, is_base64=is_base64)
         name = message["action"]
-        handler = _ACTIONS.get(name)
-        if handler is None:
+        if name not in _ACTIONS:
             raise MessageError(
                 f"Unknown action {name[:64]!r}. Known actions: {', '.join(known_actions())}.",
                 code="unknown_action",
             )
-        handler(
-            ActionRequest(
-                connection_id=connection_id,
-                request_id=request_id,
-                action=name,
-                message=message,
-                user_id=user_id,
-                received_at_ms=received_at_ms,
-                reply=reply,
-            )
-        )
+        model, handler = _ACTIONS[name]
+        request = ActionRequest(connection_id, request_id, name, user_id, received_at_ms, reply)
+        handler(request, parse(model, message))
         return name
     except StudioError as exc:
         logger.info("client message refused", extra={"code": exc.code, "reason": exc.message})

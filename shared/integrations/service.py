@@ -1,4 +1,4 @@
-"""Runs: a prompt sent by an integration becomes a chat turn in a new session; polled by id; reported back.
+"""Runs by API key: a prompt sent by an integration becomes a chat turn in a new session; polled; reported back.
 
 The run is written before its turn is queued, and the turn carries the run's id as its client message id,
 so when the runner finishes the turn it finds the run with two strongly consistent reads, however fast the
@@ -11,8 +11,6 @@ import contextlib
 import json
 import re
 import uuid
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from shared import jobs, net
@@ -20,9 +18,11 @@ from shared.accounts.domain import Principal
 from shared.chat import turns
 from shared.errors import NotFoundError, StudioError, ValidationError
 from shared.integrations import store
-from shared.integrations.store import RunRecord, TurnRecord
+from shared.integrations.store import RunRecord
+from shared.integrations.views import RunIn, RunUsage, RunView
 from shared.logs import logger
-from shared.models import CallbackStatus, ExchangeStatus, PermissionMode
+from shared.models.chat import ExchangeStatus, PermissionMode
+from shared.models.integrations import CallbackStatus
 from shared.projects import service as projects
 from shared.settings import get_settings
 
@@ -33,34 +33,6 @@ DEFAULT_PERMISSION_MODE = PermissionMode.ACCEPT_EDITS.value
 CLIENT_ID_PREFIX = "integration-run:"
 TERMINAL = (ExchangeStatus.COMPLETED.value, ExchangeStatus.FAILED.value, ExchangeStatus.ABORTED.value)
 _RUN_ID = re.compile(r"^run_[0-9a-f]{32}$")
-
-
-@dataclass(frozen=True, slots=True)
-class CallbackView:
-    url: str
-    status: str
-    attempts: int
-
-
-@dataclass(frozen=True, slots=True)
-class RunView:
-    run_id: str
-    status: str
-    result: str | None
-    error: str | None
-    usage: dict[str, int]
-    cost_usd: float
-    duration_ms: int | None
-    session_id: str | None
-    project_id: str
-    metadata: dict[str, Any] | None
-    created_at: datetime
-    finished_at: datetime | None
-    callback: CallbackView | None
-
-    @property
-    def poll_url(self) -> str:
-        return f"{get_settings().public_url}/api/integrations/runs/{self.run_id}"
 
 
 def _prompt(value: str) -> str:
@@ -109,30 +81,22 @@ def _callback_url(caller: Principal, value: str | None) -> str | None:
     return store.key_callback_url(caller.api_key_id) if caller.api_key_id else None
 
 
-def start(
-    caller: Principal,
-    *,
-    project_id: str,
-    prompt: str,
-    permission_mode: str | None = None,
-    callback_url: str | None = None,
-    metadata: dict[str, Any] | None = None,
-) -> RunView:
+def start(caller: Principal, new: RunIn) -> RunView:
     """Validate, record the run, queue its turn in a new session; returns at once with the run queued."""
-    prompt = _prompt(prompt)
-    mode = _permission_mode(permission_mode)
-    metadata = _metadata(metadata)
-    url = _callback_url(caller, callback_url)
-    projects.open_project(caller, project_id, write=True)
+    prompt = _prompt(new.prompt)
+    mode = _permission_mode(new.permission_mode)
+    metadata = _metadata(new.metadata)
+    url = _callback_url(caller, new.callback_url)
+    projects.open_project(caller, new.project_id, write=True)
     run_id = f"run_{uuid.uuid4().hex}"
     key_id = caller.api_key_id if caller.via == "api_key" else None
-    record = store.create(
-        run_id, user_id=caller.user_id, key_id=key_id, project_id=project_id, metadata=metadata, callback_url=url
+    store.create(
+        run_id, user_id=caller.user_id, key_id=key_id, project_id=new.project_id, metadata=metadata, callback_url=url
     )
     try:
         exchange = turns.send(
             caller,
-            project_id=project_id,
+            project_id=new.project_id,
             session_id=None,
             message=prompt,
             client_message_id=f"{CLIENT_ID_PREFIX}{run_id}",
@@ -143,23 +107,9 @@ def start(
         with contextlib.suppress(Exception):  # a run left behind would expire with its TTL anyway
             store.delete(run_id)
         raise
-    store.attach(run_id, exchange.session_id, int(exchange.turn))
+    record = store.attach(run_id, exchange.session_id, int(exchange.turn))
     logger.info("integration run queued", extra={"run_id": run_id, "session_id": exchange.session_id})
-    return RunView(
-        run_id=run_id,
-        status=ExchangeStatus.QUEUED.value,
-        result=None,
-        error=None,
-        usage=_usage(None),
-        cost_usd=0.0,
-        duration_ms=None,
-        session_id=exchange.session_id,
-        project_id=project_id,
-        metadata=metadata,
-        created_at=record.created_at,
-        finished_at=None,
-        callback=_callback(record),
-    )
+    return RunView.model_validate(record)  # queued: its turn has not been read
 
 
 def get(caller: Principal, run_id: str) -> RunView:
@@ -171,39 +121,21 @@ def get(caller: Principal, run_id: str) -> RunView:
 
 
 def view(record: RunRecord) -> RunView:
+    """The run as the API shows it: its record, with the live state of its turn laid over it."""
     turn = store.turn(record.session_id, record.turn) if record.session_id and record.turn is not None else None
-    done = turn is not None and turn.status in TERMINAL
-    return RunView(
-        run_id=record.run_id,
-        status=turn.status if turn else record.status,
-        result=(turn.response_text or None) if turn and done else None,
-        error=turn.error if turn else None,
-        usage=_usage(turn),
-        cost_usd=turn.cost_usd if turn else 0.0,
-        duration_ms=turn.duration_ms if turn else None,
-        session_id=record.session_id,
-        project_id=record.project_id,
-        metadata=record.metadata,
-        created_at=record.created_at,
-        finished_at=(turn.finished_at if turn and done else None) or record.finished_at,
-        callback=_callback(record),
-    )
-
-
-def _usage(turn: TurnRecord | None) -> dict[str, int]:
-    return {
-        "inputTokens": turn.tokens_in if turn else 0,
-        "outputTokens": turn.tokens_out if turn else 0,
-        "cacheReadTokens": turn.cache_read_tokens if turn else 0,
-        "cacheWriteTokens": turn.cache_write_tokens if turn else 0,
+    if turn is None:
+        return RunView.model_validate(record)
+    done = turn.status in TERMINAL
+    live = {
+        "status": turn.status,
+        "result": (turn.response_text or None) if done else None,
+        "error": turn.error,
+        "usage": RunUsage.model_validate(turn),
+        "cost_usd": turn.cost_usd,
+        "duration_ms": turn.duration_ms,
+        "finished_at": (turn.finished_at if done else None) or record.finished_at,
     }
-
-
-def _callback(record: RunRecord) -> CallbackView | None:
-    if not record.callback_url:
-        return None
-    status = record.callback_status or CallbackStatus.PENDING.value
-    return CallbackView(record.callback_url, status, record.callback_attempts)
+    return RunView.model_validate(record).model_copy(update=live)
 
 
 def on_turn_finished(session_id: str, turn: int) -> None:

@@ -14,6 +14,7 @@ from botocore.exceptions import ClientError
 
 from shared import aws
 from shared.constants import PROJECTS_PREFIX
+from shared.files import generations
 from shared.models.base import utcnow
 from shared.settings import get_settings
 
@@ -117,6 +118,4 @@ def delete(project_prefix: str, name: str) -> int:
 
 def _files_changed(project_prefix: str) -> None:
     """SKILL.md lives among the project's files: the file tree moves on."""
-    from shared.files import tree
-
-    tree.invalidate(project_prefix.removeprefix(PROJECTS_PREFIX).strip("/"))
+    generations.invalidate(project_prefix.removeprefix(PROJECTS_PREFIX).strip("/"))

@@ -7,7 +7,7 @@
         run the CLI headless until its result or the job's deadline (then the group is killed: timeout)
         write the step's output; a step that did not complete stops the plan, later steps are `skipped`
     write outputs/<name>/<UTC timestamp>.md, end the box's processes, push the files
-    record (shared.scheduling.outcome): the execution, the schedule's last run, the JSONL run log
+    record (shared.scheduling.running → outcome): the execution, the schedule's last run, the JSONL run log
     (the gateway records the usage of every model request as it happens)
 
 `execute_prompt` is the spec's POST /api/cron/execute-prompt ("localhost only"). Here it is a function that
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,16 +33,9 @@ from runner.workspace import WorkspaceError
 from runner.workspace.local import LocalFile, UnsafePathError, local_state, safe_target
 from shared.errors import ValidationError
 from shared.logs import logger
-from shared.models import UsageKind
-from shared.models.base import utcnow
-from shared.models.schedules import Execution, ExecutionStatus, ScheduleKind
-from shared.scheduling import executions, outcome, plan, runs, store
-from shared.scheduling.executions import Results
-from shared.scheduling.plan import Plan
-from shared.scheduling.runs import RunError
+from shared.scheduling import plan, running
+from shared.scheduling.running import ExecutionStatus, Plan, Results, RunError, RunningExecution
 from shared.settings import get_settings
-from shared.skills import document
-from shared.skills import store as skill_files
 
 INTERRUPTED = "The run was interrupted because the runner stopped. Run it again."
 _STATUS = {"completed": ExecutionStatus.COMPLETED, "failed": ExecutionStatus.FAILED, "timeout": ExecutionStatus.TIMEOUT}
@@ -105,9 +98,9 @@ class Run:
 
 def interrupted(job: Any) -> None:
     """The runner died during the run: the execution ends as failed, and the schedule and log say so."""
-    execution = executions.get(str(job.payload.get("execution_id", "")))
-    if execution is not None and execution.status == executions.RUNNING:
-        outcome.record(execution, Results(ExecutionStatus.FAILED, error=INTERRUPTED), now=utcnow())
+    execution = running.find(str(job.payload.get("execution_id", "")))
+    if execution is not None and execution.is_running:
+        execution.finish(Results(ExecutionStatus.FAILED, error=INTERRUPTED))
 
 
 @job_handler("schedule.run", on_interrupted=interrupted)
@@ -122,10 +115,10 @@ def skill_run(ctx: JobContext) -> dict[str, Any]:
 
 def execute_prompt(ctx: JobContext) -> dict[str, Any]:
     """Run the job's execution and record how it ended, whatever happens on the way."""
-    execution = executions.get(str(ctx.job.payload.get("execution_id", "")))
+    execution = running.find(str(ctx.job.payload.get("execution_id", "")))
     if execution is None:
         return {"skipped": "the execution no longer exists"}
-    if execution.status != executions.RUNNING:
+    if not execution.is_running:
         return {"skipped": execution.status}
     run = Run()
     try:
@@ -134,23 +127,22 @@ def execute_prompt(ctx: JobContext) -> dict[str, Any]:
         logger.exception("run failed", extra={"execution_id": execution.execution_id})
         run.fail(f"The run failed on our side ({type(exc).__name__}). Run it again.")
     finally:
-        outcome.record(execution, run.results(), now=utcnow())
+        execution.finish(run.results())
     logger.info("run finished", extra={"execution_id": execution.execution_id, "status": run.status.value})
     return {"status": run.status.value, "output_file": run.output_file}
 
 
-def _run(ctx: JobContext, execution: Execution, run: Run) -> None:
+def _run(ctx: JobContext, execution: RunningExecution, run: Run) -> None:
     settings = get_settings()
     if not settings.model_credential_configured:
         run.fail(NOT_CONFIGURED)
         return
     try:
-        project = runs.owner_project(execution)
+        project = execution.owner_project()
     except RunError as exc:
         run.fail(exc.message)
         return
     sandbox = ctx.services.sandbox
-    kind = UsageKind.SKILL if execution.kind == ScheduleKind.SKILL.value else UsageKind.SCHEDULED_PROMPT
     with (
         sandbox.job(project_id=project.project_id, user_id=execution.user_id) as box,
         model_access(
@@ -158,7 +150,7 @@ def _run(ctx: JobContext, execution: Execution, run: Run) -> None:
             ctx.job,
             user_id=execution.user_id,
             project_id=project.project_id,
-            kind=kind.value,
+            kind=execution.usage_kind,
             remaining_seconds=ctx.remaining(),
             execution_id=execution.execution_id,
         ) as access,
@@ -181,27 +173,23 @@ def _run(ctx: JobContext, execution: Execution, run: Run) -> None:
                 run.fail(f"The run's files could not be saved to the project: {exc}")
 
 
-def _plan(execution: Execution, root: Path) -> Plan:
-    if execution.kind == ScheduleKind.SKILL.value:
-        name = execution.skill_name or ""
-        try:
-            path = safe_target(root, skill_files.relative_path(document.check_name(name)))
-        except (ValidationError, UnsafePathError):
-            raise RunError(f"'{name}' is not a skill name.") from None
-        if not isinstance(local_state(path), LocalFile):  # a link or a folder is not a skill either
-            raise RunError(f"The skill '{name}' no longer exists in this project.")
-        try:
-            skill = document.parse(path.read_text(encoding="utf-8", errors="replace"), name=name)
-        except ValidationError as exc:
-            raise RunError(f"The skill '{name}' cannot run: {exc.message}") from None
-        return plan.for_skill(skill)
-    schedule = store.get(execution.schedule_id or "")
-    return plan.for_prompt(schedule.name if schedule else "schedule", execution.prompt or "")
+def _plan(execution: RunningExecution, root: Path) -> Plan:
+    """The run's plan; a skill is read from the pulled files, so a skill deleted or broken since is refused."""
+    if not execution.is_skill:
+        return execution.prompt_plan()
+    name = execution.skill_name
+    try:
+        path = safe_target(root, running.skill_path(name))
+    except (ValidationError, UnsafePathError):
+        raise RunError(f"'{name}' is not a skill name.") from None
+    if not isinstance(local_state(path), LocalFile):  # a link or a folder is not a skill either
+        raise RunError(f"The skill '{name}' no longer exists in this project.")
+    return running.skill_plan(name, path.read_text(encoding="utf-8", errors="replace"))
 
 
-def _steps(ctx: JobContext, place: Workplace, todo: Plan, execution: Execution, run: Run) -> None:
+def _steps(ctx: JobContext, place: Workplace, todo: Plan, execution: RunningExecution, run: Run) -> None:
     """Run the plan's steps in order; the first that does not complete stops it."""
-    settings, started_at, root = get_settings(), utcnow(), place.files.root
+    settings, started_at, root = get_settings(), datetime.now(UTC), place.files.root
     out = plan.outputs(
         todo.label, started_at, taken=lambda path: (root / path).exists(), unique=execution.execution_id[:8]
     )
@@ -213,7 +201,7 @@ def _steps(ctx: JobContext, place: Workplace, todo: Plan, execution: Execution, 
     for index, step in enumerate(todo.steps):
         if steps is not None:
             steps[index]["status"] = "running"
-            executions.record_steps(execution, steps)
+            execution.record_steps(steps)
         prompt = todo.prompt(index, previous)
         result = headless.run_prompt(
             settings, place.box, place.access, prompt, deadline=ctx.deadline, cancelled=ctx.cancelled

@@ -1,0 +1,139 @@
+"""One turn of an interactive chat with the CLI: resume the session's conversation, relay the answer, honour the user.
+
+    start the CLI (resuming the session's conversation), send the message
+    until its result: relay each line as events; every 250 ms read the turn's record for an abort and answers
+    stop at the job's deadline, or 5 s after an interrupt the CLI does not act on
+    a conversation that cannot be resumed here starts afresh, and the user is told
+
+How the turn went is kept in its `TurnOutcome`; runner/jobs/chat.py records it.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from runner.claude import transcripts
+from runner.claude.access import ModelAccess
+from runner.claude.asks import Asks
+from runner.claude.config import cli_environment, system_prompt
+from runner.claude.outcome import failure_of
+from runner.claude.process import ClaudeProcess
+from runner.claude.relay import Relay
+from runner.context import JobContext
+from runner.sandbox import JobBox
+from runner.workspace import Workspace
+from shared.chat import records
+from shared.chat.records import Conversation, ExchangeStatus, Pending
+from shared.settings import Settings
+
+POLL_SECONDS = 0.25
+ABORT_GRACE_SECONDS = 5.0
+
+
+class TurnOutcome:
+    """How the turn is going: completed until something fails it (the first failure is the one that counts)."""
+
+    def __init__(self) -> None:
+        self.status = ExchangeStatus.COMPLETED
+        self.error: str | None = None
+        self.code = ""
+
+    def fail(self, code: str, message: str, status: ExchangeStatus = ExchangeStatus.FAILED) -> None:
+        if self.error is None:
+            self.status, self.code, self.error = status, code, message
+
+
+@dataclass
+class Turn:
+    """A turn on its way: its records, where its CLI runs, and how it is going."""
+
+    ctx: JobContext
+    settings: Settings
+    conversation: Conversation
+    pending: Pending
+    outcome: TurnOutcome
+    relay: Relay
+    box: JobBox
+    access: ModelAccess
+    transcripts: Workspace
+
+
+def talk(turn: Turn) -> None:
+    """Run the turn in the session's CLI conversation, or afresh (saying so) when it cannot be resumed."""
+    resume = turn.conversation.claude_session_id
+    if resume:
+        transcript = turn.box.transcripts / f"{resume}.jsonl"
+        if not transcript.exists() and transcripts.adopt_legacy(
+            turn.settings, project_id=turn.box.project_id, user_id=turn.box.user_id, claude_session_id=resume
+        ):
+            turn.transcripts.pull()
+        transcripts.forget_prompt_snapshot(transcript)
+    turn.relay.resumed = bool(resume)
+    process = _converse(turn, resume)
+    if resume and turn.relay.result is None and "No conversation found" in process.stderr:
+        notice = "The earlier conversation could not be resumed here, so Claude starts afresh."
+        turn.relay.emit({"type": "notice", "turn": turn.pending.turn, "message": notice})
+        turn.outcome.__init__()  # type: ignore[misc]  # the failed resume is not this turn's outcome
+        turn.relay.resumed = False
+        process = _converse(turn, None)
+    if turn.outcome.error is None:
+        failure = failure_of(turn.relay.result, process.stderr)
+        if failure is not None:
+            aborted = failure.code == "aborted"
+            turn.outcome.fail(
+                failure.code, failure.message, ExchangeStatus.ABORTED if aborted else ExchangeStatus.FAILED
+            )
+
+
+def _converse(turn: Turn, resume: str | None) -> ClaudeProcess:
+    """Start the CLI, send the message, relay the answer until its result; honour abort, deadline and answers."""
+    ctx, relay, outcome = turn.ctx, turn.relay, turn.outcome
+    mode = turn.conversation.permission_mode
+    process = ClaudeProcess(
+        claude_bin=turn.settings.claude_bin,
+        box=turn.box,
+        env=cli_environment(turn.settings, turn.box, turn.access, mode),
+        permission_mode=mode,
+        system_prompt=system_prompt(turn.conversation),
+        resume=resume,
+    ).start()
+    process.send_user_message(turn.pending.request)
+    asks = Asks()
+    interrupted_at: float | None = None
+    next_poll = time.monotonic() + POLL_SECONDS
+    try:
+        while True:
+            now = time.monotonic()
+            if ctx.remaining() <= 0:
+                outcome.fail("timeout", "The turn took too long and was stopped.")
+                break
+            if now >= next_poll:
+                next_poll = now + POLL_SECONDS
+                pending = records.poll(turn.conversation.id, turn.pending.turn)
+                if pending.abort_requested and interrupted_at is None:
+                    process.interrupt()
+                    interrupted_at = now
+                    outcome.fail("aborted", "Stopped.", ExchangeStatus.ABORTED)
+                asks.answer(process, pending.answers)
+            if interrupted_at is not None and now - interrupted_at > ABORT_GRACE_SECONDS:
+                break
+            try:
+                line = process.next_line(min(relay.text.due_in(), POLL_SECONDS, max(ctx.remaining(), 0.0)))
+            except EOFError:
+                break
+            if line is None:
+                if relay.text.due_in() <= 0:
+                    relay.text.flush()
+                continue
+            request = relay.handle(line)
+            if request is not None:
+                asks.ask(relay, request)
+            if line.get("type") == "result":
+                break
+    finally:
+        relay.text.flush()
+        process.close_input()
+        if process.wait(10) is None:
+            process.kill()
+    return process

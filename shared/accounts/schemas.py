@@ -1,0 +1,64 @@
+"""What the accounts API accepts: registration, sign-in, resets, one's own changes, user administration, keys.
+
+The limits here only bound the request's size; what a username, an email or a password may be is decided
+in shared.accounts.validation, with the error codes the API answers with.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field
+
+from shared.schema import Schema
+
+Username = Annotated[str, Field(min_length=1, max_length=64)]
+Password = Annotated[str, Field(min_length=1, max_length=1024)]
+OptionalPassword = Annotated[str | None, Field(default=None, max_length=1024)]
+EmailField = Annotated[str | None, Field(default=None, max_length=254)]
+
+
+class RegisterIn(Schema):
+    username: Username
+    password: Password
+    email: EmailField
+    setup_token: Annotated[str | None, Field(default=None, max_length=512)]
+
+
+class LoginIn(Schema):
+    username: Username
+    password: Password
+
+
+class ForgotIn(Schema):
+    identifier: Annotated[str, Field(min_length=1, max_length=254, description="A username or an email address")]
+
+
+class ResetIn(Schema):
+    token: Annotated[str, Field(min_length=1, max_length=200)]
+    password: Password
+
+
+class MeUpdate(Schema):
+    email: EmailField
+    current_password: OptionalPassword
+    new_password: OptionalPassword
+
+
+class UserCreate(Schema):
+    username: Username
+    password: Password
+    email: EmailField
+    is_admin: bool = False
+
+
+class UserUpdate(Schema):
+    is_admin: bool | None = None
+    is_active: bool | None = None
+    email: EmailField
+    password: OptionalPassword
+
+
+class ApiKeyIn(Schema):
+    name: Annotated[str, Field(min_length=1, max_length=100)]
+    callback_url: Annotated[str | None, Field(default=None, max_length=2048)]

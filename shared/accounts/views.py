@@ -1,0 +1,83 @@
+"""What the accounts API shows: the account, API keys, and the answers of signing in and of resets.
+
+    Account.model_validate(row)            # a users row: never its password hash
+    KeyInfo.model_validate(row)            # an api_keys row: never its secret hash or signing secret
+
+Each field is written once, here; the routes declare these as their response models.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import AliasChoices, Field
+
+from shared.schema import Schema, View
+
+
+class Account(View):
+    """An account as the product and the API see it (its `user_id` is `id` on the wire)."""
+
+    user_id: str = Field(validation_alias=AliasChoices("user_id", "id"), serialization_alias="id")
+    username: str
+    email: str | None
+    is_admin: bool
+    is_active: bool
+    last_login: datetime | None
+    created_at: datetime
+    # Every session token carries the version it was issued under (shared.accounts.tokens); never on the wire.
+    token_version: int = Field(default=0, exclude=True)
+
+
+class KeyInfo(View):
+    """An API key as its owner sees it in the listing: never its secret."""
+
+    key_id: str = Field(validation_alias=AliasChoices("key_id", "id"), serialization_alias="id")
+    name: str
+    callback_url: str | None
+    is_active: bool
+    last_used_at: datetime | None
+    created_at: datetime
+
+
+class NewKey(KeyInfo):
+    """A key just created: the listing's fields and, this once, the key and its callback signing secret."""
+
+    key: str = Field(description="The full key. It is shown once and cannot be retrieved again.")
+    signing_secret: str = Field(description="The HMAC-SHA256 secret that signs callbacks. Shown once.")
+
+
+class SignedIn(Schema):
+    """The answer of registering, signing in and changing one's own account: a session token and the account."""
+
+    token: str
+    expires_at: datetime
+    user: Account
+
+
+class AuthStatus(Schema):
+    """What the sign-in page shows: the first-run form, a setup token field, a "forgot password" link."""
+
+    needs_setup: bool
+    setup_token_required: bool
+    email_enabled: bool
+
+
+class ResetCheck(Schema):
+    """A reset link that is still valid, and the account it resets."""
+
+    valid: bool
+    username: str
+
+
+class Welcome(Schema):
+    """Whether the welcome email went out, in words an administrator reads."""
+
+    sent: bool
+    message: str
+
+
+class Message(Schema):
+    """An answer that is only a sentence."""
+
+    message: str

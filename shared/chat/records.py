@@ -1,0 +1,131 @@
+"""A turn's records as the runner writes them: taken, started, polled for aborts and answers, finished.
+
+    queued ──start──▶ running ──finish──▶ completed | failed | aborted
+      └───────────────finish (aborted before it started, or its runner died)──▲
+
+The turn's row (raw_exchanges) and its session's state (running or idle, where the CLI's conversation stands)
+change together here; the API's side of the same rows is shared.chat.turns. Every way a turn ends passes
+through `finish`, so none is left running.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import field_validator
+from pynamodb.exceptions import UpdateError
+
+from shared.chat import views
+from shared.logs import logger
+from shared.models.base import utcnow
+from shared.models.chat import ExchangeStatus, RawExchange, Session, SessionStatus
+from shared.schema import Amount, Schema
+
+__all__ = ["Conversation", "ExchangeStatus", "Finished", "Pending", "finish", "poll", "start", "take"]
+
+RESPONSE_INLINE_LIMIT = 300_000  # bytes; DynamoDB items stop at 400 KB
+ERROR_LIMIT = 2000
+OPEN = (ExchangeStatus.QUEUED.value, ExchangeStatus.RUNNING.value)  # a turn still to run, or running
+
+
+class Conversation(views.Session):
+    """A session as the runner needs it for a turn: the view, whose it is, and where its CLI left off."""
+
+    user_id: str
+    claude_session_id: str | None = None  # passed to `claude --resume`
+    cli_cost_total: Amount = 0.0  # the CLI reports a resumed session's cost as a running total
+
+
+class Pending(views.Turn):
+    """A turn as the runner sees it: the view, and what the user asked of it while it waits or runs."""
+
+    abort_requested: bool = False
+    answers: dict[str, Any] = {}
+
+    @field_validator("answers", mode="before")
+    @classmethod
+    def _none_yet(cls, value: Any) -> Any:
+        return value or {}
+
+    @property
+    def is_open(self) -> bool:
+        """Still queued or running: the runner has work to do (a duplicate message finds it closed)."""
+        return self.status in OPEN
+
+
+class Finished(Schema):
+    """How a turn ended, as the runner saw it."""
+
+    status: ExchangeStatus
+    duration_ms: int
+    error: str | None = None
+    response_text: str = ""
+    model: str | None = None
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    cost_usd: float = 0.0
+    claude_session_id: str | None = None  # the CLI's conversation, resumed by the session's next turn
+    cli_cost_total: float | None = None  # the CLI's running total for that conversation
+
+
+def take(session_id: str, turn: int) -> tuple[Conversation, Pending]:
+    """The turn and its session, read strongly consistent (the API wrote them a moment ago)."""
+    session = Session.get(session_id, consistent_read=True)
+    return Conversation.model_validate(session), poll(session_id, turn)
+
+
+def poll(session_id: str, turn: int) -> Pending:
+    """The turn as it stands now: whether the user asked to stop it, and their answers so far."""
+    return Pending.model_validate(RawExchange.get(session_id, turn, consistent_read=True))
+
+
+def start(session_id: str, turn: int) -> None:
+    """queued → running, for the turn and its session."""
+    RawExchange(session_id, turn).update(
+        actions=[RawExchange.status.set(ExchangeStatus.RUNNING.value), RawExchange.started_at.set(utcnow())]
+    )
+    Session(session_id).update(actions=[Session.status.set(SessionStatus.RUNNING.value)])
+
+
+def finish(conversation: Conversation, pending: Pending, finished: Finished) -> views.Turn:
+    """Record how the turn ended and where the CLI's conversation stands; the session is idle again.
+
+    Returns the turn as recorded (as it was, if it could not be). The usage of each model request the turn made
+    is recorded by the model gateway as it happens.
+    """
+    exchange = RawExchange(conversation.id, pending.turn)
+    try:
+        exchange.update(actions=_turn_actions(finished))
+        recorded: views.Turn = views.Turn.model_validate(exchange)
+    except UpdateError:
+        logger.exception("could not record the turn")
+        recorded = pending
+    session_actions: list[Any] = [Session.status.set(SessionStatus.IDLE.value), Session.updated_at.set(utcnow())]
+    if finished.claude_session_id:
+        session_actions.append(Session.claude_session_id.set(finished.claude_session_id))
+        if finished.cli_cost_total is not None:
+            session_actions.append(Session.cli_cost_total.set(finished.cli_cost_total))
+    Session(conversation.id).update(actions=session_actions)
+    return recorded
+
+
+def _turn_actions(finished: Finished) -> list[Any]:
+    text = finished.response_text.encode()[:RESPONSE_INLINE_LIMIT].decode(errors="ignore")
+    actions: list[Any] = [
+        RawExchange.status.set(finished.status.value),
+        RawExchange.finished_at.set(utcnow()),
+        RawExchange.duration_ms.set(finished.duration_ms),
+        RawExchange.tokens_in.set(finished.tokens_in),
+        RawExchange.tokens_out.set(finished.tokens_out),
+        RawExchange.cache_read_tokens.set(finished.cache_read_tokens),
+        RawExchange.cache_write_tokens.set(finished.cache_write_tokens),
+        RawExchange.cost_usd.set(round(finished.cost_usd, 6)),
+        RawExchange.response_text.set(text),
+    ]
+    if finished.model:
+        actions.append(RawExchange.model.set(finished.model))
+    if finished.error:
+        actions.append(RawExchange.error.set(finished.error[:ERROR_LIMIT]))
+    return actions

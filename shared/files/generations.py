@@ -1,0 +1,31 @@
+"""The `file_trees` table: each project's file-tree generation, which every change to its files moves on.
+
+Light on purpose (no pydantic): the ingest function and the runner move generations on; `shared.files.tree`
+reads them to know whether a cached tree is still current.
+"""
+
+from __future__ import annotations
+
+from pynamodb.exceptions import DoesNotExist
+
+from shared.models.base import utcnow
+from shared.models.files import FileTree
+
+
+def invalidate(project_id: str) -> int:
+    """Note that the project's files changed (after the change is in S3); returns the new generation."""
+    item = FileTree(project_id)
+    item.update(actions=[FileTree.generation.add(1), FileTree.changed_at.set(utcnow())])
+    return int(item.generation)
+
+
+def generation(project_id: str) -> int:
+    try:
+        return int(FileTree.get(project_id, consistent_read=True).generation)
+    except DoesNotExist:
+        return 0
+
+
+def forget(project_id: str) -> None:
+    """Drop the project's generation (the project is being deleted)."""
+    FileTree(project_id).delete()  # deleting an absent item is not an error
