@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 
 export PORT STUDIO_DATA_DIR
 
-.PHONY: run test lint format check-types bench deps deps-python deps-web deps-runner deps-system clean
+.PHONY: run test test-fast lint format check-types bench deps deps-python deps-web deps-runner deps-system clean
 
 run: deps-python deps-web deps-runner
 	$(PY) -m local.stack --port $(PORT) --data-dir $(STUDIO_DATA_DIR)
@@ -19,10 +19,16 @@ run: deps-python deps-web deps-runner
 test: deps-python deps-web deps-runner deps-system lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# The inner loop: ruff and the pure unit tests only (seconds: no moto, no stack); `make test` before a commit.
+test-fast: deps-python
+	$(PY) -m ruff check .
+	$(PY) -m pytest -m unit -q $(PYTEST_ARGS)
+
 lint: deps-python
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy shared functions runner local infra layers
+	$(VENV)/bin/lint-imports
 
 format: deps-python
 	$(PY) -m ruff check --fix .

@@ -11,7 +11,7 @@ from websockets.sync.client import connect
 
 from shared import jobs
 from shared.jobs import store
-from shared.models import JobStatus
+from shared.models.jobs import JobStatus
 from tests.support.stack import LocalStack, bound_to, wait_until
 
 WAIT = 15

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import requests
 
-from shared.models import UsageEvent
+from shared.models.usage import UsageEvent
 from tests.e2e.test_chat import _claude_processes
 from tests.support.claude import requires_claude
 from tests.support.fake_anthropic import FakeAnthropic, Reply

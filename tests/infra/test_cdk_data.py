@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 from aws_cdk.assertions import Match
 
-from shared.models import table_specs
-from shared.models.base import TableSpec
+from shared.models.base import TableSpec, table_specs
 
 pytestmark = pytest.mark.infra
 

@@ -23,7 +23,7 @@ import pytest
 
 from local.lambda_events import LambdaContext
 from shared import aws
-from shared.models import all_models
+from shared.models.base import all_models
 from shared.settings import Settings, get_settings
 from tests.support.aws import moto_aws
 

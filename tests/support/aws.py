@@ -13,8 +13,7 @@ from moto.apigatewaymanagementapi.models import apigatewaymanagementapi_backends
 
 from shared import aws
 from shared.constants import JOBS_QUEUE_NAME, JOBS_VISIBILITY_TIMEOUT_SECONDS, Env
-from shared.models import bind_models
-from shared.models.base import StudioModel
+from shared.models.base import StudioModel, bind_models
 from shared.settings import Settings, get_settings
 
 WS_ENDPOINT = "https://local123.execute-api.us-east-1.amazonaws.com/test"

@@ -23,7 +23,7 @@ import requests
 from local.mailbox import READER_HEADER
 from shared import aws
 from shared.constants import Env
-from shared.models import bind_models
+from shared.models.base import bind_models
 from shared.settings import Settings, get_settings
 
 ROOT = Path(__file__).resolve().parent.parent.parent

@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from shared.models import ACTIVE_ADMINS, Counter, User
+from shared.models.accounts import User
+from shared.models.counters import ACTIVE_ADMINS, Counter
 from tests.support.accounts import (
     PASSWORD,
     AccountsStack,

@@ -11,7 +11,7 @@ import pytest
 from shared import net
 from shared.accounts import api_keys
 from shared.errors import ValidationError
-from shared.models import ApiKey
+from shared.models.api_keys import ApiKey
 from tests.support.accounts import AccountsStack, Person, Reply, call, create_key, create_user, register_first
 
 KEY_SHAPE = re.compile(r"^sk_[0-9a-f]{32}_[A-Za-z0-9_-]{43}$")
@@ -183,6 +183,7 @@ def test_in_the_cloud_a_key_cannot_point_its_callbacks_at_private_addresses(
     assert list(ApiKey.scan()) == []
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     "url",
     [
@@ -211,10 +212,12 @@ def test_the_server_refuses_callback_urls_it_must_not_call(url: str) -> None:
     assert refused.value.code == "invalid_url"
 
 
+@pytest.mark.unit
 def test_the_shared_address_space_is_not_public() -> None:
     with pytest.raises(ValidationError):
         net.check_outbound_url("https://100.64.0.1/hook", allow_private=False)
 
 
+@pytest.mark.unit
 def test_a_public_https_address_is_accepted() -> None:
     assert net.check_outbound_url("https://93.184.215.14/hook", allow_private=False) == "https://93.184.215.14/hook"

@@ -139,7 +139,7 @@ def test_each_route_answers_each_caller_as_the_matrix_says(
     name = f"target-{uuid.uuid4().hex[:12]}"
     target = users.create(name, PASSWORD, f"{name}@example.net", is_admin=False)
     key = api_keys.create(world.user.id, "throwaway", None)
-    path = template.format(target=target.user_id, key=key.info.key_id)
+    path = template.format(target=target.user_id, key=key.key_id)
     kwargs: dict[str, Any] = dict(world.credentials[caller])
     if body is not None:
         kwargs["json_body"] = body_for(body, caller)

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from shared.models import ApiKey, PasswordReset, User
+from shared.models.accounts import PasswordReset, User
+from shared.models.api_keys import ApiKey
 from tests.support.accounts import PASSWORD, AccountsStack, Person, Reply, call, create_user, register_first
 
 JSON = {"Content-Type": "application/json"}

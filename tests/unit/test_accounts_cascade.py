@@ -9,23 +9,13 @@ from moto.apigatewaymanagementapi.models import apigatewaymanagementapi_backends
 
 from shared import aws
 from shared.accounts import api_keys
-from shared.models import (
-    ApiKey,
-    ClaimKind,
-    Connection,
-    PasswordReset,
-    Project,
-    ProjectMember,
-    ProjectRole,
-    RawExchange,
-    Session,
-    SessionEvent,
-    UniqueClaim,
-    User,
-    claim_key,
-    normalize_key,
-)
+from shared.models.accounts import ClaimKind, PasswordReset, UniqueClaim, User, claim_key
+from shared.models.api_keys import ApiKey
 from shared.models.base import utcnow
+from shared.models.chat import RawExchange, Session, SessionEvent
+from shared.models.connections import Connection
+from shared.models.fields import normalize_key
+from shared.models.projects import Project, ProjectMember, ProjectRole
 from shared.realtime import connections
 from shared.realtime.publisher import post_event
 from tests.support.accounts import AccountsStack, Person, call, create_user, register_first

@@ -8,7 +8,7 @@ from datetime import timedelta
 import jwt
 
 from shared.accounts import ratelimit
-from shared.models import User
+from shared.models.accounts import User
 from shared.models.base import utcnow
 from tests.support.accounts import (
     CLIENT_IP,

@@ -5,7 +5,8 @@ from __future__ import annotations
 import jwt
 import pytest
 
-from shared.models import ACTIVE_ADMINS, Counter, User
+from shared.models.accounts import User
+from shared.models.counters import ACTIVE_ADMINS, Counter
 from tests.support.accounts import (
     JWT_SECRET,
     PASSWORD,

@@ -8,7 +8,7 @@ import pytest
 
 from shared.accounts import ratelimit
 from shared.api.routes.auth import FORGOT_ANSWER
-from shared.models import PasswordReset
+from shared.models.accounts import PasswordReset
 from shared.models.base import utcnow
 from tests.support.accounts import (
     PASSWORD,

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import copy
 import json
+import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from local.lambda_events import LambdaContext
-from shared.models import Connection
+from shared.models.connections import Connection
 from tests.support.accounts import (
     EVENTS,
     WS_CONNECT_EVENT,
@@ -145,3 +149,15 @@ def test_a_deleted_users_connection_is_forgotten(accounts: AccountsStack, alice:
     [event] = send('{"action": "ping", "id": "p-2"}', "conn-doomed")
     assert event["code"] == "unauthenticated"
     assert list(Connection.scan()) == []
+
+
+def test_the_connect_function_imports_no_pydantic() -> None:
+    # $connect only checks credentials (shared.accounts.callers); pydantic would add some 80 ms to its cold start.
+    probe = "import sys, functions.ws_connect.handler; print(sorted(m for m in sys.modules if 'pydantic' in m))"
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("STUDIO_", "AWS_"))}
+    root = Path(__file__).resolve().parents[2]
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], cwd=root, env=env, capture_output=True, text=True, check=True, timeout=60
+    )
+
+    assert loaded.stdout.strip() == "[]"

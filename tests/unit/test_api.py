@@ -12,6 +12,8 @@ import pytest
 from functions.api.handler import handler
 from local.lambda_events import LambdaContext
 
+pytestmark = pytest.mark.unit
+
 HEALTH = json.loads((Path(__file__).parent.parent / "events" / "api_health.json").read_text())
 
 

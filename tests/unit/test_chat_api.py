@@ -13,7 +13,8 @@ from local.lambda_events import LambdaContext
 from shared.accounts import users
 from shared.accounts.domain import Principal
 from shared.chat import turns
-from shared.models import ExchangeStatus, Job, RawExchange, Session
+from shared.models.chat import ExchangeStatus, RawExchange, Session
+from shared.models.jobs import Job
 from shared.projects import service as projects
 from shared.realtime import connections
 from shared.settings import Settings

@@ -7,7 +7,7 @@ import pytest
 from shared.accounts import users
 from shared.accounts.domain import Principal
 from shared.chat import turns
-from shared.models import ExchangeStatus, RawExchange, Session
+from shared.models.chat import ExchangeStatus, RawExchange, Session
 from shared.projects import service as projects
 from tests.support.accounts import AccountsStack, Person, call, create_user, register_first
 from tests.support.aws import drain_queue

@@ -12,8 +12,10 @@ from runner.worker import Worker
 from shared.accounts import users
 from shared.accounts.domain import Principal
 from shared.chat import turns
+from shared.chat.views import Turn
 from shared.jobs import store
-from shared.models import ExchangeStatus, Job, JobStatus, RawExchange, Session, SessionEvent
+from shared.models.chat import ExchangeStatus, RawExchange, Session, SessionEvent
+from shared.models.jobs import Job, JobStatus
 from shared.projects import service as projects
 from shared.realtime import connections
 from shared.settings import Settings, get_settings
@@ -27,7 +29,7 @@ def cloud(accounts: AccountsStack) -> Settings:
     return accounts.settings
 
 
-def start_turn(message: str = "hello") -> RawExchange:
+def start_turn(message: str = "hello") -> Turn:
     account = users.create("alice", "correct horse battery", None, is_admin=False)
     caller = Principal(account=account, via="token")
     connections.remember("conn-alice", user_id=account.user_id)
@@ -60,7 +62,7 @@ def test_claude_not_configured_fails_the_turn_with_what_to_configure(cloud: Sett
 
 def test_a_turn_aborted_before_it_started_never_runs(cloud: Settings):
     exchange = start_turn()
-    exchange.update(actions=[RawExchange.abort_requested.set(True)])
+    RawExchange(exchange.session_id, exchange.turn).update(actions=[RawExchange.abort_requested.set(True)])
 
     run_queued_turn()
 

@@ -64,6 +64,7 @@ def with_parts(data: bytes, parts: dict[str, bytes]) -> bytes:
 # --- names -----------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     ("name", "kind"),
     [
@@ -82,10 +83,12 @@ def test_the_kind_comes_from_the_extension(name: str, kind: str | None) -> None:
     assert converter_for(name) == kind
 
 
+@pytest.mark.unit
 def test_the_markdown_sits_beside_the_original() -> None:
     assert markdown_name("report.docx") == "report.docx.md"
 
 
+@pytest.mark.unit
 def test_a_type_that_is_not_converted_gives_none() -> None:
     assert convert("notes.txt", b"plain text") is None
     assert convert("photo.png", png_image()) is None
@@ -94,6 +97,7 @@ def test_a_type_that_is_not_converted_gives_none() -> None:
 # --- Word ------------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.unit
 def test_word_headings_emphasis_and_links_survive() -> None:
     # given a real report / when it is converted
     result = converted("report.docx", report_docx())
@@ -109,6 +113,7 @@ def test_word_headings_emphasis_and_links_survive() -> None:
     assert f"[the full report]({REPORT_LINK})" in result.markdown
 
 
+@pytest.mark.unit
 def test_word_lists_keep_their_nesting_and_numbers() -> None:
     lines = converted("report.docx", report_docx()).markdown.splitlines()
 
@@ -122,6 +127,7 @@ def test_word_lists_keep_their_nesting_and_numbers() -> None:
     assert numbered == [f"{n}. {step}" for n, step in enumerate(REPORT_STEPS, start=1)]
 
 
+@pytest.mark.unit
 def test_word_tables_have_a_header_row() -> None:
     lines = converted("report.docx", report_docx()).markdown.splitlines()
 
@@ -130,6 +136,7 @@ def test_word_tables_have_a_header_row() -> None:
     assert lines[header + 2 : header + 4] == ["| North | 1,200 | 4% |", "| South | 950 | -2% |"]
 
 
+@pytest.mark.unit
 def test_word_images_are_extracted_and_linked() -> None:
     # given a report with one PNG chart / when it is converted
     result = converted("report.docx", report_docx())
@@ -144,6 +151,7 @@ def test_word_images_are_extracted_and_linked() -> None:
     assert "base64" not in result.markdown and "data:" not in result.markdown
 
 
+@pytest.mark.unit
 def test_a_name_with_spaces_gives_a_link_that_resolves_to_the_extracted_file() -> None:
     result = converted("Q3 report (final).docx", report_docx())
 
@@ -154,6 +162,7 @@ def test_a_name_with_spaces_gives_a_link_that_resolves_to_the_extracted_file() -
     assert unquote(link["target"]) == image.name
 
 
+@pytest.mark.unit
 def test_images_are_numbered_by_appearance_and_a_repeated_one_is_stored_once() -> None:
     # given a document with a PNG, a JPEG, then the PNG again
     jpeg = io.BytesIO()
@@ -176,11 +185,13 @@ def test_images_are_numbered_by_appearance_and_a_repeated_one_is_stored_once() -
     assert targets == ["photos_files/image-1.png", "photos_files/image-2.jpeg", "photos_files/image-1.png"]
 
 
+@pytest.mark.unit
 def test_a_truncated_word_document_is_refused_as_damaged() -> None:
     data = report_docx()
     assert "damaged" in refusal("report.docx", data[: len(data) // 2])
 
 
+@pytest.mark.unit
 def test_an_old_word_document_is_refused_as_not_a_docx() -> None:
     ole_header = bytes.fromhex("d0cf11e0a1b11ae1") + b"\0" * 504
     message = refusal("minutes.docx", ole_header)
@@ -188,11 +199,13 @@ def test_an_old_word_document_is_refused_as_not_a_docx() -> None:
     assert ".doc from older Word" in message
 
 
+@pytest.mark.unit
 def test_a_word_document_with_a_broken_body_is_refused() -> None:
     broken = with_parts(report_docx(), {"word/document.xml": b"<w:document><w:body><w:p>"})
     assert "damaged or unsupported" in refusal("report.docx", broken)
 
 
+@pytest.mark.unit
 def test_a_zip_without_a_document_body_is_refused() -> None:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
@@ -200,6 +213,7 @@ def test_a_zip_without_a_document_body_is_refused() -> None:
     assert "word/document.xml is missing" in refusal("empty.docx", buffer.getvalue())
 
 
+@pytest.mark.unit
 def test_a_zip_bomb_is_refused_before_it_is_inflated(monkeypatch: pytest.MonkeyPatch) -> None:
     # given a limit of 1 MB and a .docx with 2 MB of zeros (a few KB compressed)
     monkeypatch.setattr(conversion, "DOCX_MAX_UNCOMPRESSED_BYTES", 1024**2)
@@ -210,6 +224,7 @@ def test_a_zip_bomb_is_refused_before_it_is_inflated(monkeypatch: pytest.MonkeyP
     assert "would unpack to more than 1 MB" in refusal("bomb.docx", bomb)
 
 
+@pytest.mark.unit
 def test_a_zip_with_too_many_entries_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(conversion, "DOCX_MAX_ENTRIES", 5)
     assert "more than the 5 allowed" in refusal("report.docx", report_docx())
@@ -218,6 +233,7 @@ def test_a_zip_with_too_many_entries_is_refused(monkeypatch: pytest.MonkeyPatch)
 # --- PDF -------------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.unit
 def test_pdf_pages_follow_each_other_under_page_comments() -> None:
     # given a three-page PDF / when it is converted
     result = converted("minutes.pdf", text_pdf(3))
@@ -234,6 +250,7 @@ def test_pdf_pages_follow_each_other_under_page_comments() -> None:
     assert all(lines[index - 1] == "" for index in markers[1:])
 
 
+@pytest.mark.unit
 def test_pdf_pages_past_the_cap_are_left_out_and_said_so(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(conversion, "PDF_MAX_PAGES", 2)
 
@@ -244,14 +261,17 @@ def test_pdf_pages_past_the_cap_are_left_out_and_said_so(monkeypatch: pytest.Mon
     assert markdown.splitlines()[-1] == "<!-- pages 3-3 not converted: at most 2 are -->"
 
 
+@pytest.mark.unit
 def test_an_encrypted_pdf_is_refused() -> None:
     assert refusal("secret.pdf", encrypted_pdf()).endswith("it is protected by a password.")
 
 
+@pytest.mark.unit
 def test_a_scanned_pdf_is_refused() -> None:
     assert refusal("scan.pdf", scanned_pdf()).endswith("it has no text layer (a scan?).")
 
 
+@pytest.mark.unit
 def test_a_damaged_pdf_is_refused() -> None:
     assert "The PDF could not be converted to Markdown" in refusal("minutes.pdf", b"%PDF-1.7\nnot really")
 
@@ -259,6 +279,7 @@ def test_a_damaged_pdf_is_refused() -> None:
 # --- HTML ------------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     "page",
     [html_page(), html_page("windows-1252"), html_page("windows-1252", declared=False)],
@@ -281,6 +302,7 @@ def test_a_web_page_keeps_its_text_and_structure(page: bytes) -> None:
         assert dropped not in result.markdown
 
 
+@pytest.mark.unit
 def test_a_web_page_with_an_h1_keeps_it_as_the_only_top_heading() -> None:
     page = b"<html><head><title>Tab text</title></head><body><h1>Real heading</h1><p>Body</p></body></html>"
 
@@ -290,6 +312,7 @@ def test_a_web_page_with_an_h1_keeps_it_as_the_only_top_heading() -> None:
     assert "Tab text" not in "\n".join(lines)
 
 
+@pytest.mark.unit
 def test_an_inline_data_image_does_not_become_a_blob() -> None:
     page = b'<p>Logo: <img alt="our logo" src="data:image/png;base64,iVBORw0KGgo="></p>'
 

@@ -17,8 +17,9 @@ from urllib3 import encode_multipart_formdata
 
 from shared import aws
 from shared.files import tree
-from shared.models import ProjectMember, ProjectRole, Upload
 from shared.models.base import utcnow
+from shared.models.files import Upload
+from shared.models.projects import ProjectMember, ProjectRole
 from tests.support.accounts import AccountsStack, Person, Reply, call, create_user, register_first
 from tests.support.documents import report_docx
 

@@ -73,6 +73,7 @@ TRAVERSALS = [
 PROJECT_FILE = "inside.txt"
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("path", TRAVERSALS)
 def test_the_safe_path_function_refuses_the_corpus(path: str) -> None:
     with pytest.raises(Exception) as refused:
@@ -80,6 +81,7 @@ def test_the_safe_path_function_refuses_the_corpus(path: str) -> None:
     assert getattr(refused.value, "status", None) == 400
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     "path", ["notes.txt", "Q3 report (final).docx", "docs/été/naïve.md", "100% done.txt", "a..b.txt", "...txt"]
 )

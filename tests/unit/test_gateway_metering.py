@@ -11,7 +11,7 @@ import pytest
 
 from runner.gateway import AnthropicUpstream, ModelGateway
 from runner.gateway.meter import JsonMeter, SseMeter, Tokens
-from shared.models import UsageEvent
+from shared.models.usage import UsageEvent
 from shared.settings import Settings
 from shared.usage import ModelUsage, cost_usd, price_for, record
 from tests.support.aws import moto_aws
@@ -44,6 +44,7 @@ def cloud() -> Iterator[Settings]:
 # -- reading usage from an answer -----------------------------------------------------------------------------------
 
 
+@pytest.mark.unit
 def test_the_sse_meter_reads_the_same_counts_however_the_stream_is_cut() -> None:
     stream = expected_stream(Reply.text(["a", "b", "c"], usage=SPENT), request_index=0, model="claude-opus-4-1")
     whole, byte_by_byte = SseMeter(), SseMeter()
@@ -57,6 +58,7 @@ def test_the_sse_meter_reads_the_same_counts_however_the_stream_is_cut() -> None
     assert byte_by_byte.result() == expected
 
 
+@pytest.mark.unit
 def test_message_delta_counts_replace_the_ones_message_start_gave() -> None:
     start = {"type": "message_start", "message": {"model": "m", "usage": {"input_tokens": 5, "output_tokens": 1}}}
     delta = {"type": "message_delta", "usage": {"output_tokens": 30, "input_tokens": 7}}
@@ -68,6 +70,7 @@ def test_message_delta_counts_replace_the_ones_message_start_gave() -> None:
     assert meter.result() == Tokens(model="m", input=7, output=30)
 
 
+@pytest.mark.unit
 def test_an_answer_without_usage_has_no_counts() -> None:
     sse, body = SseMeter(), JsonMeter()
 
@@ -81,6 +84,7 @@ def test_an_answer_without_usage_has_no_counts() -> None:
 # -- prices ---------------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     ("model", "input_price", "output_price"),
     [
@@ -101,6 +105,7 @@ def test_models_are_priced_by_family_and_generation(model: str, input_price: flo
     assert (price.input, price.output) == (input_price, output_price)
 
 
+@pytest.mark.unit
 def test_cache_writes_cost_a_quarter_more_than_input_and_reads_a_tenth() -> None:
     million = 1_000_000
     counts = {"tokens_in": 0, "tokens_out": 0, "cache_read_tokens": 0, "cache_write_tokens": 0}

@@ -20,7 +20,7 @@ from botocore.exceptions import ClientError
 
 from shared import aws
 from shared.constants import Env
-from shared.files import ingest, tree
+from shared.files import generations, ingest, tree
 from shared.models.base import utcnow
 from shared.models.files import FileTree, Upload, UploadState
 from tests.support.aws import moto_aws
@@ -216,7 +216,7 @@ def test_a_word_document_is_moved_and_converted_to_markdown(bucket: Bucket) -> N
     bucket.put(key, QUARTERLY_REPORT)
     event = json.loads((EVENTS / "s3_object_created.json").read_text())
     assert event["Records"][0]["s3"]["object"]["key"] == f"uploads/{P1}/{RECORDED_UPLOAD}/Q3+report+%28final%29.docx"
-    generation = tree.generation(P1)
+    generation = generations.generation(P1)
 
     # when the ingest function receives the event
     reply = invoke(event)
@@ -245,7 +245,7 @@ def test_a_word_document_is_moved_and_converted_to_markdown(bucket: Bucket) -> N
         "Q3 report (final).docx.md",
         len(QUARTERLY_REPORT),
     )
-    assert tree.generation(P1) == generation + 1
+    assert generations.generation(P1) == generation + 1
 
 
 def test_a_nested_file_that_is_not_a_document_is_stored_as_is(bucket: Bucket) -> None:

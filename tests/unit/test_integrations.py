@@ -19,8 +19,10 @@ from shared.accounts import users
 from shared.accounts.domain import Principal
 from shared.chat import turns
 from shared.integrations import signing
-from shared.models import ExchangeStatus, IntegrationRun, Job, JobStatus, RawExchange, Session
 from shared.models.base import utcnow
+from shared.models.chat import ExchangeStatus, RawExchange, Session
+from shared.models.integrations import IntegrationRun
+from shared.models.jobs import Job, JobStatus
 from shared.settings import get_settings
 from tests.support.accounts import (
     PUBLIC_URL,
@@ -303,6 +305,7 @@ def test_in_the_cloud_callbacks_to_private_addresses_are_refused(
     assert list(IntegrationRun.scan()) == []
 
 
+@pytest.mark.unit
 def test_without_credentials_nothing_is_started() -> None:
     reply = call("POST", RUNS, json_body={"projectId": "p", "prompt": "hi"})
 
@@ -357,6 +360,7 @@ BODY = b'{"id":"run_1","status":"completed"}'
 HEADER = "t=1700000000,v1=d1a7ed1c4b1431c7895df24d14650a71b89ef88adf85c07d5818890572b58328"
 
 
+@pytest.mark.unit
 def test_a_signature_matches_the_known_vector() -> None:
     # HMAC-SHA256(secret, "1700000000." + body), as `openssl dgst -sha256 -hmac` computes it
     assert signing.sign(SECRET, BODY, timestamp=1_700_000_000) == HEADER
@@ -364,6 +368,7 @@ def test_a_signature_matches_the_known_vector() -> None:
     assert signing.verify_signature(SECRET, HEADER, BODY.decode(), now=1_700_000_100)
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     ("secret", "header", "body", "now"),
     [
@@ -384,6 +389,7 @@ def test_a_signature_that_does_not_fit_is_refused(secret: str, header: str | Non
     assert not signing.verify_signature(secret, header, body, now=now)
 
 
+@pytest.mark.unit
 def test_any_matching_v1_among_several_is_accepted_and_the_tolerance_is_the_callers() -> None:
     rotated = f"t=1700000000,v1={'0' * 64},{HEADER.split(',')[1]}"
 

@@ -12,7 +12,7 @@ from shared import aws, jobs
 from shared.errors import ServiceUnavailableError
 from shared.jobs import store
 from shared.jobs.store import JobStateError
-from shared.models import Job, JobStatus
+from shared.models.jobs import Job, JobStatus
 from shared.settings import Settings
 from tests.support.aws import moto_aws, queued_messages
 

@@ -7,7 +7,11 @@ import re
 import stat
 from pathlib import Path
 
+import pytest
+
 from local.data_folder import local_secrets, private_folder
+
+pytestmark = pytest.mark.unit
 
 
 def mode(path: Path) -> int:

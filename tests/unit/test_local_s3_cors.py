@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from local.s3_cors import CorsRule, preflight, with_cors
+
+pytestmark = pytest.mark.unit
 
 SPA = "http://127.0.0.1:8080"
 RULES = [

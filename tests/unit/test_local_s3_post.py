@@ -15,6 +15,8 @@ from botocore.config import Config
 
 from local.s3_post import S3Error, parse_form, verify_post
 
+pytestmark = pytest.mark.unit
+
 BUCKET = "studio-workspace"
 KEY = "uploads/0123456789abcdef0123456789abcdef/fedcba9876543210fedcba9876543210/notes.txt"
 LIMIT = 1000

@@ -222,6 +222,7 @@ def test_a_signature_for_another_service_is_refused_where_one_service_is_expecte
     assert sent("apigatewaymanagementapi", post_to_connection).check(service="execute-api").service == "execute-api"
 
 
+@pytest.mark.unit
 def test_a_presigned_s3_get_is_verified_until_it_expires() -> None:
     signer = client("s3", signature_version="s3v4")
     url = signer.generate_presigned_url(
@@ -240,6 +241,7 @@ def test_a_presigned_s3_get_is_verified_until_it_expires() -> None:
     assert expired.message == "Request has expired"
 
 
+@pytest.mark.unit
 def test_a_presigned_url_with_a_changed_key_expiry_or_signature_is_refused() -> None:
     url = client("s3", signature_version="s3v4").generate_presigned_url(
         "get_object", Params={"Bucket": BUCKET, "Key": "projects/p1/files/report.md"}, ExpiresIn=60
@@ -254,6 +256,7 @@ def test_a_presigned_url_with_a_changed_key_expiry_or_signature_is_refused() -> 
         assert presigned(tampered).refusal().code == "SignatureDoesNotMatch"
 
 
+@pytest.mark.unit
 def test_a_sigv2_presigned_url_is_not_accepted() -> None:
     url = client("s3", signature_version="s3").generate_presigned_url(
         "get_object", Params={"Bucket": BUCKET, "Key": "report.md"}

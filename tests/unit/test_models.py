@@ -20,27 +20,13 @@ from pynamodb.indexes import GlobalSecondaryIndex
 from pynamodb.transactions import TransactWrite
 
 import shared.models as models
-from shared.models import (
-    FIRST_USER_CLAIM,
-    ApiKey,
-    ClaimKind,
-    CloudConnection,
-    PromptScope,
-    PromptVersion,
-    SealedSecret,
-    SessionEvent,
-    StudioModel,
-    UniqueClaim,
-    User,
-    all_models,
-    bind_models,
-    claim_key,
-    normalize_key,
-    prompt_scope_key,
-    table_specs,
-    time_sort_key,
-)
-from shared.models.base import utcnow
+from shared.models.accounts import FIRST_USER_CLAIM, ClaimKind, UniqueClaim, User, claim_key
+from shared.models.api_keys import ApiKey
+from shared.models.base import StudioModel, all_models, bind_models, table_specs, utcnow
+from shared.models.chat import SessionEvent
+from shared.models.cloud import CloudConnection
+from shared.models.fields import SealedSecret, normalize_key, time_sort_key
+from shared.models.prompts import PromptScope, PromptVersion, prompt_scope_key
 from shared.settings import Settings, get_settings
 
 SETTINGS = Settings(region="us-east-1", aws_endpoint_url=None, table_prefix="test-")
@@ -58,7 +44,6 @@ EXPECTED_TABLES = {
 REACHED_THROUGH_A_PARENT = {
     "unique_claims": "GetItem on the claims derived from the user row; the bootstrap claim is never released",
     "cloud_credentials": "GetItem by connection_id of each of the user's cloud_connections",
-    "jobs": "jobs.py has no by-owner index; the cascade relies on terminal jobs expiring (expires_at)",
     "bedrock_context_audit": "an audit trail, kept when its author is deleted",
 }
 
@@ -143,6 +128,7 @@ def test_every_table_is_created_with_the_keys_indexes_and_ttl_of_its_spec(aws: N
         assert ttl.get("AttributeName") == spec.ttl_attribute, name
 
 
+@pytest.mark.unit
 def test_table_specs_list_every_model_once_with_a_one_line_description() -> None:
     # Given every model, when the specs are derived
     specs = table_specs()
@@ -156,6 +142,7 @@ def test_table_specs_list_every_model_once_with_a_one_line_description() -> None
             assert re.fullmatch(r"[a-z]+(-[a-z]+)*", index.name), index.name
 
 
+@pytest.mark.unit
 def test_every_declared_index_is_attached_to_its_model() -> None:
     # Given every index class declared in shared.models (an unattached one silently never gets created)
     declared = {
@@ -170,6 +157,7 @@ def test_every_declared_index_is_attached_to_its_model() -> None:
     assert declared - attached == set()
 
 
+@pytest.mark.unit
 def test_every_table_with_a_user_is_reachable_by_that_user_without_a_scan() -> None:
     # Given the delete-user cascade, which must find every record of a user by key
     for model in all_models():
@@ -186,6 +174,7 @@ def test_every_table_with_a_user_is_reachable_by_that_user_without_a_scan() -> N
         assert owner in hash_keys, model.Meta.logical_name
 
 
+@pytest.mark.unit
 def test_normalized_keys_treat_case_and_compatibility_forms_as_one_name() -> None:
     # Given spellings of one name, when normalized, then they collide, and a fold that leaves NFKC is repaired
     assert normalize_key("Alice") == normalize_key("ALICE") == normalize_key("\uff21lice") == "alice"

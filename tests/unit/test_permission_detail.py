@@ -13,6 +13,8 @@ from runner.claude.detail import DETAIL_LIMIT_BYTES, permission_detail
 from runner.claude.relay import summarise_tool
 from shared.realtime.events import encode
 
+pytestmark = pytest.mark.unit
+
 CWD = Path("/srv/work/proj")
 EVENT_LIMIT_BYTES = 16 * 1024
 

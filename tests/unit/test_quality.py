@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 
 import runner.jobs  # noqa: F401  # registers the handlers
-from runner.jobs.quality import is_correction, is_refusal
 from runner.worker import Worker
 from shared import jobs
 from shared.chat.events import SessionStream
-from shared.models import QualitySignal, RawExchange, Session
+from shared.chat.quality import is_correction, is_refusal
+from shared.models.chat import RawExchange, Session
+from shared.models.usage import QualitySignal
 from shared.settings import Settings, get_settings
 from tests.support.accounts import AccountsStack
 from tests.support.aws import drain_queue, queued_messages
@@ -21,6 +22,7 @@ def cloud(accounts: AccountsStack) -> Settings:
     return accounts.settings
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     ("text", "expected"),
     [("I can't help with that request.", True), ("I'm unable to open that file.", True), ("Here is the plan.", False)],
@@ -29,6 +31,7 @@ def test_refusals_are_recognised(text: str, expected: bool) -> None:
     assert is_refusal(text) is expected
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     ("prompt", "expected"),
     [("No, that's wrong", True), ("Actually, use the other file", True), ("Thanks! Now add tests", False)],

@@ -19,7 +19,8 @@ from runner.worker import Worker
 from shared import aws, jobs
 from shared.jobs import store
 from shared.jobs.types import JOB_TYPES, JobTypeSpec
-from shared.models import Connection, Job, JobStatus
+from shared.models.connections import Connection
+from shared.models.jobs import Job, JobStatus
 from shared.settings import Settings
 from tests.support.aws import moto_aws, posted_events, queued_messages
 

@@ -78,6 +78,7 @@ def test_the_cli_never_loads_project_settings_or_mcp_servers(sandbox_root: Path)
 # -- identities ------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.unit
 def test_a_slot_is_leased_to_one_job_at_a_time_and_a_full_pool_says_so():
     pool = SlotPool([Slot(0, "sasha-job-0", 60000, 60000)])
     with pool.lease(timeout=1) as slot:
@@ -88,6 +89,7 @@ def test_a_slot_is_leased_to_one_job_at_a_time_and_a_full_pool_says_so():
         assert again == slot
 
 
+@pytest.mark.unit
 def test_a_waiting_job_gets_the_slot_when_it_is_released():
     pool = SlotPool([Slot(0, "sasha-job-0", 60000, 60000)])
     got: list[Slot] = []
@@ -100,6 +102,7 @@ def test_a_waiting_job_gets_the_slot_when_it_is_released():
     assert got and got[0].index == 0
 
 
+@pytest.mark.unit
 def test_group_ids_are_stable_and_distinct_across_restarts(tmp_path: Path):
     ids = GroupIds(tmp_path / "groups.json")
     first = (ids.of("project", "a"), ids.of("user", "a"), ids.of("project", "b"))
@@ -113,6 +116,7 @@ def test_group_ids_are_stable_and_distinct_across_restarts(tmp_path: Path):
 # -- folders ---------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.unit
 def test_a_folder_others_cannot_pass_through_is_refused_with_its_name(tmp_path: Path):
     closed = tmp_path / "closed"
     closed.mkdir(mode=0o700)
@@ -121,6 +125,7 @@ def test_a_folder_others_cannot_pass_through_is_refused_with_its_name(tmp_path: 
         tree.ensure_traversable(closed / "sandbox")
 
 
+@pytest.mark.unit
 @needs_root
 def test_normalize_shares_what_a_job_made_private_and_never_follows_a_link(tmp_path: Path):
     # given a gate with a private file, a set-uid file, a folder without group access and a link to outside

@@ -13,8 +13,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from shared import aws
-from shared.models import Execution, Job, ProjectMember, ProjectRole, Schedule
-from shared.models.schedules import ExecutionStatus
+from shared.models.jobs import Job
+from shared.models.projects import ProjectMember, ProjectRole
+from shared.models.schedules import Execution, ExecutionStatus, Schedule
 from shared.scheduling import executions, runlog
 from shared.scheduling.executions import Results
 from shared.settings import get_settings
@@ -331,7 +332,7 @@ def test_the_internal_execute_prompt_path_is_not_reachable_from_outside(alice: P
 
 def _run_on_the_runner(execution_id: str) -> dict[str, Any]:
     from runner.context import JobContext
-    from runner.jobs.runs import execute_prompt
+    from runner.jobs.executions import execute_prompt
 
     return execute_prompt(JobContext(job=Job.get(execution_id), runner_id="unit", deadline=time.monotonic() + 30))
 
@@ -379,7 +380,7 @@ def test_a_run_whose_owner_lost_the_project_does_not_run(accounts: AccountsStack
 
 
 def test_a_run_interrupted_by_a_stopped_runner_is_failed_and_logged(alice: Person, project: str) -> None:
-    from runner.jobs.runs import INTERRUPTED, interrupted
+    from runner.jobs.executions import INTERRUPTED, interrupted
 
     schedule_id = create(alice, project).json["id"]
     accepted = call("POST", f"/api/schedules/{schedule_id}/run", token=alice.token).json

@@ -7,6 +7,8 @@ import pytest
 from shared.constants import Env
 from shared.settings import SettingsError, from_env
 
+pytestmark = pytest.mark.unit
+
 CLOUD = {
     Env.MODE: "aws",
     Env.JOBS_QUEUE_URL: "https://sqs.us-east-1.amazonaws.com/1/jobs.fifo",

@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 
 from shared import aws
-from shared.models import Execution, Job, ProjectMember, ProjectRole, Schedule
+from shared.models.jobs import Job
+from shared.models.projects import ProjectMember, ProjectRole
+from shared.models.schedules import Execution, Schedule
 from tests.support.accounts import AccountsStack, Person, Reply, call, create_key, create_user, register_first
 from tests.support.aws import queued_messages
 

@@ -22,8 +22,9 @@ from moto.core.botocore_stubber import BotocoreStubber
 from shared import aws
 from shared.constants import JOBS_QUEUE_NAME, Env
 from shared.errors import ConflictError, ValidationError
-from shared.models import Execution, ExecutionStatus, Job, Schedule, bind_models
-from shared.models.schedules import DUE_SHARDS
+from shared.models.base import bind_models
+from shared.models.jobs import Job
+from shared.models.schedules import DUE_SHARDS, Execution, ExecutionStatus, Schedule
 from shared.scheduling import cron, executions, store
 from shared.scheduling.tick import DEADLINE_GRACE, run_tick
 from shared.settings import Settings, get_settings
@@ -99,6 +100,7 @@ def all_executions() -> list[Execution]:
 # --- cron rules ---------------------------------------------------------------------------------------
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     ("expression", "says"),
     [
@@ -128,12 +130,14 @@ def test_invalid_cron_expressions_are_refused_with_a_reason(expression: str, say
     assert says in caught.value.message
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("tz", ["Mars/Olympus", "", "../etc/passwd", "/etc/localtime", "utc"])
 def test_unknown_time_zones_are_refused(tz: str) -> None:
     with pytest.raises(ValidationError, match="time zone"):
         cron.validate("0 9 * * *", tz)
 
 
+@pytest.mark.unit
 def test_every_fifteen_minutes_and_names() -> None:
     # given */15 and a weekday range written with names
     start = at("2025-06-02T09:07:00")  # a Monday
@@ -148,6 +152,7 @@ def test_every_fifteen_minutes_and_names() -> None:
     assert [s.strftime("%a %H:%M") for s in weekdays] == ["Mon 09:00", "Tue 09:00"]
 
 
+@pytest.mark.unit
 def test_slots_are_evaluated_in_the_schedule_zone() -> None:
     # given 09:00 in Paris in summer (UTC+2) and in New York in winter (UTC-5)
     assert cron.next_after("0 9 * * *", PARIS, at("2025-06-02T00:00:00")) == at("2025-06-02T07:00:00")
@@ -157,6 +162,7 @@ def test_slots_are_evaluated_in_the_schedule_zone() -> None:
     assert cron.latest_at_or_before("0 9 * * *", PARIS, at("2025-06-02T06:59:59")) == at("2025-06-01T07:00:00")
 
 
+@pytest.mark.unit
 def test_a_skipped_wall_clock_time_runs_once_when_the_gap_ends() -> None:
     # given a daily 02:30 in Paris; on 2025-03-30 the clocks jump from 02:00 CET to 03:00 CEST (01:00Z)
     slots = cron.upcoming("30 2 * * *", PARIS, at("2025-03-28T12:00:00"), 4)
@@ -170,6 +176,7 @@ def test_a_skipped_wall_clock_time_runs_once_when_the_gap_ends() -> None:
     assert cron.latest_at_or_before("30 2 * * *", PARIS, at("2025-03-30T01:00:00")) == at("2025-03-30T01:00:00")
 
 
+@pytest.mark.unit
 def test_several_skipped_slots_collapse_into_one_run() -> None:
     # given every 15 minutes across the New York spring-forward gap (02:00 EST → 03:00 EDT at 07:00Z)
     slots = cron.upcoming("*/15 * * * *", NEW_YORK, at("2025-03-09T06:40:00"), 3)
@@ -177,6 +184,7 @@ def test_several_skipped_slots_collapse_into_one_run() -> None:
     assert slots == [at("2025-03-09T06:45:00"), at("2025-03-09T07:00:00"), at("2025-03-09T07:15:00")]
 
 
+@pytest.mark.unit
 def test_a_repeated_wall_clock_time_runs_once_at_its_first_occurrence() -> None:
     # given a daily 01:30 in New York; on 2025-11-02 01:00-02:00 happens twice (EDT 05:00Z-06:00Z, EST 06:00Z-07:00Z)
     slots = cron.upcoming("30 1 * * *", NEW_YORK, at("2025-11-01T12:00:00"), 2)
@@ -187,12 +195,14 @@ def test_a_repeated_wall_clock_time_runs_once_at_its_first_occurrence() -> None:
     assert cron.next_after("30 1 * * *", NEW_YORK, at("2025-11-02T06:29:00")) == at("2025-11-03T06:30:00")
 
 
+@pytest.mark.unit
 def test_an_interval_schedule_pauses_during_the_repeated_hour() -> None:
     # given every 15 minutes across the New York fall-back hour: each wall-clock time runs once
     slots = cron.upcoming("*/15 * * * *", NEW_YORK, at("2025-11-02T05:40:00"), 3)
     assert slots == [at("2025-11-02T05:45:00"), at("2025-11-02T07:00:00"), at("2025-11-02T07:15:00")]
 
 
+@pytest.mark.unit
 def test_naive_datetimes_are_a_programming_error() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         cron.next_after("* * * * *", "UTC", datetime(2025, 1, 1))
@@ -220,6 +230,7 @@ def test_disabled_and_on_demand_schedules_stay_out_of_the_due_index(studio: Stud
         assert stored.next_run_at is None
 
 
+@pytest.mark.unit
 def test_due_shards_are_stable_across_processes() -> None:
     # given Python's str hash is salted per process / then the shard comes from sha256 and never moves
     assert store.due_shard_for("schedule-1") == store.due_shard_for("schedule-1")
@@ -564,6 +575,7 @@ def test_the_tick_entry_point_does_not_import_fastapi() -> None:
     assert loaded.stdout.strip() == "[]"
 
 
+@pytest.mark.unit
 def test_a_failed_run_is_counted_for_the_alarm(capsys: pytest.CaptureFixture[str]) -> None:
     import json as _json
 

@@ -504,6 +504,7 @@ UNCHANGED_REMOTE = RemoteObject("k", '"e1"', 3)
 CHANGED_REMOTE = RemoteObject("k", '"e2"', 5)
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     ("base", "remote", "local", "pull", "push"),
     [

@@ -13,7 +13,8 @@ from botocore.stub import Stubber
 
 from local.lambda_events import LambdaContext
 from shared import aws
-from shared.models import Connection, Job
+from shared.models.connections import Connection
+from shared.models.jobs import Job
 from shared.realtime import connections
 from shared.realtime.publisher import post_event
 from shared.settings import Settings
