@@ -29,8 +29,11 @@ PROBE = (
 
 
 def sample(module: str) -> float:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("STUDIO_", "AWS_"))}
-    env.update({"AWS_DEFAULT_REGION": "us-east-1", "PYTHONDONTWRITEBYTECODE": "0"})
+    # Any value of PYTHONDONTWRITEBYTECODE (even "0") stops bytecode caching: drop it, as Lambda's runtime has none.
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("STUDIO_", "AWS_")) and k != "PYTHONDONTWRITEBYTECODE"
+    }
+    env["AWS_DEFAULT_REGION"] = "us-east-1"
     output = subprocess.run(
         [sys.executable, "-c", PROBE.format(module=module)],
         cwd=ROOT,
