@@ -179,8 +179,8 @@ def _read_lines(stream: IO[bytes], into: queue.Queue[bytes]) -> None:
 def serve(upstream_url: str) -> None:
     """The child process: serve until stdin closes."""
     upstream = AnthropicUpstream(upstream_url, api_key="sk-ant-bench")
-    with ModelGateway(upstream=upstream, recorder=lambda usage: None) as gateway:
-        grant = Grant(user_id="bench", job_id="bench", kind="chat", expires_at=time.time() + 3600)
+    with ModelGateway(recorder=lambda usage: None) as gateway:
+        grant = Grant(user_id="bench", job_id="bench", kind="chat", expires_at=time.time() + 3600, upstream=upstream)
         print("gateway", json.dumps({"base_url": gateway.base_url, "token": gateway.issue(grant)}), flush=True)
         sys.stdin.read()
         gateway.flush(timeout=10)

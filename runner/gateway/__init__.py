@@ -3,7 +3,8 @@
 See docs/model-gateway.md.
 """
 
-from runner.gateway.errors import GatewayError, UnknownTokenError
+from runner.gateway.bedrock import BedrockUpstream
+from runner.gateway.errors import UNREACHABLE_HEADER, UPSTREAM_UNREACHABLE, GatewayError, UnknownTokenError
 from runner.gateway.grants import TOKEN_PREFIX, Grant
 from runner.gateway.ledger import Recorder
 from runner.gateway.server import ModelGateway
@@ -11,7 +12,10 @@ from runner.gateway.upstream import AnthropicUpstream, Upstream
 
 __all__ = [
     "TOKEN_PREFIX",
+    "UNREACHABLE_HEADER",
+    "UPSTREAM_UNREACHABLE",
     "AnthropicUpstream",
+    "BedrockUpstream",
     "GatewayError",
     "Grant",
     "ModelGateway",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Sequence
 
 import h11
 
@@ -68,10 +69,12 @@ class ClientConnection:
         self._send(h11.EndOfMessage())
         await self._writer.drain()
 
-    async def refuse(self, status: int, message: str, *, retry: bool = True) -> None:
-        """Answer with an Anthropic-shaped error; `retry=False` tells the CLI not to retry it."""
+    async def refuse(
+        self, status: int, message: str, *, retry: bool = True, extra: Sequence[tuple[bytes, bytes]] = ()
+    ) -> None:
+        """Answer with an Anthropic-shaped error and `extra` headers; `retry=False` tells the CLI not to retry it."""
         body = error_body(status, message)
-        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), *extra]
         if not retry:
             headers.append((b"x-should-retry", b"false"))
         with contextlib.suppress(h11.LocalProtocolError, OSError):  # the connection is broken: it is closed next

@@ -21,6 +21,10 @@ class UpstreamError(GatewayError):
     """The model API could not be reached, or broke off its answer."""
 
 
+class UpstreamCredentialsError(UpstreamError):
+    """The gateway could not get the credential it signs upstream requests with (AWS's credential chain failed)."""
+
+
 class RequestError(GatewayError):
     """The client's request cannot be served as sent (malformed: 400, too large: 413)."""
 
@@ -28,6 +32,12 @@ class RequestError(GatewayError):
         super().__init__(message)
         self.status = status
 
+
+# `ModelGateway.upstream_status` for a token whose last failed request got no answer from the upstream (not
+# reached, broken off before answering, or no credential to sign with): 0, as a browser reports a network error.
+UPSTREAM_UNREACHABLE = 0
+# The header on the gateway's 502 that tells a client the upstream gave no answer (an upstream's own 502 lacks it).
+UNREACHABLE_HEADER = (b"x-studio-gateway-error", b"upstream-unreachable")
 
 # The Anthropic API's error type for each status the gateway gives itself.
 ERROR_TYPES = {

@@ -6,20 +6,25 @@ of four ways, each settled here:
     answer complete ──▶ upstream connection back to the pool, client connection kept alive
     client went away ─▶ upstream connection closed (the model stops generating), usage so far kept
     token revoked ────▶ 401 if no answer was started, else the client connection dropped; upstream closed
-    upstream failed ──▶ 502 if no answer was started, else the client connection dropped
+    upstream failed ──▶ 502 if no answer was started (marked upstream-unreachable), else the client connection dropped
+
+Each exchange goes to its grant's upstream. An upstream answer with a status of 400 or more, and a 502 the
+gateway gives because the upstream gave no answer, are noted against the token (ModelGateway.upstream_status)
+before the client sees them.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import h11
 
 from runner.gateway.clients import ClientConnection
 from runner.gateway.connections import Pool, UpstreamConnection
-from runner.gateway.errors import UpstreamError
+from runner.gateway.errors import UNREACHABLE_HEADER, UPSTREAM_UNREACHABLE, UpstreamError
 from runner.gateway.grants import Grant
 from runner.gateway.meter import Meter, Tokens
 from runner.gateway.upstream import Headers, Request, Route, Upstream, without_hop_by_hop
@@ -50,6 +55,10 @@ class Exchange:
             self.task.cancel()
 
     @property
+    def upstream(self) -> Upstream:
+        return self.grant.upstream
+
+    @property
     def tokens(self) -> Tokens | None:
         return self.meter.result() if self.meter else None
 
@@ -59,9 +68,9 @@ class Exchange:
 
 
 class Forwarder:
-    def __init__(self, upstream: Upstream, pool: Pool) -> None:
-        self._upstream = upstream
+    def __init__(self, pool: Pool, *, failed: Callable[[str, int], None]) -> None:
         self._pool = pool
+        self._failed = failed  # (token, status): note a failed upstream request before the client sees it
 
     async def forward(self, client: ClientConnection, request: Request, exchange: Exchange) -> bool:
         """Relay `request` and its answer; True if the client connection can serve another request."""
@@ -87,7 +96,8 @@ class Forwarder:
             client.abort()
             return False
         if isinstance(error, UpstreamError):
-            await client.refuse(502, str(error))
+            self._failed(exchange.token, UPSTREAM_UNREACHABLE)
+            await client.refuse(502, str(error), extra=[UNREACHABLE_HEADER])
         elif exchange.ended == REVOKED:
             await client.refuse(401, "Invalid API key: the job's model token was revoked.", retry=False)
         else:
@@ -95,15 +105,17 @@ class Forwarder:
         return client.next_cycle()
 
     async def _relay(self, client: ClientConnection, request: Request, exchange: Exchange) -> bool:
-        upstream, response = await self._send(request)
+        upstream, response = await self._send(request, exchange.upstream)
         clean = False
         try:
             exchange.status = response.status_code
             headers = [(bytes(n), bytes(v)) for n, v in response.headers]
-            exchange.request_id = _header(headers, b"request-id")
+            exchange.request_id = _header(headers, b"request-id") or _header(headers, b"x-amzn-requestid")
             if 200 <= response.status_code < 300:
                 content_type = _header(headers, b"content-type") or ""
-                exchange.meter = self._upstream.meter(exchange.route, content_type)
+                exchange.meter = exchange.upstream.meter(exchange.route, content_type)
+            elif response.status_code >= 400:
+                self._failed(exchange.token, response.status_code)
             client.start(response.status_code, without_hop_by_hop(headers), bytes(response.reason))
             await client.drain()
             meter = exchange.meter
@@ -121,14 +133,14 @@ class Forwarder:
                 upstream.close()
         return True
 
-    async def _send(self, request: Request) -> tuple[UpstreamConnection, h11.Response]:
+    async def _send(self, request: Request, upstream: Upstream) -> tuple[UpstreamConnection, h11.Response]:
         """An upstream connection that has sent `request`, and the head of its answer.
 
         A pooled connection that the server closed while it sat idle fails before answering; the request is then
         sent once more on a new connection (the server cannot have processed it).
         """
-        outgoing = self._upstream.prepare(request)
-        connection = await self._pool.connect(self._upstream.origin)
+        outgoing = await upstream.prepare(request)
+        connection = await self._pool.connect(upstream.origin)
         try:
             return connection, await connection.send(request.method, outgoing, request.body)
         except UpstreamError:
@@ -138,7 +150,7 @@ class Forwarder:
         except BaseException:
             connection.close()
             raise
-        connection = await UpstreamConnection.open(self._upstream.origin)
+        connection = await UpstreamConnection.open(upstream.origin)
         try:
             return connection, await connection.send(request.method, outgoing, request.body)
         except BaseException:

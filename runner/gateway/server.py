@@ -1,8 +1,10 @@
 """The model gateway: the CLI's ANTHROPIC_BASE_URL on 127.0.0.1, holding the real credential in its place.
 
-    gateway = ModelGateway(upstream=AnthropicUpstream(api_key=key), recorder=shared.usage.record).start()
-    token = gateway.issue(Grant(user_id=…, job_id=…, kind="chat", expires_at=time.time() + 3600))
+    gateway = ModelGateway(recorder=shared.usage.record).start()
+    upstream = AnthropicUpstream(api_key=key)              # or BedrockUpstream(region=…)
+    token = gateway.issue(Grant(user_id=…, job_id=…, kind="chat", expires_at=time.time() + 3600, upstream=upstream))
     … run the CLI with ANTHROPIC_BASE_URL=gateway.base_url, ANTHROPIC_API_KEY=token …
+    gateway.upstream_status(token)                         # how its last failed upstream request failed, if one did
     gateway.revoke(token); gateway.flush(token=token)
 
 It serves on its own event loop in a daemon thread; the methods above are safe to call from any thread.
@@ -21,7 +23,7 @@ from runner.gateway.errors import GatewayError, RequestError, TokenRefusedError
 from runner.gateway.exchange import REVOKED, Exchange, Forwarder
 from runner.gateway.grants import Grant, TokenBook, presented_token
 from runner.gateway.ledger import Ledger, Recorder
-from runner.gateway.upstream import Request, Upstream
+from runner.gateway.upstream import Request
 from shared.logs import logger
 from shared.usage import ModelUsage, cost_usd
 
@@ -30,15 +32,14 @@ START_TIMEOUT_SECONDS = 10.0
 
 
 class ModelGateway:
-    """Forwards the CLI's model calls upstream with the real credential, and meters them per job token."""
+    """Forwards the CLI's model calls to each token's upstream with the real credential, and meters them per token."""
 
-    def __init__(self, *, upstream: Upstream, recorder: Recorder, max_body_bytes: int = MAX_BODY_BYTES) -> None:
-        self._upstream = upstream
+    def __init__(self, *, recorder: Recorder, max_body_bytes: int = MAX_BODY_BYTES) -> None:
         self._max_body_bytes = max_body_bytes
         self._book = TokenBook()
         self._ledger = Ledger(recorder)
-        self._pool = Pool()
-        self._forwarder = Forwarder(upstream, self._pool)
+        self._pool = Pool()  # upstream connections, kept per origin
+        self._forwarder = Forwarder(self._pool, failed=self._book.failed)
         self._in_flight: defaultdict[str, set[Exchange]] = defaultdict(set)  # loop thread only
         self._handlers: set[asyncio.Task[None]] = set()  # loop thread only
         self._loop = asyncio.new_event_loop()
@@ -53,7 +54,7 @@ class ModelGateway:
         self._thread.start()
         future = asyncio.run_coroutine_threadsafe(self._open(), self._loop)
         future.result(timeout=START_TIMEOUT_SECONDS)
-        logger.info("model gateway started", extra={"base_url": self.base_url, "upstream": str(self._upstream.origin)})
+        logger.info("model gateway started", extra={"base_url": self.base_url})
         return self
 
     @property
@@ -61,12 +62,21 @@ class ModelGateway:
         return f"http://127.0.0.1:{self._port}"
 
     def issue(self, grant: Grant) -> str:
-        """A new token for `grant`: the CLI's ANTHROPIC_API_KEY."""
+        """A new token for `grant`: the CLI's ANTHROPIC_API_KEY (or AWS_BEARER_TOKEN_BEDROCK)."""
         return self._book.issue(grant)
 
     def rebind(self, token: str, grant: Grant) -> None:
-        """Let `token` stand for `grant` from now on (requests in flight keep the grant they started with)."""
+        """Let `token` stand for `grant`, and go to its upstream, from now on (requests in flight keep theirs)."""
         self._book.rebind(token, grant)
+
+    def upstream_status(self, token: str) -> int | None:
+        """How the last failed upstream request of `token` failed: the upstream's status (400 or more), or
+        UPSTREAM_UNREACHABLE (0) if the upstream gave no answer; None if none failed, or the token is revoked.
+
+        A later success does not clear it. The status is noted before the client sees the answer, so it is
+        there by the time the CLI reports the failure.
+        """
+        return self._book.failure(token)
 
     def revoke(self, token: str) -> None:
         """Refuse `token` from now on and cut its requests in flight."""
@@ -146,10 +156,14 @@ class ModelGateway:
         try:
             grant = self._book.check(token)
         except TokenRefusedError as exc:
+            if request.method != "POST":  # every model route is a POST: this is no model call (the CLI's own
+                # unauthenticated GET /inference-profiles on Bedrock), so a plain 404 and no warning
+                await client.refuse(404, f"{request.method} {request.path} is not served by the model gateway.")
+                return client.next_cycle()
             logger.warning("model gateway refused a request", extra={"status": 401, "reason": str(exc)})
             await client.refuse(401, str(exc), retry=False)
             return client.next_cycle()
-        route = self._upstream.route(request.method, request.path)
+        route = grant.upstream.route(request.method, request.path)
         if route is None:
             await client.refuse(404, f"{request.method} {request.path} is not served by the model gateway.")
             return client.next_cycle()
@@ -199,6 +213,7 @@ def _log(exchange: Exchange) -> None:
     fields = {
         "job_id": exchange.grant.job_id,
         "kind": exchange.grant.kind,
+        "provider": exchange.upstream.provider,
         "route": exchange.route.name,
         "status": exchange.status,
         "ended": exchange.ended or "complete",
@@ -207,6 +222,8 @@ def _log(exchange: Exchange) -> None:
     }
     if tokens is not None:
         fields |= {"model": tokens.model, "tokens_in": tokens.input, "tokens_out": tokens.output}
+    elif exchange.route.model is not None:
+        fields["model"] = exchange.route.model
     if exchange.ended and exchange.ended != "the client went away":
         logger.warning("model call ended early", extra=fields)
     else:

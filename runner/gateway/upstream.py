@@ -1,8 +1,9 @@
 """Where the gateway forwards to: the upstream interface, and the Anthropic Messages API behind it.
 
 An upstream says which routes it serves, rewrites a client request into the request it sends (target and
-headers, with its own credential), and picks the meter for an answer. The server knows nothing more of it, so a
-Bedrock upstream (path per model, SigV4 signature over the body, event-stream answers) fits the same three calls.
+headers, with its own credential), and picks the meter for an answer. The server knows nothing more of it: each
+job token's grant names its upstream, and Bedrock (runner/gateway/bedrock.py: a path per model, a SigV4 signature
+over the body, event-stream answers) fits the same calls.
 """
 
 from __future__ import annotations
@@ -54,8 +55,9 @@ class Origin:
 
 @dataclass(frozen=True, slots=True)
 class Route:
-    name: str  # for logs: "messages", "count_tokens"
+    name: str  # for logs: "messages", "count_tokens", "invoke", "invoke-stream"
     metered: bool
+    model: str | None = None  # the model the path names (Bedrock), for pricing when the answer names none
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,12 +82,17 @@ class Outgoing:
 
 class Upstream(Protocol):
     origin: Origin
+    provider: str  # for logs and for telling a user where a failure happened: "anthropic", "bedrock"
 
     def route(self, method: str, path: str) -> Route | None:
         """The route a request is for, or None if this upstream does not serve it (a 404)."""
 
-    def prepare(self, request: Request) -> Outgoing:
-        """The request to send upstream for `request`, with this upstream's credential."""
+    async def prepare(self, request: Request) -> Outgoing:
+        """The request to send upstream for `request`, with this upstream's credential.
+
+        Awaited on the gateway's loop: work that may block (fetching a credential, hashing a large body) runs in a
+        thread. Raises UpstreamError if the request cannot be sent at all.
+        """
 
     def meter(self, route: Route, content_type: str) -> Meter | None:
         """How to read usage from a successful answer of this content type, or None to not meter it."""
@@ -94,6 +101,7 @@ class Upstream(Protocol):
 class AnthropicUpstream:
     """The Anthropic Messages API (or anything that speaks it), with an API key or an OAuth bearer token."""
 
+    provider = "anthropic"
     ROUTES = {
         ("POST", "/v1/messages"): Route("messages", metered=True),
         ("POST", "/v1/messages/count_tokens"): Route("count_tokens", metered=False),
@@ -114,7 +122,7 @@ class AnthropicUpstream:
     def route(self, method: str, path: str) -> Route | None:
         return self.ROUTES.get((method, path))
 
-    def prepare(self, request: Request) -> Outgoing:
+    async def prepare(self, request: Request) -> Outgoing:
         headers = [
             (b"host", self.origin.host_header),
             *forwardable(request.headers),

@@ -7,7 +7,9 @@
 Scripted replies are consumed in order by POST /v1/messages (a reply with a `when` predicate waits for a request it
 matches); a request nothing matches gets a short fallback text and is marked unscripted. Every request is recorded
 (headers, path, JSON body, monotonic arrival time) and every streamed text chunk's socket-write time is kept, so a
-consumer can measure relay latency. Unknown paths are recorded and answered 404.
+consumer can measure relay latency. Unknown paths are recorded and answered 404. Given `api_keys`, a request whose
+x-api-key (or bearer token) is not one of them is answered 401 like the real API; by default any key is accepted.
+tests/support/fake_bedrock.py serves the same scripted replies the way Bedrock does.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import select
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -38,6 +40,10 @@ ERROR_TYPES = {
     529: "overloaded_error",
 }
 ERROR_MESSAGES = {401: "invalid x-api-key", 429: "Number of requests has exceeded your rate limit", 529: "Overloaded"}
+CREDIT_BALANCE_TOO_LOW = (
+    "Your credit balance is too low to access the Anthropic API. Please go to Plans & Billing to upgrade or "
+    "purchase credits."
+)
 _tool_ids = itertools.count(1)
 
 
@@ -98,6 +104,11 @@ class Reply:
     def http_error(cls, status: int, message: str | None = None, **kw: Any) -> Reply:
         error = (ERROR_TYPES.get(status, "api_error"), message or ERROR_MESSAGES.get(status, "Internal server error"))
         return cls(status=status, error=error, **kw)
+
+    @classmethod
+    def low_credit(cls, **kw: Any) -> Reply:
+        """What the API answers an organisation whose prepaid credit has run out (a 400, not a 402)."""
+        return cls.http_error(400, CREDIT_BALANCE_TOO_LOW, **kw)
 
     @classmethod
     def stream_error(cls, chunks: Sequence[str] = (), error_type: str = "overloaded_error", **kw: Any) -> Reply:
@@ -191,8 +202,11 @@ class _State:
 class FakeAnthropic:
     """The fake API server on 127.0.0.1 and a free port; a context manager."""
 
-    def __init__(self, *, hang_limit: float = HANG_LIMIT_SECONDS) -> None:
+    handler: type[_Handler]  # how requests are served (set below the handler class)
+
+    def __init__(self, *, hang_limit: float = HANG_LIMIT_SECONDS, api_keys: Collection[str] | None = None) -> None:
         self.hang_limit = hang_limit
+        self.api_keys = None if api_keys is None else frozenset(api_keys)  # None: any key is accepted
         self._state = _State()
         self._changed = threading.Condition()
         self._released = threading.Event()
@@ -417,7 +431,10 @@ class _Handler(BaseHTTPRequestHandler):
         request = self.api._record(Request(-1, self.command, self.path, headers, self._read_body(), arrived_at))
         route = self.path.split("?")[0]
         try:
-            if self.command == "POST" and route == "/v1/messages":
+            if route.startswith("/v1/") and not self._key_accepted(headers):
+                request.reply = Reply.http_error(401)
+                self._error(request.reply)
+            elif self.command == "POST" and route == "/v1/messages":
                 self._messages(request)
             elif self.command == "POST" and route == "/v1/messages/count_tokens":
                 self._json(200, {"input_tokens": max(1, len(json.dumps(request.body)) // 4)})
@@ -432,9 +449,16 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve  # noqa: N815 - http.server dispatches on these names
 
+    def _key_accepted(self, headers: dict[str, str]) -> bool:
+        if self.api.api_keys is None:
+            return True
+        bearer = headers.get("authorization", "").removeprefix("Bearer ").strip()
+        return headers.get("x-api-key", bearer) in self.api.api_keys
+
     def _read_body(self) -> Any:
         length = int(self.headers.get("content-length") or 0)
         raw = self.rfile.read(length) if length else b""
+        self.raw_body = raw  # as sent, for a subclass that checks a signature over it
         try:
             return json.loads(raw) if raw else None
         except ValueError:
@@ -452,14 +476,7 @@ class _Handler(BaseHTTPRequestHandler):
         return self._json(200, _whole_message(reply, model, message_id))
 
     def _stream(self, request: Request, reply: Reply, model: str, message_id: str) -> None:
-        self.send_response(200)
-        self.send_header("content-type", "text/event-stream; charset=utf-8")
-        self.send_header("cache-control", "no-cache")
-        self.send_header("transfer-encoding", "chunked")
-        self.send_header("request-id", f"req_fake_{request.index:04d}")
-        for name, value in reply.headers:
-            self.send_header(name, value)
-        self.end_headers()
+        self._start_stream(request, reply)
         chunk_index = 0
         for event, data, text in sse_events(reply, model, message_id):
             if text is not None:
@@ -476,6 +493,16 @@ class _Handler(BaseHTTPRequestHandler):
             error_type, message = reply.error
             self._send_event("error", {"type": "error", "error": {"type": error_type, "message": message}})
         self._send_chunk(b"")
+
+    def _start_stream(self, request: Request, reply: Reply) -> None:
+        self.send_response(200)
+        self.send_header("content-type", "text/event-stream; charset=utf-8")
+        self.send_header("cache-control", "no-cache")
+        self.send_header("transfer-encoding", "chunked")
+        self.send_header("request-id", f"req_fake_{request.index:04d}")
+        for name, value in reply.headers:
+            self.send_header(name, value)
+        self.end_headers()
 
     def _send_event(self, event: str, data: dict[str, Any]) -> None:
         self._send_chunk(f"event: {event}\ndata: {json.dumps(data)}\n\n".encode())
@@ -500,8 +527,11 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(payload)
 
 
+FakeAnthropic.handler = _Handler
+
+
 def _bound_handler(api: FakeAnthropic) -> type[_Handler]:
-    return type("FakeAnthropicHandler", (_Handler,), {"api": api})
+    return type(f"Bound{api.handler.__name__}", (api.handler,), {"api": api})
 
 
 def _whole_message(reply: Reply, model: str, message_id: str) -> dict[str, Any]:

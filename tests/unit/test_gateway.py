@@ -14,14 +14,13 @@ from typing import Any
 
 import pytest
 
-from runner.gateway import AnthropicUpstream, ModelGateway
+from runner.gateway import UPSTREAM_UNREACHABLE, AnthropicUpstream, Grant, ModelGateway
 from runner.gateway.connections import Pool
 from runner.gateway.upstream import Origin, Outgoing
 from shared.usage import ModelUsage
 from tests.support.claude import CLAUDE, requires_claude
 from tests.support.fake_anthropic import FakeAnthropic, Reply
 from tests.unit.gateway_kit import (
-    GRANT,
     REAL_KEY,
     WAIT,
     Connect,
@@ -30,14 +29,17 @@ from tests.unit.gateway_kit import (
     error_of,
     expected_stream,
     gateway,
+    grant,
+    grant_for,
     messages_body,
     read_events,
     rows,
     texts,
     token,
+    upstream,
 )
 
-__all__ = ["api", "connect", "gateway", "rows", "token"]  # fixtures
+__all__ = ["api", "connect", "gateway", "grant", "rows", "token", "upstream"]  # fixtures
 
 
 # -- relaying -------------------------------------------------------------------------------------------------------
@@ -155,8 +157,10 @@ def test_a_bearer_credential_goes_upstream_as_authorization(
     api: FakeAnthropic, rows: list[ModelUsage], connect: Connect
 ) -> None:
     upstream = AnthropicUpstream(api.url, auth_token="oauth-token-of-the-runner")
-    with ModelGateway(upstream=upstream, recorder=rows.append) as gateway:
-        response = connect(gateway.base_url).post("/v1/messages", messages_body(), token=gateway.issue(GRANT))
+    with ModelGateway(recorder=rows.append) as gateway:
+        response = connect(gateway.base_url).post(
+            "/v1/messages", messages_body(), token=gateway.issue(grant_for(upstream))
+        )
         response.read()
 
     assert response.status == 200
@@ -167,13 +171,13 @@ def test_a_bearer_credential_goes_upstream_as_authorization(
 
 @pytest.mark.parametrize("case", ["missing", "unknown", "revoked", "expired"])
 def test_a_request_without_a_valid_token_is_refused_for_good(
-    api: FakeAnthropic, gateway: ModelGateway, case: str, connect: Connect
+    api: FakeAnthropic, gateway: ModelGateway, grant: Grant, case: str, connect: Connect
 ) -> None:
     presented = {
         "missing": None,
         "unknown": "sk-studio-gw-not-one-we-issued",
-        "revoked": gateway.issue(GRANT),
-        "expired": gateway.issue(replace(GRANT, expires_at=time.time() - 1)),
+        "revoked": gateway.issue(grant),
+        "expired": gateway.issue(replace(grant, expires_at=time.time() - 1)),
     }[case]
     if case == "revoked":
         gateway.revoke(str(presented))
@@ -228,11 +232,15 @@ def test_an_unreachable_upstream_is_a_502_that_says_what_failed(rows: list[Model
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     upstream = AnthropicUpstream(f"http://127.0.0.1:{port}", api_key=REAL_KEY)
-    with ModelGateway(upstream=upstream, recorder=rows.append) as gateway:
-        response = connect(gateway.base_url).post("/v1/messages", messages_body(), token=gateway.issue(GRANT))
+    with ModelGateway(recorder=rows.append) as gateway:
+        token = gateway.issue(grant_for(upstream))
+        response = connect(gateway.base_url).post("/v1/messages", messages_body(), token=token)
         error = error_of(response)
+        status = gateway.upstream_status(token)
 
     assert response.status == 502
+    assert response.getheader("x-studio-gateway-error") == "upstream-unreachable"
+    assert status == UPSTREAM_UNREACHABLE
     assert error["type"] == "api_error"
     assert f"127.0.0.1:{port}" in error["message"]
     assert "refused" in error["message"]
@@ -246,12 +254,11 @@ def test_an_unreachable_upstream_is_a_502_that_says_what_failed(rows: list[Model
         b"transfer-encoding: chunked\r\n",  # refused once the chunks pass the limit
     ],
 )
-def test_a_body_over_the_limit_is_a_413(api: FakeAnthropic, rows: list[ModelUsage], head: bytes) -> None:
-    upstream = AnthropicUpstream(api.url, api_key=REAL_KEY)
-    with ModelGateway(upstream=upstream, recorder=rows.append, max_body_bytes=1024) as gateway:
+def test_a_body_over_the_limit_is_a_413(api: FakeAnthropic, grant: Grant, rows: list[ModelUsage], head: bytes) -> None:
+    with ModelGateway(recorder=rows.append, max_body_bytes=1024) as gateway:
         port = int(gateway.base_url.rsplit(":", 1)[1])
         with socket.create_connection(("127.0.0.1", port), timeout=WAIT) as raw:
-            raw.sendall(b"POST /v1/messages HTTP/1.1\r\nhost: x\r\nx-api-key: " + gateway.issue(GRANT).encode())
+            raw.sendall(b"POST /v1/messages HTTP/1.1\r\nhost: x\r\nx-api-key: " + gateway.issue(grant).encode())
             raw.sendall(
                 b"\r\n" + head + b"\r\n" + (b"800\r\n" + b"x" * 2048 + b"\r\n" if b"chunked" in head else b"x" * 2048)
             )

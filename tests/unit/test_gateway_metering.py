@@ -9,7 +9,7 @@ from dataclasses import replace
 
 import pytest
 
-from runner.gateway import AnthropicUpstream, ModelGateway
+from runner.gateway import Grant, ModelGateway
 from runner.gateway.meter import JsonMeter, SseMeter, Tokens
 from shared.models.usage import UsageEvent
 from shared.settings import Settings
@@ -17,21 +17,21 @@ from shared.usage import ModelUsage, cost_usd, price_for, record
 from tests.support.aws import moto_aws
 from tests.support.fake_anthropic import FakeAnthropic, Reply, Usage
 from tests.unit.gateway_kit import (
-    GRANT,
-    REAL_KEY,
     WAIT,
     Connect,
     api,
     connect,
     expected_stream,
     gateway,
+    grant,
     messages_body,
     read_events,
     rows,
     token,
+    upstream,
 )
 
-__all__ = ["api", "connect", "gateway", "rows", "token"]  # fixtures
+__all__ = ["api", "connect", "gateway", "grant", "rows", "token", "upstream"]  # fixtures
 SPENT = Usage(input_tokens=321, output_tokens=45, cache_creation_input_tokens=600, cache_read_input_tokens=9_000)
 
 
@@ -149,27 +149,27 @@ def test_a_whole_answer_is_metered_and_count_tokens_is_not(
 
 
 def test_a_rebound_token_meters_the_next_calls_to_the_new_grant(
-    api: FakeAnthropic, gateway: ModelGateway, token: str, rows: list[ModelUsage], connect: Connect
+    api: FakeAnthropic, gateway: ModelGateway, grant: Grant, token: str, rows: list[ModelUsage], connect: Connect
 ) -> None:
     client = connect(gateway.base_url)
     read_events(client.post("/v1/messages", messages_body(), token=token))
 
-    gateway.rebind(token, replace(GRANT, turn=4))
+    gateway.rebind(token, replace(grant, turn=4))
     read_events(client.post("/v1/messages", messages_body(), token=token))
 
     assert gateway.flush(timeout=WAIT, token=token)
     assert [row.turn for row in rows] == [3, 4]
 
 
-def test_flush_waits_for_the_rows_to_be_written(api: FakeAnthropic, connect: Connect) -> None:
+def test_flush_waits_for_the_rows_to_be_written(api: FakeAnthropic, grant: Grant, connect: Connect) -> None:
     gate, written = threading.Event(), []
 
     def slow_recorder(row: ModelUsage) -> None:
         gate.wait(WAIT)  # a DynamoDB write that takes its time
         written.append(row)
 
-    with ModelGateway(upstream=AnthropicUpstream(api.url, api_key=REAL_KEY), recorder=slow_recorder) as gateway:
-        token = gateway.issue(GRANT)
+    with ModelGateway(recorder=slow_recorder) as gateway:
+        token = gateway.issue(grant)
         read_events(connect(gateway.base_url).post("/v1/messages", messages_body(), token=token))
 
         pending = gateway.flush(timeout=0.05, token=token)
@@ -180,12 +180,14 @@ def test_flush_waits_for_the_rows_to_be_written(api: FakeAnthropic, connect: Con
     assert len(written) == 1
 
 
-def test_a_recorder_that_fails_does_not_hold_up_flush_or_the_relay(api: FakeAnthropic, connect: Connect) -> None:
+def test_a_recorder_that_fails_does_not_hold_up_flush_or_the_relay(
+    api: FakeAnthropic, grant: Grant, connect: Connect
+) -> None:
     def broken(row: ModelUsage) -> None:
         raise RuntimeError("DynamoDB is down")
 
-    with ModelGateway(upstream=AnthropicUpstream(api.url, api_key=REAL_KEY), recorder=broken) as gateway:
-        token = gateway.issue(GRANT)
+    with ModelGateway(recorder=broken) as gateway:
+        token = gateway.issue(grant)
         client = connect(gateway.base_url)
         answers = [read_events(client.post("/v1/messages", messages_body(), token=token)) for _ in range(2)]
 
@@ -193,10 +195,12 @@ def test_a_recorder_that_fails_does_not_hold_up_flush_or_the_relay(api: FakeAnth
     assert all(answer[-1][0] == "message_stop" for answer in answers)
 
 
-def test_the_dynamodb_recorder_writes_a_usage_event(cloud: Settings, api: FakeAnthropic, connect: Connect) -> None:
+def test_the_dynamodb_recorder_writes_a_usage_event(
+    cloud: Settings, api: FakeAnthropic, grant: Grant, connect: Connect
+) -> None:
     api.script(Reply.text(["Hel", "lo"], usage=SPENT))
-    with ModelGateway(upstream=AnthropicUpstream(api.url, api_key=REAL_KEY), recorder=record) as gateway:
-        token = gateway.issue(replace(GRANT, kind="scheduled_prompt", session_id=None, turn=None, execution_id="x1"))
+    with ModelGateway(recorder=record) as gateway:
+        token = gateway.issue(replace(grant, kind="scheduled_prompt", session_id=None, turn=None, execution_id="x1"))
         read_events(connect(gateway.base_url).post("/v1/messages", messages_body(), token=token))
         assert gateway.flush(timeout=WAIT, token=token)
 
