@@ -7,6 +7,7 @@ from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from infra.config import REPO_ROOT, StageConfig
@@ -25,8 +26,10 @@ from infra.constructs.secrets import Secrets
 from infra.constructs.spa import Spa
 from infra.constructs.storage import LogsBucket, WorkspaceBucket
 from infra.constructs.websocket import WebSocket
+from infra.nag import acknowledge_grant
 from shared.constants import APP_NAME, PROJECTS_PREFIX, SERVICE_NAME, Env
 from shared.models.accounts import User
+from shared.models.admin import BedrockConfig
 from shared.models.api_keys import ApiKey
 from shared.models.base import table_specs
 from shared.models.chat import RawExchange, Session, SessionEvent
@@ -34,6 +37,7 @@ from shared.models.connections import Connection
 from shared.models.files import FileTree, Upload
 from shared.models.integrations import IntegrationRun
 from shared.models.jobs import Job
+from shared.models.onboarding import CompanyProfile, ResearchDocument, ResearchEvent
 from shared.models.projects import Project, ProjectMember
 from shared.models.prompts import Guide, Persona
 from shared.models.schedules import Execution, Schedule
@@ -55,6 +59,9 @@ RUNNER_WRITES = (
     Schedule,  # a run's outcome on its schedule (and the schedule's prompt, read)
     IntegrationRun,  # a run's end and its callback's delivery
     FileTree,  # a push that changed a project's files moves its tree generation on
+    CompanyProfile,  # onboarding's research: its state, conditional on the job that runs it
+    ResearchEvent,  # the research's event log (the long-poll route reads it)
+    ResearchDocument,  # a document the research wrote
 )
 # The tables it only reads.
 RUNNER_READS = (
@@ -64,7 +71,11 @@ RUNNER_READS = (
     ApiKey,  # the sealed secret that signs a callback
     Persona,  # the system prompt of a turn
     Guide,
+    BedrockConfig,  # the AI provider of each turn (shared.provider) and its sealed credentials
 )
+# Bedrock with the runner's task role (Settings → AI provider): invoking Anthropic's models only, directly or
+# through their cross-region inference profiles.
+BEDROCK_INVOKE_ACTIONS = ("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream")
 # The only keys of the workspace bucket the runner touches: project files (and the run logs among them) and the
 # CLI's session transcripts (runner/claude/transcripts.py). Uploads and cached trees are not its business: a
 # push moves a project's tree on in `file_trees` (shared.files.tree.invalidate), never in `cache/trees/`.
@@ -256,6 +267,25 @@ class StudioStack(cdk.Stack):
         # Delivering a callback unseals the API key's signing secret; the runner seals nothing.
         self.secrets.grant_unseal(runner)
         self.websocket.grant_manage_connections(runner)
+        self._grant_bedrock(runner)
+
+    def _grant_bedrock(self, runner: iam.IRole) -> None:
+        grant = iam.Grant.add_to_principal(
+            grantee=runner,
+            actions=list(BEDROCK_INVOKE_ACTIONS),
+            resource_arns=[
+                f"arn:{self.partition}:bedrock:*::foundation-model/anthropic.*",
+                self.format_arn(
+                    service="bedrock", region="*", resource="inference-profile", resource_name="*anthropic.*"
+                ),
+            ],
+        )
+        acknowledge_grant(
+            runner,
+            grant,
+            "Bedrock's model ids are chosen by an administrator at run time and inference profiles route across "
+            "regions: the pattern allows Anthropic's models (and their profiles) and nothing else.",
+        )
 
     def _alarms(self) -> None:
         self.monitoring.alarm_on_dead_letters(

@@ -9,8 +9,12 @@ from __future__ import annotations
 import functools
 import threading
 
-from runner.gateway import AnthropicUpstream, ModelGateway
+from botocore.credentials import Credentials
+
+from runner.gateway import AnthropicUpstream, BedrockUpstream, ModelGateway, Upstream
 from runner.sandbox import Sandbox
+from shared.provider.service import ActiveProvider
+from shared.provider.views import AiProvider
 from shared.settings import Settings, get_settings
 from shared.usage import record
 
@@ -21,6 +25,8 @@ class Services:
         self._lock = threading.Lock()
         self._sandbox: Sandbox | None = None
         self._gateway: ModelGateway | None = None
+        # One upstream per provider configuration, so its connections are reused until an administrator changes it.
+        self._upstreams: dict[str, Upstream] = {}
 
     @property
     def sandbox(self) -> Sandbox:
@@ -33,29 +39,44 @@ class Services:
     def gateway(self) -> ModelGateway:
         with self._lock:
             if self._gateway is None:
-                claude = self.settings.claude_env
-                upstream = AnthropicUpstream(
-                    base_url=self.settings.upstream_base_url,
-                    api_key=claude.get("ANTHROPIC_API_KEY") or None,
-                    auth_token=claude.get("ANTHROPIC_AUTH_TOKEN") or None,
-                )
-                gateway = ModelGateway(upstream=upstream, recorder=record)
+                gateway = ModelGateway(recorder=record)
                 gateway.start()
                 self._gateway = gateway
             return self._gateway
 
+    def upstream(self, provider: ActiveProvider) -> Upstream:
+        """The gateway's upstream for `provider` (the configuration a turn read when it started)."""
+        with self._lock:
+            upstream = self._upstreams.get(provider.fingerprint)
+            if upstream is None:
+                upstream = _upstream_of(provider, self.settings)
+                if len(self._upstreams) >= 8:  # configurations an administrator left behind
+                    self._upstreams.clear()
+                self._upstreams[provider.fingerprint] = upstream
+            return upstream
+
     def open(self) -> None:
-        """Start both now (at runner start), so a setup that cannot work is reported before any job; the gateway
-        only when there is a key to give it (jobs refuse to start Claude without one)."""
+        """Start both now (at runner start), so a setup that cannot work is reported before any job."""
         _ = self.sandbox
-        if self.settings.model_credential_configured:
-            _ = self.gateway
+        _ = self.gateway
 
     def close(self) -> None:
         with self._lock:
             if self._gateway is not None:
                 self._gateway.stop()
                 self._gateway = None
+
+
+def _upstream_of(provider: ActiveProvider, settings: Settings) -> Upstream:
+    if provider.kind is AiProvider.BEDROCK:
+        assert provider.region, "a Bedrock provider has a region"
+        credentials = None  # the runner's default chain: its task role in the cloud
+        if provider.access_key_id and provider.secret_access_key:
+            credentials = Credentials(provider.access_key_id, provider.secret_access_key)
+        return BedrockUpstream(
+            region=provider.region, credentials=credentials, endpoint_url=settings.bedrock_runtime_endpoint
+        )
+    return AnthropicUpstream(base_url=provider.base_url, api_key=provider.api_key, auth_token=provider.auth_token)
 
 
 @functools.cache

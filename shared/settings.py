@@ -77,6 +77,10 @@ class Settings:
     # The Claude CLI's own variables as the operator gave them (ANTHROPIC_*, CLAUDE_CODE_*, ...). The credentials
     # and the upstream URL among them go to the runner's model gateway, never to the CLI (claude_cli_env).
     claude_env: Mapping[str, str] = field(default_factory=dict)
+    # AWS's standard per-service endpoint variables: Bedrock's runtime (model calls, through the model gateway)
+    # and control plane (the model list), redirected for tests and VPC endpoints.
+    bedrock_runtime_endpoint: str | None = None
+    bedrock_endpoint: str | None = None
 
     @property
     def is_local(self) -> bool:
@@ -205,6 +209,8 @@ def from_env(environ: Mapping[str, str]) -> Settings:
         sandbox_dir=Path(environ[Env.SANDBOX_DIR]) if environ.get(Env.SANDBOX_DIR) else None,
         sandbox_slots=_int(environ, Env.SANDBOX_SLOTS, defaults.sandbox_slots),
         claude_env=claude_env,
+        bedrock_runtime_endpoint=environ.get("AWS_ENDPOINT_URL_BEDROCK_RUNTIME") or None,
+        bedrock_endpoint=environ.get("AWS_ENDPOINT_URL_BEDROCK") or None,
     )
     return settings.validate()
 

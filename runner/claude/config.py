@@ -8,6 +8,7 @@ from runner.claude.access import ModelAccess
 from runner.sandbox import JobBox
 from shared.chat import prompts
 from shared.chat.records import Conversation
+from shared.provider.views import AiProvider
 from shared.settings import Settings
 
 # Nothing of the runner's own environment reaches the CLI but these: its Bash tool can print whatever it has.
@@ -23,8 +24,8 @@ _QUIET = {
 }
 
 NOT_CONFIGURED = (
-    "Claude is not configured: set ANTHROPIC_API_KEY in the runner's environment, "
-    "or ask an administrator to add the AI provider in Settings."
+    "Claude is not configured yet: an administrator adds an Anthropic API key or Amazon Bedrock in "
+    "Settings → AI provider (or gives the runner ANTHROPIC_API_KEY)."
 )
 PERMISSION_INSTRUCTIONS = {
     "default": (
@@ -49,12 +50,15 @@ def cli_environment(
         # Only without the sandbox can the CLI be root, which it refuses for bypass unless told it is sandboxed.
         env["IS_SANDBOX"] = "1"
     env.update(_DEFAULTS)
-    env.update(settings.claude_cli_env)
+    operator = settings.claude_cli_env
+    if access.provider.source == "product" and access.provider.kind is AiProvider.BEDROCK:
+        # The environment's model names are Anthropic's; Bedrock's ids come from the product (or the CLI's defaults).
+        operator = {name: value for name, value in operator.items() if "MODEL" not in name}
+    env.update(operator)
     env.update(_QUIET)
+    env.update(provider_environment(access))
     env.update(
         {
-            "ANTHROPIC_BASE_URL": access.base_url,
-            "ANTHROPIC_API_KEY": access.token,  # valid only at the gateway, only for this job
             "NO_PROXY": "127.0.0.1,localhost",
             # The project's CLAUDE.md comes through --add-dir (project settings are not loaded; cli_arguments).
             "CLAUDE_CODE_ADDITIONAL_DIRECTORIES_CLAUDE_MD": "1",
@@ -67,6 +71,31 @@ def cli_environment(
             "TERM": "dumb",
         }
     )
+    return env
+
+
+def provider_environment(access: ModelAccess) -> dict[str, str]:
+    """How the CLI reaches the model: always the gateway, with the job's token; never a real credential."""
+    provider = access.provider
+    if provider.kind is not AiProvider.BEDROCK:
+        return {
+            "ANTHROPIC_BASE_URL": access.base_url,
+            "ANTHROPIC_API_KEY": access.token,  # valid only at the gateway, only for this job
+        }
+    env = {
+        "CLAUDE_CODE_USE_BEDROCK": "1",
+        "ANTHROPIC_BEDROCK_BASE_URL": access.base_url,
+        # Sent as "Authorization: Bearer …" instead of a SigV4 signature: the gateway signs with the real keys.
+        "AWS_BEARER_TOKEN_BEDROCK": access.token,
+        "AWS_REGION": provider.region or "us-east-1",
+    }
+    if provider.model_id:
+        # "[1m]": the CLI strips it from the path and asks for the context-1m beta in the body.
+        env["ANTHROPIC_MODEL"] = provider.model_id + ("[1m]" if provider.context_1m else "")
+    # Otherwise the CLI probes a dozen model ids at every start (each a billed one-token call) to find those the
+    # account may use. It still sends the job token as its bearer; its unauthenticated GET /inference-profiles
+    # gets a 404 from the gateway, which it ignores.
+    env["CLAUDE_CODE_SKIP_BEDROCK_AUTH"] = "1"
     return env
 
 

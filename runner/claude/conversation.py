@@ -25,6 +25,7 @@ from runner.sandbox import JobBox
 from runner.workspace import Workspace
 from shared.chat import records
 from shared.chat.records import Conversation, ExchangeStatus, Pending
+from shared.provider import outcomes
 from shared.settings import Settings
 
 POLL_SECONDS = 0.25
@@ -81,9 +82,13 @@ def talk(turn: Turn) -> None:
         failure = failure_of(turn.relay.result, process.stderr)
         if failure is not None:
             aborted = failure.code == "aborted"
-            turn.outcome.fail(
-                failure.code, failure.message, ExchangeStatus.ABORTED if aborted else ExchangeStatus.FAILED
-            )
+            refusal = None if aborted else turn.access.refusal()
+            if refusal is not None:  # the provider refused (key, access, throttling): say which and what to do
+                turn.outcome.fail(f"provider_{refusal.outcome}", f"{refusal.message} {outcomes.WHERE_TO_FIX}")
+            else:
+                turn.outcome.fail(
+                    failure.code, failure.message, ExchangeStatus.ABORTED if aborted else ExchangeStatus.FAILED
+                )
 
 
 def _converse(turn: Turn, resume: str | None) -> ClaudeProcess:

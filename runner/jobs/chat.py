@@ -31,6 +31,7 @@ from shared.chat.records import Conversation, ExchangeStatus, Pending
 from shared.jobs import Job
 from shared.logs import logger
 from shared.projects import service as projects
+from shared.provider.service import active as active_provider
 from shared.settings import get_settings
 from shared.usage import UsageKind
 
@@ -83,7 +84,8 @@ def _run(
     ctx: JobContext, conversation: Conversation, pending: Pending, stream: SessionStream, outcome: TurnOutcome
 ) -> Relay | None:
     settings = get_settings()
-    if not settings.model_credential_configured:
+    provider = active_provider()
+    if provider is None:
         outcome.fail("claude_not_configured", NOT_CONFIGURED)
         return None
     project = projects.get(conversation.project_id)
@@ -91,8 +93,9 @@ def _run(
     with (
         sandbox.job(project_id=project.project_id, user_id=conversation.user_id) as box,
         model_access(
-            ctx.services.gateway,
+            ctx.services,
             ctx.job,
+            provider,
             user_id=conversation.user_id,
             project_id=project.project_id,
             kind=UsageKind.CHAT.value,

@@ -33,6 +33,7 @@ from runner.workspace import WorkspaceError
 from runner.workspace.local import LocalFile, UnsafePathError, local_state, safe_target
 from shared.errors import ValidationError
 from shared.logs import logger
+from shared.provider.service import active as active_provider
 from shared.scheduling import plan, running
 from shared.scheduling.running import ExecutionStatus, Plan, Results, RunError, RunningExecution
 from shared.settings import get_settings
@@ -134,7 +135,8 @@ def execute_prompt(ctx: JobContext) -> dict[str, Any]:
 
 def _run(ctx: JobContext, execution: RunningExecution, run: Run) -> None:
     settings = get_settings()
-    if not settings.model_credential_configured:
+    provider = active_provider()
+    if provider is None:
         run.fail(NOT_CONFIGURED)
         return
     try:
@@ -146,8 +148,9 @@ def _run(ctx: JobContext, execution: RunningExecution, run: Run) -> None:
     with (
         sandbox.job(project_id=project.project_id, user_id=execution.user_id) as box,
         model_access(
-            ctx.services.gateway,
+            ctx.services,
             ctx.job,
+            provider,
             user_id=execution.user_id,
             project_id=project.project_id,
             kind=execution.usage_kind,

@@ -37,20 +37,29 @@ def user_scope(user_id: str) -> str:
 
 
 class BedrockConfig(StudioModel):
-    """The single row (config_id "active") that says which provider and Bedrock model Claude uses."""
+    """The single row (config_id "active") that says which provider and model Claude uses, with their credentials.
+
+    Both providers' credentials live here, sealed, so the runner reads this one row and no other settings."""
 
     class Meta:
         logical_name = "bedrock_config"
 
     config_id = UnicodeAttribute(hash_key=True, default=ACTIVE_CONFIG_ID)
     provider = UnicodeAttribute(default=AiProvider.ANTHROPIC.value)
+    anthropic_key_encrypted = SealedSecret(null=True)  # the organisation's Anthropic API key
+    anthropic_key_hint = UnicodeAttribute(null=True)  # its last four characters
     region = UnicodeAttribute(null=True)
     # Both the access key id and the secret key, as JSON in one envelope; the hint is for display.
     credentials_encrypted = SealedSecret(null=True)
     access_key_hint = UnicodeAttribute(null=True)  # the last four characters of the access key id
+    # In the cloud Bedrock may be called with the runner's task role instead: no stored secret at all.
+    use_task_role = BooleanAttribute(default=False)
     active_model_id = UnicodeAttribute(null=True)
     context_1m_enabled = BooleanAttribute(default=False)
+    # The last test of the stored configuration (POST /api/setup/test-claude-key, /api/admin/bedrock/test).
     test_status = UnicodeAttribute(default=ProviderTestStatus.UNTESTED.value)
+    test_provider = UnicodeAttribute(null=True)
+    test_message = UnicodeAttribute(null=True)
     tested_at = UTCDateTimeAttribute(null=True)
     updated_by = UnicodeAttribute(null=True)
     updated_at = UTCDateTimeAttribute(default=utcnow)
@@ -81,6 +90,6 @@ class Setting(StudioModel):
     scope = UnicodeAttribute(hash_key=True)
     name = UnicodeAttribute(range_key=True)
     value = JSONAttribute(null=True)
-    secret = SealedSecret(null=True)  # e.g. the Anthropic API key (global, "anthropic_api_key")
+    secret = SealedSecret(null=True)  # a secret setting, sealed (the AI provider's keys live in bedrock_config)
     updated_by = UnicodeAttribute(null=True)
     updated_at = UTCDateTimeAttribute(default=utcnow)

@@ -19,6 +19,7 @@ class UsageKind(StrEnum):
     RESEARCH = "research"
     MEETING_ANALYSIS = "meeting_analysis"
     COMMIT_MESSAGE = "commit_message"
+    PROVIDER_TEST = "provider_test"  # the one-token call that tests a key or Bedrock credentials
 
 
 class UsageBySessionIndex(GlobalSecondaryIndex["UsageEvent"]):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -37,8 +38,11 @@ RUNNER_WRITES = {
     "schedules",
     "integration_runs",
     "file_trees",
+    "company_profiles",
+    "research_events",
+    "research_documents",
 }
-RUNNER_READS = {"projects", "project_members", "users", "api_keys", "personas", "guides"}
+RUNNER_READS = {"projects", "project_members", "users", "api_keys", "personas", "guides", "bedrock_config"}
 RUNNER_OBJECT_ACTIONS = {"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"}
 
 
@@ -281,3 +285,24 @@ def test_the_api_function_is_told_where_the_account_secrets_and_its_public_url_a
 
     for name in ("STUDIO_SETUP_TOKEN_ARN", "STUDIO_POSTMARK_TOKEN_ARN", "STUDIO_PUBLIC_URL"):
         assert name in variables
+
+
+def test_runner_may_invoke_anthropic_models_on_bedrock_and_nothing_else_there(synthesized):
+    bedrock = [s for s in _runner_statements(synthesized) if "bedrock" in _services(synthesized, [s])]
+    others = [s for s in _all_statements(synthesized) if "bedrock" in _services(synthesized, [s])]
+
+    assert len(bedrock) == 1 and others == bedrock  # no Lambda may call Bedrock
+    (statement,) = bedrock
+    assert _actions(synthesized, statement) == {"bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"}
+    resources = [json.dumps(resource) for resource in synthesized.as_list(statement["Resource"])]
+    assert len(resources) == 2
+    assert all("anthropic.*" in resource for resource in resources)
+    assert any("foundation-model/anthropic.*" in resource for resource in resources)
+    assert any("inference-profile/*anthropic.*" in resource for resource in resources)
+
+
+def test_runner_reads_the_ai_provider_but_never_writes_it(synthesized):
+    runner = _runner_statements(synthesized)
+
+    assert "bedrock_config" in _table_names(synthesized, runner)
+    assert "bedrock_config" not in _table_names(synthesized, runner, writes_only=True)

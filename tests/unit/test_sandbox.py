@@ -20,6 +20,8 @@ from runner.claude.access import ModelAccess
 from runner.claude.config import cli_arguments, cli_environment
 from runner.sandbox import Sandbox, SandboxError, reaper, tree
 from runner.sandbox.identities import GroupIds, Slot, SlotPool
+from shared.provider.service import ActiveProvider
+from shared.provider.views import AiProvider
 from shared.settings import Settings, from_env
 
 QUIET = "> /dev/null 2>&1 < /dev/null"  # a background process must not hold the caller's output pipe open
@@ -55,7 +57,8 @@ def test_the_cli_environment_holds_the_gateway_token_and_no_secret(sandbox_root:
     )
     with Sandbox(settings).job(project_id="p1", user_id="u1") as box:
         # when
-        env = cli_environment(settings, box, ModelAccess("http://127.0.0.1:9", "sk-studio-gw-job"))
+        provider = ActiveProvider(AiProvider.ANTHROPIC, "environment", "f", base_url="https://upstream.example")
+        env = cli_environment(settings, box, ModelAccess("http://127.0.0.1:9", "sk-studio-gw-job", provider))
 
     # then
     assert env["ANTHROPIC_API_KEY"] == "sk-studio-gw-job" and env["ANTHROPIC_BASE_URL"] == "http://127.0.0.1:9"
@@ -64,6 +67,35 @@ def test_the_cli_environment_holds_the_gateway_token_and_no_secret(sandbox_root:
     assert "sk-ant-real-key" not in env.values() and "ANTHROPIC_CUSTOM_HEADERS" not in env
     assert env["HOME"] == str(box.home) and env["CLAUDE_CONFIG_DIR"] == str(box.home / ".claude")
     assert env["TMPDIR"] == str(box.tmp)
+
+
+def test_on_bedrock_the_cli_holds_the_gateway_token_and_no_aws_credential(sandbox_root: Path, monkeypatch):
+    # given a runner with AWS credentials of its own, and Bedrock chosen in the product with 1M context
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIARUNNERSOWNKEY000")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "aws-secret")
+    settings = settings_for(sandbox_root, ANTHROPIC_MODEL="claude-sonnet-4-5", STUDIO_SANDBOX="none")
+    provider = ActiveProvider(
+        AiProvider.BEDROCK,
+        "product",
+        "f",
+        region="eu-central-1",
+        access_key_id="AKIACUSTOMERSKEY0000",
+        secret_access_key="customer-secret",
+        model_id="eu.anthropic.claude-sonnet-4-5-20250929-v1:0",
+        context_1m=True,
+    )
+    with Sandbox(settings).job(project_id="p1", user_id="u1") as box:
+        # when
+        env = cli_environment(settings, box, ModelAccess("http://127.0.0.1:9", "sk-studio-gw-job", provider))
+
+    # then the CLI speaks Bedrock to the gateway with its job token, and holds nothing else of AWS
+    assert env["CLAUDE_CODE_USE_BEDROCK"] == "1" and env["ANTHROPIC_BEDROCK_BASE_URL"] == "http://127.0.0.1:9"
+    assert env["AWS_BEARER_TOKEN_BEDROCK"] == "sk-studio-gw-job" and env["AWS_REGION"] == "eu-central-1"
+    assert env["ANTHROPIC_MODEL"] == "eu.anthropic.claude-sonnet-4-5-20250929-v1:0[1m]"  # not the environment's
+    assert env["CLAUDE_CODE_SKIP_BEDROCK_AUTH"] == "1"  # no probing of model ids
+    assert {name for name in env if name.startswith("AWS_")} == {"AWS_BEARER_TOKEN_BEDROCK", "AWS_REGION"}
+    assert "ANTHROPIC_API_KEY" not in env and "ANTHROPIC_BASE_URL" not in env
+    assert not {"customer-secret", "AKIACUSTOMERSKEY0000", "aws-secret"} & set(env.values())
 
 
 def test_the_cli_never_loads_project_settings_or_mcp_servers(sandbox_root: Path):

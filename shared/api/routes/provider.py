@@ -1,0 +1,80 @@
+"""Workflow 12 and onboarding's screen 2: which AI provider Claude uses, its credentials and their tests.
+
+Every route here is for administrators; what any signed-in user may know (is Claude configured?) is in
+GET /api/setup/status.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from shared.api.deps import AdminUser, CurrentUser
+from shared.onboarding import setup
+from shared.onboarding.setup import SetupStatus
+from shared.provider import catalog, service, testing
+from shared.provider.schemas import BedrockSetup, BedrockTest, ClaudeKey, ContextChoice, KeyTest, ModelChoice
+from shared.provider.views import AiProvider, BedrockModels, ContextAuditEntry, CredentialCheck, ProviderStatus
+
+router = APIRouter(tags=["ai provider"])
+
+
+@router.get("/setup/status", response_model=SetupStatus, summary="Can Claude run; does setting up remain to do")
+def setup_status(caller: CurrentUser) -> SetupStatus:
+    return setup.status(caller)
+
+
+@router.get("/admin/ai-provider", response_model=ProviderStatus, summary="The AI provider in use, hints only")
+def get_provider(caller: AdminUser) -> ProviderStatus:
+    return service.status()
+
+
+@router.post("/setup/configure-claude", response_model=ProviderStatus, summary="Store the Anthropic API key, sealed")
+def configure_claude(body: ClaudeKey, caller: AdminUser) -> ProviderStatus:
+    return service.configure_anthropic(body.api_key, by=caller.user_id)
+
+
+@router.post(
+    "/setup/test-claude-key",
+    response_model=CredentialCheck,
+    summary="One minimal call to Anthropic through the runner's gateway, with this key or the stored one",
+)
+def test_claude_key(body: KeyTest, caller: AdminUser) -> CredentialCheck:
+    return testing.run_test(AiProvider.ANTHROPIC, by=caller.user_id, candidate_key=body.api_key)
+
+
+@router.post("/admin/bedrock/configure", response_model=ProviderStatus, summary="Store Bedrock credentials, sealed")
+def configure_bedrock(body: BedrockSetup, caller: AdminUser) -> ProviderStatus:
+    return service.configure_bedrock(body, by=caller.user_id)
+
+
+@router.post("/admin/bedrock/test", response_model=CredentialCheck, summary="One minimal Bedrock invocation")
+def test_bedrock(body: BedrockTest, caller: AdminUser) -> CredentialCheck:
+    model_id = body.model_id or service.bedrock_model() or catalog.DEFAULT_MODELS[0].id
+    return testing.run_test(AiProvider.BEDROCK, by=caller.user_id, model_id=model_id)
+
+
+@router.get("/admin/bedrock/models", response_model=BedrockModels, summary="Models to offer (free text otherwise)")
+def bedrock_models(caller: AdminUser) -> BedrockModels:
+    return catalog.bedrock_models()
+
+
+@router.post("/admin/bedrock/switch-model", response_model=ProviderStatus, summary="Use Bedrock with this model")
+def switch_model(body: ModelChoice, caller: AdminUser) -> ProviderStatus:
+    return service.switch_model(body.model_id, by=caller.user_id)
+
+
+@router.post("/admin/bedrock/disable", response_model=ProviderStatus, summary="Switch back to the Anthropic API")
+def use_anthropic(caller: AdminUser) -> ProviderStatus:
+    return service.use_anthropic(by=caller.user_id)
+
+
+@router.post("/admin/bedrock/context-1m", response_model=ProviderStatus, summary="Turn 1M-token context on or off")
+def context_1m(body: ContextChoice, caller: AdminUser) -> ProviderStatus:
+    return service.set_context_1m(body.enabled, body.acknowledgment, by=caller.user_id)
+
+
+@router.get(
+    "/admin/bedrock/context-audit", response_model=list[ContextAuditEntry], summary="Who changed 1M context, when"
+)
+def context_audit(caller: AdminUser) -> list[ContextAuditEntry]:
+    return service.context_audit()
