@@ -16,6 +16,7 @@ from shared.files import uploads
 from shared.integrations import store as integration_runs
 from shared.jobs import store as jobs
 from shared.logs import logger
+from shared.onboarding import service as onboarding
 from shared.projects import service as projects
 from shared.realtime import publisher
 from shared.scheduling import store as schedules
@@ -54,12 +55,13 @@ def delete_project_of(caller: Principal, project_id: str) -> None:
 
 
 def delete_project(project_id: str) -> dict[str, int]:
-    """A project and everything in it: sessions and transcripts, schedules and runs, mounts, rules, files."""
+    """A project and everything in it: sessions and transcripts, schedules and runs, mounts, rules, files, research."""
     counts = sessions.delete_for_project(project_id)
     counts |= schedules.delete_for_project(project_id)
     counts["cloud_mounts"] = drives.delete_for_project(project_id)
     counts["prompt_versions"] = rules.delete_for_project(project_id)
     counts["files"] = files.delete_for_project(project_id)
+    counts |= onboarding.delete_for_project(project_id)  # the company's project: its research
     projects.remove(project_id)
     logger.info("project deleted", extra={"project_id": project_id, "counts": counts})
     return counts

@@ -15,8 +15,10 @@ from shared.api.routes import (
     files,
     health,
     integrations,
+    onboarding,
     projects,
     prompts,
+    provider,
     schedules,
     sessions,
     skills,
@@ -61,6 +63,8 @@ def create_app() -> FastAPI:
         skills.router,
         schedules.router,
         files.router,
+        provider.router,
+        onboarding.router,
     ):
         app.include_router(router, prefix="/api")
     return app

@@ -29,6 +29,11 @@ JOB_TYPES: dict[str, JobTypeSpec] = {
     # POSTs a finished integration run's signed callback. One attempt per run, bounded at 20 s (outbound.py);
     # 5xx, 429 and network errors are retried after 5, 10, 20 and 40 s, other answers never.
     "callback.deliver": JobTypeSpec("callback.deliver", timeout_seconds=60, max_attempts=5, retry_backoff_seconds=5),
+    # Onboarding's live learning: Claude researches the company, headless, web tools allowed for this job only.
+    # Not retried by the queue: a failed research is retried by the admin (POST .../research/{project_id}).
+    "onboarding.research": JobTypeSpec("onboarding.research", timeout_seconds=15 * 60, max_attempts=1),
+    # One minimal model call through the runner's gateway with candidate or stored credentials; the API waits.
+    "provider.test": JobTypeSpec("provider.test", timeout_seconds=30, max_attempts=1),
 }
 
 

@@ -34,8 +34,8 @@ SETTINGS = Settings(region="us-east-1", aws_endpoint_url=None, table_prefix="tes
 EXPECTED_TABLES = {
     "users", "unique_claims", "password_resets", "api_keys", "rate_limits", "projects", "project_members",
     "sessions", "raw_exchanges", "usage_events", "quality_signals", "session_events", "personas", "guides",
-    "prompt_versions", "company_profiles", "research_documents", "cloud_providers", "cloud_connections",
-    "cloud_credentials", "cloud_mounts", "meetings", "transcript_segments", "bedrock_config",
+    "prompt_versions", "company_profiles", "research_events", "research_documents", "cloud_providers",
+    "cloud_connections", "cloud_credentials", "cloud_mounts", "meetings", "transcript_segments", "bedrock_config",
     "bedrock_context_audit", "settings", "connections", "jobs", "schedules", "executions", "counters",
     "integration_runs", "uploads", "file_trees",
 }  # fmt: skip
