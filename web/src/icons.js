@@ -24,6 +24,11 @@ const shapes = {
   check: () => html`<path d="M20 6 9 17l-5-5" />`,
   plus: () => html`<path d="M12 5v14M5 12h14" />`,
   alert: () => html`<circle cx="12" cy="12" r="10" /><path d="M12 8v4M12 16h.01" />`,
+  building: () => html`<rect x="4" y="2" width="16" height="20" rx="2" /><path d="M9 22v-4h6v4M8 6h.01M12 6h.01M16 6h.01M8 10h.01M12 10h.01M16 10h.01M8 14h.01M12 14h.01M16 14h.01" />`,
+  sparkle: () => html`<path d="M12 3l1.9 5.8L20 11l-6.1 2.2L12 19l-1.9-5.8L4 11l6.1-2.2z" />`,
+  cloud: () => html`<path d="M17.5 19a4.5 4.5 0 1 0-1.4-8.8A6 6 0 0 0 4.3 12.5 3.5 3.5 0 0 0 6 19z" />`,
+  document: () => html`<path d="M14 2H6a2 2 0 0 0-2 2v16a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2V8z" /><path d="M14 2v6h6M8 13h8M8 17h5" />`,
+  arrow: () => html`<path d="M5 12h14M13 6l6 6-6 6" />`,
 };
 
 export function Icon({ name, size = 20 }) {

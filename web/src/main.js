@@ -7,6 +7,7 @@ import { html } from './html.js';
 import { realtime } from './realtime.js';
 import { HOME } from './routes.js';
 import { getSession, loadSession, onSessionChange } from './session.js';
+import { clearSetupStatus, refreshSetupStatus } from './setup-status.js';
 import { onTokenChange } from './token.js';
 
 if (window.location.pathname === '/') {
@@ -21,9 +22,15 @@ const resolveUrl = async () => socketUrl((config ??= await loadConfig()));
 // The upgrade of a revoked token is refused; the browser cannot tell why, so ask the API (a 401 signs out).
 const onRefused = () => api.get('/api/auth/me').catch(() => {});
 
-onSessionChange(({ phase }) => {
+let statusFor = null; // whose setup status was asked for: once per person signed in, not on every session change
+onSessionChange(({ phase, user }) => {
   if (phase === 'signed-in') realtime.start(resolveUrl, { onRefused });
   else realtime.stop();
+  const who = phase === 'signed-in' ? user?.id ?? null : null;
+  if (who === statusFor) return;
+  statusFor = who;
+  if (who) refreshSetupStatus();
+  else clearSetupStatus();
 });
 onTokenChange((token) => {
   if (token && getSession().phase === 'signed-in') realtime.restart(); // a new session after a password change

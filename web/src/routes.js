@@ -1,15 +1,18 @@
 // The route table: one area per screen module, in navigation order.
+import { AI_PROVIDER, ONBOARDING } from './paths.js';
 import AdminScreen from './screens/admin.js';
+import AiProviderScreen from './screens/ai-provider.js';
 import ChatScreen from './screens/chat.js';
 import FilesScreen from './screens/files.js';
 import GitScreen from './screens/git.js';
 import MeetingsScreen from './screens/meetings.js';
 import NotFoundScreen from './screens/not-found.js';
+import OnboardingScreen from './screens/onboarding.js';
 import SchedulesScreen from './screens/schedules.js';
 import SettingsScreen from './screens/settings.js';
 import SkillsScreen from './screens/skills.js';
 
-export const HOME = '/chat';
+export { AI_PROVIDER, HOME, ONBOARDING } from './paths.js';
 
 // The screens outside the shell, for people who are not signed in (the reset link arrives by email).
 export const SIGN_IN = '/sign-in';
@@ -26,13 +29,16 @@ export const AREAS = [
   { path: '/git', label: 'Git', icon: 'git', screen: GitScreen },
   { path: '/settings', label: 'Settings', icon: 'settings', screen: SettingsScreen },
   { path: '/admin', label: 'Admin', icon: 'admin', screen: AdminScreen, adminOnly: true },
+  // Not in the navigation: `under` is the area the navigation marks for them.
+  { path: AI_PROVIDER, label: 'AI provider', screen: AiProviderScreen, adminOnly: true, under: '/admin' },
+  { path: ONBOARDING, label: 'Company setup', screen: OnboardingScreen, adminOnly: true, under: '/settings' },
 ];
 
 const NOT_FOUND = { path: null, label: 'Page not found', screen: NotFoundScreen };
 
-/** The areas `user` may open (administration is for administrators). */
+/** The areas of the navigation `user` may open (administration is for administrators). */
 export function areasFor(user) {
-  return AREAS.filter((area) => !area.adminOnly || user?.isAdmin);
+  return AREAS.filter((area) => !area.under && (!area.adminOnly || user?.isAdmin));
 }
 
 /** The area for a path ("/files/" counts as "/files"), or the not-found screen. */

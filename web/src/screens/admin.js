@@ -1,6 +1,8 @@
 // Admin: the people who can use this workspace (administrators only; the shell shows "not allowed" to others).
+// The AI provider is the Admin area's other section (screens/ai-provider.js).
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api.js';
+import { AdminTabs } from '../components/admin-tabs.js';
 import { CreateUserDialog, DeleteUserDialog, EditUserDialog } from '../components/user-dialogs.js';
 import { DateText } from '../format.js';
 import { html } from '../html.js';
@@ -119,7 +121,8 @@ export default function AdminScreen({ user: me }) {
     <div class="page">
       <header class="page-header">
         <h1 id="screen-title" tabindex="-1">Admin</h1>
-        <p class="page-lead">Manage who can use this workspace.</p>
+        <p class="page-lead">Manage who can use this workspace, and which AI provider Claude runs on.</p>
+        <${AdminTabs} current="/admin" />
       </header>
       <section class="card" aria-labelledby="users-title">
         <div class="card-header">

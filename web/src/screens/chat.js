@@ -5,6 +5,7 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ChatComposer } from '../components/chat-composer.js';
 import { ChatSessionSettings } from '../components/chat-session-settings.js';
 import { DeleteSessionDialog, RenameSessionDialog } from '../components/chat-session-dialogs.js';
+import { LimitedModeBanner } from '../components/limited-mode-banner.js';
 import { ChatSidebar } from '../components/chat-sidebar.js';
 import { ChatTranscript } from '../components/chat-transcript.js';
 import { Conversation } from '../chat/conversation.js';
@@ -189,6 +190,7 @@ export default function ChatScreen({ user }) {
         <${ConversationHead} state=${state} project=${project} sideOpen=${sideOpen} toggleSide=${() => setSideOpen(!sideOpen)}
           onSettingsSaved=${(session) => { store.setPermissionMode(session.permissionMode); sessions.reload?.(); }} />
         <${ConnectionBanner} />
+        <${LimitedModeBanner} user=${user} compact />
         ${state.loadError && html`
           <div class="callout callout-bad callout-row chat-load-error" role="alert">
             <p>Could not load this chat: ${state.loadError}</p>

@@ -9,8 +9,8 @@ export default function ForbiddenScreen() {
       <div class="empty-state-icon"><${Icon} name="lock" size=${28} /></div>
       <h1 id="screen-title" tabindex="-1">Only for administrators</h1>
       <div class="empty-state-text">
-        <p>This page manages the people who use this workspace, so only administrators can open it. If you need
-          something changed, ask one of them.</p>
+        <p>This page manages the workspace itself (its people, its AI provider, the company’s setup), so only
+          administrators can open it. If you need something changed, ask one of them.</p>
       </div>
       <p><${Link} href="/chat" class="button button-primary">Go to Chat<//></p>
     </section>

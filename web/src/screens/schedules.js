@@ -5,6 +5,7 @@ import { useCallback, useEffect, useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { useProjects } from '../chat/projects.js';
 import { ConfirmDialog } from '../components/confirm-dialog.js';
+import { LimitedModeBanner } from '../components/limited-mode-banner.js';
 import { ScheduleEditor } from '../components/schedule-editor.js';
 import { ScheduleHistory } from '../components/schedule-history.js';
 import { html } from '../html.js';
@@ -120,7 +121,7 @@ function DeleteScheduleDialog({ schedule, onClose, onDeleted }) {
   `;
 }
 
-export default function SchedulesScreen() {
+export default function SchedulesScreen({ user }) {
   const projects = useProjects();
   const { schedules, error, load, put, remove } = useSchedules();
   const [view, setView] = useState(null); // { kind: 'new' | 'edit' | 'history', schedule }
@@ -165,6 +166,7 @@ export default function SchedulesScreen() {
         <h1 id="screen-title" tabindex="-1">Schedules</h1>
         <p class="page-lead">Run a prompt or a skill on a schedule. Every run keeps its status, usage and output file.</p>
       </header>
+      <${LimitedModeBanner} user=${user} />
 
       ${view?.kind === 'new' || view?.kind === 'edit'
         ? html`<${ScheduleEditor} key=${view.schedule?.id || 'new'} schedule=${view.schedule} projects=${projects.projects || []}

@@ -6,6 +6,7 @@ import { html } from '../html.js';
 import { navigate } from '../router.js';
 import { HOME } from '../routes.js';
 import { setupClosed, startSession } from '../session.js';
+import { noteSignIn } from '../setup-status.js';
 
 export default function SetupScreen({ auth }) {
   const focus = useAutoFocus();
@@ -18,7 +19,9 @@ export default function SetupScreen({ auth }) {
     const body = { username: values.username.trim(), password: values.password, email: values.email.trim() || null };
     if (auth?.setupTokenRequired) body.setupToken = values.setupToken.trim();
     try {
-      startSession(await api.post('/api/auth/register', body));
+      const session = await api.post('/api/auth/register', body);
+      noteSignIn(); // the first administrator is offered onboarding next
+      startSession(session);
     } catch (err) {
       if (err.code === 'registration_closed') return setupClosed(err.message);
       throw err;

@@ -6,6 +6,7 @@ import { html } from '../html.js';
 import { Link, navigate } from '../router.js';
 import { FORGOT_PASSWORD, HOME } from '../routes.js';
 import { startSession } from '../session.js';
+import { noteSignIn } from '../setup-status.js';
 
 /** Where to go after signing in: the page that asked for it, if it is a path of this app. */
 function nextPath() {
@@ -16,7 +17,9 @@ function nextPath() {
 export default function SignInScreen({ auth, hint = {} }) {
   const focus = useAutoFocus();
   const { busy, error, onSubmit } = useSubmit(async ({ username, password }) => {
-    startSession(await api.post('/api/auth/login', { username: username.trim(), password }));
+    const session = await api.post('/api/auth/login', { username: username.trim(), password });
+    noteSignIn(); // an administrator whose company is not set up yet is offered onboarding first
+    startSession(session);
     navigate(nextPath(), { replace: true });
   });
   return html`

@@ -6,6 +6,7 @@ import { rememberedProject, useProjects } from '../chat/projects.js';
 import { ConfirmDialog } from '../components/confirm-dialog.js';
 import { SkillEditor } from '../components/skill-editor.js';
 import { SkillRun } from '../components/skill-run.js';
+import { LimitedModeBanner } from '../components/limited-mode-banner.js';
 import { DateText } from '../format.js';
 import { html } from '../html.js';
 import { Icon } from '../icons.js';
@@ -140,6 +141,7 @@ export default function SkillsScreen({ user }) {
         <h1 id="screen-title" tabindex="-1">Skills</h1>
         <p class="page-lead">Reusable instructions kept as SKILL.md files in a project. Run one now, or put it on a schedule.</p>
       </header>
+      <${LimitedModeBanner} user=${user} />
 
       ${projects.error && html`
         <div class="callout callout-bad callout-row" role="alert">

@@ -1,0 +1,19 @@
+// The Admin area's sections: the people, and the AI provider. Real links, the current one marked.
+import { html } from '../html.js';
+import { AI_PROVIDER } from '../paths.js';
+import { Link } from '../router.js';
+
+const SECTIONS = [
+  { href: '/admin', label: 'Users' },
+  { href: AI_PROVIDER, label: 'AI provider' },
+];
+
+export function AdminTabs({ current }) {
+  return html`
+    <nav class="subnav" aria-label="Admin sections">
+      ${SECTIONS.map((section) => html`
+        <${Link} key=${section.href} href=${section.href} class="subnav-link"
+          aria-current=${section.href === current ? 'page' : undefined}>${section.label}<//>`)}
+    </nav>
+  `;
+}

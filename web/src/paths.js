@@ -1,0 +1,5 @@
+// Paths of screens that other screens link to, apart from the route table (routes.js imports every screen, so a
+// screen importing routes.js would import itself in a circle).
+export const HOME = '/chat';
+export const ONBOARDING = '/onboarding';
+export const AI_PROVIDER = '/admin/ai-provider';

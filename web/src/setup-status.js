@@ -1,0 +1,66 @@
+// Whether Claude is configured and how far the company's onboarding got (GET /api/setup/status), for everyone
+// signed in: the limited-mode banner, Settings, and the administrator's first sign-in read it.
+import { useEffect, useState } from 'preact/hooks';
+import { api } from './api.js';
+
+/**
+ * status: null until loaded (or when it could not be), else
+ * {configured, provider, isAdmin, onboarding: {profileExists, completed, projectId, researchStatus,
+ * companyName}, needsOnboarding}.
+ */
+let state = Object.freeze({ status: null, error: null });
+let serial = 0;
+let signedInHere = false;
+const listeners = new Set();
+
+function publish(patch) {
+  state = Object.freeze({ ...state, ...patch });
+  for (const listener of listeners) listener(state);
+}
+
+export function getSetupStatus() {
+  return state;
+}
+
+/** Asks the server again (resolving with the status, or null when it failed: see `error`); answers that arrive after a newer request (or a sign-out) are dropped. */
+export async function refreshSetupStatus() {
+  const mine = ++serial;
+  try {
+    const status = await api.get('/api/setup/status');
+    if (mine === serial) publish({ status, error: null });
+    return status;
+  } catch (error) {
+    if (mine === serial) publish({ error: error.message });
+    return null;
+  }
+}
+
+/** Forgets the status (signed out: the next person has their own). */
+export function clearSetupStatus() {
+  serial += 1;
+  signedInHere = false;
+  publish({ status: null, error: null });
+}
+
+/** `{ status, error }`; re-renders on every change. */
+export function useSetupStatus() {
+  const [current, setCurrent] = useState(state);
+  useEffect(() => {
+    setCurrent(state);
+    listeners.add(setCurrent);
+    return () => listeners.delete(setCurrent);
+  }, []);
+  return current;
+}
+
+/** The sign-in and first-run forms call this: the next status decides whether onboarding comes first. */
+export function noteSignIn() {
+  signedInHere = true;
+}
+
+/** True once after a sign-in in this page: onboarding is offered at sign-in, not on every reload or navigation. */
+export function takeSignIn() {
+  const taken = signedInHere;
+  signedInHere = false;
+  return taken;
+}
