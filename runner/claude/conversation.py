@@ -25,7 +25,6 @@ from runner.sandbox import JobBox
 from runner.workspace import Workspace
 from shared.chat import records
 from shared.chat.records import Conversation, ExchangeStatus, Pending
-from shared.provider import outcomes
 from shared.settings import Settings
 
 POLL_SECONDS = 0.25
@@ -83,8 +82,9 @@ def talk(turn: Turn) -> None:
         if failure is not None:
             aborted = failure.code == "aborted"
             refusal = None if aborted else turn.access.refusal()
-            if refusal is not None:  # the provider refused (key, access, throttling): say which and what to do
-                turn.outcome.fail(f"provider_{refusal.outcome}", f"{refusal.message} {outcomes.WHERE_TO_FIX}")
+            said = refusal.for_chat() if refusal is not None else None
+            if refusal is not None and said is not None:  # the provider refused: say which, and what to do
+                turn.outcome.fail(f"provider_{refusal.outcome}", said)
             else:
                 turn.outcome.fail(
                     failure.code, failure.message, ExchangeStatus.ABORTED if aborted else ExchangeStatus.FAILED

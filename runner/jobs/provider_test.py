@@ -6,6 +6,7 @@ credentials work, and if not, why. The call costs a token or two and is recorded
 
 from __future__ import annotations
 
+import hashlib
 import http.client
 import json
 from datetime import UTC, datetime
@@ -54,7 +55,9 @@ def test_provider(ctx: JobContext) -> dict[str, Any]:
 def _provider(kind: AiProvider, payload: dict[str, Any]) -> ActiveProvider | None:
     if payload.get("candidate"):
         key = testing.unseal_from_job(payload["candidate"])
-        return ActiveProvider(kind, "product", "candidate", base_url=get_settings().upstream_base_url, api_key=key)
+        # The runner keeps one upstream per fingerprint: each candidate key needs its own.
+        fingerprint = "candidate:" + hashlib.sha256(key.encode()).hexdigest()[:16]
+        return ActiveProvider(kind, "product", fingerprint, base_url=get_settings().upstream_base_url, api_key=key)
     provider = service.active()
     if provider is not None and provider.kind is kind:
         return provider

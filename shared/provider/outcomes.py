@@ -9,6 +9,8 @@ from shared.models.admin import AiProvider
 
 NAMES = {AiProvider.ANTHROPIC: "Anthropic", AiProvider.BEDROCK: "Amazon Bedrock"}
 WHERE_TO_FIX = "An administrator can change it in Settings → AI provider."
+# Refusals an administrator fixes in the provider's settings; the others pass (throttling) or are the network's.
+ADMIN_FIXES = frozenset({"invalid_key", "access_denied", "no_credit", "model_unavailable"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +21,14 @@ class Verdict:
     @property
     def ok(self) -> bool:
         return self.outcome == "ok"
+
+    def for_chat(self) -> str | None:
+        """What a failed turn says of this refusal, or None when the CLI's own words serve better (a 5xx)."""
+        if self.outcome in ("ok", "upstream_error"):
+            return None
+        if self.outcome in ADMIN_FIXES:
+            return f"{self.message} {WHERE_TO_FIX}"
+        return self.message
 
 
 def judge(provider: AiProvider, status: int | None, body: bytes = b"", *, model: str | None = None) -> Verdict:

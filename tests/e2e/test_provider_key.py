@@ -84,6 +84,13 @@ def test_claude_is_set_up_in_the_product_and_its_key_stays_sealed(api: FakeAnthr
         assert "401" in wrong["message"]
         assert keys_sent(api) == [WRONG_KEY]
 
+        # Saved anyway, the wrong key fails chat with words that name the provider and what to do.
+        api_call(stack, "POST", "/setup/configure-claude", json={"apiKey": WRONG_KEY})
+        rejected = chat_once(stack, project_id, "does it work?")
+        assert (rejected["type"], rejected["code"]) == ("error", "provider_invalid_key"), rejected
+        assert "Anthropic refused the API key (401)" in rejected["message"]
+        assert "Settings → AI provider" in rejected["message"]
+
         # The right key: stored sealed, shown as a hint, tested, then used by chat.
         stored = api_call(stack, "POST", "/setup/configure-claude", json={"apiKey": GOOD_KEY})
         assert stored["anthropic"] == {"keyHint": f"…{GOOD_KEY[-4:]}", "keySource": "product"}

@@ -256,3 +256,14 @@ def test_a_providers_answer_is_judged_in_words(provider: AiProvider, status: int
 
     assert verdict.outcome == outcome
     assert outcomes.NAMES[provider] in verdict.message
+
+
+@pytest.mark.unit
+def test_chat_names_refusals_an_administrator_can_fix_and_leaves_server_errors_to_the_cli():
+    wrong_key = outcomes.judge(AiProvider.ANTHROPIC, 401)
+    throttled = outcomes.judge(AiProvider.BEDROCK, 429)
+    broken = outcomes.judge(AiProvider.ANTHROPIC, 500)
+
+    assert wrong_key.for_chat() == f"{wrong_key.message} {outcomes.WHERE_TO_FIX}"
+    assert throttled.for_chat() == throttled.message and "Amazon Bedrock" in throttled.message
+    assert broken.for_chat() is None
