@@ -83,8 +83,8 @@ def talk(turn: Turn) -> None:
             aborted = failure.code == "aborted"
             refusal = None if aborted else turn.access.refusal()
             said = refusal.for_chat() if refusal is not None else None
-            if refusal is not None and said is not None:  # the provider refused: say which, and what to do
-                turn.outcome.fail(f"provider_{refusal.outcome}", said)
+            if said is not None:  # the provider refused: the same code, in words naming it and what to do
+                turn.outcome.fail(failure.code, said)
             else:
                 turn.outcome.fail(
                     failure.code, failure.message, ExchangeStatus.ABORTED if aborted else ExchangeStatus.FAILED

@@ -87,7 +87,7 @@ def test_claude_is_set_up_in_the_product_and_its_key_stays_sealed(api: FakeAnthr
         # Saved anyway, the wrong key fails chat with words that name the provider and what to do.
         api_call(stack, "POST", "/setup/configure-claude", json={"apiKey": WRONG_KEY})
         rejected = chat_once(stack, project_id, "does it work?")
-        assert (rejected["type"], rejected["code"]) == ("error", "provider_invalid_key"), rejected
+        assert (rejected["type"], rejected["code"]) == ("error", "claude_auth_failed"), rejected
         assert "Anthropic refused the API key (401)" in rejected["message"]
         assert "Settings → AI provider" in rejected["message"]
 
