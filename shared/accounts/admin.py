@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from shared import email
 from shared.accounts import users
-from shared.accounts.schemas import UserUpdate
-from shared.accounts.views import Account, Welcome
+from shared.accounts.schemas import UserUpdate, Welcome
+from shared.accounts.views import Account
 from shared.errors import ValidationError
 from shared.settings import get_settings
 

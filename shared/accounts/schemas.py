@@ -6,10 +6,12 @@ in shared.accounts.validation, with the error codes the API answers with.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from pydantic import Field
 
+from shared.accounts.views import Account
 from shared.schema import Schema
 
 Username = Annotated[str, Field(min_length=1, max_length=64)]
@@ -62,3 +64,42 @@ class UserUpdate(Schema):
 class ApiKeyIn(Schema):
     name: Annotated[str, Field(min_length=1, max_length=100)]
     callback_url: Annotated[str | None, Field(default=None, max_length=2048)]
+
+
+# Answers of the sign-in and account routes (the account itself is the view shared.accounts.views.Account).
+
+
+class SignedIn(Schema):
+    """The answer of registering, signing in and changing one's own account: a session token and the account."""
+
+    token: str
+    expires_at: datetime
+    user: Account
+
+
+class AuthStatus(Schema):
+    """What the sign-in page shows: the first-run form, a setup token field, a "forgot password" link."""
+
+    needs_setup: bool
+    setup_token_required: bool
+    email_enabled: bool
+
+
+class ResetCheck(Schema):
+    """A reset link that is still valid, and the account it resets."""
+
+    valid: bool
+    username: str
+
+
+class Welcome(Schema):
+    """Whether the welcome email went out, in words an administrator reads."""
+
+    sent: bool
+    message: str
+
+
+class Message(Schema):
+    """An answer that is only a sentence."""
+
+    message: str

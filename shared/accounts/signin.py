@@ -12,8 +12,8 @@ from shared import email, secrets
 from shared.accounts import credentials, ratelimit, tokens, users, validation
 from shared.accounts.domain import Principal
 from shared.accounts.errors import InvalidCredentialsError, SetupTokenError
-from shared.accounts.schemas import LoginIn, MeUpdate, RegisterIn
-from shared.accounts.views import Account, AuthStatus, SignedIn
+from shared.accounts.schemas import AuthStatus, LoginIn, MeUpdate, RegisterIn, SignedIn
+from shared.accounts.views import Account
 from shared.errors import PermissionDeniedError, ValidationError
 from shared.models.accounts import RateLimitScope
 from shared.settings import get_settings

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from pydantic import AliasChoices, Field
 
-from shared.schema import Schema, View
+from shared.schema import View
 
 
 class Account(View):
@@ -45,39 +45,3 @@ class NewKey(KeyInfo):
 
     key: str = Field(description="The full key. It is shown once and cannot be retrieved again.")
     signing_secret: str = Field(description="The HMAC-SHA256 secret that signs callbacks. Shown once.")
-
-
-class SignedIn(Schema):
-    """The answer of registering, signing in and changing one's own account: a session token and the account."""
-
-    token: str
-    expires_at: datetime
-    user: Account
-
-
-class AuthStatus(Schema):
-    """What the sign-in page shows: the first-run form, a setup token field, a "forgot password" link."""
-
-    needs_setup: bool
-    setup_token_required: bool
-    email_enabled: bool
-
-
-class ResetCheck(Schema):
-    """A reset link that is still valid, and the account it resets."""
-
-    valid: bool
-    username: str
-
-
-class Welcome(Schema):
-    """Whether the welcome email went out, in words an administrator reads."""
-
-    sent: bool
-    message: str
-
-
-class Message(Schema):
-    """An answer that is only a sentence."""
-
-    message: str

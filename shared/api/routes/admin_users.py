@@ -6,8 +6,8 @@ from fastapi import APIRouter, Response
 
 from shared import lifecycle
 from shared.accounts import admin, users
-from shared.accounts.schemas import UserCreate, UserUpdate
-from shared.accounts.views import Account, Welcome
+from shared.accounts.schemas import UserCreate, UserUpdate, Welcome
+from shared.accounts.views import Account
 from shared.api.deps import AdminUser
 from shared.chat import policy
 from shared.chat.policy import ChatPolicy

@@ -5,8 +5,18 @@ from __future__ import annotations
 from fastapi import APIRouter, Query
 
 from shared.accounts import resets, signin
-from shared.accounts.schemas import ForgotIn, LoginIn, MeUpdate, RegisterIn, ResetIn
-from shared.accounts.views import Account, AuthStatus, Message, ResetCheck, SignedIn
+from shared.accounts.schemas import (
+    AuthStatus,
+    ForgotIn,
+    LoginIn,
+    Message,
+    MeUpdate,
+    RegisterIn,
+    ResetCheck,
+    ResetIn,
+    SignedIn,
+)
+from shared.accounts.views import Account
 from shared.api.deps import ClientIp, CurrentUser
 
 router = APIRouter(prefix="/auth", tags=["auth"])
