@@ -29,7 +29,7 @@ from runner.claude.outcome import failure_of
 from runner.claude.process import ClaudeProcess
 from runner.claude.relay import Relay
 from runner.sandbox import JobBox, Sandbox
-from runner.workspace import project_files
+from runner.workspace import SyncReport, project_files
 from shared.settings import Settings
 
 POLL_SECONDS = 0.25
@@ -85,8 +85,8 @@ class ProjectFiles:
     def pull(self) -> None:
         self._sync.pull()
 
-    def push(self) -> None:
-        self._sync.push()
+    def push(self) -> SyncReport:
+        return self._sync.push()
 
 
 def run_prompt(

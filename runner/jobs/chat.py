@@ -20,6 +20,7 @@ from runner.claude.access import model_access
 from runner.claude.config import NOT_CONFIGURED
 from runner.claude.conversation import Turn, TurnOutcome, talk
 from runner.claude.relay import Relay
+from runner.claude.rules import place_user_rules, record_claude_edit
 from runner.context import JobContext
 from runner.errors import JobFailedError
 from runner.registry import job_handler
@@ -115,13 +116,15 @@ def _run(
         history = transcripts.user_transcripts(settings, sandbox, box)
         files.pull()
         history.pull()
+        place_user_rules(box)  # the user's active CLAUDE.md, as it is now (docs/rules.md)
         relay = Relay(stream.publish, turn=pending.turn, cwd=box.files)
         try:
             talk(Turn(ctx, settings, conversation, pending, outcome, relay, box, access, history))
         finally:
             box.end_turn()  # whatever the turn started, in the background or not, ends with it
-            files.push()
+            pushed = files.push()
             history.push()
+            record_claude_edit(box, pushed, conversation.user_id)
     return relay
 
 

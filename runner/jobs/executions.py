@@ -26,6 +26,7 @@ from runner.claude import headless
 from runner.claude.access import ModelAccess, model_access
 from runner.claude.config import NOT_CONFIGURED
 from runner.claude.headless import HeadlessResult, ProjectFiles
+from runner.claude.rules import place_user_rules, record_claude_edit
 from runner.context import JobContext
 from runner.registry import job_handler
 from runner.sandbox import JobBox
@@ -165,13 +166,14 @@ def _run(ctx: JobContext, execution: RunningExecution, run: Run) -> None:
             run.fail(f"The project's files could not be brought to the runner: {exc}")
             return
         try:
+            place_user_rules(box)  # the owner's active CLAUDE.md (docs/rules.md)
             _steps(ctx, Workplace(box, files, access), _plan(execution, files.root), execution, run)
         except RunError as exc:
             run.fail(exc.message)
         finally:
             box.end_turn()  # whatever a step started in the background ends with the run
             try:
-                files.push()
+                record_claude_edit(box, files.push(), execution.user_id)
             except WorkspaceError as exc:
                 run.fail(f"The run's files could not be saved to the project: {exc}")
 

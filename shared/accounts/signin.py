@@ -64,6 +64,14 @@ def authenticate(username: str, password: str, source_ip: str) -> Account:
     return account
 
 
+def sign_out_everywhere(caller: Principal) -> SignedIn:
+    """Revoke every token of the caller's account; the caller gets a fresh one, so their own tab stays signed in."""
+    if caller.via != "token":
+        # An API key must never turn into a session token (nor sign its owner out).
+        raise PermissionDeniedError("Sign in with your password to sign out everywhere.", code="password_required")
+    return session(users.revoke_tokens(caller.user_id))
+
+
 def change_own(caller: Principal, body: MeUpdate) -> SignedIn:
     """The caller changes their email or password, proving it with the current password; a new session follows."""
     if caller.via == "api_key":

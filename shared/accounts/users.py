@@ -218,6 +218,13 @@ def _commit(row: User, *, was_admin: bool, old_email: str | None) -> None:
         raise ConflictError("The account changed meanwhile; reload and try again.") from exc
 
 
+def revoke_tokens(user_id: str) -> Account:
+    """Move the account's token version on: every token issued before stops working (sign out everywhere)."""
+    row = row_of(user_id)
+    row.update(actions=[User.token_version.add(1), User.updated_at.set(utcnow())])
+    return Account.model_validate(row)
+
+
 def disable_for_removal(user_id: str) -> None:
     """The first step of deleting an account (shared.lifecycle): disable it, never the last active administrator.
 

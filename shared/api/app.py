@@ -19,6 +19,7 @@ from shared.api.routes import (
     projects,
     prompts,
     provider,
+    rules,
     schedules,
     sessions,
     skills,
@@ -65,6 +66,7 @@ def create_app() -> FastAPI:
         files.router,
         provider.router,
         onboarding.router,
+        rules.router,
     ):
         app.include_router(router, prefix="/api")
     return app

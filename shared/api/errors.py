@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from http import HTTPStatus
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -17,9 +18,11 @@ def request_id_of(request: Request) -> str | None:
     return getattr(request.state, "request_id", None)
 
 
-def error_response(request: Request, status: int, code: str, message: str) -> JSONResponse:
+def error_response(
+    request: Request, status: int, code: str, message: str, details: dict[str, Any] | None = None
+) -> JSONResponse:
     request_id = request_id_of(request)
-    body = {"error": {"code": code, "message": message, "requestId": request_id}}
+    body = {"error": {"code": code, "message": message, **(details or {}), "requestId": request_id}}
     return JSONResponse(body, status_code=status, headers={"X-Request-Id": request_id or ""})
 
 
@@ -41,7 +44,8 @@ async def _studio_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StudioError)
     if exc.status >= 500:
         logger.error("request failed", extra={"code": exc.code, "reason": exc.message})
-    response = error_response(request, exc.status, exc.code, exc.message)
+    # An error may carry more for the client (a version conflict: the current version), in `details`.
+    response = error_response(request, exc.status, exc.code, exc.message, getattr(exc, "details", None))
     retry_after = getattr(exc, "retry_after", None)
     if retry_after:
         response.headers["Retry-After"] = str(retry_after)

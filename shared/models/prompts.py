@@ -16,6 +16,15 @@ class PromptScope(StrEnum):
     PROJECT = "project"
 
 
+class PromptSource(StrEnum):
+    """Where a CLAUDE.md version came from."""
+
+    EDITOR = "editor"  # the rules panel (PUT /api/rules/claude-md)
+    FILES = "files"  # the Files screen saved the project's root CLAUDE.md
+    CLAUDE = "claude"  # Claude changed the project's root CLAUDE.md during a turn
+    RESTORE = "restore"  # an old version saved again
+
+
 def prompt_scope_key(scope: PromptScope, owner_id: str) -> str:
     """The prompt_versions hash key of a scope: prompt_scope_key(PROJECT, "p1") == "project#p1"."""
     return composite(scope, owner_id)
@@ -91,4 +100,6 @@ class PromptVersion(StudioModel):
     sha256 = UnicodeAttribute()
     is_active = BooleanAttribute(default=True)
     author_id = UnicodeAttribute()
+    source = UnicodeAttribute(null=True)  # PromptSource: where the version came from (null: saved before sources)
+    size = NumberAttribute(null=True)  # bytes of the content as UTF-8
     created_at = UTCDateTimeAttribute(default=utcnow)

@@ -122,10 +122,12 @@ def test_first_run_creates_the_admin_then_signs_out_and_in(page: Page, stack: Lo
     expect(page.get_by_role("alert")).to_have_text("The two passwords are not the same. Type the new password twice.")
     expect(field(page, "Confirm password")).to_be_focused()
 
-    # When they fix it, then they are signed in as the administrator, on Chat, and the socket carries the token
+    # When they fix it, then they are signed in as the administrator, on onboarding (workflow 4: the first
+    # administrator sets the company up, or skips), and the socket carries the token
     field(page, "Confirm password").fill(ADMIN.password)
     page.get_by_role("button", name="Create account").click()
-    expect(page).to_have_url(re.compile(r"/chat$"))
+    expect(page).to_have_url(re.compile(r"/onboarding$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Set up Sasha Studio")
     expect_signed_in_as(page, ADMIN.username)
     expect(page.get_by_role("navigation", name="Areas").get_by_role("link", name="Admin")).to_be_visible()
     assert len(sockets.urls) == 1 and "?token=" in sockets.urls[0], sockets.urls
@@ -133,7 +135,7 @@ def test_first_run_creates_the_admin_then_signs_out_and_in(page: Page, stack: Lo
 
     # When they sign out from the account menu, then the sign-in screen says so and the socket is closed
     page.get_by_role("button", name=f"Account: {ADMIN.username}").click()
-    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign out", exact=True).click()
     expect(page).to_have_url(re.compile(r"/sign-in$"))
     expect(page.get_by_role("status")).to_have_text("You signed out.")
     expect(page.get_by_role("link", name="Forgot password?")).to_be_visible()

@@ -230,7 +230,7 @@ def test_onboarding_is_offered_at_sign_in_resumes_where_it_was_left_and_skipping
 
     # And signing in again goes straight to Chat
     page.get_by_role("button", name=f"Account: {ADMIN.username}").click()
-    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign out", exact=True).click()
     expect(page).to_have_url(re.compile(r"/sign-in$"))
     sign_in(page, ADMIN)
     expect(page).to_have_url(re.compile(r"/chat$"))

@@ -13,12 +13,13 @@ export function onSessionEnded(listener) {
 }
 
 export class ApiError extends Error {
-  constructor(message, { status = 0, code = 'unknown_error', requestId = null } = {}) {
+  constructor(message, { status = 0, code = 'unknown_error', requestId = null, detail = null } = {}) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
     this.requestId = requestId;
+    this.detail = detail; // the whole error object, for answers that carry more (a 409's `current`)
   }
 }
 
@@ -40,6 +41,7 @@ function errorFrom(response, body) {
       status: response.status,
       code: error.code || `http_${response.status}`,
       requestId: error.requestId ?? response.headers.get('X-Request-Id'),
+      detail: error,
     });
   }
   const status = [response.status, response.statusText].filter(Boolean).join(' ');

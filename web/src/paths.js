@@ -3,3 +3,5 @@
 export const HOME = '/chat';
 export const ONBOARDING = '/onboarding';
 export const AI_PROVIDER = '/admin/ai-provider';
+export const ADMIN_CHAT = '/admin/chat';
+export const RULES = '/rules';

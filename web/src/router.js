@@ -3,6 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { html } from './html.js';
 
 const listeners = new Set();
+let guard = null; // (to, proceed) => true to go now; false when it will call proceed() itself (or never)
 
 function notify() {
   for (const listener of listeners) listener(window.location.pathname);
@@ -10,8 +11,24 @@ function notify() {
 
 window.addEventListener('popstate', notify);
 
+/**
+ * While set, in-app navigation asks `check(to, proceed)` first (a screen with unsaved work asks the person); returns
+ * the function that removes it. The Back button and reloads are the browser's: `beforeunload` covers reloads.
+ */
+export function guardNavigation(check) {
+  guard = check;
+  return () => {
+    if (guard === check) guard = null;
+  };
+}
+
 /** Goes to `to` (a same-origin path) without reloading the page. */
 export function navigate(to, { replace = false } = {}) {
+  if (guard && !guard(to, () => go(to, replace))) return;
+  go(to, replace);
+}
+
+function go(to, replace) {
   const current = window.location.pathname + window.location.search + window.location.hash;
   if (to !== current) window.history[replace ? 'replaceState' : 'pushState'](null, '', to);
   notify();

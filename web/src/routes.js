@@ -1,5 +1,6 @@
 // The route table: one area per screen module, in navigation order.
-import { AI_PROVIDER, ONBOARDING } from './paths.js';
+import { ADMIN_CHAT, AI_PROVIDER, ONBOARDING, RULES } from './paths.js';
+import AdminChatScreen from './screens/admin-chat.js';
 import AdminScreen from './screens/admin.js';
 import AiProviderScreen from './screens/ai-provider.js';
 import ChatScreen from './screens/chat.js';
@@ -8,11 +9,12 @@ import GitScreen from './screens/git.js';
 import MeetingsScreen from './screens/meetings.js';
 import NotFoundScreen from './screens/not-found.js';
 import OnboardingScreen from './screens/onboarding.js';
+import RulesScreen from './screens/rules.js';
 import SchedulesScreen from './screens/schedules.js';
 import SettingsScreen from './screens/settings.js';
 import SkillsScreen from './screens/skills.js';
 
-export { AI_PROVIDER, HOME, ONBOARDING } from './paths.js';
+export { ADMIN_CHAT, AI_PROVIDER, HOME, ONBOARDING, RULES } from './paths.js';
 
 // The screens outside the shell, for people who are not signed in (the reset link arrives by email).
 export const SIGN_IN = '/sign-in';
@@ -27,10 +29,12 @@ export const AREAS = [
   { path: '/schedules', label: 'Schedules', icon: 'schedules', screen: SchedulesScreen },
   { path: '/meetings', label: 'Meetings', icon: 'meetings', screen: MeetingsScreen },
   { path: '/git', label: 'Git', icon: 'git', screen: GitScreen },
+  { path: RULES, label: 'Rules', icon: 'rules', screen: RulesScreen },
   { path: '/settings', label: 'Settings', icon: 'settings', screen: SettingsScreen },
   { path: '/admin', label: 'Admin', icon: 'admin', screen: AdminScreen, adminOnly: true },
   // Not in the navigation: `under` is the area the navigation marks for them.
   { path: AI_PROVIDER, label: 'AI provider', screen: AiProviderScreen, adminOnly: true, under: '/admin' },
+  { path: ADMIN_CHAT, label: 'Chat settings', screen: AdminChatScreen, adminOnly: true, under: '/admin' },
   { path: ONBOARDING, label: 'Company setup', screen: OnboardingScreen, adminOnly: true, under: '/settings' },
 ];
 

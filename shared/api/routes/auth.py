@@ -49,6 +49,15 @@ def update_me(body: MeUpdate, caller: CurrentUser) -> SignedIn:
     return signin.change_own(caller, body)
 
 
+@router.post(
+    "/logout-all",
+    response_model=SignedIn,
+    summary="Sign out everywhere: every earlier token stops working; the answer holds a fresh one for this tab",
+)
+def logout_all(caller: CurrentUser) -> SignedIn:
+    return signin.sign_out_everywhere(caller)
+
+
 @router.post("/forgot-password", response_model=Message, status_code=202, summary="Email a password reset link")
 def forgot_password(body: ForgotIn, ip: ClientIp) -> Message:
     resets.request_reset(body.identifier, ip)

@@ -14,6 +14,7 @@ from shared.files.paths import MAX_PATH_BYTES, safe_folder
 from shared.files.schemas import CancelIn, Folder, FolderIn, Moved, MoveIn, PresignIn, SaveIn, UploadedFiles
 from shared.files.views import DownloadLink, FileContent, FileInfo, PresignedUpload, Tree, Upload
 from shared.projects import service as projects
+from shared.rules import service as rules
 from shared.settings import get_settings
 
 router = APIRouter(tags=["files"])
@@ -136,7 +137,9 @@ def read_file(project_id: str, path: PathQuery, caller: CurrentUser) -> FileCont
 @router.put("/projects/{project_id}/files/content", response_model=FileInfo, summary="Save a text file")
 def save_file(project_id: str, body: SaveIn, caller: CurrentUser) -> FileInfo:
     project = projects.resolve(caller, project_id, write=True)
-    return service.save_text(project, body.path, body.content, etag=body.etag)
+    saved = service.save_text(project, body.path, body.content, etag=body.etag)
+    rules.file_saved(project, saved.path, body.content, author_id=caller.user_id)  # the root CLAUDE.md: a version
+    return saved
 
 
 @router.get("/projects/{project_id}/files/download", response_model=DownloadLink, summary="A short-lived download link")

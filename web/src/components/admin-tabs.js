@@ -1,11 +1,12 @@
-// The Admin area's sections: the people, and the AI provider. Real links, the current one marked.
+// The Admin area's sections: the people, the AI provider, and what chats may do. Real links, the current one marked.
 import { html } from '../html.js';
-import { AI_PROVIDER } from '../paths.js';
+import { ADMIN_CHAT, AI_PROVIDER } from '../paths.js';
 import { Link } from '../router.js';
 
 const SECTIONS = [
   { href: '/admin', label: 'Users' },
   { href: AI_PROVIDER, label: 'AI provider' },
+  { href: ADMIN_CHAT, label: 'Chat' },
 ];
 
 export function AdminTabs({ current }) {

@@ -1,5 +1,5 @@
 // Admin: the people who can use this workspace (administrators only; the shell shows "not allowed" to others).
-// The AI provider is the Admin area's other section (screens/ai-provider.js).
+// The Admin area's other sections: the AI provider (screens/ai-provider.js) and chat settings (screens/admin-chat.js).
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { AdminTabs } from '../components/admin-tabs.js';
@@ -121,7 +121,7 @@ export default function AdminScreen({ user: me }) {
     <div class="page">
       <header class="page-header">
         <h1 id="screen-title" tabindex="-1">Admin</h1>
-        <p class="page-lead">Manage who can use this workspace, and which AI provider Claude runs on.</p>
+        <p class="page-lead">Manage who can use this workspace, which AI provider Claude runs on, and what chats may do.</p>
         <${AdminTabs} current="/admin" />
       </header>
       <section class="card" aria-labelledby="users-title">

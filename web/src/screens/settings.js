@@ -1,10 +1,12 @@
 // Settings: the AI provider in use (and, for administrators, the company's setup), your account, your API keys, and
-// your personas and guides (cloud drives and CLAUDE.md versions come later).
+// your personas and guides, with pointers to what lives elsewhere: Rules (CLAUDE.md) and the Admin sections.
 import { AccountSettings } from '../components/account-settings.js';
 import { ApiKeys } from '../components/api-keys.js';
 import { PromptLibrary } from '../components/prompt-library.js';
 import { ProviderSummary } from '../components/provider-summary.js';
 import { html } from '../html.js';
+import { ADMIN_CHAT, AI_PROVIDER, ONBOARDING, RULES } from '../paths.js';
+import { Link } from '../router.js';
 
 export default function SettingsScreen({ user }) {
   return html`
@@ -12,7 +14,11 @@ export default function SettingsScreen({ user }) {
       <header class="page-header">
         <h1 id="screen-title" tabindex="-1">Settings</h1>
         <p class="page-lead">The AI provider Claude runs on, your account, the API keys your integrations use, and the
-          personas and guides your chats apply. Cloud drives and versioned copies of CLAUDE.md will live here too.</p>
+          personas and guides your chats apply.</p>
+        <p class="page-lead" id="settings-elsewhere">The rules Claude follows (your CLAUDE.md and each project’s, with
+          their history) are in <${Link} href=${RULES}>Rules<//>.${user.isAdmin && html` The AI provider is managed in
+          <${Link} href=${AI_PROVIDER}>Admin → AI provider<//>, the permission modes chats may use in
+          <${Link} href=${ADMIN_CHAT}>Admin → Chat<//>, and the company in <${Link} href=${ONBOARDING}>Company setup<//>.`}</p>
       </header>
       <${ProviderSummary} user=${user} />
       <${AccountSettings} user=${user} />
