@@ -39,7 +39,7 @@ from shared.models.integrations import IntegrationRun
 from shared.models.jobs import Job
 from shared.models.onboarding import CompanyProfile, ResearchDocument, ResearchEvent
 from shared.models.projects import Project, ProjectMember
-from shared.models.prompts import Guide, Persona
+from shared.models.prompts import Guide, Persona, PromptVersion
 from shared.models.schedules import Execution, Schedule
 from shared.models.usage import QualitySignal, UsageEvent
 
@@ -62,6 +62,7 @@ RUNNER_WRITES = (
     CompanyProfile,  # onboarding's research: its state, conditional on the job that runs it
     ResearchEvent,  # the research's event log (the long-poll route reads it)
     ResearchDocument,  # a document the research wrote
+    PromptVersion,  # the user's CLAUDE.md placed for a turn; Claude's edit of the project's one, a new version
 )
 # The tables it only reads.
 RUNNER_READS = (

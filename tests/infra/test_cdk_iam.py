@@ -41,6 +41,7 @@ RUNNER_WRITES = {
     "company_profiles",
     "research_events",
     "research_documents",
+    "prompt_versions",
 }
 RUNNER_READS = {"projects", "project_members", "users", "api_keys", "personas", "guides", "bedrock_config"}
 RUNNER_OBJECT_ACTIONS = {"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"}
