@@ -11,9 +11,7 @@ Local mode (tests, a developer's machine) may read pages on this machine; the cl
 
 from __future__ import annotations
 
-import contextlib
 import http.client
-import ipaddress
 import re
 import socket
 import ssl
@@ -115,12 +113,20 @@ def _get(url: str, *, allow_private: bool, deadline: float) -> tuple[int, dict[s
     except ValueError as exc:  # a port out of range
         raise ValidationError(f"The URL is not valid ({exc}).", code="invalid_url") from exc
     host = str(parts.hostname)
-    addresses = _addresses(host, port, allow_private=allow_private)
+    try:
+        addresses = net.resolve_public(host, port, allow_private=allow_private)
+    except net.UnresolvableHostError as exc:
+        raise SiteUnreachableError(f"Could not reach {host}: the name does not resolve.") from exc
+    except net.PrivateAddressError as exc:
+        raise ValidationError(
+            f"{host} points at a private, loopback or link-local address, which the server will not call.",
+            code="invalid_url",
+        ) from exc
     remaining = deadline - time.monotonic()
     if remaining <= 0:
         raise SiteUnreachableError(f"Could not reach {host}: no answer within {TIMEOUT_SECONDS:.0f} seconds.")
-    connection = _PinnedConnection(parts.scheme, host, port, addresses=addresses, timeout=remaining)
-    watchdog = threading.Timer(remaining, _cut, args=(connection,))  # a server that dribbles is cut at the cap
+    connection = net.PinnedConnection(parts.scheme, host, port, addresses=addresses, timeout=remaining)
+    watchdog = threading.Timer(remaining, net.cut, args=(connection,))  # a server that dribbles is cut at the cap
     watchdog.start()
     try:
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
@@ -136,51 +142,6 @@ def _get(url: str, *, allow_private: bool, deadline: float) -> tuple[int, dict[s
     finally:
         watchdog.cancel()
         connection.close()
-
-
-def _addresses(host: str, port: int, *, allow_private: bool) -> list[str]:
-    """Every address of `host`, each checked: a name with one private address is refused whole."""
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as exc:
-        raise SiteUnreachableError(f"Could not reach {host}: the name does not resolve.") from exc
-    addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
-    if not allow_private:
-        for address in addresses:
-            if not ipaddress.ip_address(address.split("%", maxsplit=1)[0]).is_global:
-                raise ValidationError(
-                    f"{host} points at a private, loopback or link-local address, which the server will not call.",
-                    code="invalid_url",
-                )
-    return addresses
-
-
-class _PinnedConnection(http.client.HTTPSConnection):
-    """HTTP or HTTPS to an address already checked; TLS still verifies the certificate against the host name."""
-
-    def __init__(self, scheme: str, host: str, port: int, *, addresses: list[str], timeout: float) -> None:
-        self.tls = ssl.create_default_context() if scheme == "https" else None
-        super().__init__(host, port, timeout=timeout, context=self.tls or ssl.create_default_context())
-        self.addresses = addresses
-
-    def connect(self) -> None:
-        error: OSError | None = None
-        for address in self.addresses:
-            try:
-                sock = socket.create_connection((address, self.port), self.timeout)
-            except OSError as exc:
-                error = exc
-                continue
-            self.sock = self.tls.wrap_socket(sock, server_hostname=self.host) if self.tls else sock
-            return
-        assert error is not None
-        raise error
-
-
-def _cut(connection: http.client.HTTPConnection) -> None:
-    if connection.sock is not None:
-        with contextlib.suppress(OSError):
-            connection.sock.shutdown(socket.SHUT_RDWR)
 
 
 def _reason(exc: BaseException) -> str:
