@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from runner.gateway import Grant, ModelGateway
+from runner.gateway import UPSTREAM_UNREACHABLE, Grant, ModelGateway
 from runner.services import Services
 from shared.jobs import Job
 from shared.provider import outcomes
@@ -35,7 +35,9 @@ class ModelAccess:
         status = self.gateway.upstream_status(self.token)
         if status is None:
             return None
-        return outcomes.judge(self.provider.kind, None if status == 0 else status, model=self.provider.model_id)
+        return outcomes.judge(
+            self.provider.kind, None if status == UPSTREAM_UNREACHABLE else status, model=self.provider.model_id
+        )
 
 
 @contextmanager

@@ -15,6 +15,7 @@ from urllib.parse import quote, urlsplit
 
 from runner.claude.access import model_access
 from runner.context import JobContext
+from runner.gateway import UPSTREAM_UNREACHABLE
 from runner.registry import job_handler
 from shared.provider import outcomes, service, testing
 from shared.provider.service import ActiveProvider
@@ -46,7 +47,10 @@ def test_provider(ctx: JobContext) -> dict[str, Any]:
         remaining_seconds=ctx.remaining(),
     ) as access:
         status, body = _call(access.base_url, access.token, kind, model)
-        if status == 502 and access.gateway is not None and access.gateway.upstream_status(access.token) == 0:
+        unreachable = (
+            access.gateway is not None and access.gateway.upstream_status(access.token) == UPSTREAM_UNREACHABLE
+        )
+        if status == 502 and unreachable:
             status = None  # the gateway could not reach the provider at all
     verdict = outcomes.judge(kind, status, body, model=model)
     return _result(kind, verdict, model, status)
@@ -58,10 +62,7 @@ def _provider(kind: AiProvider, payload: dict[str, Any]) -> ActiveProvider | Non
         # The runner keeps one upstream per fingerprint: each candidate key needs its own.
         fingerprint = "candidate:" + hashlib.sha256(key.encode()).hexdigest()[:16]
         return ActiveProvider(kind, "product", fingerprint, base_url=get_settings().upstream_base_url, api_key=key)
-    provider = service.active()
-    if provider is not None and provider.kind is kind:
-        return provider
-    return service.configured(kind)
+    return service.configured(kind)  # the product's, else the environment's, in use or not
 
 
 def _default_model(kind: AiProvider) -> str:
