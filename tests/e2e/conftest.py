@@ -45,7 +45,7 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture
 def page(browser: Browser, stack: LocalStack, api: FakeAnthropic) -> Iterator[Page]:
     """A fresh browser context on the module's stack; the fake API starts with nothing scripted."""
-    api.script()
+    api.unscript()
     context = browser.new_context(base_url=stack.base_url, viewport={"width": 1280, "height": 900})
     try:
         yield context.new_page()

@@ -133,7 +133,7 @@ def test_one_byte_over_50_mb_is_refused_by_the_api_and_by_s3(local_stack: LocalS
 @pytest.mark.usefixtures("api")
 def test_the_tree_shows_a_file_claude_wrote_in_a_chat_turn(stack: LocalStack, api: FakeAnthropic) -> None:
     # given a project whose tree was read (and so cached)
-    api.script()
+    api.unscript()
     project = _project(stack)
     assert _tree_paths(stack, project) == {}
     assert _tree_paths(stack, project) == {}  # the cached answer

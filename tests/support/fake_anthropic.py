@@ -228,6 +228,11 @@ class FakeAnthropic:
     def url(self) -> str:
         return f"http://127.0.0.1:{self._server.server_address[1]}"
 
+    def unscript(self) -> None:
+        """Drop the replies still queued (a test that failed midway must not answer the next test's requests)."""
+        with self._changed:
+            self._state.queue.clear()
+
     def script(self, *replies: Reply) -> None:
         with self._changed:
             self._state.queue.extend([reply, reply.times] for reply in replies)

@@ -128,7 +128,8 @@ export default function ChatScreen({ user }) {
   useEffect(() => {
     if (!project) return;
     rememberProject(user.id, project.id);
-    if (!pendingSession.current) store.newChat(project.id);
+    // A pick already opened its new chat (synchronously, so a mode chosen right after it is kept).
+    if (!pendingSession.current && store.state.projectId !== project.id) store.newChat(project.id);
   }, [project?.id]);
 
   useEffect(() => {
@@ -151,12 +152,14 @@ export default function ChatScreen({ user }) {
     closeSide: () => setSideOpen(false),
     pickProject: (id) => {
       pendingSession.current = null;
+      if (id) store.newChat(id);
       setProjectId(id);
       setSideOpen(false);
     },
     createProject: async (name) => {
       const created = await projects.create(name);
       pendingSession.current = null;
+      store.newChat(created.id);
       setProjectId(created.id);
       setSideOpen(false);
     },
