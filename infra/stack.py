@@ -35,6 +35,7 @@ from shared.models.base import table_specs
 from shared.models.chat import RawExchange, Session, SessionEvent
 from shared.models.connections import Connection
 from shared.models.files import FileTree, Upload
+from shared.models.git import GitRemote
 from shared.models.integrations import IntegrationRun
 from shared.models.jobs import Job
 from shared.models.onboarding import CompanyProfile, ResearchDocument, ResearchEvent
@@ -73,14 +74,16 @@ RUNNER_READS = (
     Persona,  # the system prompt of a turn
     Guide,
     BedrockConfig,  # the AI provider of each turn (shared.provider) and its sealed credentials
+    GitRemote,  # a project's Git remotes (shared.git.remotes): the URL and the sealed token a push uses
 )
 # Bedrock with the runner's task role (Settings → AI provider): invoking Anthropic's models only, directly or
 # through their cross-region inference profiles.
 BEDROCK_INVOKE_ACTIONS = ("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream")
-# The only keys of the workspace bucket the runner touches: project files (and the run logs among them) and the
-# CLI's session transcripts (runner/claude/transcripts.py). Uploads and cached trees are not its business: a
-# push moves a project's tree on in `file_trees` (shared.files.tree.invalidate), never in `cache/trees/`.
-RUNNER_OBJECT_KEYS = (f"{PROJECTS_PREFIX}*/files/*", "sessions/*")
+# The only keys of the workspace bucket the runner touches: project files (and the run logs among them), each
+# project's Git repository (runner/git/storage.py) and the CLI's session transcripts (runner/claude/transcripts.py).
+# Uploads and cached trees are not its business: a push moves a project's tree on in `file_trees`
+# (shared.files.tree.invalidate), never in `cache/trees/`.
+RUNNER_OBJECT_KEYS = (f"{PROJECTS_PREFIX}*/files/*", f"{PROJECTS_PREFIX}*/git/*", "sessions/*")
 
 
 class StudioStack(cdk.Stack):

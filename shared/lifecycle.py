@@ -13,6 +13,7 @@ from shared.accounts.domain import Principal
 from shared.chat import prompts, sessions
 from shared.files import service as files
 from shared.files import uploads
+from shared.git import remotes as git_remotes
 from shared.integrations import store as integration_runs
 from shared.jobs import store as jobs
 from shared.logs import logger
@@ -55,11 +56,12 @@ def delete_project_of(caller: Principal, project_id: str) -> None:
 
 
 def delete_project(project_id: str) -> dict[str, int]:
-    """A project and everything in it: sessions and transcripts, schedules and runs, mounts, rules, files, research."""
+    """A project and all it holds: sessions, schedules and runs, mounts, rules, Git remotes, files and repository."""
     counts = sessions.delete_for_project(project_id)
     counts |= schedules.delete_for_project(project_id)
     counts["cloud_mounts"] = drives.delete_for_project(project_id)
     counts["prompt_versions"] = rules.delete_for_project(project_id)
+    counts["git_remotes"] = git_remotes.delete_for_project(project_id)
     counts["files"] = files.delete_for_project(project_id)
     counts |= onboarding.delete_for_project(project_id)  # the company's project: its research
     projects.remove(project_id)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -99,6 +100,7 @@ def run_prompt(
     cancelled: threading.Event | None = None,
     permission_mode: str = "acceptEdits",
     system_prompt: str = UNATTENDED_PROMPT,
+    extra_arguments: Sequence[str] = (),
 ) -> HeadlessResult:
     """Run `prompt` once in `box.files` until the CLI's result or the deadline (a time.monotonic() value)."""
     started = time.monotonic()
@@ -112,6 +114,7 @@ def run_prompt(
         system_prompt=system_prompt,
     )
     process.command.append("--no-session-persistence")  # nothing resumes a headless run: keep no transcript
+    process.command.extend(extra_arguments)
     relay = Relay(lambda event: None, turn=0, cwd=box.files)
     denied: list[str] = []
     timed_out = False

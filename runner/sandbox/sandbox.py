@@ -117,6 +117,18 @@ class JobBox:
         return killed
 
 
+@dataclass(frozen=True)
+class ProjectTree:
+    """A project's files as the runner itself works on them (`Sandbox.project_tree`)."""
+
+    files: Path
+    gid: int | None  # the project's group, None without the sandbox
+
+    def share(self, path: Path) -> None:
+        """Give a file the runner put in the project's files to the project's jobs (group read-write)."""
+        _share(path, self.gid)
+
+
 class Sandbox:
     """Opened once per runner: the pool of job users, the folder tree, Claude's managed settings."""
 
@@ -154,6 +166,28 @@ class Sandbox:
 
     def project_files(self, project_id: str) -> Path:
         return self.root / "projects" / _checked(project_id) / "files"
+
+    def git_dir(self, project_id: str) -> Path:
+        """Where the project's repository lives on this runner: root only, outside anything a job can reach."""
+        return self.state / "git" / _checked(project_id)
+
+    @contextmanager
+    def project_tree(self, project_id: str) -> Iterator[ProjectTree]:
+        """The project's files for the runner's own work on them (Git), no job user; shared with its jobs after."""
+        gate = self.root / "projects" / _checked(project_id)
+        if self._pool is None:
+            (gate / "files").mkdir(parents=True, exist_ok=True)
+            gate.chmod(0o700)
+            yield ProjectTree(gate / "files", None)
+            return
+        gid = self.group_of("project", project_id)
+        assert gid is not None
+        if self._gate(gate, gid, ("files",)):
+            tree.normalize(gate / "files", gid)
+        try:
+            yield ProjectTree(gate / "files", gid)
+        finally:
+            tree.normalize(gate / "files", gid)
 
     def sync_state(self, name: str) -> Path:
         """A root-only folder for one sync's manifest, lock and partial downloads (same disk as the files)."""

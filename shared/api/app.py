@@ -13,6 +13,7 @@ from shared.api.routes import (
     api_keys,
     auth,
     files,
+    git,
     health,
     integrations,
     onboarding,
@@ -67,6 +68,7 @@ def create_app() -> FastAPI:
         provider.router,
         onboarding.router,
         rules.router,
+        git.router,
     ):
         app.include_router(router, prefix="/api")
     return app

@@ -34,6 +34,9 @@ JOB_TYPES: dict[str, JobTypeSpec] = {
     "onboarding.research": JobTypeSpec("onboarding.research", timeout_seconds=15 * 60, max_attempts=1),
     # One minimal model call through the runner's gateway with candidate or stored credentials; the API waits.
     "provider.test": JobTypeSpec("provider.test", timeout_seconds=30, max_attempts=1),
+    # One Git operation on a project's repository (docs/git.md); a project's Git jobs share a message group, so
+    # they run one at a time. Not retried: a push or a merge half done is reported, never silently repeated.
+    "git": JobTypeSpec("git", timeout_seconds=300, max_attempts=1),
 }
 
 

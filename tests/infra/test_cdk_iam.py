@@ -43,7 +43,9 @@ RUNNER_WRITES = {
     "research_documents",
     "prompt_versions",
 }
-RUNNER_READS = {"projects", "project_members", "users", "api_keys", "personas", "guides", "bedrock_config"}
+RUNNER_READS = {
+    "projects", "project_members", "users", "api_keys", "personas", "guides", "bedrock_config", "git_remotes",
+}  # fmt: skip
 RUNNER_OBJECT_ACTIONS = {"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"}
 
 
@@ -240,8 +242,9 @@ def test_the_runner_reads_only_the_tables_its_code_reads(synthesized):
     )
 
 
-def test_the_runner_reaches_project_files_and_transcripts_only(synthesized):
-    # Given the runner's S3 statements, objects are reachable under projects/<id>/files/ and sessions/ only
+def test_the_runner_reaches_project_files_repositories_and_transcripts_only(synthesized):
+    # Given the runner's S3 statements, objects are reachable under projects/<id>/files/, projects/<id>/git/
+    # and sessions/ only
     # (never the bucket's uploads/ or cache/); listing the bucket is allowed so a missing key reads as 404.
     bucket = next(
         logical_id
@@ -261,7 +264,7 @@ def test_the_runner_reaches_project_files_and_transcripts_only(synthesized):
         for resource in synthesized.as_list(statement["Resource"]):
             assert synthesized.referenced_ids(resource) == {bucket}, resource
             patterns.add(resource["Fn::Join"][1][-1])
-    assert patterns == {"/projects/*/files/*", "/sessions/*"}
+    assert patterns == {"/projects/*/files/*", "/projects/*/git/*", "/sessions/*"}
 
 
 def _secret_readers(synthesized, secret_logical_prefix: str) -> set[str]:

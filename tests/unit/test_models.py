@@ -37,7 +37,7 @@ EXPECTED_TABLES = {
     "prompt_versions", "company_profiles", "research_events", "research_documents", "cloud_providers",
     "cloud_connections", "cloud_credentials", "cloud_mounts", "meetings", "transcript_segments", "bedrock_config",
     "bedrock_context_audit", "settings", "connections", "jobs", "schedules", "executions", "counters",
-    "integration_runs", "uploads", "file_trees",
+    "integration_runs", "uploads", "file_trees", "git_remotes",
 }  # fmt: skip
 
 # Tables that hold a user's data but are reached through a parent, not by a user index; each says why.
