@@ -1,6 +1,6 @@
 """Run every benchmark and print its figures."""
 
-from bench import auth, chat, cold_imports, convert, files, gateway, ping_rtt, tick
+from bench import auth, chat, cold_imports, convert, files, gateway, git, ping_rtt, tick
 
 if __name__ == "__main__":
     cold_imports.run()
@@ -18,3 +18,5 @@ if __name__ == "__main__":
     convert.run()
     print()
     files.run()
+    print()
+    git.run()

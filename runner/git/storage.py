@@ -47,7 +47,7 @@ class ProjectRepository:
 
     @contextmanager
     def _opened(self, write: bool) -> Iterator[tuple[Path, Path]]:
-        with self.sandbox.project_tree(self.project_id) as tree:
+        with self.sandbox.project_tree(self.project_id, changes=write) as tree:
             files = project_files(
                 bucket=self.settings.workspace_bucket,
                 project_id=self.project_id,

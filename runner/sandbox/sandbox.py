@@ -172,8 +172,11 @@ class Sandbox:
         return self.state / "git" / _checked(project_id)
 
     @contextmanager
-    def project_tree(self, project_id: str) -> Iterator[ProjectTree]:
-        """The project's files for the runner's own work on them (Git), no job user; shared with its jobs after."""
+    def project_tree(self, project_id: str, *, changes: bool = True) -> Iterator[ProjectTree]:
+        """The project's files for the runner's own work on them (Git), no job user; shared with its jobs after.
+
+        `changes=False`: the work only reads them (what a pull places is shared file by file), no walk after.
+        """
         gate = self.root / "projects" / _checked(project_id)
         if self._pool is None:
             (gate / "files").mkdir(parents=True, exist_ok=True)
@@ -187,7 +190,8 @@ class Sandbox:
         try:
             yield ProjectTree(gate / "files", gid)
         finally:
-            tree.normalize(gate / "files", gid)
+            if changes:
+                tree.normalize(gate / "files", gid)
 
     def sync_state(self, name: str) -> Path:
         """A root-only folder for one sync's manifest, lock and partial downloads (same disk as the files)."""

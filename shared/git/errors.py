@@ -45,9 +45,10 @@ class GitError(StudioError):
         self.details = details or None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"code": self.code, "message": self.message, "details": self.details or {}}
+        """The error as the routes answer it: code, message, and the details beside them (e.g. `conflicts`)."""
+        return {"code": self.code, "message": self.message, **(self.details or {})}
 
     @classmethod
     def from_dict(cls, error: dict[str, Any]) -> GitError:
-        return cls(str(error.get("code") or "git_failed"), str(error.get("message") or "Git failed."),
-                   error.get("details") or None)  # fmt: skip
+        details = {key: value for key, value in error.items() if key not in ("code", "message")}
+        return cls(str(error.get("code") or "git_failed"), str(error.get("message") or "Git failed."), details)
