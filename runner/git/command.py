@@ -44,8 +44,7 @@ BASE_CONFIG: dict[str, str] = {
     "fetch.recurseSubmodules": "false",
     "commit.gpgSign": "false",
     "tag.gpgSign": "false",
-    "gc.autoDetach": "false",
-    "gc.auto": "256",
+    "gc.auto": "0",  # housekeeping packs when it decides (Repository.housekeeping), never in the background
     "maintenance.auto": "false",
     "merge.conflictStyle": "merge",
     "pull.rebase": "false",

@@ -13,6 +13,8 @@ from runner.git.command import Git, GitCall, Progress, last_line
 from shared.git.errors import GitError
 
 MAX_FILES = 2000
+LOOSE_OBJECTS_LIMIT = 64
+PACKS_LIMIT = 16
 DIFF_LIMIT = 200 * 1024
 EXCLUDED = (".sasha/",)  # the product's own run logs are not the project's content
 _FIELD, _RECORD = "\x1f", "\x1e"
@@ -287,9 +289,15 @@ class Repository:
         self.git.run("config", f"remote.{name}.fetch", f"+refs/heads/*:refs/remotes/{name}/*")
 
     def housekeeping(self) -> None:
-        """Pack loose objects now and then, so the S3 mirror holds a few packs rather than thousands of files."""
-        if self.initialized:
-            self.git.run("gc", "--auto", "--quiet", check=False)
+        """Pack loose objects, so the S3 mirror holds a few packs rather than a file per object (1,000 files: 1,000
+        objects after the first commit), and merge packs when they pile up."""
+        if not self.initialized:
+            return
+        counts = dict(line.split(": ", 1) for line in self.git.run("count-objects", "-v").text.splitlines())
+        if int(counts.get("count", 0)) > LOOSE_OBJECTS_LIMIT:
+            self.git.run("repack", "-d", "-q", check=False)
+        if int(counts.get("packs", 0)) > PACKS_LIMIT:
+            self.git.run("repack", "-a", "-d", "-q", check=False)
 
     # Helpers
 
