@@ -171,6 +171,14 @@ def add_member(stack: LocalStack, project: str, who: Person, role: str) -> None:
         ProjectMember(project, who.user_id, role=role).save()
 
 
+def usage_kinds(who: Person) -> set[str]:
+    """The kinds of the user's usage events (no route reads them yet: the table, as the usage domain writes it)."""
+    from shared.models.usage import UsageEvent
+
+    with bound_to(who.stack):
+        return {event.kind for event in UsageEvent.query(who.user_id)}
+
+
 def files_of(status: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {entry["path"]: entry for entry in status["files"]}
 
@@ -288,7 +296,8 @@ def test_a_generated_message_comes_from_the_model_and_the_commit_is_the_users(re
     asked = [json.dumps(r.body) for r in api.message_requests[sent_before:] if marker in json.dumps(r.body)]
     assert asked, "the staged diff never reached the model"
     assert "budget.md" in asked[0] and f"+{marker}" in asked[0]
-    # (a usage event of kind commit_message is recorded, but no route reads usage events yet)
+    # and the model gateway recorded the request as the user's usage, of kind commit_message
+    assert usage_kinds(repo.owner) >= {"commit_message"}
 
     # When the user commits with it
     committed = owner.ok("POST", "/commit", projectId=project, message=generated["message"])
