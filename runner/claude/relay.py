@@ -13,6 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from runner.claude.activity import TurnActivity
+
 FLUSH_SECONDS = 0.05
 FLUSH_CHARS = 6_000
 SUMMARY_CHARS = 300
@@ -87,7 +89,8 @@ class Relay:
     """Turns CLI lines into events for one turn; remembers what the turn needs to be recorded."""
 
     def __init__(self, emit: Emit, *, turn: int, cwd: Path) -> None:
-        self.emit, self.turn, self.cwd = emit, turn, cwd
+        self.activity = TurnActivity()  # what the turn did and asked, for its record (a reopened chat shows it)
+        self.emit, self.turn, self.cwd = self.activity.watching(emit), turn, cwd
         self.text = Coalescer(lambda chunk: self.emit({"type": "text.delta", "turn": turn, "text": chunk}))
         self.response: list[str] = []
         self.claude_session_id: str | None = None

@@ -171,7 +171,15 @@ def _finished(
         cost_usd=turn_cost,
         claude_session_id=claude_session_id,
         cli_cost_total=reported if claude_session_id and result else None,
+        activity=relay.activity.entries(_answers(conversation.id, relay)) if relay else [],
     )
+
+
+def _answers(session_id: str, relay: Relay) -> dict[str, Any]:
+    """The person's answers to the turn's requests, as they stand at its end (read only when it asked)."""
+    if not relay.activity.asked:
+        return {}
+    return records.poll(session_id, relay.turn).answers
 
 
 def _done_event(turn: views.Turn) -> dict[str, Any]:

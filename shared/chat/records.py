@@ -10,20 +10,25 @@ through `finish`, so none is left running.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from pydantic import field_validator
 from pynamodb.exceptions import UpdateError
 
+from shared import aws
 from shared.chat import views
 from shared.logs import logger
 from shared.models.base import utcnow
 from shared.models.chat import ExchangeStatus, RawExchange, Session, SessionStatus
 from shared.schema import Amount, Schema
+from shared.settings import get_settings
 
 __all__ = ["Conversation", "ExchangeStatus", "Finished", "Pending", "finish", "poll", "start", "take"]
 
 RESPONSE_INLINE_LIMIT = 300_000  # bytes; DynamoDB items stop at 400 KB
+ACTIVITY_LIMIT = 200  # entries of a turn's activity kept; past it, the last ones (and how many were left out)
+ACTIVITY_BYTES = 60_000  # and at most this much JSON, so row + answer stay under DynamoDB's 400 KB
 ERROR_LIMIT = 2000
 OPEN = (ExchangeStatus.QUEUED.value, ExchangeStatus.RUNNING.value)  # a turn still to run, or running
 
@@ -68,6 +73,23 @@ class Finished(Schema):
     cost_usd: float = 0.0
     claude_session_id: str | None = None  # the CLI's conversation, resumed by the session's next turn
     cli_cost_total: float | None = None  # the CLI's running total for that conversation
+    activity: list[dict[str, Any]] = []  # what Claude did and asked, in order (runner/claude/activity.py)
+
+
+def long_response_key(project_id: str, session_id: str, turn: int) -> str:
+    """Where an answer too long for its row lives (removed with its session, or its project's transcripts)."""
+    return f"sessions/{project_id}/responses/{session_id}/{turn}.md"
+
+
+def bounded(activity: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The turn's activity within ACTIVITY_LIMIT entries and ACTIVITY_BYTES of JSON: the latest are kept."""
+    kept = activity[-ACTIVITY_LIMIT:]
+    while kept and len(json.dumps(kept)) > ACTIVITY_BYTES:
+        kept = kept[len(kept) // 4 or 1 :]
+    left_out = len(activity) - len(kept)
+    if left_out:
+        kept = [{"kind": "notice", "message": f"{left_out} earlier steps of this turn are not shown."}, *kept]
+    return kept
 
 
 def take(session_id: str, turn: int) -> tuple[Conversation, Pending]:
@@ -97,7 +119,7 @@ def finish(conversation: Conversation, pending: Pending, finished: Finished) -> 
     """
     exchange = RawExchange(conversation.id, pending.turn)
     try:
-        exchange.update(actions=_turn_actions(finished))
+        exchange.update(actions=_turn_actions(conversation, pending.turn, finished))
         recorded: views.Turn = views.Turn.model_validate(exchange)
     except UpdateError:
         logger.exception("could not record the turn")
@@ -111,9 +133,20 @@ def finish(conversation: Conversation, pending: Pending, finished: Finished) -> 
     return recorded
 
 
-def _turn_actions(finished: Finished) -> list[Any]:
-    text = finished.response_text.encode()[:RESPONSE_INLINE_LIMIT].decode(errors="ignore")
-    actions: list[Any] = [
+def _turn_actions(conversation: Conversation, turn: int, finished: Finished) -> list[Any]:
+    encoded = finished.response_text.encode()
+    text = encoded[:RESPONSE_INLINE_LIMIT].decode(errors="ignore")
+    actions: list[Any] = []
+    if len(encoded) > RESPONSE_INLINE_LIMIT:
+        # Too long for the row (items stop at 400 KB): the whole answer goes to S3, the row keeps its start.
+        key = long_response_key(conversation.project_id, conversation.id, turn)
+        aws.client("s3").put_object(
+            Bucket=get_settings().workspace_bucket, Key=key, Body=encoded, ContentType="text/markdown; charset=utf-8"
+        )
+        actions.append(RawExchange.response_s3_key.set(key))
+    if finished.activity:
+        actions.append(RawExchange.activity.set(bounded(finished.activity)))
+    actions += [
         RawExchange.status.set(finished.status.value),
         RawExchange.finished_at.set(utcnow()),
         RawExchange.duration_ms.set(finished.duration_ms),

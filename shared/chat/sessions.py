@@ -134,7 +134,12 @@ def delete(caller: Principal, session_id: str) -> None:
 
 
 def remove(session_id: str) -> int:
-    """A chat session with its event log, exchanges and quality signals; returns the events deleted."""
+    """A chat session with its event log, exchanges, long answers and quality signals; returns the events deleted."""
+    try:
+        project_id = Session.get(session_id).project_id
+        aws.delete_prefix(get_settings().workspace_bucket, f"sessions/{project_id}/responses/{session_id}/")
+    except DoesNotExist:
+        pass  # a deletion finished earlier: nothing of the session is left to find its answers by
     events = delete_all(SessionEvent, SessionEvent.query(session_id))
     delete_all(RawExchange, RawExchange.query(session_id))
     delete_all(QualitySignal, QualitySignal.query(session_id))

@@ -9,18 +9,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
-from shared import jobs
+from shared import aws, jobs
 from shared.accounts.domain import Principal
 from shared.chat import followers, sessions, views
 from shared.chat.events import SessionStream
 from shared.chat.records import OPEN
 from shared.chat.schemas import MAX_MESSAGE_CHARS, ChatAnswer, ChatSend
 from shared.errors import ConflictError, NotFoundError, StudioError, ValidationError
+from shared.logs import logger
 from shared.models.chat import ExchangeStatus, RawExchange
 from shared.projects import service as projects
 from shared.realtime.messages import parse
+from shared.settings import get_settings
 
 __all__ = ["MAX_MESSAGE_CHARS", "abort", "accept", "answer", "history", "page", "send"]
 
@@ -168,7 +171,20 @@ def history(caller: Principal, session_id: Any, *, before_turn: int | None = Non
     session = sessions.owned(caller, session_id)
     condition = RawExchange.turn < before_turn if before_turn else None
     page = RawExchange.query(session.id, condition, scan_index_forward=False, limit=min(limit, 100))
-    return [views.Turn.model_validate(row) for row in page]
+    return [_whole(row) for row in page]
+
+
+def _whole(row: RawExchange) -> views.Turn:
+    """The turn as recorded, with an answer too long for its row read back from S3."""
+    turn = views.Turn.model_validate(row)
+    if not row.response_s3_key:
+        return turn
+    try:
+        body = aws.client("s3").get_object(Bucket=get_settings().workspace_bucket, Key=row.response_s3_key)["Body"]
+        return turn.model_copy(update={"response": body.read().decode("utf-8", errors="replace")})
+    except (ClientError, BotoCoreError):
+        logger.warning("a long answer could not be read back", extra={"key": row.response_s3_key})
+        return turn  # its first 300 KB, from the row
 
 
 def page(caller: Principal, session_id: Any, *, before_turn: int | None = None, limit: int = 20) -> views.TurnsPage:

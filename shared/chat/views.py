@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import AliasChoices, Field, computed_field, field_validator
+from pydantic import AliasChoices, Field, ValidationInfo, computed_field, field_validator
 
 from shared.schema import Amount, Count, View
 
@@ -47,6 +47,29 @@ class Usage(View):
     cache_write_tokens: Count = 0
 
 
+class Activity(View):
+    """One thing Claude did or asked during a turn, as a reopened chat shows it.
+
+    `kind` tool: `name`, `summary`, `state` (running, done, error), `result` (the first 300 characters);
+    permission: `tool`, `summary`, `decision` (allow, deny, or null: nobody answered, so it was denied);
+    question: `questions` (their texts), `answer`; notice: `message`. `at`: the characters of the answer's text
+    written before it (where it goes between the answer's paragraphs).
+    """
+
+    kind: str
+    at: int | None = None
+    id: str | None = None
+    name: str | None = None
+    tool: str | None = None
+    summary: str | None = None
+    state: str | None = None
+    result: str | None = None
+    decision: str | None = None
+    questions: list[str] | None = None
+    answer: Any = None
+    message: str | None = None
+
+
 class Turn(View):
     """One turn of a session: the message, the answer, how it ended and what it cost (the history page)."""
 
@@ -66,6 +89,12 @@ class Turn(View):
     tokens_out: Count = Field(default=0, exclude=True)
     cache_read_tokens: Count = Field(default=0, exclude=True)
     cache_write_tokens: Count = Field(default=0, exclude=True)
+    activity: list[Activity] = []
+
+    @field_validator("activity", mode="before")
+    @classmethod
+    def _recorded(cls, value: Any, info: ValidationInfo) -> Any:
+        return value or []
 
     @computed_field  # type: ignore[prop-decorator]
     @property

@@ -133,6 +133,9 @@ class RawExchange(StudioModel):
     # Written by the API while the turn runs; the runner polls them (abort, answers to Claude's questions).
     abort_requested = BooleanAttribute(default=False)
     answers = JSONAttribute(null=True)  # {question_id: answer}
+    # What Claude did during the turn, in order (tool calls, permission requests, questions, notices), written
+    # when it ends so a reopened chat shows it; bounded (shared.chat.records.ACTIVITY_LIMIT).
+    activity = JSONAttribute(null=True)
     created_at = UTCDateTimeAttribute(default=utcnow)
     started_at = UTCDateTimeAttribute(null=True)
     finished_at = UTCDateTimeAttribute(null=True)

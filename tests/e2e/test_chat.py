@@ -149,6 +149,19 @@ def test_a_write_the_user_approves_lands_in_the_projects_storage(
     body = stack.client("s3").get_object(Bucket="studio-workspace", Key=f"projects/{project}/files/notes.md")["Body"]
     assert body.read() == b"# Notes\n"
 
+    # and the history keeps what Claude did and what the user decided, for a chat opened later
+    history = requests.get(
+        f"{stack.base_url}/api/sessions/{ask['sessionId']}/turns",
+        headers={"Authorization": f"Bearer {stack.admin_token()}"},
+        timeout=30,
+    ).json()
+    activity = history["turns"][0]["activity"]
+    tool = next(entry for entry in activity if entry["kind"] == "tool")
+    permission = next(entry for entry in activity if entry["kind"] == "permission")
+    assert (tool["name"], tool["summary"], tool["state"]) == ("Write", "Write notes.md", "done")
+    assert (permission["tool"], permission["summary"], permission["decision"]) == ("Write", "Write notes.md", "allow")
+    assert history["turns"][0]["response"] == "Written."
+
 
 def test_accept_edits_writes_without_asking(chat: Chat, stack: LocalStack, api: FakeAnthropic, project: str):
     api.script(Reply.write("plan.md", "steps\n"), Reply.text("Done."))

@@ -221,6 +221,15 @@ def test_a_write_waits_for_permission_and_shows_as_done_once_allowed(
     expect(tool.locator(".tool-result")).to_be_visible()
     key = f"projects/{project['id']}/files/notes.md"
     assert stack.client("s3").get_object(Bucket="studio-workspace", Key=key)["Body"].read() == b"# Notes\n"
+
+    # When the chat is opened again later, then it still shows what Claude did, in order, and what was allowed
+    page.reload()
+    expect(turn(page, 1).locator(".markdown").last).to_have_text("Written.", timeout=TURN_TIMEOUT_MS)
+    reopened = turn(page, 1)
+    expect(reopened.locator(".tool")).to_have_attribute("data-state", "done")
+    expect(reopened.locator(".tool-summary")).to_have_text("Write notes.md")
+    expect(reopened.locator(".permission-done")).to_have_text("You allowed Write notes.md")
+    expect(reopened.locator(".markdown")).to_have_text(["I will write the notes.", "Written."])
     assert not problems, problems.summary()
 
 
@@ -318,6 +327,14 @@ def test_a_question_claude_asks_is_answered_by_picking_a_choice(
     expect_done(page, 1)
     expect(answer_of(page, 1)).to_have_text("Going with DynamoDB.")
     assert "DynamoDB" in json.dumps(api.message_requests[-1].tool_results())
+
+    # And reopened later, the chat still says what was asked and answered
+    page.reload()
+    expect(answer_of(page, 1)).to_have_text("Going with DynamoDB.", timeout=TURN_TIMEOUT_MS)
+    expect(turn(page, 1).locator(".permission-done")).to_have_text(
+        "You answered: Which database should the project use? → DynamoDB"
+    )
+    expect(turn(page, 1).locator(".tool")).to_have_count(0)
     assert not problems, problems.summary()
 
 

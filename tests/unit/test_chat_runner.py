@@ -1,4 +1,4 @@
-"""The chat job's failure paths that need no CLI: not configured, aborted before start, runner died mid-turn."""
+"""The chat job without a CLI: not configured, aborted before start, runner died mid-turn; long answers, activity."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ import pytest
 
 import runner.jobs  # noqa: F401  # registers the handlers
 from runner.worker import Worker
+from shared import aws
 from shared.accounts import users
 from shared.accounts.domain import Principal
-from shared.chat import turns
+from shared.chat import records, sessions, turns
 from shared.chat.views import Turn
 from shared.jobs import store
 from shared.models.chat import ExchangeStatus, RawExchange, Session, SessionEvent
@@ -83,3 +84,31 @@ def test_a_turn_whose_runner_died_ends_failed_and_says_so(cloud: Settings):
     error = events_of(exchange.session_id)[-1]
     assert (error["type"], error["code"]) == ("error", "runner_stopped")
     assert json.dumps(error).count("Send the message again") == 1
+
+
+def test_a_long_answer_goes_whole_to_s3_and_comes_back_whole_in_the_history(cloud: Settings):
+    # Given a turn whose answer is larger than a row holds, and activity past its bounds
+    exchange = start_turn()
+    conversation, pending = records.take(exchange.session_id, exchange.turn)
+    answer = "word " * 80_000  # 400 KB
+    steps = [{"kind": "tool", "name": "Bash", "summary": f"Bash: step {n}", "state": "done"} for n in range(250)]
+    records.finish(
+        conversation,
+        pending,
+        records.Finished(status=ExchangeStatus.COMPLETED, duration_ms=5, response_text=answer, activity=steps),
+    )
+
+    # When the history is read, then the whole answer is there, and the latest steps with a note of the rest
+    row = RawExchange.get(exchange.session_id, 1)
+    assert row.response_s3_key and len(row.response_text.encode()) <= records.RESPONSE_INLINE_LIMIT
+    caller = Principal(account=users.get(conversation.user_id), via="token")  # type: ignore[arg-type]
+    [turn] = turns.history(caller, exchange.session_id)
+    assert turn.response == answer
+    assert turn.activity[0].kind == "notice" and "50 earlier steps" in str(turn.activity[0].message)
+    assert turn.activity[-1].summary == "Bash: step 249" and len(turn.activity) == records.ACTIVITY_LIMIT + 1
+
+    # And deleting the session deletes the long answer
+    s3 = aws.client("s3")
+    assert s3.list_objects_v2(Bucket=cloud.workspace_bucket, Prefix=row.response_s3_key)["KeyCount"] == 1
+    sessions.remove(exchange.session_id)
+    assert s3.list_objects_v2(Bucket=cloud.workspace_bucket, Prefix=row.response_s3_key)["KeyCount"] == 0

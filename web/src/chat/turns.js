@@ -46,7 +46,7 @@ export function historyTurn(row) {
     turn: row.turn,
     request: row.request,
     phase: row.status,
-    parts: row.response ? [{ kind: 'text', text: row.response }] : [],
+    parts: historyParts(row),
     usage: row.status === 'completed' ? row.usage : null,
     costUsd: row.costUsd,
     durationMs: row.durationMs,
@@ -54,6 +54,50 @@ export function historyTurn(row) {
     error: row.error ? { code: null, message: row.error } : null,
     history: true,
   });
+}
+
+/**
+ * A recorded turn's parts: its answer, with what Claude did and asked (`activity`) placed where it happened
+ * (`at`: the answer's characters before it, counted in code points as the server counts them).
+ */
+function historyParts(row) {
+  const text = [...(row.response || '')];
+  const parts = [];
+  let from = 0;
+  for (const entry of row.activity || []) {
+    const at = Math.max(from, Math.min(entry.at ?? from, text.length));
+    if (at > from) parts.push({ kind: 'text', text: text.slice(from, at).join('') });
+    from = at;
+    const part = recordedPart(entry);
+    if (part) parts.push(part);
+  }
+  if (from < text.length) parts.push({ kind: 'text', text: text.slice(from).join('') });
+  return parts;
+}
+
+function recordedPart(entry) {
+  switch (entry.kind) {
+    case 'tool': {
+      const finished = entry.state === 'done' || entry.state === 'error';
+      return {
+        kind: 'tool', id: entry.id, name: entry.name, summary: entry.summary || entry.name,
+        state: finished ? entry.state : 'error', result: finished ? entry.result ?? '' : 'It did not finish before the turn ended.',
+      };
+    }
+    case 'permission':
+      return { kind: 'permission', id: entry.id, toolName: entry.tool, summary: entry.summary, detail: null,
+        answer: entry.decision || 'expired' };
+    case 'question': {
+      const questions = (entry.questions || []).map((question) => ({ question, header: '', options: [], multiSelect: false }));
+      let answer = entry.answer ?? 'expired';
+      if (typeof answer === 'string' && answer !== 'deny' && answer !== 'expired') answer = { [questions[0]?.question ?? '']: answer };
+      return { kind: 'question', id: entry.id, questions, answer };
+    }
+    case 'notice':
+      return { kind: 'notice', message: entry.message };
+    default:
+      return null;
+  }
 }
 
 /** Numbered turns in order, then the ones still waiting for their number. */
