@@ -31,5 +31,8 @@ def handler(event, context):  # type: ignore[no-untyped-def]
         user_id=caller.user_id,
         source_ip=request.request_context.identity.source_ip,
         user_agent=request.headers.get("user-agent"),
+        # Every action checks these again: a password change, sign out everywhere or a revoked key ends it.
+        token_version=int(caller.user.token_version or 0) if caller.via == "token" else None,
+        api_key_id=caller.api_key_id,
     )
     return {"statusCode": 200}

@@ -5,6 +5,7 @@ from aws_lambda_powertools.utilities.data_classes.api_gateway_websocket_event im
 
 from shared.logs import logger
 from shared.realtime import connections
+from shared.ws import standing
 from shared.ws.actions import dispatch
 
 
@@ -12,9 +13,13 @@ from shared.ws.actions import dispatch
 def handler(event, context):  # type: ignore[no-untyped-def]
     message = APIGatewayWebSocketEvent(event)
     request = message.request_context
+    identity = connections.identity_of(request.connection_id)
+    if identity is not None and not standing.holds(identity):
+        standing.end(request.connection_id)  # signed out since it connected: say so, close it
+        return {"statusCode": 200}
     dispatch(
         connection_id=request.connection_id,
-        user_id=connections.owner_of(request.connection_id),
+        user_id=identity.user_id if identity else None,
         request_id=request.request_id or request.message_id or context.aws_request_id,
         body=message.body,
         is_base64=bool(message.is_base64_encoded),

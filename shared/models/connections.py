@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pynamodb.attributes import TTLAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 
 from shared.models.base import StudioModel, utcnow
@@ -32,6 +32,10 @@ class Connection(StudioModel):
     user_agent = UnicodeAttribute(null=True)
     # The chat session this connection follows (chat.send, session.resume); the session lists it as a follower.
     session_id = UnicodeAttribute(null=True)
+    # How it proved itself at $connect, checked again by every action (a password change or sign out everywhere
+    # moves the account's token version on; a revoked key is inactive): null on rows written before.
+    token_version = NumberAttribute(null=True)
+    api_key_id = UnicodeAttribute(null=True)
     expires_at = TTLAttribute()
 
     by_user = ConnectionsByUserIndex()

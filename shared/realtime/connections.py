@@ -6,6 +6,7 @@ The `connections` table is this module's; the session's list of its followers is
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from pynamodb.exceptions import DeleteError, UpdateError
@@ -18,12 +19,23 @@ from shared.models.connections import Connection
 from shared.settings import get_settings
 
 
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """Who opened a connection, and how they proved it at $connect (a session token's version, or a key)."""
+
+    user_id: str
+    token_version: int | None = None
+    api_key_id: str | None = None
+
+
 def remember(
     connection_id: str,
     *,
     user_id: str | None = None,
     source_ip: str | None = None,
     user_agent: str | None = None,
+    token_version: int | None = None,
+    api_key_id: str | None = None,
 ) -> None:
     """Record an open connection; it expires when API Gateway would close it anyway."""
     ttl = min(get_settings().connection_ttl_seconds, WS_CONNECTION_MAX_SECONDS)
@@ -33,8 +45,22 @@ def remember(
         connected_at=utcnow(),
         source_ip=source_ip,
         user_agent=(user_agent or "")[:512] or None,
+        token_version=token_version,
+        api_key_id=api_key_id,
         expires_at=timedelta(seconds=ttl),
     ).save()
+
+
+def identity_of(connection_id: str) -> Identity | None:
+    """Who opened the connection (checked at $connect); None when it is gone or was never signed in."""
+    try:
+        row = Connection.get(connection_id)
+    except Connection.DoesNotExist:
+        return None
+    if not row.user_id:
+        return None
+    version = None if row.token_version is None else int(row.token_version)
+    return Identity(row.user_id, version, row.api_key_id)
 
 
 def forget(connection_id: str) -> str | None:
@@ -54,14 +80,6 @@ def is_open(connection_id: str) -> bool:
     except Connection.DoesNotExist:
         return False
     return connection.expires_at is None or connection.expires_at.timestamp() > epoch_seconds()
-
-
-def owner_of(connection_id: str) -> str | None:
-    """The user a connection was opened by (checked at $connect)."""
-    try:
-        return Connection.get(connection_id).user_id
-    except Connection.DoesNotExist:
-        return None
 
 
 def following(connection_id: str) -> str | None:

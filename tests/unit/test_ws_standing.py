@@ -1,0 +1,103 @@
+"""Every WebSocket action checks again that its connection's caller still stands, not only $connect."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+import pytest
+
+from local.lambda_events import LambdaContext
+from shared.models.connections import Connection
+from shared.ws import standing
+from tests.support.accounts import EVENTS, WS_CONNECT_EVENT, AccountsStack, Person, call, create_user, register_first
+from tests.support.aws import posted_events
+
+
+def moto_connections() -> set[str]:
+    from moto.apigatewaymanagementapi.models import apigatewaymanagementapi_backends
+    from moto.core import DEFAULT_ACCOUNT_ID
+
+    return set(apigatewaymanagementapi_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].connections)
+
+
+def connect(token: str, connection_id: str) -> None:
+    from functions.ws_connect.handler import handler
+
+    event = copy.deepcopy(WS_CONNECT_EVENT)
+    event["requestContext"]["connectionId"] = connection_id
+    event["queryStringParameters"] = {"token": token}
+    event["multiValueQueryStringParameters"] = {"token": [token]}
+    assert handler(event, LambdaContext("ws-connect")) == {"statusCode": 200}
+
+
+def send(message: dict[str, Any], connection_id: str) -> dict[str, Any]:
+    """One action; the last event posted to the connection (before it was closed, if it was)."""
+    from functions.ws_default.handler import handler
+
+    event = json.loads((EVENTS / "ws_default.json").read_text())
+    event["requestContext"]["connectionId"] = connection_id
+    event["body"] = json.dumps(message)
+    assert handler(event, LambdaContext("ws-default")) == {"statusCode": 200}
+    if connection_id in LAST_WORDS:
+        return LAST_WORDS.pop(connection_id)
+    return posted_events(connection_id)[-1]
+
+
+LAST_WORDS: dict[str, dict[str, Any]] = {}  # what was posted to a connection right before it was closed
+
+
+@pytest.fixture
+def fresh(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(standing, "CACHE_SECONDS", 0.0)  # each action reads the account again
+    real = standing.post_event
+
+    def keep(connection_id: str, event: dict[str, Any]) -> bool:
+        LAST_WORDS[connection_id] = event
+        return real(connection_id, event)
+
+    monkeypatch.setattr(standing, "post_event", keep)
+
+
+@pytest.mark.usefixtures("fresh")
+def test_a_password_change_ends_the_connections_opened_before(accounts: AccountsStack) -> None:
+    # Given alice connected, and her actions answered
+    alice: Person = create_user(register_first(), "alice")
+    connect(alice.token, "conn-alice")
+    assert send({"action": "no-such-action"}, "conn-alice")["code"] == "unknown_action"
+    assert Connection.get("conn-alice").token_version is not None
+
+    # When she changes her password elsewhere
+    body = {"currentPassword": alice.password, "newPassword": "another long passphrase"}
+    assert call("PATCH", "/api/auth/me", json_body=body, token=alice.token).status == 200
+
+    # Then the next action is refused with the reason, and the connection is closed and forgotten
+    refused = send({"action": "no-such-action"}, "conn-alice")
+    assert (refused["type"], refused["code"]) == ("error", "signed_out")
+    assert "sign in again" in refused["message"]
+    assert not list(Connection.query("conn-alice"))
+    assert "conn-alice" not in moto_connections()
+
+
+@pytest.mark.usefixtures("fresh")
+def test_a_disabled_account_can_no_longer_act(accounts: AccountsStack) -> None:
+    admin = register_first()
+    bob = create_user(admin, "bob")
+    connect(bob.token, "conn-bob")
+    assert call("PATCH", f"/api/admin/users/{bob.id}", json_body={"isActive": False}, token=admin.token).status == 200
+
+    assert send({"action": "no-such-action"}, "conn-bob")["code"] == "signed_out"
+
+
+def test_a_burst_of_actions_reads_the_account_once(accounts: AccountsStack, monkeypatch: pytest.MonkeyPatch) -> None:
+    alice = create_user(register_first(), "alice")
+    connect(alice.token, "conn-burst")
+    reads: list[str] = []
+    real = standing.users.get
+    monkeypatch.setattr(standing.users, "get", lambda user_id: reads.append(user_id) or real(user_id))
+
+    for _ in range(5):
+        send({"action": "no-such-action"}, "conn-burst")
+
+    assert reads == [alice.id]
