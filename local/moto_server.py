@@ -12,7 +12,9 @@ machine (a chat's commands among them) can reach the port:
     multipart POST to a bucket (a browser upload) ─── checked against its signed policy (local/s3_post.py)
     anything else ────────────────────────────────── SigV4 by the stack's key pair (local/moto_auth.py), else 403
 
-Cross-origin answers carry the bucket's CORS rules instead of moto's allow-everything headers.
+Cross-origin answers carry the bucket's CORS rules instead of moto's allow-everything headers. Object reads carry
+`X-Content-Type-Options: nosniff`, which S3 cannot send: the downloads' types are set by their presigned URLs
+(shared/files/reading.py), and locally the browser is also told not to second-guess them.
 """
 
 from __future__ import annotations
@@ -137,6 +139,8 @@ class PersistentMoto:
         status, headers, body = refused or self._call(environ)
         if refused is None and is_mutation(service, environ) and int(status.split()[0]) < 400:
             self._changed(service)
+        if method in ("GET", "HEAD") and service in (None, "s3") and s3_resource(environ)[1] == "OBJECT":
+            headers = [*headers, ("X-Content-Type-Options", "nosniff")]
         origin = environ.get("HTTP_ORIGIN")
         if origin and service in (None, "s3"):
             bucket, _ = s3_resource(environ)

@@ -6,50 +6,45 @@
     ingest: S3 upload events → the ingest Lambda     ← this process (thread)
     runner: the SQS consumer                         ← child process, restarted if it dies
 
-Children die with this process, even on kill -9 (PR_SET_PDEATHSIG); Ctrl-C stops everything cleanly.
-The data folder is its user's alone (local/data_folder.py).
+Children die with this process, even on kill -9 (PR_SET_PDEATHSIG). Each runs in its own process group, so a
+Ctrl-C in the terminal reaches the supervisor alone, which stops them in order:
+
+    SIGINT, SIGTERM or SIGHUP → the gateway stops serving (open connections get 5 s) → the runner finishes the jobs
+    in hand (20 s at most) → moto takes its final snapshot (10 s) → "Stopped.", exit status 0
+    (1 when the local AWS died under the stack). A signal while starting unwinds the start the same way.
+
+The console shows a banner, warnings and errors, and what the tick did; the logs are in the data folder
+(local/console.py). The data folder is its user's alone (local/data_folder.py).
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import ctypes
 import fcntl
 import json
 import os
 import signal
-import socket
-import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from local.children import ROOT, Child, free_port, wait_for
+from local.console import banner, route_logs, say, tick_news, warn
 from local.data_folder import local_secrets, open_private, private_folder, write_private
+from local.serving import gateway_server
 from shared.constants import LOCAL_UPLOAD_EVENTS_VISIBILITY_TIMEOUT_SECONDS, Env
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs.type_defs import MessageTypeDef
 
-ROOT = Path(__file__).resolve().parent.parent
-PR_SET_PDEATHSIG = 1
+    from local.serving import GatewayServer
+
 # The ingest loop's long poll: short enough that a stop is noticed promptly.
 UPLOAD_EVENTS_WAIT_SECONDS = 1
-
-
-def _die_with_parent() -> None:
-    """Runs in the child before exec: the kernel kills it when the supervisor dies, even by SIGKILL."""
-    libc = ctypes.CDLL("libc.so.6", use_errno=True)
-    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 def local_environment(data_dir: Path, port: int, moto_port: int) -> dict[str, str]:
@@ -76,59 +71,57 @@ def local_environment(data_dir: Path, port: int, moto_port: int) -> dict[str, st
     }
 
 
-class Child:
-    """A supervised child process."""
-
-    def __init__(self, name: str, command: list[str], env: dict[str, str], log: Path) -> None:
-        self.name, self.command, self.env, self.log_path = name, command, env, log
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        log = open_private(self.log_path, "ab")  # the child writes to it for its whole life
-        self.process = subprocess.Popen(  # noqa: S603
-            self.command,
-            env=self.env,
-            cwd=ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            preexec_fn=_die_with_parent,  # noqa: PLW1509  # the only way to set PR_SET_PDEATHSIG
-        )
-        log.close()
-
-    def alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
-
-    def stop(self, timeout: float) -> None:
-        if not self.alive():
-            return
-        assert self.process is not None
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-
-
-def wait_for(url: str, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=1):  # noqa: S310  # our own loopback endpoint
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise SystemExit(f"{what} did not start within {timeout:.0f} s")
+class StopRequested(BaseException):
+    """A stop signal arrived while the stack was starting: the start unwinds (no `except Exception` swallows it)."""
 
 
 class Stack:
     def __init__(self, data_dir: Path, port: int) -> None:
         self.data_dir = data_dir
         self.port = port
-        self.stopping = threading.Event()
+        self.stopping = threading.Event()  # set by the main thread once it stops the children
+        self.stop_requested = False  # set by the signal handler, which must not take the Event's lock
+        self.server: GatewayServer | None = None
+        self.failure: str | None = None
         self.children: list[Child] = []
         self.logs = private_folder(data_dir / "logs")
         self.info: dict[str, Any] = {"port": port, "pid": os.getpid(), "startedAt": time.time()}
+
+    def request_stop(self, signum: int, frame: object) -> None:
+        """The stop signals' handler: stop the gateway (a second signal stops waiting for its connections)."""
+        if self.server is not None:
+            self.server.force_exit = self.server.should_exit
+            self.server.should_exit = True
+        elif not self.stop_requested:
+            self.stop_requested = True
+            raise StopRequested
+
+    def run(self) -> None:
+        """Start the local AWS, create the resources, start the runner and the loops, and serve until stopped."""
+        moto_port = free_port()
+        env = {**os.environ, **local_environment(self.data_dir, self.port, moto_port)}
+        os.environ.update(env)  # before anything reads settings
+        route_logs(self.logs)
+        moto = self.start_aws(env, moto_port)
+        from local.bootstrap import ensure_resources
+        from runner.recovery import requeue_unfinished
+        from shared.settings import get_settings
+
+        resources = ensure_resources(get_settings())
+        env[Env.JOBS_QUEUE_URL] = os.environ[Env.JOBS_QUEUE_URL] = resources["jobs_queue_url"]
+        env[Env.KMS_KEY_ID] = os.environ[Env.KMS_KEY_ID] = resources["kms_key_id"]
+        get_settings.cache_clear()
+        recovered = requeue_unfinished(get_settings())
+        runner = self.start_runner(env)
+        threading.Thread(target=self.supervise, args=(moto, runner), name="supervise", daemon=True).start()
+        threading.Thread(target=self.tick_loop, name="tick", daemon=True).start()
+        upload_events = resources["upload_events_queue_url"]
+        threading.Thread(target=self.ingest_loop, args=(upload_events,), name="ingest", daemon=True).start()
+        self.write_info(motoPort=moto_port)
+        self.server = gateway_server(
+            self.data_dir, self.port, on_started=lambda: say(banner(self.port, self.data_dir, self.logs, recovered))
+        )
+        self.server.run()
 
     def write_info(self, **extra: Any) -> None:
         """stack.json: ports and process ids, for tools and tests (removed on a clean stop)."""
@@ -167,11 +160,12 @@ class Stack:
         backoff = 1.0
         while not self.stopping.wait(1):
             if not moto.alive():
-                print("[stack] the local AWS stopped unexpectedly; see logs/aws.log", flush=True)
+                self.failure = f"the local AWS stopped unexpectedly; see {self.logs / 'aws.log'}"
+                warn(self.failure, level="error")
                 os.kill(os.getpid(), signal.SIGTERM)
                 return
-            if not runner.alive():
-                print(f"[stack] the runner stopped; restarting in {backoff:.0f} s", flush=True)
+            if not runner.alive() and not self.stopping.is_set():
+                warn(f"the runner stopped; restarting in {backoff:.0f} s (see {self.logs / 'runner.log'})")
                 if self.stopping.wait(backoff):
                     return
                 from runner.recovery import requeue_unfinished
@@ -191,9 +185,12 @@ class Stack:
             try:
                 from functions.tick.handler import handler
 
-                handler(scheduler_event(), LambdaContext("tick"))
+                news = tick_news(handler(scheduler_event(), LambdaContext("tick")))
             except Exception as exc:  # the next tick tries again; a failure must not stop the clock
-                print(f"[stack] tick failed: {exc!r}", flush=True)
+                warn(f"the tick failed: {exc!r}", level="error")
+                continue
+            if news:  # a minute with nothing due leaves its record in logs/stack.log only
+                say(news)
 
     def ingest_loop(self, queue_url: str) -> None:
         """Invoke the ingest Lambda for each S3 upload event, as the bucket notification does in the cloud.
@@ -204,15 +201,19 @@ class Stack:
         from shared import aws
 
         sqs = aws.client("sqs")
+        unavailable = False
         while not self.stopping.is_set():
             try:
                 received = sqs.receive_message(
                     QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=UPLOAD_EVENTS_WAIT_SECONDS
                 )
-            except Exception as exc:  # the local AWS restarting or stopping; try again shortly
-                print(f"[stack] upload events unavailable: {exc!r}", flush=True)
+            except Exception as exc:  # the local AWS stopping, or too busy to answer; try again shortly
+                if not unavailable and not self.stopping.is_set():
+                    warn(f"upload events unavailable, retrying: {exc!r}")  # once until they are back
+                unavailable = True
                 self.stopping.wait(1)
                 continue
+            unavailable = False
             for message in received.get("Messages", []):
                 if self._ingest(message):
                     with contextlib.suppress(Exception):  # not deleted: redelivered, and the ingest is idempotent
@@ -231,11 +232,12 @@ class Stack:
 
             handler(event, LambdaContext("ingest", timeout_seconds=LOCAL_UPLOAD_EVENTS_VISIBILITY_TIMEOUT_SECONDS))
         except Exception as exc:  # left in the queue: retried after its visibility timeout, then the DLQ
-            print(f"[stack] ingest failed (will be retried): {exc!r}", flush=True)
+            warn(f"an upload could not be ingested (it will be retried): {exc!r}", level="error")
             return False
         return True
 
     def stop_children(self) -> None:
+        self.stop_requested = True  # a signal from now on has nothing left to interrupt
         self.stopping.set()
         for child in reversed(self.children):
             child.stop(timeout=20 if child.name == "runner" else 10)
@@ -257,66 +259,20 @@ def main() -> None:
     args = parser.parse_args()
     data_dir = private_folder(args.data_dir.resolve())
     lock = _lock_data_dir(data_dir)
-    signal.signal(signal.SIGTERM, _exit_on_sigterm)  # a clean stop, like Ctrl-C (children are stopped below)
-
-    moto_port = free_port()
-    env = {**os.environ, **local_environment(data_dir, args.port, moto_port)}
-    os.environ.update(env)  # before anything reads settings
     stack = Stack(data_dir, args.port)
-    moto = stack.start_aws(env, moto_port)
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, stack.request_stop)
     try:
-        from local.bootstrap import ensure_resources
-        from runner.recovery import requeue_unfinished
-        from shared.settings import get_settings
-
-        resources = ensure_resources(get_settings())
-        env[Env.JOBS_QUEUE_URL] = os.environ[Env.JOBS_QUEUE_URL] = resources["jobs_queue_url"]
-        env[Env.KMS_KEY_ID] = os.environ[Env.KMS_KEY_ID] = resources["kms_key_id"]
-        get_settings.cache_clear()
-        recovered = requeue_unfinished(get_settings())
-        runner = stack.start_runner(env)
-        threading.Thread(target=stack.supervise, args=(moto, runner), daemon=True).start()
-        threading.Thread(target=stack.tick_loop, name="tick", daemon=True).start()
-        upload_events = resources["upload_events_queue_url"]
-        threading.Thread(target=stack.ingest_loop, args=(upload_events,), name="ingest", daemon=True).start()
-        serve_gateway(stack, moto_port, recovered)
+        stack.run()
+    except StopRequested:
+        pass  # stopped while starting: what started is stopped below
     finally:
         stack.stop_children()
         (data_dir / "stack.json").unlink(missing_ok=True)
         lock.close()
-        print("[stack] stopped", flush=True)
-
-
-def serve_gateway(stack: Stack, moto_port: int, recovered: int) -> None:
-    import uvicorn
-
-    from local.gateway import Gateway, Handlers
-    from local.mailbox import Mailbox
-
-    keys = local_secrets(stack.data_dir)
-    gateway = Gateway(
-        web_dir=ROOT / "web",
-        handlers=Handlers.load(),
-        credentials={keys["aws_access_key_id"]: keys["aws_secret_access_key"]},
-        mailbox=Mailbox(stack.data_dir / "mail", keys["postmark_token"], keys["local_token"]),
-    )
-    config = uvicorn.Config(
-        gateway.app(), host="127.0.0.1", port=stack.port, log_level="warning", ws="websockets-sansio"
-    )
-    server = uvicorn.Server(config)
-    stack.write_info(motoPort=moto_port)
-    print(
-        f"[stack] Sasha Studio is running at http://127.0.0.1:{stack.port}  (data: {stack.data_dir}; "
-        f"{recovered} unfinished job(s) requeued; Ctrl-C stops)",
-        flush=True,
-    )
-    # uvicorn handles Ctrl-C and SIGTERM itself, then raises the signal again once it has stopped.
-    with contextlib.suppress(KeyboardInterrupt, SystemExit):
-        server.run()
-
-
-def _exit_on_sigterm(signum: int, frame: object) -> None:
-    raise SystemExit(0)
+        say("Stopped.")
+    if stack.failure:
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from urllib.parse import quote
 from charset_normalizer import from_bytes
 
 from shared import aws
-from shared.files.objects import bucket, file_key, guess_content_type, head, not_found, storage
+from shared.files.objects import bucket, file_key, head, not_found, storage
 from shared.files.paths import safe_relative_path
 from shared.files.views import DownloadLink, FileContent
 from shared.models.base import utcnow
@@ -18,6 +18,28 @@ from shared.projects.service import ProjectView
 # Text shown in the viewer and editor; bigger files are downloaded instead.
 TEXT_READ_MAX_BYTES = 2 * 1024 * 1024
 DOWNLOAD_URL_SECONDS = 5 * 60
+PLAIN_TEXT = "text/plain; charset=utf-8"
+# What a browser may show in the page (`inline=true`): passive types only, named by the file's extension and never
+# by the type stored with it (the uploader chose that one). HTML, SVG, XML and scripts would run as the storage's
+# origin, so they, and every type not listed, are attachments of type application/octet-stream.
+INLINE_TYPES = {
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "gif": "image/gif",
+    "webp": "image/webp",
+    "avif": "image/avif",
+    "bmp": "image/bmp",
+    "ico": "image/vnd.microsoft.icon",
+    "pdf": "application/pdf",
+    "txt": PLAIN_TEXT,
+    "text": PLAIN_TEXT,
+    "log": PLAIN_TEXT,
+    "md": PLAIN_TEXT,
+    "markdown": PLAIN_TEXT,
+    "csv": PLAIN_TEXT,
+}
+ATTACHMENT_TYPE = "application/octet-stream"
 WESTERN_DEFAULT = "cp1252"
 WESTERN_MARGIN = 0.2  # of charset-normalizer's "chaos" (0: reads cleanly, 1: noise)
 
@@ -71,21 +93,36 @@ def decode_text(data: bytes) -> tuple[str, str] | None:
 
 
 def download_link(project: ProjectView, path: str, *, inline: bool = False) -> DownloadLink:
-    """A presigned GET for the file (an attachment unless `inline`), valid for a few minutes."""
+    """A presigned GET for the file (an attachment unless `inline` and a passive type), valid for a few minutes."""
     path = safe_relative_path(path)
     s3 = aws.client("s3")
     with storage("prepare the download", project_id=project.project_id, path=path):
         if head(s3, project.project_id, path) is None:
             raise not_found(path)
-        name = path.rpartition("/")[2]
-        params: dict[str, Any] = {"Bucket": bucket(), "Key": file_key(project.project_id, path)}
-        if inline:
-            params["ResponseContentType"] = guess_content_type(path)
-            params["ResponseContentDisposition"] = "inline"
-        else:
-            params["ResponseContentDisposition"] = f"attachment; filename*=UTF-8''{quote(name, safe='')}"
+        params: dict[str, Any] = {
+            "Bucket": bucket(),
+            "Key": file_key(project.project_id, path),
+            **download_headers(path, inline=inline),
+        }
         url = s3.generate_presigned_url("get_object", Params=params, ExpiresIn=DOWNLOAD_URL_SECONDS)
     return DownloadLink(url=url, expires_at=utcnow() + timedelta(seconds=DOWNLOAD_URL_SECONDS))
+
+
+def download_headers(path: str, *, inline: bool) -> dict[str, str]:
+    """The Content-Type and Content-Disposition S3 answers a download of `path` with (its `Response…` overrides).
+
+    S3 cannot send `X-Content-Type-Options: nosniff`; the type is therefore always set here, from the name, so the
+    one the uploader stored is never echoed: a passive type (`INLINE_TYPES`) as itself, anything else as
+    application/octet-stream, which no browser renders.
+    """
+    name = path.rpartition("/")[2]
+    extension = name.rpartition(".")[2].lower() if "." in name else ""
+    passive = INLINE_TYPES.get(extension)
+    disposition = "inline" if inline and passive else "attachment"
+    return {
+        "ResponseContentType": passive or ATTACHMENT_TYPE,
+        "ResponseContentDisposition": f"{disposition}; filename*=UTF-8''{quote(name, safe='')}",
+    }
 
 
 def _binary(project: ProjectView, described: dict[str, Any]) -> FileContent:

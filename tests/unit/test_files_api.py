@@ -383,7 +383,9 @@ def test_a_download_link_is_an_attachment_unless_inline(accounts: AccountsStack,
     got = requests.get(attachment, timeout=10)
     assert got.content == b"%PDF-1.4"
     inline = call("GET", url, query={"path": "résumé final.pdf", "inline": "true"}, token=owner.token).json["url"]
-    assert requests.get(inline, timeout=10).headers["Content-Disposition"] == "inline"
+    shown = requests.get(inline, timeout=10).headers
+    assert shown["Content-Disposition"] == "inline; filename*=UTF-8''r%C3%A9sum%C3%A9%20final.pdf"
+    assert shown["Content-Type"] == "application/pdf"
 
 
 def test_saving_checks_the_version_that_was_opened(accounts: AccountsStack, owner: Person) -> None:

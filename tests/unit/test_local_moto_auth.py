@@ -99,6 +99,22 @@ def test_the_stacks_signed_requests_reach_moto(endpoint: str) -> None:
     assert unchanged(endpoint)
 
 
+def test_object_reads_tell_the_browser_not_to_sniff(endpoint: str) -> None:
+    # Given an object stored as HTML
+    s3 = client(endpoint, "s3")
+    s3.put_object(Bucket=BUCKET, Key="notes/page.html", Body=b"<script>alert(1)</script>", ContentType="text/html")
+    params = {"Bucket": BUCKET, "Key": "notes/page.html"}
+    # When a browser reads it through a presigned URL, or boto3 asks for its head
+    got = requests.get(s3.generate_presigned_url("get_object", Params=params), timeout=10)
+    head = s3.head_object(**params)
+    # Then both answers say nosniff; a listing of the bucket is not an object and does not
+    assert got.headers["X-Content-Type-Options"] == "nosniff"
+    assert head["ResponseMetadata"]["HTTPHeaders"]["x-content-type-options"] == "nosniff"
+    listing = s3.list_objects_v2(Bucket=BUCKET)
+    assert "x-content-type-options" not in listing["ResponseMetadata"]["HTTPHeaders"]
+    s3.delete_object(**params)
+
+
 def test_unsigned_requests_are_refused_in_the_services_own_shape(endpoint: str) -> None:
     delete_table = requests.post(
         endpoint,

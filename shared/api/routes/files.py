@@ -20,6 +20,9 @@ from shared.settings import get_settings
 router = APIRouter(tags=["files"])
 
 PathQuery = Annotated[str, Query(min_length=1, max_length=MAX_PATH_BYTES, description="Relative to the project")]
+InlineQuery = Annotated[
+    bool, Query(description="Show it in the page: only images (not SVG), PDF and plain text; others stay attachments")
+]
 MAX_FILES_PER_REQUEST = 20
 _UPLOAD_ROUTE = "POST /api/projects/{id}/files/uploads"
 
@@ -143,9 +146,7 @@ def save_file(project_id: str, body: SaveIn, caller: CurrentUser) -> FileInfo:
 
 
 @router.get("/projects/{project_id}/files/download", response_model=DownloadLink, summary="A short-lived download link")
-def download_file(
-    project_id: str, path: PathQuery, caller: CurrentUser, inline: Annotated[bool, Query()] = False
-) -> DownloadLink:
+def download_file(project_id: str, path: PathQuery, caller: CurrentUser, inline: InlineQuery = False) -> DownloadLink:
     return reading.download_link(projects.resolve(caller, project_id), path, inline=inline)
 
 
