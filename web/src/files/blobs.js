@@ -11,7 +11,19 @@ export async function loadFileUrl(projectId, path) {
   if (!response.ok) throw new Error(`Storage answered ${response.status}.`);
   const bytes = await response.blob();
   const type = IMAGE_TYPES[extensionOf(path)] || bytes.type || 'application/octet-stream';
+  // An SVG may hold script: as a blob: URL of this origin, "open image in new tab" would run it here. A data:
+  // URL shows the same in an <img>, and browsers refuse to open one as a page.
+  if (type === 'image/svg+xml') return dataUrl(new Blob([bytes], { type }));
   return URL.createObjectURL(new Blob([bytes], { type }));
+}
+
+function dataUrl(blob) {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(reader.result);
+    reader.onerror = () => reject(new Error('The image could not be read.'));
+    reader.readAsDataURL(blob);
+  });
 }
 
 /** Saves the project file at `path` through its presigned (attachment) URL: a link to it, clicked. */
