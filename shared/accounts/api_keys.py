@@ -4,6 +4,9 @@ A key is `sk_<key_id>_<secret>`, looked up by key id in one read (never a loop o
 random bits, so it is stored as its SHA-256 and compared in constant time: a slow password hash would add
 latency to every request without adding security. The callback signing secret must be recoverable to sign,
 so it is sealed with envelope encryption instead.
+
+A key's scope (`KeyScope`) is `integrations` unless asked otherwise: a key handed to a CI job should not be able
+to do all its owner can. Which routes each scope opens is the API's to say (shared.api.deps).
 """
 
 from __future__ import annotations
@@ -19,13 +22,13 @@ from shared.accounts.callers import digest
 from shared.accounts.views import KeyInfo, NewKey
 from shared.db import delete_all
 from shared.errors import NotFoundError, ValidationError
-from shared.models.api_keys import API_KEY_PREFIX, ApiKey
+from shared.models.api_keys import API_KEY_PREFIX, ApiKey, KeyScope
 from shared.settings import get_settings
 
 MAX_NAME = 100
 
 
-def create(user_id: str, name: str, callback_url: str | None) -> NewKey:
+def create(user_id: str, name: str, callback_url: str | None, scope: KeyScope = KeyScope.INTEGRATIONS) -> NewKey:
     name = name.strip()
     if not name or len(name) > MAX_NAME:
         raise ValidationError(f"A key needs a name of 1 to {MAX_NAME} characters.", code="invalid_name")
@@ -42,6 +45,7 @@ def create(user_id: str, name: str, callback_url: str | None) -> NewKey:
         callback_url=callback_url or None,
         signing_secret_encrypted=crypto.seal(signing_secret, context={"api_key": key_id}),
         is_active=True,
+        scope=KeyScope(scope).value,
     )
     row.save(condition=ApiKey.key_id.does_not_exist())
     shown_once = {"key": f"{API_KEY_PREFIX}{key_id}_{secret}", "signing_secret": signing_secret}
@@ -49,7 +53,10 @@ def create(user_id: str, name: str, callback_url: str | None) -> NewKey:
 
 
 def list_for(user_id: str) -> list[KeyInfo]:
-    return [KeyInfo.model_validate(row) for row in ApiKey.by_user.query(user_id)]
+    """The user's keys, oldest first; read from the table, since the by-user index does not hold their scope."""
+    key_ids = [row.key_id for row in ApiKey.by_user.query(user_id)]
+    rows = ApiKey.batch_get(key_ids) if key_ids else []
+    return sorted((KeyInfo.model_validate(row) for row in rows), key=lambda key: key.created_at)
 
 
 def deactivate(user_id: str, key_id: str) -> KeyInfo:

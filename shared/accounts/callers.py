@@ -3,6 +3,8 @@
 No views here (no pydantic): the WebSocket $connect function needs only the caller's user id, and pydantic would
 add some 80 ms to its cold import. shared.accounts.access turns a caller into the Principal every domain sees.
 An API key is `sk_<key_id>_<secret>`: one read by key id, its secret compared as a SHA-256 in constant time.
+A key's scope travels with its caller; the REST API checks which routes an integrations key may call
+(shared.api.deps), and the WebSocket takes full keys only.
 """
 
 from __future__ import annotations
@@ -11,15 +13,17 @@ import contextlib
 import hashlib
 import hmac
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import timedelta
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from shared.accounts import tokens
+from shared.accounts.errors import KeyScopeError
 from shared.errors import AuthenticationError
 from shared.models.accounts import User
-from shared.models.api_keys import ApiKey
+from shared.models.api_keys import ApiKey, KeyScope
 from shared.models.base import utcnow
 
 KEY_SHAPE = re.compile(r"^sk_([0-9a-f]{32})_([A-Za-z0-9_-]{43})$")
@@ -28,11 +32,12 @@ LAST_USED_GRANULARITY = timedelta(minutes=1)
 
 @dataclass(frozen=True, slots=True)
 class Caller:
-    """A live account's row, and how the caller proved it is theirs."""
+    """A live account's row, how the caller proved it is theirs, and what their key may do."""
 
     user: User
     via: str  # "token" or "api_key"
     api_key_id: str | None = None
+    scope: KeyScope | None = None  # a key's; None for a session token
 
     @property
     def user_id(self) -> str:
@@ -44,10 +49,19 @@ def digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def identify(*, bearer: str | None, api_key: str | None) -> Caller | None:
-    """The caller, None when no credentials were presented; presented but invalid credentials are a 401."""
+def identify(
+    *, bearer: str | None, api_key: str | None, scopes: Collection[KeyScope] = (KeyScope.FULL,)
+) -> Caller | None:
+    """The caller, None when no credentials were presented; presented but invalid credentials are a 401.
+
+    A valid key whose scope is not among `scopes` is a 403: the WebSocket (the default) takes full keys only; the
+    REST API takes every key and checks an integrations key's routes itself.
+    """
     if api_key:
-        return by_api_key(api_key)
+        caller = by_api_key(api_key)
+        if caller.scope not in scopes:
+            raise KeyScopeError()
+        return caller
     if bearer:
         return by_token(bearer)
     return None
@@ -79,7 +93,7 @@ def by_api_key(presented: str) -> Caller:
     if user is None or not user.is_active:
         raise invalid
     _touch(key)
-    return Caller(user, via="api_key", api_key_id=key_id)
+    return Caller(user, via="api_key", api_key_id=key_id, scope=KeyScope(key.scope or KeyScope.FULL))
 
 
 def _user(user_id: str) -> User | None:

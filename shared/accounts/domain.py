@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from shared.accounts.views import Account
+from shared.models.api_keys import KeyScope
 
-__all__ = ["Account", "Principal"]
+__all__ = ["Account", "KeyScope", "Principal"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,6 +17,12 @@ class Principal:
     account: Account
     via: str  # "token", "api_key" or "schedule"
     api_key_id: str | None = None
+    scope: KeyScope | None = None  # an API key's; None otherwise
+
+    @property
+    def has_session(self) -> bool:
+        """Whether a person signed in with their password is calling (not an API key, not a schedule)."""
+        return self.via == "token"
 
     @property
     def user_id(self) -> str:

@@ -69,12 +69,34 @@ class InvalidResetTokenError(ValidationError):
 
 
 class TooManyAttemptsError(RateLimitedError):
-    def __init__(self, retry_after: int) -> None:
+    """A rate limit was reached: which one (`limit` on the wire), and in how many seconds its window ends."""
+
+    def __init__(self, retry_after: int, *, limit: str, what: str) -> None:
         minutes = max(1, round(retry_after / 60))
         super().__init__(
-            f"Too many attempts. Try again in {minutes} minute{'s' if minutes != 1 else ''}.", code="too_many_attempts"
+            f"Too many {what}. Try again in {minutes} minute{'s' if minutes != 1 else ''}.", code="too_many_attempts"
         )
         self.retry_after = retry_after
+        self.details = {"limit": limit, "retryAfter": retry_after}
+
+
+class SessionRequiredError(PermissionDeniedError):
+    def __init__(self) -> None:
+        super().__init__(
+            "This needs a signed-in session: API keys cannot change accounts or administration. "
+            "Sign in with your password and try again.",
+            code="session_required",
+        )
+
+
+class KeyScopeError(PermissionDeniedError):
+    def __init__(self) -> None:
+        super().__init__(
+            "This API key is for integrations: it may start and read integration runs, run schedules and skills now "
+            "and read their runs, and read projects and their files. For anything else, sign in, or use a key "
+            "created with the scope 'full'.",
+            code="insufficient_scope",
+        )
 
 
 class EmailNotConfiguredError(ServiceUnavailableError):
@@ -91,8 +113,10 @@ __all__ = [
     "EmailTakenError",
     "InvalidCredentialsError",
     "InvalidResetTokenError",
+    "KeyScopeError",
     "LastAdminError",
     "RegistrationClosedError",
+    "SessionRequiredError",
     "SetupTokenError",
     "TooManyAttemptsError",
     "UserNotFoundError",

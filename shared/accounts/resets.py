@@ -30,10 +30,11 @@ def request_reset(identifier: str, source_ip: str) -> None:
     identifier = identifier.strip()  # the lookup ignores surrounding spaces, so the rate limit must too
     if not email.is_configured():
         raise EmailNotConfiguredError()
-    ratelimit.check(RateLimitScope.RESET_IP, source_ip)
-    ratelimit.check(RateLimitScope.RESET_USER, identifier)
-    ratelimit.hit(RateLimitScope.RESET_IP, source_ip)
-    ratelimit.hit(RateLimitScope.RESET_USER, identifier)
+    # Every request counts, sent or not: an unknown name must cost what a known one does.
+    ratelimit.take_each(
+        (RateLimitScope.RESET_IP, (ratelimit.address(source_ip),)),
+        (RateLimitScope.RESET_USER, (identifier,)),
+    )
     account = users.find(identifier) if identifier.strip() else None
     if account is None or not account.is_active or not account.email:
         logger.info("password reset requested for no deliverable account")

@@ -12,6 +12,7 @@ from typing import Annotated
 from pydantic import Field
 
 from shared.accounts.views import Account
+from shared.models.api_keys import KeyScope
 from shared.schema import Schema
 
 Username = Annotated[str, Field(min_length=1, max_length=64)]
@@ -64,6 +65,11 @@ class UserUpdate(Schema):
 class ApiKeyIn(Schema):
     name: Annotated[str, Field(min_length=1, max_length=100)]
     callback_url: Annotated[str | None, Field(default=None, max_length=2048)]
+    scope: KeyScope = Field(
+        default=KeyScope.INTEGRATIONS,
+        description="integrations (the default): the integration routes and reading projects and files only; "
+        "full: what you may do, bar changing accounts and administration",
+    )
 
 
 # Answers of the sign-in and account routes (the account itself is the view shared.accounts.views.Account).

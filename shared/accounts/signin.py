@@ -11,10 +11,10 @@ from datetime import UTC, datetime
 from shared import email, secrets
 from shared.accounts import credentials, ratelimit, tokens, users, validation
 from shared.accounts.domain import Principal
-from shared.accounts.errors import InvalidCredentialsError, SetupTokenError
+from shared.accounts.errors import InvalidCredentialsError, SessionRequiredError, SetupTokenError
 from shared.accounts.schemas import AuthStatus, LoginIn, MeUpdate, RegisterIn, SignedIn
 from shared.accounts.views import Account
-from shared.errors import PermissionDeniedError, ValidationError
+from shared.errors import ValidationError
 from shared.models.accounts import RateLimitScope
 from shared.settings import get_settings
 
@@ -52,31 +52,40 @@ def login(body: LoginIn, source_ip: str) -> SignedIn:
 
 
 def authenticate(username: str, password: str, source_ip: str) -> Account:
-    """Sign in: rate limited per username and per source; the same answer for unknown user and wrong password."""
+    """Sign in; the same answer for an unknown user and a wrong password.
+
+    Each attempt is counted before its password is checked (shared.accounts.ratelimit), against three limits:
+    the address; the account from that address (the lockout: a stranger's guesses from elsewhere do not lock the
+    owner out); the account from anywhere (a much higher backstop against guessing from many addresses).
+    """
     username = username.strip()  # the lookup ignores surrounding spaces, so the rate limit must too
-    ratelimit.check(RateLimitScope.LOGIN_USER, username)
-    ratelimit.check(RateLimitScope.LOGIN_IP, source_ip)
+    address = ratelimit.address(source_ip)
+    taken = ratelimit.take_each(
+        (RateLimitScope.LOGIN_IP, (address,)),
+        (RateLimitScope.LOGIN_USER_IP, (username, address)),
+        (RateLimitScope.LOGIN_USER, (username,)),
+    )
     account = credentials.sign_in(username, password)
     if account is None:
-        ratelimit.hit(RateLimitScope.LOGIN_USER, username)
-        ratelimit.hit(RateLimitScope.LOGIN_IP, source_ip)
         raise InvalidCredentialsError()
+    ratelimit.clear(RateLimitScope.LOGIN_USER_IP, username, address)
+    ratelimit.give_back(taken[0], taken[2])
     return account
 
 
 def sign_out_everywhere(caller: Principal) -> SignedIn:
     """Revoke every token of the caller's account; the caller gets a fresh one, so their own tab stays signed in."""
-    if caller.via != "token":
-        # An API key must never turn into a session token (nor sign its owner out).
-        raise PermissionDeniedError("Sign in with your password to sign out everywhere.", code="password_required")
+    if not caller.has_session:
+        # An API key must never turn into a session token (nor sign its owner out); the route refuses it first.
+        raise SessionRequiredError()
     return session(users.revoke_tokens(caller.user_id))
 
 
 def change_own(caller: Principal, body: MeUpdate) -> SignedIn:
     """The caller changes their email or password, proving it with the current password; a new session follows."""
-    if caller.via == "api_key":
+    if not caller.has_session:
         # A leaked key must not be able to take over its owner's account through the email or password.
-        raise PermissionDeniedError("Sign in with your password to change your account.", code="password_required")
+        raise SessionRequiredError()
     changes = body.model_dump(exclude_unset=True)
     if "email" in changes:
         validation.email(changes["email"])  # a malformed address is the first thing to say

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, field_validator
 
+from shared.models.api_keys import KeyScope
 from shared.schema import View
 
 
@@ -35,9 +36,18 @@ class KeyInfo(View):
     key_id: str = Field(validation_alias=AliasChoices("key_id", "id"), serialization_alias="id")
     name: str
     callback_url: str | None
+    scope: KeyScope = Field(
+        description="integrations: the integration routes and reading projects and files; full: what its owner may, "
+        "bar the routes that need a signed-in session. Keys made before scopes existed are full."
+    )
     is_active: bool
     last_used_at: datetime | None
     created_at: datetime
+
+    @field_validator("scope", mode="before")
+    @classmethod
+    def _unscoped_is_full(cls, value: object) -> object:
+        return KeyScope.FULL if value is None else value
 
 
 class NewKey(KeyInfo):

@@ -121,19 +121,22 @@ class PasswordReset(StudioModel):
 
 
 class RateLimitScope(StrEnum):
-    LOGIN_USER = "login#user"
+    LOGIN_USER = "login#user"  # an account, from anywhere: the backstop against guessing from many addresses
+    LOGIN_USER_IP = "login#user-ip"  # an account, from one address: the lockout a stranger cannot impose
     LOGIN_IP = "login#ip"
     RESET_USER = "reset#user"
     RESET_IP = "reset#ip"
 
 
-def rate_limit_bucket(scope: RateLimitScope, subject: str) -> str:
-    """The bucket key of a subject: its scope and the SHA-256 of its normalized form.
+def rate_limit_bucket(scope: RateLimitScope, *subject: str) -> str:
+    """The bucket key of a subject (a username, an address, or both): its scope and the SHA-256 of its normal form.
 
     Hashed, because normalization can make a short input long (NFKC expands some characters eighteenfold)
     and a DynamoDB key may not exceed 2,048 bytes; the hash also keeps raw usernames and IPs out of the table.
+    The parts are joined by a newline, which no address contains, so (name, address) pairs cannot collide.
     """
-    return composite(scope, hashlib.sha256(normalize_key(subject).encode()).hexdigest())
+    joined = "\n".join(normalize_key(part) for part in subject)
+    return composite(scope, hashlib.sha256(joined.encode()).hexdigest())
 
 
 class RateLimit(StudioModel):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from pynamodb.attributes import BooleanAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 
@@ -9,6 +11,14 @@ from shared.models.base import StudioModel, utcnow
 from shared.models.fields import SealedSecret
 
 API_KEY_PREFIX = "sk_"
+
+
+class KeyScope(StrEnum):
+    """What a key may call: the integration routes only (the default), or whatever its owner may, bar the
+    routes that need a signed-in session (shared.api.deps)."""
+
+    INTEGRATIONS = "integrations"
+    FULL = "full"
 
 
 class ApiKeysByUserIndex(GlobalSecondaryIndex["ApiKey"]):
@@ -40,6 +50,9 @@ class ApiKey(StudioModel):
     # The HMAC-SHA256 key that signs callbacks; it must be recoverable, so it is sealed, not hashed.
     signing_secret_encrypted = SealedSecret(null=True)
     is_active = BooleanAttribute(default=True)
+    # A KeyScope. Keys made before scopes existed have none and keep working as they did: read as "full".
+    # Not in the by-user index (changing a projection rebuilds the index): the listing reads the rows.
+    scope = UnicodeAttribute(null=True)
     last_used_at = UTCDateTimeAttribute(null=True)
     created_at = UTCDateTimeAttribute(default=utcnow)
 

@@ -206,8 +206,12 @@ def create_user(
     return person
 
 
-def create_key(owner: Person, name: str = "integration", callback_url: str | None = None) -> dict[str, Any]:
-    reply = call("POST", "/api/api-keys", json_body={"name": name, "callbackUrl": callback_url}, token=owner.token)
+def create_key(
+    owner: Person, name: str = "integration", callback_url: str | None = None, *, scope: str | None = None
+) -> dict[str, Any]:
+    """A key of the owner, of the given scope ("integrations" or "full"); None: the product's default."""
+    body = {"name": name, "callbackUrl": callback_url, **({"scope": scope} if scope else {})}
+    reply = call("POST", "/api/api-keys", json_body=body, token=owner.token)
     assert reply.status == 201, reply.json
     return dict(reply.json)
 

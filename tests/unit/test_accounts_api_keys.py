@@ -43,7 +43,8 @@ def test_a_new_key_is_shown_once_and_stored_only_as_a_hash(people: tuple[Person,
     )
     # and the listing never shows either again
     [listed] = call("GET", "/api/api-keys", token=alice.token).json
-    assert set(listed) == {"id", "name", "callbackUrl", "isActive", "lastUsedAt", "createdAt"}
+    assert set(listed) == {"id", "name", "callbackUrl", "scope", "isActive", "lastUsedAt", "createdAt"}
+    assert created["scope"] == listed["scope"] == "integrations"  # unless asked otherwise
     # and the table holds a SHA-256 of the secret and the signing secret sealed with KMS
     row = ApiKey.get(created["id"])
     secret = created["key"].split("_", 2)[2]  # sk_<key id>_<secret>; the secret may itself contain "_"
@@ -53,11 +54,11 @@ def test_a_new_key_is_shown_once_and_stored_only_as_a_hash(people: tuple[Person,
 
 
 def test_a_key_acts_as_its_owner_with_the_owners_rights(people: tuple[Person, Person]) -> None:
-    # Given a key of the admin and a key of alice
+    # Given a full-scope key of the admin and one of alice
     admin, alice = people
-    admin_key, alice_key = create_key(admin)["key"], create_key(alice)["key"]
+    admin_key, alice_key = create_key(admin, scope="full")["key"], create_key(alice, scope="full")["key"]
 
-    # Then each key is its owner, and only the admin's key opens admin routes
+    # Then each key is its owner, and only the admin's key opens admin routes (those that read)
     assert me_with(alice_key).json["id"] == alice.id
     assert me_with(admin_key).json["id"] == admin.id
     assert call("GET", "/api/admin/users", api_key=admin_key).status == 200
@@ -78,7 +79,7 @@ def test_a_key_follows_its_owners_account(people: tuple[Person, Person]) -> None
 def test_a_deactivated_key_is_refused(people: tuple[Person, Person]) -> None:
     # Given alice's key, which works
     _, alice = people
-    created = create_key(alice)
+    created = create_key(alice, scope="full")
     assert me_with(created["key"]).status == 200
 
     # When she deactivates it (twice: it is idempotent)
@@ -93,15 +94,15 @@ def test_a_deactivated_key_is_refused(people: tuple[Person, Person]) -> None:
 
 
 def test_a_key_cannot_take_over_its_owners_account_through_the_email(people: tuple[Person, Person]) -> None:
-    # Given alice's key in the hands of an integration (or of whoever leaked it)
+    # Given alice's full-scope key in the hands of an integration (or of whoever leaked it)
     _, alice = people
-    key = create_key(alice)["key"]
+    key = create_key(alice, scope="full")["key"]
 
     # When it changes her email to an address it controls (the next step would be "forgot password")
     reply = call("PATCH", "/api/auth/me", json_body={"email": "attacker@example.net"}, api_key=key)
 
-    # Then that is refused: account recovery settings need the password, not an integration key
-    assert (reply.status, reply.code) == (403, "password_required")
+    # Then that is refused: account recovery settings need a signed-in session, not an integration key
+    assert (reply.status, reply.code) == (403, "session_required")
     assert me_with(key).json["email"] is None
 
 

@@ -23,7 +23,19 @@ from tests.support.accounts import (
     with_claims,
 )
 
-CALLERS = ("anonymous", "user", "other", "admin", "user_key", "admin_key", "revoked_key", "expired_jwt", "tampered_jwt")
+# user_key and admin_key are full-scope keys; admin_int_key is an integrations-scoped key of the admin.
+CALLERS = (
+    "anonymous",
+    "user",
+    "other",
+    "admin",
+    "user_key",
+    "admin_key",
+    "admin_int_key",
+    "revoked_key",
+    "expired_jwt",
+    "tampered_jwt",
+)
 
 # What each route is asked ("late", "login", "nobody", "made" become bodies unique to the case; see body_for).
 REQUESTS: dict[str, tuple[str, str, Any]] = {
@@ -45,27 +57,30 @@ REQUESTS: dict[str, tuple[str, str, Any]] = {
     "list_keys": ("GET", "/api/api-keys", None),
     "delete_key": ("DELETE", "/api/api-keys/{key}", None),  # a key of "user": anyone else is told it does not exist
 }
+# Routes that change accounts or administration: a signed-in session only, never an API key. (Signing out
+# everywhere is one too, tested in test_accounts_hardening.py: here it would end the module's sessions.)
+SESSION_ONLY = {"update_me", "create_user", "update_user", "delete_user", "welcome", "create_key", "delete_key"}
 
 # fmt: off
 EXPECTED: dict[str, tuple[int, ...]] = {
-    #               anonymous user other admin user_key admin_key revoked_key expired_jwt tampered_jwt
-    "status":       (200,      200, 200,  200,  200,     200,      200,        200,        200),
-    "register":     (403,      403, 403,  403,  403,     403,      403,        403,        403),
-    "login":        (200,      200, 200,  200,  200,     200,      200,        200,        200),
-    "me":           (401,      200, 200,  200,  200,     200,      401,        401,        401),
-    "update_me":    (401,      200, 200,  200,  403,     403,      401,        401,        401),
-    "forgot":       (202,      202, 202,  202,  202,     202,      202,        202,        202),
-    "verify_reset": (400,      400, 400,  400,  400,     400,      400,        400,        400),
-    "reset":        (400,      400, 400,  400,  400,     400,      400,        400,        400),
-    "list_users":   (401,      403, 403,  200,  403,     200,      401,        401,        401),
-    "create_user":  (401,      403, 403,  201,  403,     201,      401,        401,        401),
-    "get_user":     (401,      403, 403,  200,  403,     200,      401,        401,        401),
-    "update_user":  (401,      403, 403,  200,  403,     200,      401,        401,        401),
-    "delete_user":  (401,      403, 403,  204,  403,     204,      401,        401,        401),
-    "welcome":      (401,      403, 403,  202,  403,     202,      401,        401,        401),
-    "create_key":   (401,      201, 201,  201,  201,     201,      401,        401,        401),
-    "list_keys":    (401,      200, 200,  200,  200,     200,      401,        401,        401),
-    "delete_key":   (401,      200, 404,  404,  200,     404,      401,        401,        401),
+    #               anonymous user other admin user_key admin_key admin_int_key revoked_key expired_jwt tampered_jwt
+    "status":       (200,      200, 200,  200,  200,     200,      200,          200,        200,        200),
+    "register":     (403,      403, 403,  403,  403,     403,      403,          403,        403,        403),
+    "login":        (200,      200, 200,  200,  200,     200,      200,          200,        200,        200),
+    "me":           (401,      200, 200,  200,  200,     200,      403,          401,        401,        401),
+    "update_me":    (401,      200, 200,  200,  403,     403,      403,          401,        401,        401),
+    "forgot":       (202,      202, 202,  202,  202,     202,      202,          202,        202,        202),
+    "verify_reset": (400,      400, 400,  400,  400,     400,      400,          400,        400,        400),
+    "reset":        (400,      400, 400,  400,  400,     400,      400,          400,        400,        400),
+    "list_users":   (401,      403, 403,  200,  403,     200,      403,          401,        401,        401),
+    "create_user":  (401,      403, 403,  201,  403,     403,      403,          401,        401,        401),
+    "get_user":     (401,      403, 403,  200,  403,     200,      403,          401,        401,        401),
+    "update_user":  (401,      403, 403,  200,  403,     403,      403,          401,        401,        401),
+    "delete_user":  (401,      403, 403,  204,  403,     403,      403,          401,        401,        401),
+    "welcome":      (401,      403, 403,  202,  403,     403,      403,          401,        401,        401),
+    "create_key":   (401,      201, 201,  201,  403,     403,      403,          401,        401,        401),
+    "list_keys":    (401,      200, 200,  200,  200,     200,      403,          401,        401,        401),
+    "delete_key":   (401,      200, 404,  404,  403,     403,      403,          401,        401,        401),
 }
 # fmt: on
 CODES = {
@@ -75,9 +90,21 @@ CODES = {
         "expired_jwt": "token_expired",
         "tampered_jwt": "invalid_token",
     },
-    403: {"register": "registration_closed"},
     404: {"delete_key": "api_key_not_found"},
 }
+
+
+def refusal_code(route: str, caller: str) -> str:
+    """Why a 403: the scope of an integrations key first, then a non-admin's, then a key on a session-only route."""
+    if route == "register":
+        return "registration_closed"
+    if caller == "admin_int_key":
+        return "insufficient_scope"
+    admin_route = route in {"list_users", "create_user", "get_user", "update_user", "delete_user", "welcome"}
+    if admin_route and caller in {"user", "other", "user_key"}:
+        return "admin_only"
+    assert route in SESSION_ONLY and caller.endswith("_key"), (route, caller)
+    return "session_required"
 
 
 @dataclass
@@ -101,8 +128,9 @@ def world(accounts_stack: AccountsStack) -> World:
         "user": {"token": user.token},
         "other": {"token": other.token},
         "admin": {"token": admin.token},
-        "user_key": {"api_key": create_key(user)["key"]},
-        "admin_key": {"api_key": create_key(admin)["key"]},
+        "user_key": {"api_key": create_key(user, scope="full")["key"]},
+        "admin_key": {"api_key": create_key(admin, scope="full")["key"]},
+        "admin_int_key": {"api_key": create_key(admin, scope="integrations")["key"]},
         "revoked_key": {"api_key": revoked["key"]},
         "expired_jwt": {"token": token_issued_at(user.id, time.time() - 10 * accounts_stack.settings.jwt_ttl_seconds)},
         "tampered_jwt": {"token": with_claims(user.token, sub=admin.id)},
@@ -154,11 +182,9 @@ def test_each_route_answers_each_caller_as_the_matrix_says(
     if expected >= 400:
         assert reply.json["error"]["message"]
         wanted = CODES.get(expected, {}).get(caller) or CODES.get(expected, {}).get(route)
-        assert wanted is None or reply.code == wanted
-        if expected == 403 and route == "update_me":
-            assert reply.code == "password_required"  # an API key never changes its owner's account
-        elif expected == 403 and route != "register":
-            assert reply.code == "admin_only"
+        if expected == 403:
+            wanted = refusal_code(route, caller)
+        assert wanted is None or reply.code == wanted, reply.json
 
 
 @pytest.mark.parametrize("caller", ["user", "other", "admin", "user_key", "admin_key"])
@@ -172,7 +198,7 @@ def test_me_is_always_the_caller(world: World, caller: str) -> None:
 
 def test_no_one_reads_or_deactivates_another_users_keys(world: World) -> None:
     # Given a key of "user"
-    key = create_key(world.user, "private")
+    key = create_key(world.user, "private", scope="full")
 
     # When "other" lists keys and tries to deactivate it
     listing = call("GET", "/api/api-keys", token=world.other.token)

@@ -111,8 +111,8 @@ def test_a_revoked_token_is_refused(alice: Person) -> None:
 
 
 def test_an_api_key_header_is_accepted_until_the_key_is_deactivated(alice: Person) -> None:
-    # Given a key of alice
-    created = create_key(alice)
+    # Given a full-scope key of alice
+    created = create_key(alice, scope="full")
 
     # When an integration connects with it
     accepted = connect(api_key=created["key"], connection_id="conn-key")
@@ -125,6 +125,18 @@ def test_an_api_key_header_is_accepted_until_the_key_is_deactivated(alice: Perso
     call("DELETE", f"/api/api-keys/{created['id']}", token=alice.token)
     refused(connect(api_key=created["key"], connection_id="conn-key-2"))
     assert [row.connection_id for row in Connection.scan()] == ["conn-key"]
+
+
+def test_an_integrations_key_cannot_open_a_websocket(alice: Person) -> None:
+    # Given a key of alice with the default scope, integrations
+    created = create_key(alice)
+
+    # When an integration connects with it
+    reply = connect(api_key=created["key"], connection_id="conn-integration")
+
+    # Then it is refused, saying what the key is for, and nothing is recorded
+    assert "for integrations" in refused(reply)
+    assert list(Connection.scan()) == []
 
 
 def test_a_message_on_a_connection_without_a_record_is_unauthenticated(accounts: AccountsStack) -> None:

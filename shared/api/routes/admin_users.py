@@ -1,4 +1,4 @@
-"""User management for administrators, and the installation's chat policy."""
+"""User management for administrators, and the installation's chat policy; changes need a signed-in session."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from shared import lifecycle
 from shared.accounts import admin, users
 from shared.accounts.schemas import UserCreate, UserUpdate, Welcome
 from shared.accounts.views import Account
-from shared.api.deps import AdminUser
+from shared.api.deps import AdminUser, SessionAdmin
 from shared.chat import policy
 from shared.chat.policy import ChatPolicy
 
@@ -21,7 +21,7 @@ def list_users(caller: AdminUser) -> list[Account]:
 
 
 @router.post("", response_model=Account, status_code=201, summary="Create an account")
-def create_user(body: UserCreate, caller: AdminUser) -> Account:
+def create_user(body: UserCreate, caller: SessionAdmin) -> Account:
     return users.create(body.username, body.password, body.email, is_admin=body.is_admin)
 
 
@@ -31,19 +31,19 @@ def get_user(user_id: str, caller: AdminUser) -> Account:
 
 
 @router.patch("/{user_id}", response_model=Account, summary="Change flags, email or password")
-def update_user(user_id: str, body: UserUpdate, caller: AdminUser) -> Account:
+def update_user(user_id: str, body: UserUpdate, caller: SessionAdmin) -> Account:
     return admin.change(user_id, body)
 
 
 @router.delete("/{user_id}", status_code=204, summary="Delete an account and everything it owns")
-def delete_user(user_id: str, caller: AdminUser) -> Response:
+def delete_user(user_id: str, caller: SessionAdmin) -> Response:
     users.existing(user_id)
     lifecycle.delete_user(user_id)
     return Response(status_code=204)
 
 
 @router.post("/{user_id}/welcome-email", response_model=Welcome, status_code=202, summary="Send a welcome email")
-def welcome_email(user_id: str, caller: AdminUser) -> Welcome:
+def welcome_email(user_id: str, caller: SessionAdmin) -> Welcome:
     return admin.welcome(user_id, sender=caller.account)
 
 
@@ -56,5 +56,5 @@ def get_chat_policy(caller: AdminUser) -> ChatPolicy:
 
 
 @settings_router.put("/chat", response_model=ChatPolicy, summary="Choose the permission modes users may pick")
-def set_chat_policy(body: ChatPolicy, caller: AdminUser) -> ChatPolicy:
+def set_chat_policy(body: ChatPolicy, caller: SessionAdmin) -> ChatPolicy:
     return ChatPolicy(allowed_permission_modes=policy.set_allowed_modes(body.allowed_permission_modes, caller.user_id))

@@ -1,4 +1,4 @@
-"""API keys of the signed-in user: create (shown once), list, deactivate."""
+"""API keys of the signed-in user: create (shown once), list, deactivate; a key cannot make or end keys."""
 
 from __future__ import annotations
 
@@ -7,15 +7,15 @@ from fastapi import APIRouter
 from shared.accounts import api_keys
 from shared.accounts.schemas import ApiKeyIn
 from shared.accounts.views import KeyInfo, NewKey
-from shared.api.deps import CurrentUser
+from shared.api.deps import CurrentUser, SessionUser
 
 router = APIRouter(prefix="/api-keys", tags=["api-keys"])
 
 
 @router.post("", response_model=NewKey, status_code=201, summary="Create a key (shown once)")
 @router.post("/", response_model=NewKey, status_code=201, include_in_schema=False)
-def create_key(body: ApiKeyIn, caller: CurrentUser) -> NewKey:
-    return api_keys.create(caller.user_id, body.name, body.callback_url)
+def create_key(body: ApiKeyIn, caller: SessionUser) -> NewKey:
+    return api_keys.create(caller.user_id, body.name, body.callback_url, body.scope)
 
 
 @router.get("", response_model=list[KeyInfo], summary="Your keys (never their secrets)")
@@ -25,5 +25,5 @@ def list_keys(caller: CurrentUser) -> list[KeyInfo]:
 
 
 @router.delete("/{key_id}", response_model=KeyInfo, summary="Deactivate a key")
-def deactivate_key(key_id: str, caller: CurrentUser) -> KeyInfo:
+def deactivate_key(key_id: str, caller: SessionUser) -> KeyInfo:
     return api_keys.deactivate(caller.user_id, key_id)

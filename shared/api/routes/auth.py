@@ -17,7 +17,7 @@ from shared.accounts.schemas import (
     SignedIn,
 )
 from shared.accounts.views import Account
-from shared.api.deps import ClientIp, CurrentUser
+from shared.api.deps import ClientIp, CurrentUser, SessionUser
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -45,7 +45,7 @@ def me(caller: CurrentUser) -> Account:
 
 
 @router.patch("/me", response_model=SignedIn, summary="Change your email or password")
-def update_me(body: MeUpdate, caller: CurrentUser) -> SignedIn:
+def update_me(body: MeUpdate, caller: SessionUser) -> SignedIn:
     return signin.change_own(caller, body)
 
 
@@ -54,7 +54,7 @@ def update_me(body: MeUpdate, caller: CurrentUser) -> SignedIn:
     response_model=SignedIn,
     summary="Sign out everywhere: every earlier token stops working; the answer holds a fresh one for this tab",
 )
-def logout_all(caller: CurrentUser) -> SignedIn:
+def logout_all(caller: SessionUser) -> SignedIn:
     return signin.sign_out_everywhere(caller)
 
 

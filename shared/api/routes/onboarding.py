@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from shared.api.deps import AdminUser, CurrentUser
+from shared.api.deps import AdminUser, CurrentUser, SessionAdmin
 from shared.onboarding import service
 from shared.onboarding.schemas import CompanyIn, DetectIn
 from shared.onboarding.views import CompanyProfileView, DetectedCompany, ResearchDocumentView, ResearchEvents
@@ -27,7 +27,7 @@ def get_profile(caller: CurrentUser) -> CompanyProfileView:
     status_code=201,
     summary="Introduce the company (name and/or website); makes its project; again: updates them",
 )
-def initialize(body: CompanyIn, caller: AdminUser) -> CompanyProfileView:
+def initialize(body: CompanyIn, caller: SessionAdmin) -> CompanyProfileView:
     return service.initialize(caller, body)
 
 
@@ -43,12 +43,12 @@ def detect(body: DetectIn, caller: AdminUser) -> DetectedCompany:
 @router.post(
     RESEARCH, response_model=CompanyProfileView, status_code=202, summary="Start (or retry) the company research"
 )
-def start_research(project_id: ProjectId, caller: AdminUser) -> CompanyProfileView:
+def start_research(project_id: ProjectId, caller: SessionAdmin) -> CompanyProfileView:
     return service.start_research(caller, project_id)
 
 
 @router.post(f"{RESEARCH}/skip", response_model=CompanyProfileView, summary="Move on without the research")
-def skip_research(project_id: ProjectId, caller: AdminUser) -> CompanyProfileView:
+def skip_research(project_id: ProjectId, caller: SessionAdmin) -> CompanyProfileView:
     return service.skip_research(caller, project_id)
 
 
@@ -76,5 +76,5 @@ def research_documents(project_id: ProjectId, caller: CurrentUser) -> list[Resea
 
 
 @router.post("/onboarding/complete", response_model=CompanyProfileView, summary="Mark onboarding complete")
-def complete(caller: AdminUser) -> CompanyProfileView:
+def complete(caller: SessionAdmin) -> CompanyProfileView:
     return service.complete(caller)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from shared.api.deps import AdminUser, CurrentUser
+from shared.api.deps import AdminUser, CurrentUser, SessionAdmin
 from shared.onboarding import setup
 from shared.onboarding.setup import SetupStatus
 from shared.provider import catalog, service, testing
@@ -29,7 +29,7 @@ def get_provider(caller: AdminUser) -> ProviderStatus:
 
 
 @router.post("/setup/configure-claude", response_model=ProviderStatus, summary="Store the Anthropic API key, sealed")
-def configure_claude(body: ClaudeKey, caller: AdminUser) -> ProviderStatus:
+def configure_claude(body: ClaudeKey, caller: SessionAdmin) -> ProviderStatus:
     return service.configure_anthropic(body.api_key, by=caller.user_id)
 
 
@@ -38,17 +38,17 @@ def configure_claude(body: ClaudeKey, caller: AdminUser) -> ProviderStatus:
     response_model=CredentialCheck,
     summary="One minimal call to Anthropic through the runner's gateway, with this key or the stored one",
 )
-def test_claude_key(body: KeyTest, caller: AdminUser) -> CredentialCheck:
+def test_claude_key(body: KeyTest, caller: SessionAdmin) -> CredentialCheck:
     return testing.run_test(AiProvider.ANTHROPIC, by=caller.user_id, candidate_key=body.api_key)
 
 
 @router.post("/admin/bedrock/configure", response_model=ProviderStatus, summary="Store Bedrock credentials, sealed")
-def configure_bedrock(body: BedrockSetup, caller: AdminUser) -> ProviderStatus:
+def configure_bedrock(body: BedrockSetup, caller: SessionAdmin) -> ProviderStatus:
     return service.configure_bedrock(body, by=caller.user_id)
 
 
 @router.post("/admin/bedrock/test", response_model=CredentialCheck, summary="One minimal Bedrock invocation")
-def test_bedrock(body: BedrockTest, caller: AdminUser) -> CredentialCheck:
+def test_bedrock(body: BedrockTest, caller: SessionAdmin) -> CredentialCheck:
     model_id = body.model_id or service.bedrock_model() or catalog.DEFAULT_MODELS[0].id
     return testing.run_test(AiProvider.BEDROCK, by=caller.user_id, model_id=model_id)
 
@@ -59,17 +59,17 @@ def bedrock_models(caller: AdminUser) -> BedrockModels:
 
 
 @router.post("/admin/bedrock/switch-model", response_model=ProviderStatus, summary="Use Bedrock with this model")
-def switch_model(body: ModelChoice, caller: AdminUser) -> ProviderStatus:
+def switch_model(body: ModelChoice, caller: SessionAdmin) -> ProviderStatus:
     return service.switch_model(body.model_id, by=caller.user_id)
 
 
 @router.post("/admin/bedrock/disable", response_model=ProviderStatus, summary="Switch back to the Anthropic API")
-def use_anthropic(caller: AdminUser) -> ProviderStatus:
+def use_anthropic(caller: SessionAdmin) -> ProviderStatus:
     return service.use_anthropic(by=caller.user_id)
 
 
 @router.post("/admin/bedrock/context-1m", response_model=ProviderStatus, summary="Turn 1M-token context on or off")
-def context_1m(body: ContextChoice, caller: AdminUser) -> ProviderStatus:
+def context_1m(body: ContextChoice, caller: SessionAdmin) -> ProviderStatus:
     return service.set_context_1m(body.enabled, body.acknowledgment, by=caller.user_id)
 
 
