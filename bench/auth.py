@@ -35,7 +35,7 @@ def run() -> dict[str, list[float]]:
 
         key_id = aws.client("kms").create_key()["KeyMetadata"]["KeyId"]
         aws.client("kms").create_alias(AliasName="alias/studio", TargetKeyId=key_id)
-        owner = users.register_first("bench-admin", "correct horse battery staple", None, None)
+        owner = users.register_first("bench-admin", "correct horse battery staple", None)
         keys = [api_keys.create(owner.user_id, f"key {n}", None).key for n in range(KEYS)]
         token = access.tokens.issue(owner.user_id, owner.token_version)[0]
         stored_hash = passwords.hash_password("correct horse battery staple")
