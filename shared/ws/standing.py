@@ -1,8 +1,9 @@
 """Whether a connection's caller still stands: checked on every action, not only at $connect.
 
 A password change or "sign out everywhere" moves the account's token version on, an administrator may disable
-the account: the next action of a connection opened before is refused and the connection closed, with the
-reason. Answers are cached for a few seconds per Lambda container, so a burst of actions costs one read.
+the account, its owner may deactivate the key a connection was opened with: the next action of a connection
+opened before is refused and the connection closed, with the reason. Answers are cached for a few seconds per
+Lambda container, so a burst of actions costs one read.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import time
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from shared.accounts import users
+from shared.accounts import api_keys, users
 from shared.logs import logger
 from shared.realtime import connections
 from shared.realtime.connections import Identity
@@ -20,7 +21,10 @@ from shared.realtime.publisher import disconnect, post_event
 
 CACHE_SECONDS = 5.0
 CACHE_ENTRIES = 1000
-SIGNED_OUT = "You were signed out (your password changed, or you signed out everywhere): sign in again."
+SIGNED_OUT = (
+    "You were signed out (your password changed, you signed out everywhere, or the API key was deactivated): "
+    "sign in again."
+)
 _seen: dict[Identity, tuple[float, bool]] = {}
 
 
@@ -52,4 +56,6 @@ def _check(identity: Identity) -> bool:
     account = users.get(identity.user_id)
     if account is None or not account.is_active:
         return False
+    if identity.api_key_id is not None:
+        return api_keys.is_active(identity.user_id, identity.api_key_id)
     return identity.token_version is None or account.token_version == identity.token_version

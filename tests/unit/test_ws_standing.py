@@ -11,7 +11,16 @@ import pytest
 from local.lambda_events import LambdaContext
 from shared.models.connections import Connection
 from shared.ws import standing
-from tests.support.accounts import EVENTS, WS_CONNECT_EVENT, AccountsStack, Person, call, create_user, register_first
+from tests.support.accounts import (
+    EVENTS,
+    WS_CONNECT_EVENT,
+    AccountsStack,
+    Person,
+    call,
+    create_key,
+    create_user,
+    register_first,
+)
 from tests.support.aws import posted_events
 
 
@@ -29,6 +38,17 @@ def connect(token: str, connection_id: str) -> None:
     event["requestContext"]["connectionId"] = connection_id
     event["queryStringParameters"] = {"token": token}
     event["multiValueQueryStringParameters"] = {"token": [token]}
+    assert handler(event, LambdaContext("ws-connect")) == {"statusCode": 200}
+
+
+def connect_key(key: str, connection_id: str) -> None:
+    from functions.ws_connect.handler import handler
+
+    event = copy.deepcopy(WS_CONNECT_EVENT)
+    event["requestContext"]["connectionId"] = connection_id
+    event["queryStringParameters"] = None
+    event["multiValueQueryStringParameters"] = None
+    event["headers"]["X-API-Key"] = key
     assert handler(event, LambdaContext("ws-connect")) == {"statusCode": 200}
 
 
@@ -101,3 +121,15 @@ def test_a_burst_of_actions_reads_the_account_once(accounts: AccountsStack, monk
         send({"action": "no-such-action"}, "conn-burst")
 
     assert reads == [alice.id]
+
+
+@pytest.mark.usefixtures("fresh")
+def test_a_deactivated_keys_connection_can_no_longer_act(accounts: AccountsStack) -> None:
+    alice = create_user(register_first(), "alice")
+    created = create_key(alice, scope="full")
+    connect_key(created["key"], "conn-key")
+    assert send({"action": "no-such-action"}, "conn-key")["code"] == "unknown_action"
+
+    call("DELETE", f"/api/api-keys/{created['id']}", token=alice.token)
+
+    assert send({"action": "no-such-action"}, "conn-key")["code"] == "signed_out"
