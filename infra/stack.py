@@ -112,6 +112,7 @@ class StudioStack(cdk.Stack):
             anthropic_secret_name=config.secret_name("anthropic-api-key"),
             setup_token_name=config.secret_name("setup-token"),
             postmark_token_name=config.secret_name("postmark-server-token"),
+            origin_verify_name=config.secret_name("origin-verify"),
         )
         self.logs_bucket = LogsBucket(self, "AccessLogs").bucket
         self.workspace = WorkspaceBucket(
@@ -174,6 +175,7 @@ class StudioStack(cdk.Stack):
             logs_bucket=self.logs_bucket,
             api_domain=self.api.origin_domain,
             api_origin_path=self.api.origin_path,
+            api_origin_secret=self.secrets.origin_verify.secret_value,
             websocket_url=self.websocket.url,
             connect_sources=[self._websocket_origin(), *self.workspace.upload_origins()],
         )
@@ -232,6 +234,9 @@ class StudioStack(cdk.Stack):
         # Registration checks the setup token; password reset and welcome emails go through Postmark.
         secrets.setup_token.grant_read(api)
         secrets.postmark_token.grant_read(api)
+        # Behind CloudFront, the viewer's address counts for the rate limits only with CloudFront's secret.
+        secrets.origin_verify.grant_read(api)
+        self.api.handler.add_environment({Env.ORIGIN_VERIFY_SECRET_ARN: secrets.origin_verify.secret_arn})
         # Deleting a user closes their WebSocket connections (shared.lifecycle).
         websocket.grant_manage_connections(api)
 

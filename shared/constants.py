@@ -71,8 +71,10 @@ class Env:
     POSTMARK_API_URL = "STUDIO_POSTMARK_API_URL"
     EMAIL_FROM = "STUDIO_EMAIL_FROM"
     PUBLIC_URL = "STUDIO_PUBLIC_URL"
-    # The value CloudFront sends as X-Origin-Verify: only then is its CloudFront-Viewer-Address believed.
+    # The value CloudFront sends as X-Origin-Verify (or the secret holding it): only then is its X-Viewer-Address
+    # believed.
     ORIGIN_VERIFY_SECRET = "STUDIO_ORIGIN_VERIFY_SECRET"  # noqa: S105  # the variable's name, not a secret
+    ORIGIN_VERIFY_SECRET_ARN = "STUDIO_ORIGIN_VERIFY_SECRET_ARN"  # noqa: S105
     # The runner's sandbox for the Claude CLI: "uid" (required: a uid per job), "none", or "auto" (uid when root).
     SANDBOX = "STUDIO_SANDBOX"
     SANDBOX_DIR = "STUDIO_SANDBOX_DIR"  # workspaces, homes and per-job folders the job uids can reach

@@ -69,9 +69,11 @@ class Settings:
     postmark_api_url: str = "https://api.postmarkapp.com"
     email_from: str = "Sasha Studio <studio@localhost>"
     public_url: str = "http://127.0.0.1:8080"
-    # Set when CloudFront fronts the API and adds `X-Origin-Verify: <this>` to its origin requests: the client IP
-    # is then CloudFront's `CloudFront-Viewer-Address`, not the edge's address (shared.api.deps.client_ip).
+    # Set when CloudFront fronts the API and adds `X-Origin-Verify: <this>` to its origin requests (the value, or
+    # the Secrets Manager secret holding it): the client IP is then the `X-Viewer-Address` CloudFront's function
+    # sets, not the edge's address (shared.api.deps.client_ip).
     origin_verify_secret: str | None = None
+    origin_verify_secret_arn: str | None = None
     ecs_agent_uri: str | None = None
     # The runner's sandbox (runner/sandbox): a uid of its own per job ("uid"), none, or uid when root ("auto").
     sandbox: SandboxMode = "auto"
@@ -208,6 +210,7 @@ def from_env(environ: Mapping[str, str]) -> Settings:
         email_from=environ.get(Env.EMAIL_FROM, defaults.email_from),
         public_url=environ.get(Env.PUBLIC_URL, defaults.public_url).rstrip("/"),
         origin_verify_secret=environ.get(Env.ORIGIN_VERIFY_SECRET) or None,
+        origin_verify_secret_arn=environ.get(Env.ORIGIN_VERIFY_SECRET_ARN) or None,
         ecs_agent_uri=environ.get(Env.ECS_AGENT_URI) or None,
         sandbox=environ.get(Env.SANDBOX, defaults.sandbox),  # type: ignore[arg-type]  # checked by validate()
         sandbox_dir=Path(environ[Env.SANDBOX_DIR]) if environ.get(Env.SANDBOX_DIR) else None,

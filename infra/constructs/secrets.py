@@ -29,6 +29,7 @@ class Secrets(Construct):
         anthropic_secret_name: str,
         setup_token_name: str,
         postmark_token_name: str,
+        origin_verify_name: str,
     ) -> None:
         super().__init__(scope, construct_id)
         self.key = kms.Key(
@@ -77,6 +78,18 @@ class Secrets(Construct):
             not_rotated_because=(
                 "A third-party Postmark server token cannot be rotated by a Secrets Manager rotation Lambda; it is "
                 "rotated in Postmark and stored with put-secret-value."
+            ),
+        )
+
+        # CloudFront sends it to the API as X-Origin-Verify; only then does the API believe its X-Viewer-Address.
+        self.origin_verify = self._secret(
+            "OriginVerify",
+            name=origin_verify_name,
+            description="Shared by CloudFront and the API: proves a request came through CloudFront (X-Origin-Verify)",
+            length=48,
+            not_rotated_because=(
+                "CloudFront reads the value when the distribution is deployed, so a rotation Lambda would break the "
+                "API's check until the next deploy; a redeploy after put-secret-value rotates it (docs/deployment.md)."
             ),
         )
 

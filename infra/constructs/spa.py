@@ -38,6 +38,16 @@ function handler(event) {
 
 _INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.DOTALL | re.IGNORECASE)
 
+# The viewer's address for the API's rate limits: API Gateway only sees the edge's. Whatever the viewer sent under
+# that name is replaced; the API believes it only with the origin secret (X-Origin-Verify).
+VIEWER_ADDRESS_FUNCTION = """
+function handler(event) {
+  var request = event.request;
+  request.headers["x-viewer-address"] = { value: event.viewer.ip };
+  return request;
+}
+"""
+
 
 def vendor_packages(web_dir: Path) -> list[str]:
     """Packages the SPA imports as /vendor/<package>/... (no build step; the import map pins them): every
@@ -86,6 +96,7 @@ class Spa(Construct):
         logs_bucket: s3.IBucket,
         api_domain: str,
         api_origin_path: str,
+        api_origin_secret: cdk.SecretValue,
         websocket_url: str,
         connect_sources: Sequence[str],
     ) -> None:
@@ -137,7 +148,21 @@ class Spa(Construct):
                         origin_path=api_origin_path,
                         protocol_policy=cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
                         origin_ssl_protocols=[cloudfront.OriginSslPolicy.TLS_V1_2],
+                        # Proves to the API that the request came through here (shared.api.deps.client_ip).
+                        custom_headers={"X-Origin-Verify": api_origin_secret.unsafe_unwrap()},
                     ),
+                    function_associations=[
+                        cloudfront.FunctionAssociation(
+                            function=cloudfront.Function(
+                                self,
+                                "ViewerAddress",
+                                code=cloudfront.FunctionCode.from_inline(VIEWER_ADDRESS_FUNCTION),
+                                runtime=cloudfront.FunctionRuntime.JS_2_0,
+                                comment="Tell the API the viewer's address (X-Viewer-Address)",
+                            ),
+                            event_type=cloudfront.FunctionEventType.VIEWER_REQUEST,
+                        )
+                    ],
                     viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
                     allowed_methods=cloudfront.AllowedMethods.ALLOW_ALL,
                     cache_policy=cloudfront.CachePolicy.CACHING_DISABLED,

@@ -20,6 +20,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
+from shared import secrets
 from shared.accounts import access
 from shared.accounts.domain import KeyScope, Principal
 from shared.accounts.errors import KeyScopeError, SessionRequiredError
@@ -48,7 +49,7 @@ _INTEGRATION_ROUTE = re.compile(
     "|".join(re.escape(route).replace(re.escape("{}"), "[^/]+") for route in INTEGRATION_ROUTES)
 )
 # CloudFront adds the viewer's address, and (an origin custom header) the shared secret that proves it did.
-VIEWER_ADDRESS_HEADER = "CloudFront-Viewer-Address"
+VIEWER_ADDRESS_HEADER = "X-Viewer-Address"  # set by CloudFront's viewer-request function on /api/*
 ORIGIN_VERIFY_HEADER = "X-Origin-Verify"
 
 
@@ -90,13 +91,15 @@ def client_ip(request: Request) -> str:
     """The caller's address, as the rate limits count it.
 
     Behind CloudFront, API Gateway's sourceIp is the edge's address, shared by everyone near it; the viewer's is in
-    `CloudFront-Viewer-Address`. Anyone calling API Gateway directly can send that header too, so it is believed
-    only with `X-Origin-Verify` equal to the configured secret, which CloudFront adds and callers never see.
+    `X-Viewer-Address`, which CloudFront's function on /api/* sets (overwriting whatever the viewer sent). Anyone
+    calling API Gateway directly can send that header too, so it is believed only with `X-Origin-Verify` equal to
+    the configured secret, which CloudFront adds and callers never see.
     """
     event = request.scope.get("aws.event") or {}
     source = ((event.get("requestContext") or {}).get("identity") or {}).get("sourceIp")
     direct = str(source or (request.client.host if request.client else "unknown"))
-    secret = get_settings().origin_verify_secret
+    settings = get_settings()
+    secret = secrets.resolve(settings.origin_verify_secret, settings.origin_verify_secret_arn)
     presented = request.headers.get(ORIGIN_VERIFY_HEADER)
     if not secret or not presented or not hmac.compare_digest(presented.encode(), secret.encode()):
         return direct
@@ -104,12 +107,9 @@ def client_ip(request: Request) -> str:
 
 
 def viewer_ip(header: str | None) -> str | None:
-    """The IP of a `CloudFront-Viewer-Address` ("198.51.100.10:46532", "2001:db8::1:46532"); None if malformed."""
-    host, _, port = (header or "").strip().rpartition(":")
-    if not port.isdigit():
-        return None
+    """The IP of an `X-Viewer-Address` ("198.51.100.10", "2001:db8::1"), normalised; None if it is anything else."""
     try:
-        return str(ipaddress.ip_address(host))
+        return str(ipaddress.ip_address((header or "").strip()))
     except ValueError:
         return None
 

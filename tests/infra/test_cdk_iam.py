@@ -279,15 +279,22 @@ def _secret_readers(synthesized, secret_logical_prefix: str) -> set[str]:
     return readers
 
 
-@pytest.mark.parametrize("secret", ["SecretsSetupToken", "SecretsPostmarkServerToken"])
-def test_only_the_api_function_reads_the_setup_token_and_the_postmark_token(synthesized, secret: str) -> None:
+@pytest.mark.parametrize("secret", ["SecretsSetupToken", "SecretsPostmarkServerToken", "SecretsOriginVerify"])
+def test_only_the_api_function_reads_the_setup_token_the_postmark_token_and_cloudfronts_secret(
+    synthesized, secret: str
+) -> None:
     assert _secret_readers(synthesized, secret) == {API_HANDLER}
 
 
 def test_the_api_function_is_told_where_the_account_secrets_and_its_public_url_are(synthesized) -> None:
     variables = synthesized.function(API_HANDLER)["Properties"]["Environment"]["Variables"]
 
-    for name in ("STUDIO_SETUP_TOKEN_ARN", "STUDIO_POSTMARK_TOKEN_ARN", "STUDIO_PUBLIC_URL"):
+    for name in (
+        "STUDIO_SETUP_TOKEN_ARN",
+        "STUDIO_POSTMARK_TOKEN_ARN",
+        "STUDIO_ORIGIN_VERIFY_SECRET_ARN",
+        "STUDIO_PUBLIC_URL",
+    ):
         assert name in variables
 
 

@@ -10,7 +10,12 @@ import pytest
 from aws_cdk.assertions import Capture, Match
 
 from infra.config import REPO_ROOT
-from infra.constructs.spa import SPA_ROUTING_FUNCTION, content_security_policy, inline_script_hashes
+from infra.constructs.spa import (
+    SPA_ROUTING_FUNCTION,
+    VIEWER_ADDRESS_FUNCTION,
+    content_security_policy,
+    inline_script_hashes,
+)
 
 pytestmark = pytest.mark.infra
 
@@ -79,6 +84,29 @@ def test_api_paths_go_to_the_rest_api_uncached_with_all_viewer_headers_but_host(
     assert origin["CustomOriginConfig"]["OriginProtocolPolicy"] == "https-only"
     assert origin["OriginPath"] == f"/{synthesized.stack.config.stage}"
     assert {"Ref": rest_api} in origin["DomainName"]["Fn::Join"][1]
+
+
+def test_the_api_learns_the_viewers_address_only_from_cloudfront(synthesized):
+    # Given the /api/* behaviour and its origin
+    (distribution,) = synthesized.resources("AWS::CloudFront::Distribution").values()
+    config = distribution["Properties"]["DistributionConfig"]
+    behavior = next(b for b in config["CacheBehaviors"] if b["PathPattern"] == "/api/*")
+    origin = next(o for o in config["Origins"] if o["Id"] == behavior["TargetOriginId"])
+    secret = next(
+        logical_id
+        for logical_id, resource in synthesized.resources("AWS::SecretsManager::Secret").items()
+        if str(resource["Properties"].get("Name", "")).endswith("origin-verify")
+    )
+
+    # Then a viewer-request function sets X-Viewer-Address, CloudFront adds the secret as X-Origin-Verify (a
+    # dynamic reference, resolved at deploy time); only the API reads that secret (test_cdk_iam)
+    [association] = behavior["FunctionAssociations"]
+    assert association["EventType"] == "viewer-request"
+    assert 'request.headers["x-viewer-address"] = { value: event.viewer.ip }' in VIEWER_ADDRESS_FUNCTION
+    [header] = origin["OriginCustomHeaders"]
+    assert header["HeaderName"] == "X-Origin-Verify"
+    assert synthesized.referenced_ids(header["HeaderValue"]) == {secret}
+    assert "resolve:secretsmanager" in json.dumps(header["HeaderValue"])
 
 
 def test_no_distribution_wide_error_pages_hide_api_errors(synthesized):
