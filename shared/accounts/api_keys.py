@@ -72,15 +72,6 @@ def deactivate(user_id: str, key_id: str) -> KeyInfo:
     return KeyInfo.model_validate(row)
 
 
-def is_active(user_id: str, key_id: str) -> bool:
-    """Whether the user's key still works (a WebSocket opened with it checks again on every action)."""
-    try:
-        row = ApiKey.get(key_id, consistent_read=True)
-    except DoesNotExist:
-        return False
-    return bool(row.is_active) and row.user_id == user_id
-
-
 def signing_secret(row: ApiKey) -> str:
     assert row.signing_secret_encrypted is not None
     return crypto.unseal(row.signing_secret_encrypted, context={"api_key": row.key_id})

@@ -12,7 +12,7 @@ import time
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from shared.accounts import api_keys, users
+from shared.accounts import standing as accounts
 from shared.logs import logger
 from shared.realtime import connections
 from shared.realtime.connections import Identity
@@ -53,9 +53,9 @@ def end(connection_id: str) -> None:
 
 
 def _check(identity: Identity) -> bool:
-    account = users.get(identity.user_id)
-    if account is None or not account.is_active:
-        return False
+    version = accounts.token_version(identity.user_id)
+    if version is None:
+        return False  # gone or disabled
     if identity.api_key_id is not None:
-        return api_keys.is_active(identity.user_id, identity.api_key_id)
-    return identity.token_version is None or account.token_version == identity.token_version
+        return accounts.key_is_active(identity.user_id, identity.api_key_id)
+    return identity.token_version is None or version == identity.token_version

@@ -114,8 +114,8 @@ def test_a_burst_of_actions_reads_the_account_once(accounts: AccountsStack, monk
     alice = create_user(register_first(), "alice")
     connect(alice.token, "conn-burst")
     reads: list[str] = []
-    real = standing.users.get
-    monkeypatch.setattr(standing.users, "get", lambda user_id: reads.append(user_id) or real(user_id))
+    real = standing.accounts.token_version
+    monkeypatch.setattr(standing.accounts, "token_version", lambda user_id: reads.append(user_id) or real(user_id))
 
     for _ in range(5):
         send({"action": "no-such-action"}, "conn-burst")
