@@ -64,4 +64,4 @@ deps-system:
 	scripts/ensure-system-packages.sh
 
 clean:
-	rm -rf $(VENV) web/node_modules runner/node_modules .cache .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) web/node_modules runner/node_modules .cache .pytest_cache .mypy_cache .ruff_cache .hypothesis

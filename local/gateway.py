@@ -19,6 +19,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
@@ -29,6 +30,21 @@ from local.lambda_events import LambdaContext, rest_event, websocket_event
 from local.mailbox import Mailbox
 from local.sigv4 import SignatureError, verify
 from shared.constants import WS_MESSAGE_LIMIT_BYTES
+
+
+class _Anything(Convertor[str]):
+    """A path's rest, line breaks included (`path` stops at one): API Gateway's {proxy+} passes it all on."""
+
+    regex = r"[\s\S]*"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("anything", _Anything())
 
 # API Gateway refuses REST payloads above 10 MB before any Lambda runs.
 REST_PAYLOAD_LIMIT_BYTES = 10 * 1024 * 1024
@@ -112,7 +128,8 @@ class Gateway:
         client_ip = request.client.host if request.client else "127.0.0.1"
         event = rest_event(
             method=request.method,
-            path=request.url.path,
+            # The decoded path as received: request.url drops tabs and line breaks, which would change the route.
+            path=request.scope["path"],
             headers=[(name.decode("latin-1"), value.decode("latin-1")) for name, value in request.headers.raw],
             query=list(request.query_params.multi_items()),
             body=body,
@@ -245,7 +262,7 @@ class Gateway:
     def app(self) -> Starlette:
         routes: list[Any] = [
             Route("/api", self.api, methods=_METHODS),
-            Route("/api/{path:path}", self.api, methods=_METHODS),
+            Route("/api/{path:anything}", self.api, methods=_METHODS),
             WebSocketRoute("/ws", self.websocket),
             Route("/@connections/{connection_id:path}", self.connections, methods=["GET", "POST", "DELETE"]),
             Route("/config.json", self.config),

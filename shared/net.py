@@ -112,7 +112,11 @@ def check_outbound_url(url: str, *, allow_private: bool = False, resolve: bool =
     """
     if len(url) > 2048:
         raise ValidationError("The URL is too long (2,048 characters at most).", code="invalid_url")
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+        parts.port  # noqa: B018  # raises for a port that is not a number from 0 to 65535
+    except ValueError:
+        raise ValidationError("The URL is malformed (its host or port cannot be read).", code="invalid_url") from None
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise ValidationError("The URL must start with https:// and name a host.", code="invalid_url")
     if parts.scheme == "http" and not allow_private:

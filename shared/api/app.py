@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request, Response
 
-from shared.api import errors
+from shared.api import errors, openapi
 from shared.api.routes import (
     admin_users,
     api_keys,
@@ -71,4 +71,5 @@ def create_app() -> FastAPI:
         git.router,
     ):
         app.include_router(router, prefix="/api")
+    openapi.install(app)
     return app

@@ -29,7 +29,12 @@ class CancelIn(Schema):
 class SaveIn(Schema):
     path: PathField
     content: str
-    etag: str | None = Field(default=None, max_length=200, description="The version you opened (409 if changed)")
+    etag: str | None = Field(
+        default=None,
+        max_length=200,
+        pattern=r"^[\x21-\x7e]*$",  # an S3 ETag is printable ASCII; it goes into the If-Match header as it is
+        description="The version you opened (409 if changed)",
+    )
 
 
 class FolderIn(Schema):

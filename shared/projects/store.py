@@ -67,6 +67,8 @@ def reachable_by(user_id: str) -> list[views.ProjectView]:
 def named(user_id: str, name: str) -> str | None:
     """The id of the user's own project of that name (whatever the case), else of one shared with them."""
     key = normalize_key(name)
+    if not key:
+        return None  # no project has an empty name (and DynamoDB refuses an empty key)
     owned = list(Project.by_owner.query(user_id, Project.name_key == key, limit=1))
     if owned:
         return str(owned[0].project_id)

@@ -45,6 +45,38 @@ def test_the_openapi_document_describes_the_api() -> None:
     assert "/api/health" in response["json"]["paths"]
 
 
+def test_every_operation_documents_the_error_answers_it_gives() -> None:
+    document = call(path="/api/openapi.json")["json"]
+    error = {"$ref": "#/components/schemas/ErrorAnswer"}
+
+    operations = [operation for path_item in document["paths"].values() for operation in path_item.values()]
+    assert len(operations) > 100
+    for operation in operations:
+        responses = operation["responses"]
+        for status in ("400", "401", "403", "404", "409", "413", "429", "503"):
+            assert responses[status]["content"]["application/json"]["schema"] == error, (operation["summary"], status)
+        # A request that is not valid is a 400 with the error envelope, never FastAPI's 422 "Validation Error"; a
+        # route whose own answer is a 422 (company detection: nothing to read on the page) declares the envelope.
+        if "422" in responses:
+            assert responses["422"]["content"]["application/json"]["schema"] == error, operation["summary"]
+        assert "500" not in responses, operation["summary"]
+    assert "HTTPValidationError" not in document["components"]["schemas"]
+    envelope = document["components"]["schemas"]["ErrorInfo"]
+    assert envelope["required"] == ["code", "message", "requestId"]
+    assert envelope["additionalProperties"] is True
+    push = document["paths"]["/api/git/push"]["post"]["responses"]
+    assert push["502"]["content"]["application/json"]["schema"] == error  # a route's own status, declared by it
+
+
+def test_an_error_answer_matches_its_documented_schema() -> None:
+    document = call(path="/api/openapi.json")["json"]
+    body = call("POST", "/api/auth/login", body="{broken")["json"]
+
+    envelope = document["components"]["schemas"]["ErrorInfo"]
+    assert set(envelope["required"]) <= set(body["error"])
+    assert set(document["components"]["schemas"]["ErrorAnswer"]["required"]) == set(body)
+
+
 @pytest.mark.parametrize(
     ("method", "path", "status", "code"),
     [

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Path, Query, Response
 from fastapi.responses import JSONResponse
 
 from shared.api.deps import CurrentUser
+from shared.api.openapi import error_answer
 from shared.git import remotes, service
 from shared.git.schemas import (
     Checkout,
@@ -46,6 +47,10 @@ ProjectQuery = Annotated[str, Query(alias="projectId", pattern=r"^[0-9a-f]{32}$"
 RemoteInPath = Annotated[RemoteName, Path(description="The remote's name, for example origin")]
 LONG_RUNNING: dict[int | str, dict[str, Any]] = {
     202: {"model": Running, "description": "Still running: follow `git.done` or GET /api/git/jobs/{jobId}"}
+}
+REMOTE_ROUTE: dict[int | str, dict[str, Any]] = {
+    **LONG_RUNNING,
+    502: error_answer("The remote did not answer (remote_unreachable): it does not resolve, refuses, or times out"),
 }
 
 
@@ -115,17 +120,17 @@ def commit(body: CommitRequest, caller: CurrentUser) -> Any:
     return _answer(service.run(caller, body.project_id, "commit", {"message": body.message}))
 
 
-@router.post("/push", response_model=Pushed, responses=LONG_RUNNING, summary="Push the current branch")
+@router.post("/push", response_model=Pushed, responses=REMOTE_ROUTE, summary="Push the current branch")
 def push(body: RemoteOp, caller: CurrentUser) -> Any:
     return _answer(service.run(caller, body.project_id, "push", {"remote": body.remote}))
 
 
-@router.post("/pull", response_model=Pulled, responses=LONG_RUNNING, summary="Fetch and merge the current branch")
+@router.post("/pull", response_model=Pulled, responses=REMOTE_ROUTE, summary="Fetch and merge the current branch")
 def pull(body: RemoteOp, caller: CurrentUser) -> Any:
     return _answer(service.run(caller, body.project_id, "pull", {"remote": body.remote}))
 
 
-@router.post("/fetch", response_model=Fetched, responses=LONG_RUNNING, summary="Fetch the remote's branches")
+@router.post("/fetch", response_model=Fetched, responses=REMOTE_ROUTE, summary="Fetch the remote's branches")
 def fetch(body: RemoteOp, caller: CurrentUser) -> Any:
     return _answer(service.run(caller, body.project_id, "fetch", {"remote": body.remote}))
 

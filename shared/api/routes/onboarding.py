@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from shared.api.deps import AdminUser, CurrentUser, SessionAdmin
+from shared.api.openapi import error_answer
 from shared.onboarding import service
 from shared.onboarding.schemas import CompanyIn, DetectIn
 from shared.onboarding.views import CompanyProfileView, DetectedCompany, ResearchDocumentView, ResearchEvents
@@ -34,6 +35,10 @@ def initialize(body: CompanyIn, caller: SessionAdmin) -> CompanyProfileView:
 @router.post(
     "/organization/detect",
     response_model=DetectedCompany,
+    responses={
+        422: error_answer("The page is not a web page, or has no title to read (no_title, not_a_web_page)"),
+        502: error_answer("The site did not answer, or answered with an error (site_unreachable)"),
+    },
     summary="Read a company's name and description from its website (5 s, 512 KB at most)",
 )
 def detect(body: DetectIn, caller: AdminUser) -> DetectedCompany:
