@@ -234,7 +234,7 @@ def test_admin_creates_edits_welcomes_and_deletes_users(page: Page, stack: Local
     assert not problems.excluding((409, "/api/admin/users")), problems.summary()
 
 
-def test_api_key_is_shown_once_then_listed_without_secrets(page: Page, stack: LocalStack) -> None:
+def test_api_keys_of_each_scope_are_shown_once_then_listed_without_secrets(page: Page, stack: LocalStack) -> None:
     # Given the administrator on Settings, with no API keys yet
     problems = watch(page)
     seed_session(page, admin_session(stack))
@@ -242,44 +242,97 @@ def test_api_key_is_shown_once_then_listed_without_secrets(page: Page, stack: Lo
     keys = page.get_by_role("region", name="API keys")
     expect(keys).to_contain_text("No API keys yet.")
 
+    # Then the form offers the two kinds of access, Integrations chosen, with what each allows
+    access = keys.get_by_role("group", name="Access")
+    integrations = access.get_by_role("radio", name="Integrations")
+    full_access = access.get_by_role("radio", name="Full access")
+    expect(integrations).to_be_checked()
+    expect(integrations).to_have_accessible_name(re.compile(r"run prompts and skills, read projects and files", re.I))
+    expect(full_access).not_to_be_checked()
+    expect(full_access).to_have_accessible_name(re.compile(r"except changing accounts and administration"))
+    expect(access).to_have_accessible_description(re.compile(r"only the access its integration needs"))
+
     # When the callback URL carries credentials, then the server refuses it and its message shows
     field(keys, "Name").fill("CI pipeline")
     field(keys, "Callback URL (optional)").fill("https://user:secret@ci.example.com/hook")
     keys.get_by_role("button", name="Create key").click()
     expect(keys.get_by_role("alert")).to_have_text("The URL may not contain a user name or password.")
 
-    # When they create a key, then its key and signing secret are shown once, with a warning and copy buttons
+    # When they create an integrations key, then its key and signing secret are shown once, with a warning, copy
+    # buttons and its access
     field(keys, "Callback URL (optional)").fill("https://ci.example.com/hook")
     keys.get_by_role("button", name="Create key").click()
     reveal = keys.get_by_role("region", name="“CI pipeline” is ready")
     expect(reveal).to_contain_text("you won\u2019t see them again")
     expect(reveal.get_by_role("heading")).to_be_focused()
-    key = reveal.get_by_label("API key", exact=True).input_value()
+    expect(reveal.locator(".badge")).to_have_text("Integrations")
+    expect(reveal).to_contain_text("Run prompts and skills, read projects and files.")
+    ci_key = reveal.get_by_label("API key", exact=True).input_value()
     secret = reveal.get_by_label("Signing secret", exact=True).input_value()
-    assert key.startswith("sk_") and len(secret) >= 32
+    assert ci_key.startswith("sk_") and len(secret) >= 32
     reveal.get_by_role("button", name="Copy API key").click()
     expect(reveal.get_by_role("button", name="Copied API key")).to_be_visible()
     expect(reveal.get_by_role("status").filter(has_text="copied")).to_have_text("API key copied to the clipboard.")
-    assert page.evaluate("navigator.clipboard.readText()") == key
-    row = keys.get_by_role("row", name=re.compile(r"^CI pipeline "))
-    expect(row).to_contain_text("https://ci.example.com/hook")
+    assert page.evaluate("navigator.clipboard.readText()") == ci_key
+    ci_row = keys.get_by_role("row", name=re.compile(r"^CI pipeline "))
+    expect(ci_row).to_contain_text("https://ci.example.com/hook")
+    expect(ci_row.locator(".badge")).to_have_text("Integrations")
 
-    # When the page is reloaded, then the key is listed, active and never used, and its secrets are gone for good
+    # When they create a second key with full access, then it is shown once with that access, and the form is back
+    # to Integrations
+    field(keys, "Name").fill("Release bot")
+    full_access.check()
+    keys.get_by_role("button", name="Create key").click()
+    reveal = keys.get_by_role("region", name="“Release bot” is ready")
+    expect(reveal.locator(".badge")).to_have_text("Full access")
+    expect(reveal).to_contain_text("Everything you can do, except changing accounts and administration.")
+    full_key = reveal.get_by_label("API key", exact=True).input_value()
+    assert full_key.startswith("sk_") and full_key != ci_key
+    expect(reveal.get_by_role("button", name="Copy API key")).to_be_visible()  # not "Copied": a new key, a new panel
+    expect(integrations).to_be_checked()
+    bot_row = keys.get_by_role("row", name=re.compile(r"^Release bot "))
+    expect(bot_row.locator(".badge")).to_have_text("Full access")
+
+    # When the page is reloaded, then both keys are listed with their access, active and never used, and their
+    # secrets are gone for good
     page.reload()
-    expect(row).to_contain_text("Active")
-    expect(row).to_contain_text("Never")
-    expect(keys.get_by_role("region", name="“CI pipeline” is ready")).to_have_count(0)
+    for row, access_label in ((ci_row, "Integrations"), (bot_row, "Full access")):
+        expect(row.locator(".badge")).to_have_text(access_label)
+        expect(row).to_contain_text("Active")
+        expect(row).to_contain_text("Never")
+    expect(keys.get_by_role("region", name=re.compile("is ready"))).to_have_count(0)
     html = page.content()
-    assert key not in html and secret not in html
+    assert ci_key not in html and full_key not in html and secret not in html
 
-    # When they deactivate it, then a confirmation comes first, and the row says "Deactivated"
-    row.get_by_role("button", name="Deactivate CI pipeline").click()
+    # Then each key has the access it was given: only the full one may read the key listing
+    status, body = call(stack, "GET", "/api/api-keys", headers={"X-API-Key": ci_key})
+    assert status == 403 and body["error"]["code"] == "insufficient_scope", body
+    status, body = call(stack, "GET", "/api/api-keys", headers={"X-API-Key": full_key})
+    assert status == 200 and {key["scope"] for key in body} == {"integrations", "full"}, body
+
+    # When the screen is as narrow as a phone, then each key's lines stack and its Deactivate button is on screen
+    page.set_viewport_size({"width": 390, "height": 844})
+    for row, name in ((ci_row, "CI pipeline"), (bot_row, "Release bot")):
+        row.scroll_into_view_if_needed()
+        expect(row.locator(".badge")).to_be_in_viewport(ratio=1)
+        button = row.get_by_role("button", name=f"Deactivate {name}")
+        button.scroll_into_view_if_needed()
+        expect(button).to_be_in_viewport(ratio=1)
+        box = button.bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390, box
+    table_wrap = keys.locator(".table-wrap")
+    assert table_wrap.evaluate("wrap => wrap.scrollWidth <= wrap.clientWidth"), "the keys table scrolls sideways"
+
+    # When they deactivate the integrations key there, then a confirmation comes first, and the row says
+    # "Deactivated"
+    ci_row.get_by_role("button", name="Deactivate CI pipeline").click()
     confirm = page.get_by_role("dialog", name="Deactivate “CI pipeline”?")
     expect(confirm).to_contain_text("stops working at once")
     confirm.get_by_role("button", name="Deactivate key").click()
     expect(confirm).to_have_count(0)
-    expect(row).to_contain_text("Deactivated")
-    expect(row.get_by_role("button")).to_have_count(0)
+    expect(ci_row).to_contain_text("Deactivated")
+    expect(ci_row.get_by_role("button")).to_have_count(0)
+    expect(bot_row.get_by_role("button", name="Deactivate Release bot")).to_be_visible()
 
     # And the only failed request was the refused callback URL
     assert not problems.excluding((400, "/api/api-keys")), problems.summary()

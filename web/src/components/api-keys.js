@@ -1,4 +1,5 @@
-// "API keys": create a key for an integration (its secrets are shown once), see your keys, deactivate one.
+// "API keys": create a key for an integration, with the access it gets (its secrets are shown once), see your keys
+// and their access, deactivate one.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { DateText } from '../format.js';
@@ -10,9 +11,42 @@ import { SecretField } from './secret-field.js';
 
 const newestFirst = (a, b) => b.createdAt.localeCompare(a.createdAt);
 
+// What a key may do (its `scope`, docs/accounts.md): integrations, the default, or full. Keys from before scopes are full.
+const SCOPES = {
+  integrations: { label: 'Integrations', description: 'Run prompts and skills, read projects and files.' },
+  full: { label: 'Full access', description: 'Everything you can do, except changing accounts and administration.' },
+};
+const scopeOf = (key) => SCOPES[key.scope] || SCOPES.full;
+
+function ScopeBadge({ apiKey }) {
+  const full = apiKey.scope !== 'integrations';
+  const label = scopeOf(apiKey).label;
+  return html`<span class=${`badge${full ? ' badge-accent' : ''}`} data-scope=${full ? 'full' : 'integrations'}>${label}</span>`;
+}
+
+/** The key's access, as two options with what each allows; Integrations is checked (form.reset() returns to it). */
+function ScopeChoice() {
+  return html`
+    <fieldset class="question key-scope" aria-describedby="key-scope-hint">
+      <legend>Access</legend>
+      <div class="form-inline-fields">
+        ${Object.entries(SCOPES).map(([value, scope]) => html`
+          <label class="question-option" key=${value}>
+            <input type="radio" name="scope" value=${value} defaultChecked=${value === 'integrations'} />
+            <span>
+              <strong>${scope.label}</strong>
+              <span class="question-description">${scope.description}</span>
+            </span>
+          </label>`)}
+      </div>
+      <p class="hint" id="key-scope-hint">Give a key only the access its integration needs; it cannot be changed later.</p>
+    </fieldset>
+  `;
+}
+
 function CreateKeyForm({ onCreated }) {
-  const { busy, error, onSubmit } = useSubmit(async ({ name, callbackUrl }, form) => {
-    const body = { name: name.trim(), callbackUrl: callbackUrl.trim() || null };
+  const { busy, error, onSubmit } = useSubmit(async ({ name, callbackUrl, scope }, form) => {
+    const body = { name: name.trim(), callbackUrl: callbackUrl.trim() || null, scope: scope || 'integrations' };
     onCreated(await api.post('/api/api-keys', body));
     form.reset();
   });
@@ -25,6 +59,7 @@ function CreateKeyForm({ onCreated }) {
         <${Field} id="key-callback" label="Callback URL" name="callbackUrl" type="url" optional autocomplete="off"
           placeholder="https://" hint="Where finished jobs are reported, signed with the key’s secret." />
       </div>
+      <${ScopeChoice} />
       <${FormError} message=${error} />
       <div class="form-actions">
         <${SubmitButton} busy=${busy} label="Create key" busyLabel="Creating…" />
@@ -39,6 +74,7 @@ function NewKeyPanel({ created, onDone }) {
   return html`
     <section class="reveal" aria-labelledby="reveal-title">
       <h3 id="reveal-title" ref=${heading} tabindex="-1"><${Icon} name="key" size=${18} /> “${created.name}” is ready</h3>
+      <p class="reveal-scope"><${ScopeBadge} apiKey=${created} /> ${scopeOf(created).description}</p>
       <p class="reveal-warning">
         <strong>Copy the key and the signing secret now: you won’t see them again.</strong>${' '}Store them where your integration keeps secrets. If you lose them, create a new key and deactivate this one.</p>
       <${SecretField} id="new-key-value" label="API key" value=${created.key}
@@ -68,11 +104,11 @@ function KeyTable({ keys, onDeactivate }) {
   }
   return html`
     <div class="table-wrap">
-      <table class="table">
+      <table class="table table-stack">
         <caption class="sr-only">Your API keys</caption>
         <thead>
           <tr>
-            <th scope="col">Name</th><th scope="col">Callback URL</th><th scope="col">Created</th>
+            <th scope="col">Name</th><th scope="col">Access</th><th scope="col">Callback URL</th><th scope="col">Created</th>
             <th scope="col">Last used</th><th scope="col">Status</th><th scope="col"><span class="sr-only">Actions</span></th>
           </tr>
         </thead>
@@ -81,10 +117,11 @@ function KeyTable({ keys, onDeactivate }) {
             (key) => html`
               <tr key=${key.id}>
                 <th scope="row">${key.name}</th>
-                <td class="cell-url">${key.callbackUrl || html`<span class="muted">None</span>`}</td>
-                <td><${DateText} value=${key.createdAt} /></td>
-                <td><${DateText} value=${key.lastUsedAt} ago /></td>
-                <td>
+                <td data-label="Access"><${ScopeBadge} apiKey=${key} /></td>
+                <td class="cell-url" data-label="Callback URL">${key.callbackUrl || html`<span class="muted">None</span>`}</td>
+                <td data-label="Created"><${DateText} value=${key.createdAt} /></td>
+                <td data-label="Last used"><${DateText} value=${key.lastUsedAt} ago /></td>
+                <td data-label="Status">
                   <span class="status" data-active=${key.isActive ? 'true' : 'false'}>
                     <span class="status-dot" aria-hidden="true"></span>${key.isActive ? 'Active' : 'Deactivated'}
                   </span>
@@ -130,8 +167,8 @@ export function ApiKeys() {
         <h2 id="keys-title" tabindex="-1"><${Icon} name="key" size=${20} /> API keys</h2>
       </div>
       <p class="card-lead">Integrations call Sasha Studio with an API key in the <code>X-API-Key</code> header; each
-        key acts as you.</p>
-      ${created && html`<${NewKeyPanel} created=${created} onDone=${dismiss} />`}
+        key acts as you, with the access you give it.</p>
+      ${created && html`<${NewKeyPanel} key=${created.id} created=${created} onDone=${dismiss} />`}
       ${error && html`
         <div class="callout callout-bad callout-row" role="alert">
           <p>${error}</p>
