@@ -1,9 +1,10 @@
 """A project's repository and files on this runner for one Git job: S3 first, S3 again after a change.
 
     repo = ProjectRepository(settings, sandbox, project_id, s3_prefix)
-    with repo.open(write=True) as (work_tree, git_dir):   # files and repository pulled from S3
-        ...                                               # git with GIT_DIR=git_dir, GIT_WORK_TREE=work_tree
-    # on the way out (also after a failure: a merge stopped on conflicts is a state to keep) both are pushed
+    with repo.open(write=True, files=True) as (work_tree, git_dir):   # files and repository pulled from S3
+        ...                                                           # git with GIT_DIR=git_dir, GIT_WORK_TREE=…
+    # on the way out (also after a failure: a merge stopped on conflicts is a state to keep) the repository is
+    # pushed, and the files when the operation may have changed them
 
 Git jobs of one project never overlap (one FIFO message group), so the repository's S3 copy has one writer at
 a time. A local copy holding changes that never reached S3 (a job killed between its git command and its
@@ -36,18 +37,18 @@ class ProjectRepository:
         self.home = sandbox.state / "git-home"  # an empty HOME: no user configuration reaches git
 
     @contextmanager
-    def open(self, *, write: bool, wait: float = LOCK_WAIT_SECONDS) -> Iterator[tuple[Path, Path]]:
+    def open(self, *, write: bool, files: bool = False, wait: float = LOCK_WAIT_SECONDS) -> Iterator[tuple[Path, Path]]:
         self.home.mkdir(mode=0o700, parents=True, exist_ok=True)
         lock = self.sandbox.sync_state(f"git-{self.project_id}.lock")
         try:
-            with file_lock(lock, timeout=wait), self._opened(write) as place:
+            with file_lock(lock, timeout=wait), self._opened(write, files) as place:
                 yield place
         except WorkspaceBusyError:
             raise GitError("git_busy", "Another Git operation of this project is still running; try again.") from None
 
     @contextmanager
-    def _opened(self, write: bool) -> Iterator[tuple[Path, Path]]:
-        with self.sandbox.project_tree(self.project_id, changes=write) as tree:
+    def _opened(self, write: bool, files_change: bool) -> Iterator[tuple[Path, Path]]:
+        with self.sandbox.project_tree(self.project_id, changes=files_change) as tree:
             files = project_files(
                 bucket=self.settings.workspace_bucket,
                 project_id=self.project_id,
@@ -68,8 +69,9 @@ class ProjectRepository:
             try:
                 yield tree.files, self.git_dir
             finally:
-                if write:
+                if files_change:
                     files.push()
+                if write:
                     repository.push()
 
     def _drop_unsaved(self, repository: Workspace) -> None:

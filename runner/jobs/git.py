@@ -79,7 +79,7 @@ def _perform(ctx: JobContext, op: Op, payload: dict[str, Any]) -> dict[str, Any]
     if op.name == "commit_message":
         return _commit_message(ctx, project_id, str(payload["user_id"]), project.s3_prefix)
     store = ProjectRepository(settings, ctx.services.sandbox, project_id, project.s3_prefix)
-    with store.open(write=op.write) as (work_tree, git_dir):
+    with store.open(write=op.write, files=op.files) as (work_tree, git_dir):
         git = Git(
             git_dir,
             work_tree,

@@ -15,8 +15,9 @@ JOB_TYPE = "git"
 class Op:
     name: str
     view: type[View]
-    write: bool  # needs write access to the project; the repository (and maybe the files) are pushed after
+    write: bool  # needs write access to the project; the repository is pushed after
     network: bool = False  # talks to a remote: progress events, and the API answers 202 when it takes long
+    files: bool = False  # may change the work tree (the project's files): they are pushed after too
 
 
 OPS: dict[str, Op] = {
@@ -31,11 +32,11 @@ OPS: dict[str, Op] = {
         Op("unstage", views.Status, write=True),
         Op("commit_message", views.CommitMessage, write=True),
         Op("commit", views.Committed, write=True),
-        Op("merge_abort", views.Status, write=True),
+        Op("merge_abort", views.Status, write=True, files=True),
         Op("create_branch", views.Branches, write=True),
-        Op("checkout", views.Status, write=True),
+        Op("checkout", views.Status, write=True, files=True),
         Op("push", views.Pushed, write=True, network=True),
-        Op("pull", views.Pulled, write=True, network=True),
+        Op("pull", views.Pulled, write=True, network=True, files=True),
         Op("fetch", views.Fetched, write=True, network=True),
     )
 }

@@ -284,7 +284,7 @@ def two_runners(accounts: AccountsStack, tmp_path: Path) -> tuple[Settings, Sett
 
 def _work(settings: Settings, project: str, write: bool = True) -> Iterator[Repository]:
     store = ProjectRepository(settings, Sandbox(settings), project, f"projects/{project}/")
-    with store.open(write=write) as (files, git_dir):
+    with store.open(write=write, files=write) as (files, git_dir):  # the test writes files as an upload would
         git = Git(git_dir, files, home=store.home, deadline=time.monotonic() + 60, author=ALICE)
         repository = Repository(git)
         repository.repair()
