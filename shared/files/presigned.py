@@ -1,7 +1,8 @@
 """Presigned uploads, as the API offers them: the browser posts a file straight to S3 (docs/files.md, "Uploading").
 
-`presign` records a pending upload and signs the POST (S3 enforces the size limit); the ingest function ends
-the record when the file arrives (`shared.files.ingest`); `get` and `cancel` read and end it from the API.
+`presign` counts the link against the caller's hourly quota (`quotas`), records a pending upload and signs the
+POST (S3 enforces the size limit); the ingest function ends the record when the file arrives
+(`shared.files.ingest`); `get` and `cancel` read and end it from the API.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import uuid
 from shared import aws
 from shared.accounts.domain import Principal
 from shared.errors import ConflictError, NotFoundError, PayloadTooLargeError, ValidationError
-from shared.files import uploads
+from shared.files import quotas, uploads
 from shared.files.objects import guess_content_type, storage, too_large_message, upload_key
 from shared.files.paths import safe_relative_path
 from shared.files.schemas import MAX_CONTENT_TYPE, MAX_REASON
@@ -36,6 +37,7 @@ def presign(
     content_type = (content_type or "").strip() or guess_content_type(path)
     if len(content_type) > MAX_CONTENT_TYPE or any(ord(char) < 0x20 for char in content_type):
         raise ValidationError("The content type is not valid.")
+    quotas.take_upload_link(caller.user_id)
     upload_id = uuid.uuid4().hex
     with storage("prepare the upload", project_id=project.project_id, path=path):
         post = aws.client("s3").generate_presigned_post(

@@ -16,7 +16,7 @@ from shared.models.base import utcnow
 from shared.models.schedules import Schedule, ScheduleKind
 from shared.projects import service as projects
 from shared.projects.views import ProjectView
-from shared.scheduling import cron, executions, launch, store
+from shared.scheduling import cron, executions, launch, quotas, store
 from shared.scheduling.schemas import MAX_NAME, MAX_PROMPT_CHARS, ScheduleIn, ScheduleUpdate
 from shared.scheduling.views import ExecutionsPage, ExecutionView, Preview, PreviewRun, RunAccepted, ScheduleView
 from shared.skills import document, files
@@ -39,6 +39,7 @@ _NOT_NULL = {
 def create(caller: Principal, new: ScheduleIn, *, now: datetime | None = None) -> ScheduleView:
     project = projects.open_project(caller, new.project_id, write=True)
     wanted = _checked(ScheduleUpdate(**new.model_dump(exclude={"project_id"})), project, previous=None)
+    quotas.check(caller.user_id, wanted, previous=None)
     row = store.create_schedule(
         user_id=caller.user_id,
         project_id=project.project_id,
@@ -84,6 +85,7 @@ def update(
         wanted = previous.model_copy(update=changes)
         if row.kind != ScheduleKind.ON_DEMAND.value:
             wanted = _checked(wanted, project, previous=previous)
+            quotas.check(row.user_id, wanted, previous=previous)
         else:
             wanted = wanted.model_copy(update={"name": _name(wanted.name)})
             store.check_timeout(int(wanted.timeout_seconds or 0))

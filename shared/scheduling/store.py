@@ -149,6 +149,11 @@ def for_user(user_id: str) -> list[Schedule]:
     return list(Schedule.by_user.query(user_id, scan_index_forward=False))
 
 
+def active_count(user_id: str) -> int:
+    """How many of a user's schedules are enabled and cron-driven (in the due index); a counted Query on `by-user`."""
+    return Schedule.by_user.count(user_id, filter_condition=Schedule.due_shard.exists())
+
+
 def edit(schedule: Schedule, wanted: dict[str, Any], *, now: datetime) -> bool:
     """Store `wanted` (every field an owner may change, validated); False when the schedule changed since it was read.
 

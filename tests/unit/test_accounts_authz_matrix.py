@@ -56,10 +56,21 @@ REQUESTS: dict[str, tuple[str, str, Any]] = {
     "create_key": ("POST", "/api/api-keys", {"name": "matrix"}),
     "list_keys": ("GET", "/api/api-keys", None),
     "delete_key": ("DELETE", "/api/api-keys/{key}", None),  # a key of "user": anyone else is told it does not exist
+    "get_quotas": ("GET", "/api/admin/settings/quotas", None),
+    "set_quotas": ("PUT", "/api/admin/settings/quotas", "quotas"),
 }
 # Routes that change accounts or administration: a signed-in session only, never an API key. (Signing out
 # everywhere is one too, tested in test_accounts_hardening.py: here it would end the module's sessions.)
-SESSION_ONLY = {"update_me", "create_user", "update_user", "delete_user", "welcome", "create_key", "delete_key"}
+SESSION_ONLY = {
+    "update_me",
+    "create_user",
+    "update_user",
+    "delete_user",
+    "welcome",
+    "create_key",
+    "delete_key",
+    "set_quotas",
+}
 
 # fmt: off
 EXPECTED: dict[str, tuple[int, ...]] = {
@@ -81,6 +92,8 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     "create_key":   (401,      201, 201,  201,  403,     403,      403,          401,        401,        401),
     "list_keys":    (401,      200, 200,  200,  200,     200,      403,          401,        401,        401),
     "delete_key":   (401,      200, 404,  404,  403,     403,      403,          401,        401,        401),
+    "get_quotas":   (401,      403, 403,  200,  403,     200,      403,          401,        401,        401),
+    "set_quotas":   (401,      403, 403,  200,  403,     403,      403,          401,        401,        401),
 }
 # fmt: on
 CODES = {
@@ -100,7 +113,16 @@ def refusal_code(route: str, caller: str) -> str:
         return "registration_closed"
     if caller == "admin_int_key":
         return "insufficient_scope"
-    admin_route = route in {"list_users", "create_user", "get_user", "update_user", "delete_user", "welcome"}
+    admin_route = route in {
+        "list_users",
+        "create_user",
+        "get_user",
+        "update_user",
+        "delete_user",
+        "welcome",
+        "get_quotas",
+        "set_quotas",
+    }
     if admin_route and caller in {"user", "other", "user_key"}:
         return "admin_only"
     assert route in SESSION_ONLY and caller.endswith("_key"), (route, caller)
@@ -148,6 +170,7 @@ def body_for(template: Any, caller: str) -> Any:
         "login": {"username": "login-target", "password": PASSWORD},
         "nobody": {"identifier": f"nobody-{unique}"},
         "made": {"username": f"made-{unique}", "password": PASSWORD},
+        "quotas": {"maxActiveSchedules": 20, "minScheduleIntervalMinutes": 15, "uploadsPerHour": 200},  # the defaults
     }[template]
 
 

@@ -1,4 +1,4 @@
-"""User management for administrators, and the installation's chat policy; changes need a signed-in session."""
+"""User management for administrators, the installation's chat policy and quotas; changes need a signed-in session."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from shared.accounts.views import Account
 from shared.api.deps import AdminUser, SessionAdmin
 from shared.chat import policy
 from shared.chat.policy import ChatPolicy
+from shared.quotas import settings as quotas
+from shared.quotas.settings import QuotaSettings
 
 router = APIRouter(prefix="/admin/users", tags=["admin"])
 
@@ -58,3 +60,13 @@ def get_chat_policy(caller: AdminUser) -> ChatPolicy:
 @settings_router.put("/chat", response_model=ChatPolicy, summary="Choose the permission modes users may pick")
 def set_chat_policy(body: ChatPolicy, caller: SessionAdmin) -> ChatPolicy:
     return ChatPolicy(allowed_permission_modes=policy.set_allowed_modes(body.allowed_permission_modes, caller.user_id))
+
+
+@settings_router.get("/quotas", response_model=QuotaSettings, summary="Per-user limits on schedules and uploads")
+def get_quotas(caller: AdminUser) -> QuotaSettings:
+    return quotas.current()
+
+
+@settings_router.put("/quotas", response_model=QuotaSettings, summary="Set the per-user limits")
+def set_quotas(body: QuotaSettings, caller: SessionAdmin) -> QuotaSettings:
+    return quotas.change(body, caller.user_id)
