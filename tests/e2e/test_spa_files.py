@@ -384,9 +384,10 @@ def test_documents_and_images_run_no_script_and_fetch_nothing_from_elsewhere(pag
     document.get_by_role("link", name="sibling").click()
     expect(viewer(page)).to_have_attribute("data-path", "tool.svg")
 
-    # And an SVG is shown only as an image (from a blob: URL), so its script does not run either
+    # And an SVG is shown only as an image (from a data: URL, which no tab opens as a page of the app), so its
+    # script does not run either
     image = viewer(page).get_by_role("img", name="tool.svg")
-    expect(image).to_have_attribute("src", re.compile(r"^blob:"), timeout=UI_TIMEOUT_MS)
+    expect(image).to_have_attribute("src", re.compile(r"^data:image/svg\+xml;base64,"), timeout=UI_TIMEOUT_MS)
     expect(image).to_have_js_property("complete", True)
     assert image.evaluate("img => img.naturalWidth") == 40
     assert page.evaluate("window.__ran === undefined")
