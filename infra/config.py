@@ -12,6 +12,9 @@ from shared.constants import APP_NAME
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 _STAGE_PATTERN = re.compile(r"^[a-z][a-z0-9-]{0,15}$")
+# What WAF accepts: a rate-based rule's limit and its evaluation window (seconds).
+WAF_MIN_RATE_LIMIT, WAF_MAX_RATE_LIMIT = 10, 2_000_000_000
+WAF_WINDOWS = (60, 120, 300, 600)
 
 
 class ConfigError(ValueError):
@@ -20,7 +23,7 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class StageConfig:
-    """What differs between stages: the name, runner capacity, runner size and the alarm e-mail."""
+    """What differs between stages: the name, runner capacity, runner size, the alarm e-mail and WAF rate limits."""
 
     stage: str = "dev"
     runner_min_capacity: int = 0
@@ -31,6 +34,10 @@ class StageConfig:
     runner_concurrency: int = 4
     alarm_email: str | None = None
     log_level: str = "INFO"
+    # The REST API's web ACL: requests per address and window on the sign-in and reset routes, and on everything.
+    waf_auth_rate_limit: int = 100
+    waf_rate_limit: int = 2000
+    waf_window_seconds: int = 300
 
     def __post_init__(self) -> None:
         if not _STAGE_PATTERN.match(self.stage):
@@ -40,6 +47,11 @@ class StageConfig:
                 f"runner capacity must satisfy 0 <= min <= max and max >= 1, "
                 f"not min={self.runner_min_capacity} max={self.runner_max_capacity}"
             )
+        for name, limit in (("wafAuthRateLimit", self.waf_auth_rate_limit), ("wafRateLimit", self.waf_rate_limit)):
+            if not WAF_MIN_RATE_LIMIT <= limit <= WAF_MAX_RATE_LIMIT:
+                raise ConfigError(f"{name} must be between {WAF_MIN_RATE_LIMIT} and {WAF_MAX_RATE_LIMIT}, not {limit}")
+        if self.waf_window_seconds not in WAF_WINDOWS:
+            raise ConfigError(f"wafWindowSeconds must be one of {WAF_WINDOWS}, not {self.waf_window_seconds}")
 
     @property
     def prefix(self) -> str:
@@ -80,4 +92,7 @@ class StageConfig:
             runner_concurrency=number("runnerConcurrency", defaults.runner_concurrency),
             alarm_email=get("alarmEmail") or None,
             log_level=str(get("logLevel") or defaults.log_level).upper(),
+            waf_auth_rate_limit=number("wafAuthRateLimit", defaults.waf_auth_rate_limit),
+            waf_rate_limit=number("wafRateLimit", defaults.waf_rate_limit),
+            waf_window_seconds=number("wafWindowSeconds", defaults.waf_window_seconds),
         )

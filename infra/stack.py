@@ -25,6 +25,7 @@ from infra.constructs.scheduler import SchedulerTick
 from infra.constructs.secrets import Secrets
 from infra.constructs.spa import Spa
 from infra.constructs.storage import LogsBucket, WorkspaceBucket
+from infra.constructs.waf import ApiFirewall, RateLimits
 from infra.constructs.websocket import WebSocket
 from infra.nag import acknowledge_grant
 from shared.constants import APP_NAME, PROJECTS_PREFIX, SERVICE_NAME, Env
@@ -143,6 +144,18 @@ class StudioStack(cdk.Stack):
         self.ingest = Ingest(self, "Ingest", defaults=defaults, workspace=self.workspace)
         for stage in (self.api.rest_api.deployment_stage, self.websocket.stage):
             stage.node.add_dependency(gateway_logging.account)
+        # The REST stage's web ACL: per-address rate limits (sign-in and reset routes, everything), managed rules.
+        self.firewall = ApiFirewall(
+            self,
+            "ApiFirewall",
+            name=f"{config.prefix}api",
+            stage=self.api.rest_api.deployment_stage,
+            limits=RateLimits(
+                auth=config.waf_auth_rate_limit,
+                everything=config.waf_rate_limit,
+                window_seconds=config.waf_window_seconds,
+            ),
+        )
 
         # The runner: Fargate in public subnets, no NAT.
         network = Network(self, "Network", logs_bucket=self.logs_bucket)

@@ -99,10 +99,6 @@ class RestApi(Construct):
                     "A greedy proxy has no per-route models; FastAPI validates every request body and parameter with "
                     "Pydantic models and answers 422."
                 ),
-                "AwsSolutions-APIG3": (
-                    "WAF is optional (cost per web ACL); login and reset are rate limited in the application and the "
-                    "stage is throttled. docs/deployment.md shows how to attach a web ACL."
-                ),
             },
         )
 

@@ -280,7 +280,10 @@ class Spa(Construct):
                     "A company workspace is used from wherever its people travel; access is controlled by "
                     "authentication, not geography."
                 ),
-                "AwsSolutions-CFR2": "WAF is optional (cost per web ACL); docs/deployment.md shows how to attach one.",
+                "AwsSolutions-CFR2": (
+                    "The REST API's stage has a regional web ACL (rate limits, managed rules; /api/* reaches it "
+                    "through CloudFront); a CloudFront-scoped one in us-east-1 is the documented next step."
+                ),
                 "AwsSolutions-CFR4": (
                     "The default *.cloudfront.net certificate cannot pin TLSv1.2_2021; a custom domain with an ACM "
                     "certificate does (docs/deployment.md). Viewers are redirected to HTTPS."
