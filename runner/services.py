@@ -15,6 +15,7 @@ from runner.gateway import AnthropicUpstream, BedrockUpstream, ModelGateway, Ups
 from runner.sandbox import Sandbox
 from shared.provider.service import ActiveProvider
 from shared.provider.views import AiProvider
+from shared.quotas.daily import check_tokens
 from shared.settings import Settings, get_settings
 from shared.usage import record
 
@@ -39,7 +40,7 @@ class Services:
     def gateway(self) -> ModelGateway:
         with self._lock:
             if self._gateway is None:
-                gateway = ModelGateway(recorder=record)
+                gateway = ModelGateway(recorder=record, admission=check_tokens)
                 gateway.start()
                 self._gateway = gateway
             return self._gateway

@@ -1,6 +1,6 @@
 """The model gateway: the CLI's ANTHROPIC_BASE_URL on 127.0.0.1, holding the real credential in its place.
 
-    gateway = ModelGateway(recorder=shared.usage.record).start()
+    gateway = ModelGateway(recorder=shared.usage.record, admission=shared.quotas.daily.check_tokens).start()
     upstream = AnthropicUpstream(api_key=key)              # or BedrockUpstream(region=…)
     token = gateway.issue(Grant(user_id=…, job_id=…, kind="chat", expires_at=time.time() + 3600, upstream=upstream))
     … run the CLI with ANTHROPIC_BASE_URL=gateway.base_url, ANTHROPIC_API_KEY=token …
@@ -17,6 +17,7 @@ import contextlib
 import threading
 from collections import defaultdict
 
+from runner.gateway.admission import Admission, Check
 from runner.gateway.clients import ClientConnection
 from runner.gateway.connections import Pool
 from runner.gateway.errors import GatewayError, RequestError, TokenRefusedError
@@ -34,8 +35,13 @@ START_TIMEOUT_SECONDS = 10.0
 class ModelGateway:
     """Forwards the CLI's model calls to each token's upstream with the real credential, and meters them per token."""
 
-    def __init__(self, *, recorder: Recorder, max_body_bytes: int = MAX_BODY_BYTES) -> None:
+    def __init__(
+        self, *, recorder: Recorder, admission: Check | None = None, max_body_bytes: int = MAX_BODY_BYTES
+    ) -> None:
+        """`admission` is asked before each metered call is forwarded (shared.quotas.daily.check_tokens); None
+        admits every call."""
         self._max_body_bytes = max_body_bytes
+        self._admission = Admission(admission) if admission is not None else None
         self._book = TokenBook()
         self._ledger = Ledger(recorder)
         self._pool = Pool()  # upstream connections, kept per origin
@@ -160,13 +166,22 @@ class ModelGateway:
                 # unauthenticated GET /inference-profiles on Bedrock), so a plain 404 and no warning
                 await client.refuse(404, f"{request.method} {request.path} is not served by the model gateway.")
                 return client.next_cycle()
-            logger.warning("model gateway refused a request", extra={"status": 401, "reason": str(exc)})
-            await client.refuse(401, str(exc), retry=False)
-            return client.next_cycle()
+            return await self._refuse_token(client, exc)
         route = grant.upstream.route(request.method, request.path)
         if route is None:
             await client.refuse(404, f"{request.method} {request.path} is not served by the model gateway.")
             return client.next_cycle()
+        if route.metered and self._admission is not None:
+            refusal = await self._admission.refusal(grant.user_id)
+            if refusal is not None:
+                # Not to be retried: the CLI would only wait and ask again; it ends the turn with this message.
+                logger.info("model gateway refused a call: daily token quota", extra={"job_id": grant.job_id})
+                await client.refuse(429, refusal, retry=False)
+                return client.next_cycle()
+            try:  # the loop ran other work while the quota was read: a revoke meanwhile still refuses
+                self._book.check(token)
+            except TokenRefusedError as exc:
+                return await self._refuse_token(client, exc)
         # Tracked in the same loop step as the check above, so a revoke either refuses or cuts this request.
         exchange = Exchange(token, grant, route)
         self._in_flight[token].add(exchange)
@@ -179,6 +194,11 @@ class ModelGateway:
                 del self._in_flight[token]
             self._ledger.close(token, _usage(exchange))
             _log(exchange)
+
+    async def _refuse_token(self, client: ClientConnection, exc: TokenRefusedError) -> bool:
+        logger.warning("model gateway refused a request", extra={"status": 401, "reason": str(exc)})
+        await client.refuse(401, str(exc), retry=False)
+        return client.next_cycle()
 
 
 def _usage(exchange: Exchange) -> ModelUsage | None:

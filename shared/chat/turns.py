@@ -22,6 +22,7 @@ from shared.errors import ConflictError, NotFoundError, StudioError, ValidationE
 from shared.logs import logger
 from shared.models.chat import ExchangeStatus, RawExchange
 from shared.projects import service as projects
+from shared.quotas.daily import take_turn
 from shared.realtime.messages import parse
 from shared.settings import get_settings
 
@@ -57,6 +58,7 @@ def accept(
     caller: Principal, request: ChatSend, *, correlation_id: str | None = None, connection_id: str | None = None
 ) -> views.Turn:
     """Accept one message: create the session on the first one, record the turn, queue it for the runner."""
+    take_turn(caller.user_id)  # first: a message refused by the daily quota creates no session and no turn
     session = _session_for(caller, request)
     turn = sessions.next_turn(session.id)
     queued_behind = _active_turns(session.id, before=turn)

@@ -68,3 +68,45 @@ class UploadQuotaError(QuotaError, RateLimitedError):
 
 def _minutes(count: int) -> str:
     return f"{count} minute{'s' if count != 1 else ''}"
+
+
+class TurnQuotaError(QuotaError, RateLimitedError):
+    """429 with Retry-After: the user has started as many chat turns as a UTC day allows."""
+
+    code = "turn_quota_exceeded"
+
+    def __init__(self, limit: int, resets_at: datetime, retry_after: int) -> None:
+        super().__init__(
+            f"You have sent today's chat messages: at most {limit:,} a day (turnsPerDay = {limit}). "
+            f"{_resets(resets_at, retry_after)}",
+            limit="turnsPerDay",
+            value=limit,
+            resetsAt=f"{resets_at:%Y-%m-%dT%H:%M:%SZ}",
+            retryAfter=retry_after,
+        )
+        self.retry_after = retry_after
+
+
+class TokenQuotaError(QuotaError, RateLimitedError):
+    """429: the user's model calls have used as many tokens as a UTC day allows (refused at the model gateway)."""
+
+    code = "token_quota_exceeded"
+
+    def __init__(self, limit: int, used: int, resets_at: datetime, retry_after: int) -> None:
+        super().__init__(
+            f"You have used today's model tokens: {used:,} of at most {limit:,} a day (tokensPerDay = {limit}). "
+            f"{_resets(resets_at, retry_after)}",
+            limit="tokensPerDay",
+            value=limit,
+            used=used,
+            resetsAt=f"{resets_at:%Y-%m-%dT%H:%M:%SZ}",
+            retryAfter=retry_after,
+        )
+        self.retry_after = retry_after
+
+
+def _resets(resets_at: datetime, retry_after: int) -> str:
+    """When a daily count starts again: "The count starts again at 00:00 UTC, in 3 hours 20 minutes."."""
+    hours, minutes = divmod(math.ceil(retry_after / 60), 60)
+    left = f"{hours} hour{'s' if hours != 1 else ''} {_minutes(minutes)}" if hours else _minutes(minutes)
+    return f"The count starts again at {resets_at:%H:%M} UTC on {resets_at:%Y-%m-%d}, in {left}."

@@ -16,6 +16,8 @@ RANGES: dict[str, tuple[int, int, int]] = {
     "max_active_schedules": (20, 1, 1000),
     "min_schedule_interval_minutes": (15, 1, 24 * 60),
     "uploads_per_hour": (200, 1, 100_000),
+    "turns_per_day": (500, 1, 100_000),
+    "tokens_per_day": (5_000_000, 1_000, 10_000_000_000),
 }
 
 
@@ -33,6 +35,10 @@ class QuotaSettings(Schema):
         "min_schedule_interval_minutes", "The shortest time between two runs of a schedule, in minutes"
     )
     uploads_per_hour: StrictInt = _documented("uploads_per_hour", "Presigned upload links per user per clock hour")
+    turns_per_day: StrictInt = _documented("turns_per_day", "Chat turns a user may start per UTC day")
+    tokens_per_day: StrictInt = _documented(
+        "tokens_per_day", "Input and output tokens of a user's model calls per UTC day (checked at the model gateway)"
+    )
 
 
 DEFAULTS = QuotaSettings(**{field: default for field, (default, _, _) in RANGES.items()})

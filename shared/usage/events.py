@@ -12,6 +12,7 @@ from shared.db import delete_all
 from shared.models.base import utcnow
 from shared.models.fields import time_sort_key
 from shared.models.usage import UsageEvent, UsageKind
+from shared.usage.daily import add_tokens
 
 __all__ = ["ModelUsage", "UsageKind", "delete_for_user", "record"]
 
@@ -37,10 +38,12 @@ class ModelUsage:
 
 
 def record(usage: ModelUsage) -> None:
-    """Write `usage` as a usage event, keyed by its user and the time the call ended."""
+    """Write `usage` as a usage event, keyed by its user and the time the call ended, and add its tokens to the
+    user's count of the day (what the daily token quota reads)."""
     fields = asdict(usage)
     at = fields.pop("at")
     UsageEvent(fields.pop("user_id"), time_sort_key(at), day=at.strftime("%Y-%m-%d"), created_at=at, **fields).save()
+    add_tokens(usage.user_id, usage.tokens_in + usage.tokens_out, at)
 
 
 def delete_for_user(user_id: str) -> int:

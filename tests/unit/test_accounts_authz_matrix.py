@@ -170,7 +170,13 @@ def body_for(template: Any, caller: str) -> Any:
         "login": {"username": "login-target", "password": PASSWORD},
         "nobody": {"identifier": f"nobody-{unique}"},
         "made": {"username": f"made-{unique}", "password": PASSWORD},
-        "quotas": {"maxActiveSchedules": 20, "minScheduleIntervalMinutes": 15, "uploadsPerHour": 200},  # the defaults
+        "quotas": {  # the defaults
+            "maxActiveSchedules": 20,
+            "minScheduleIntervalMinutes": 15,
+            "uploadsPerHour": 200,
+            "turnsPerDay": 500,
+            "tokensPerDay": 5_000_000,
+        },
     }[template]
 
 

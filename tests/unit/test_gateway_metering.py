@@ -11,6 +11,7 @@ import pytest
 
 from runner.gateway import Grant, ModelGateway
 from runner.gateway.meter import JsonMeter, SseMeter, Tokens
+from shared.models.accounts import RateLimit
 from shared.models.usage import UsageEvent
 from shared.settings import Settings
 from shared.usage import ModelUsage, cost_usd, price_for, record
@@ -37,7 +38,7 @@ SPENT = Usage(input_tokens=321, output_tokens=45, cache_creation_input_tokens=60
 
 @pytest.fixture
 def cloud() -> Iterator[Settings]:
-    with moto_aws([UsageEvent]) as settings:
+    with moto_aws([UsageEvent, RateLimit]) as settings:  # RateLimit: the day's token counts
         yield settings
 
 

@@ -22,7 +22,13 @@ from tests.support.accounts import (
 )
 from tests.unit.test_skills import REPORT, make_project, put_skill, run_skill
 
-DEFAULTS = {"maxActiveSchedules": 20, "minScheduleIntervalMinutes": 15, "uploadsPerHour": 200}
+DEFAULTS = {
+    "maxActiveSchedules": 20,
+    "minScheduleIntervalMinutes": 15,
+    "uploadsPerHour": 200,
+    "turnsPerDay": 500,
+    "tokensPerDay": 5_000_000,
+}
 SETTINGS = "/api/admin/settings/quotas"
 
 

@@ -107,7 +107,13 @@ def test_invalid_schedules_are_refused_with_the_reason(
 
 def test_editing_cron_time_zone_or_enabled_recomputes_the_next_run(alice: Person, project: str) -> None:
     # Given a daily schedule, and an administrator (alice) who allows schedules that run every minute
-    quotas = {"maxActiveSchedules": 20, "minScheduleIntervalMinutes": 1, "uploadsPerHour": 200}
+    quotas = {
+        "maxActiveSchedules": 20,
+        "minScheduleIntervalMinutes": 1,
+        "uploadsPerHour": 200,
+        "turnsPerDay": 500,
+        "tokensPerDay": 5_000_000,
+    }
     assert call("PUT", "/api/admin/settings/quotas", json_body=quotas, token=alice.token).status == 200
     made = create(alice, project).json
     schedule_id = made["id"]

@@ -4,4 +4,5 @@ export const HOME = '/chat';
 export const ONBOARDING = '/onboarding';
 export const AI_PROVIDER = '/admin/ai-provider';
 export const ADMIN_CHAT = '/admin/chat';
+export const ADMIN_LIMITS = '/admin/limits';
 export const RULES = '/rules';

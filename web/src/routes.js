@@ -1,6 +1,7 @@
 // The route table: one area per screen module, in navigation order.
-import { ADMIN_CHAT, AI_PROVIDER, ONBOARDING, RULES } from './paths.js';
+import { ADMIN_CHAT, ADMIN_LIMITS, AI_PROVIDER, ONBOARDING, RULES } from './paths.js';
 import AdminChatScreen from './screens/admin-chat.js';
+import AdminLimitsScreen from './screens/admin-limits.js';
 import AdminScreen from './screens/admin.js';
 import AiProviderScreen from './screens/ai-provider.js';
 import ChatScreen from './screens/chat.js';
@@ -35,6 +36,7 @@ export const AREAS = [
   // Not in the navigation: `under` is the area the navigation marks for them.
   { path: AI_PROVIDER, label: 'AI provider', screen: AiProviderScreen, adminOnly: true, under: '/admin' },
   { path: ADMIN_CHAT, label: 'Chat settings', screen: AdminChatScreen, adminOnly: true, under: '/admin' },
+  { path: ADMIN_LIMITS, label: 'Limits', screen: AdminLimitsScreen, adminOnly: true, under: '/admin' },
   { path: ONBOARDING, label: 'Company setup', screen: OnboardingScreen, adminOnly: true, under: '/settings' },
 ];
 

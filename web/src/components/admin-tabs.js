@@ -1,12 +1,13 @@
-// The Admin area's sections: the people, the AI provider, and what chats may do. Real links, the current one marked.
+// The Admin area's sections: the people, the AI provider, what chats may do, and how much each person may use. Real links, the current one marked.
 import { html } from '../html.js';
-import { ADMIN_CHAT, AI_PROVIDER } from '../paths.js';
+import { ADMIN_CHAT, ADMIN_LIMITS, AI_PROVIDER } from '../paths.js';
 import { Link } from '../router.js';
 
 const SECTIONS = [
   { href: '/admin', label: 'Users' },
   { href: AI_PROVIDER, label: 'AI provider' },
   { href: ADMIN_CHAT, label: 'Chat' },
+  { href: ADMIN_LIMITS, label: 'Limits' },
 ];
 
 export function AdminTabs({ current }) {

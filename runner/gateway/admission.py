@@ -1,0 +1,56 @@
+"""Whether a user may start another model call: the daily token quota, read at most every few seconds per user.
+
+The check (`shared.quotas.daily.check_tokens` in the runner) reads DynamoDB, so it runs in a thread, never on the
+gateway's loop, and its verdict is kept for `CACHE_SECONDS` per user: a turn's dozens of calls cost one read.
+A refusal is the check's RateLimitedError, whose message the CLI shows as it ends the turn. A check that fails
+for any other reason (the table unreachable) admits the call: metering problems never stop the work.
+
+    admission = Admission(check_tokens)
+    refusal = await admission.refusal(grant.user_id)   # None: forward it; else the message of a 429
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+
+from shared.errors import RateLimitedError
+from shared.logs import logger
+
+Check = Callable[[str], object]  # raises RateLimitedError to refuse the user's next call
+CACHE_SECONDS = 5.0
+_MAX_USERS = 1024  # verdicts kept at once; the runner serves a few users at a time
+
+
+class Admission:
+    """The daily token quota's verdict per user, cached; used on the gateway's loop only."""
+
+    def __init__(
+        self, check: Check, *, cache_seconds: float = CACHE_SECONDS, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._check = check
+        self._cache_seconds = cache_seconds
+        self._clock = clock
+        self._verdicts: dict[str, tuple[float, str | None]] = {}  # user: (until when, refusal message or None)
+
+    async def refusal(self, user_id: str) -> str | None:
+        """Why the user's next model call is refused, or None if it may go."""
+        now = self._clock()
+        cached = self._verdicts.get(user_id)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        verdict = await asyncio.to_thread(self._ask, user_id)
+        if len(self._verdicts) >= _MAX_USERS:
+            self._verdicts.clear()
+        self._verdicts[user_id] = (now + self._cache_seconds, verdict)
+        return verdict
+
+    def _ask(self, user_id: str) -> str | None:
+        try:
+            self._check(user_id)
+        except RateLimitedError as exc:
+            return exc.message
+        except Exception:
+            logger.exception("the model gateway could not check the daily token quota; the call is admitted")
+        return None
