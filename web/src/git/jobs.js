@@ -7,8 +7,8 @@ export const POLL_INTERVAL_MS = 2_000;
 const GIVE_UP_MS = 15 * 60_000; // longer than any runner's Git job may take
 
 /**
- * The job's error as the ApiError a direct answer would have been: a job's error carries its extras (a merge's
- * `conflicts`) in `details`, an HTTP answer beside `code` and `message`.
+ * The job's error as the ApiError a direct answer would have been: extras (a merge's `conflicts`) sit beside
+ * `code` and `message`, as in an HTTP answer (a `details` object, from jobs recorded before that, is read too).
  */
 export function jobError(error) {
   const given = error && typeof error === 'object' ? error : {};
