@@ -14,6 +14,7 @@ import { GitLog } from '../components/git-log.js';
 import { GitProblem } from '../components/git-problem.js';
 import { GitRemotes, RemoteDialog, RemoveRemoteDialog } from '../components/git-remotes.js';
 import { GitSync, SYNC_LABELS } from '../components/git-sync.js';
+import { ProjectSelect } from '../components/project-select.js';
 import { FileIcon } from '../files/icons.js';
 import { gitApi } from '../git/api.js';
 import { groupFiles, syncOutcome } from '../git/status.js';
@@ -43,26 +44,6 @@ function shownFile(selection, status) {
   if (mine || (conflicted && !selection.staged)) return selection;
   const other = (selection.staged ? changes : staged).some((f) => f.path === selection.path);
   return other ? { path: selection.path, staged: !selection.staged } : null;
-}
-
-function ProjectSelect({ projects, projectId, onPick }) {
-  if (projects.error) {
-    return html`
-      <div class="callout callout-bad callout-row" role="alert">
-        <p>Could not load your projects: ${projects.error}</p>
-        <button type="button" class="button button-small button-secondary" onClick=${projects.reload}>Try again</button>
-      </div>`;
-  }
-  if (!projects.projects) return html`<p class="loading" role="status"><span class="spinner" aria-hidden="true"></span> Loading your projects…</p>`;
-  if (!projects.projects.length) return html`<p class="card-empty">You have no projects yet: start one in Chat or Files.</p>`;
-  return html`
-    <div class="project-select git-project">
-      <label for="git-project">Project</label>
-      <select id="git-project" class="input" value=${projectId || ''} onChange=${(e) => onPick(e.currentTarget.value)}>
-        ${projects.projects.map((p) => html`<option key=${p.id} value=${p.id}>${p.name}</option>`)}
-      </select>
-    </div>
-  `;
 }
 
 function NotInitialized({ canWrite, busy, onInit }) {
@@ -133,7 +114,7 @@ export default function GitScreen({ user }) {
           for you, and push it to your Git server.</p>
       </header>
       <div class="git-top">
-        <${ProjectSelect} projects=${projects} projectId=${projectId} onPick=${pickProject} />
+        <${ProjectSelect} id="git-project" className="git-project" projects=${projects} projectId=${projectId} onPick=${pickProject} />
         ${project && !canWrite && html`<p class="callout callout-info">You can read this project: its changes, diffs and
           history. Changing them needs edit access.</p>`}
         ${project && git.loadError && html`

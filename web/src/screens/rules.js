@@ -6,6 +6,7 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { rememberedProject, useProjects } from '../chat/projects.js';
 import { ConfirmDialog } from '../components/confirm-dialog.js';
 import { DiscardDialog } from '../components/file-dialogs.js';
+import { ProjectSelect } from '../components/project-select.js';
 import { RulesEditor } from '../components/rules-editor.js';
 import { RulesHistory } from '../components/rules-history.js';
 import { html } from '../html.js';
@@ -98,26 +99,6 @@ function Tabs({ scope, onPick }) {
   `;
 }
 
-function ProjectSelect({ projects, projectId, onPick }) {
-  if (projects.error) {
-    return html`
-      <div class="callout callout-bad callout-row" role="alert">
-        <p>Could not load your projects: ${projects.error}</p>
-        <button type="button" class="button button-small button-secondary" onClick=${projects.reload}>Try again</button>
-      </div>`;
-  }
-  if (!projects.projects) return html`<p class="loading" role="status"><span class="spinner" aria-hidden="true"></span> Loading your projects…</p>`;
-  if (!projects.projects.length) return html`<p class="card-empty">You have no projects yet: start one in Chat or Files.</p>`;
-  return html`
-    <div class="project-select rules-project">
-      <label for="rules-project">Project</label>
-      <select id="rules-project" class="input" value=${projectId || ''} onChange=${(e) => onPick(e.currentTarget.value)}>
-        ${projects.projects.map((p) => html`<option key=${p.id} value=${p.id}>${p.name}</option>`)}
-      </select>
-    </div>
-  `;
-}
-
 function RestoreDialog({ version, dirty, onRestore, onClose }) {
   return html`
     <${ConfirmDialog} title=${`Restore version ${version}?`} confirmLabel="Restore" busyLabel="Restoring…"
@@ -191,7 +172,7 @@ export default function RulesScreen({ user }) {
             <h2 id="rules-editor-title"><${Icon} name="rules" size=${20} /> ${tab.label}</h2>
           </div>
           <p class="card-lead">${tab.lead}</p>
-          ${scope === 'project' && html`<${ProjectSelect} projects=${projects} projectId=${project?.id} onPick=${pickProject} />`}
+          ${scope === 'project' && html`<${ProjectSelect} id="rules-project" className="rules-project" projects=${projects} projectId=${project?.id} onPick=${pickProject} />`}
           <div class="flash" role="status" data-tone=${flash ? 'ok' : undefined}>${flash || ''}</div>
           ${error && html`
             <div class="callout callout-bad callout-row" role="alert">
