@@ -1,7 +1,8 @@
 // Admin → Chat (/admin/chat): which permission modes people may pick for their chats (GET and PUT
 // /api/admin/settings/chat). "Ask before changes" is always allowed; acting without asking needs a deliberate tick.
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { api } from '../api.js';
+import { AdminSettingState, useAdminSetting } from '../components/admin-setting.js';
 import { AdminTabs } from '../components/admin-tabs.js';
 import { PERMISSION_MODES } from '../chat/format.js';
 import { Checkbox, FormError, SubmitButton, useSubmit } from '../forms.js';
@@ -55,18 +56,10 @@ function ModesForm({ allowed, onSaved }) {
 }
 
 export default function AdminChatScreen() {
-  const [state, setState] = useState({ allowed: null, error: null });
-  const [flash, setFlash] = useState(null);
-  const load = () => {
-    setState({ allowed: null, error: null });
-    api.get(SETTINGS_PATH).then((s) => setState({ allowed: s.allowedPermissionModes, error: null }),
-      (err) => setState({ allowed: null, error: err.message }));
-  };
-  useEffect(load, []);
-  const saved = (allowed) => {
-    setState({ allowed, error: null });
-    setFlash('Saved. New choices apply to the chat settings people open from now on.');
-  };
+  const setting = useAdminSetting(SETTINGS_PATH);
+  const allowed = setting.value?.allowedPermissionModes ?? null;
+  const saved = (modes) => setting.saved(
+    { allowedPermissionModes: modes }, 'Saved. New choices apply to the chat settings people open from now on.');
   return html`
     <div class="page">
       <header class="page-header">
@@ -80,14 +73,8 @@ export default function AdminChatScreen() {
         </div>
         <p class="card-lead">Each chat has a permission mode, picked in its settings. Untick a mode to take it off
           that list for everyone.</p>
-        <div class="flash" role="status" data-tone=${flash ? 'ok' : undefined}>${flash || ''}</div>
-        ${state.error && html`
-          <div class="callout callout-bad callout-row" role="alert">
-            <p>${state.error}</p>
-            <button type="button" class="button button-small button-secondary" onClick=${load}>Try again</button>
-          </div>`}
-        ${!state.allowed && !state.error && html`<p class="loading" role="status"><span class="spinner" aria-hidden="true"></span> Loading…</p>`}
-        ${state.allowed && html`<${ModesForm} key=${state.allowed.join()} allowed=${state.allowed} onSaved=${saved} />`}
+        <${AdminSettingState} setting=${setting} />
+        ${allowed && html`<${ModesForm} key=${allowed.join()} allowed=${allowed} onSaved=${saved} />`}
       </section>
     </div>
   `;

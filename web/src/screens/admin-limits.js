@@ -1,7 +1,7 @@
 // Admin → Limits (/admin/limits): the per-person quotas (GET and PUT /api/admin/settings/quotas). The form shows
 // every limit the server answers with, so a limit added on the server appears here with its own name.
-import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api.js';
+import { AdminSettingState, useAdminSetting } from '../components/admin-setting.js';
 import { AdminTabs } from '../components/admin-tabs.js';
 import { Field, FormError, SubmitButton, useSubmit } from '../forms.js';
 import { html } from '../html.js';
@@ -53,18 +53,8 @@ function LimitsForm({ limits, onSaved }) {
 }
 
 export default function AdminLimitsScreen() {
-  const [state, setState] = useState({ limits: null, error: null });
-  const [flash, setFlash] = useState(null);
-  const load = () => {
-    setState({ limits: null, error: null });
-    api.get(SETTINGS_PATH).then((limits) => setState({ limits, error: null }),
-      (err) => setState({ limits: null, error: err.message }));
-  };
-  useEffect(load, []);
-  const saved = (limits) => {
-    setState({ limits, error: null });
-    setFlash('Saved. The new limits apply from the next request.');
-  };
+  const setting = useAdminSetting(SETTINGS_PATH);
+  const saved = (limits) => setting.saved(limits, 'Saved. The new limits apply from the next request.');
   return html`
     <div class="page">
       <header class="page-header">
@@ -78,14 +68,8 @@ export default function AdminLimitsScreen() {
           <h2 id="limits-title"><${Icon} name="admin" size=${20} /> Per-person limits</h2>
         </div>
         <p class="card-lead">Someone who reaches a limit is told which one and when it resets.</p>
-        <div class="flash" role="status" data-tone=${flash ? 'ok' : undefined}>${flash || ''}</div>
-        ${state.error && html`
-          <div class="callout callout-bad callout-row" role="alert">
-            <p>${state.error}</p>
-            <button type="button" class="button button-small button-secondary" onClick=${load}>Try again</button>
-          </div>`}
-        ${!state.limits && !state.error && html`<p class="loading" role="status"><span class="spinner" aria-hidden="true"></span> Loading…</p>`}
-        ${state.limits && html`<${LimitsForm} key=${JSON.stringify(state.limits)} limits=${state.limits} onSaved=${saved} />`}
+        <${AdminSettingState} setting=${setting} />
+        ${setting.value && html`<${LimitsForm} key=${JSON.stringify(setting.value)} limits=${setting.value} onSaved=${saved} />`}
       </section>
     </div>
   `;
