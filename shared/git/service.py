@@ -7,7 +7,6 @@ the job's end reaches the user as a `git.done` event (shared.git.events).
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from shared.accounts.domain import Principal
@@ -25,8 +24,6 @@ from shared.schema import View
 
 READ_WAIT_SECONDS = 25.0
 WRITE_WAIT_SECONDS = 20.0
-FIRST_POLL_SECONDS = 0.01
-LAST_POLL_SECONDS = 0.2
 
 
 def group_of(project_id: str) -> str:
@@ -46,13 +43,12 @@ def run(caller: Principal, project_id: str, op: str, args: dict[str, Any] | None
         "args": args or {},
     }
     job = enqueue(JOB_TYPE, payload, group_id=group_of(project.project_id), owner_id=caller.user_id)
-    finished = _wait(job.job_id, WRITE_WAIT_SECONDS if spec.write else READ_WAIT_SECONDS)
+    finished = jobs.wait_for(job.job_id, WRITE_WAIT_SECONDS if spec.write else READ_WAIT_SECONDS)
     if finished is None:
         if spec.write:
             return Running(job_id=job.job_id, op=op)
         raise ServiceUnavailableError("Git did not answer within 25 seconds (the runner may be busy); try again.")
-    status, result, error = finished
-    return _outcome(project.project_id, op, status, result, error)
+    return _outcome(project.project_id, op, finished.status, finished.result, finished.error)
 
 
 def job(caller: Principal, job_id: str) -> JobState:
@@ -108,18 +104,6 @@ def checked_branch(name: str) -> str:
             f"'{name}' is not a valid branch name: use letters, digits, '-', '_', '.' and '/', no spaces.",
         )
     return name
-
-
-def _wait(job_id: str, seconds: float) -> tuple[str, Any, str | None] | None:
-    deadline = time.monotonic() + seconds
-    pause = FIRST_POLL_SECONDS
-    while time.monotonic() < deadline:
-        current = jobs.get(job_id)
-        if current is not None and JobStatus(current.status).is_terminal:
-            return current.status, current.result, current.error
-        time.sleep(pause)
-        pause = min(LAST_POLL_SECONDS, pause * 1.5)
-    return None
 
 
 def _outcome(project_id: str, op: str, status: str, result: Any, error: str | None) -> View:

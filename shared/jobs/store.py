@@ -10,6 +10,7 @@ writing the same job; a failed condition becomes `JobStateError`.
 
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -66,6 +67,20 @@ def get(job_id: str) -> Job | None:
         return Job.get(job_id, consistent_read=True)
     except DoesNotExist:
         return None
+
+
+def wait_for(job_id: str, seconds: float, *, first_poll: float = 0.01, last_poll: float = 0.2) -> Job | None:
+    """The job once it has ended (a caller waiting within API Gateway's 29 s); None if it is still going after
+    `seconds`. Polls quickly at first, then every `last_poll` seconds."""
+    deadline = time.monotonic() + seconds
+    pause = first_poll
+    while time.monotonic() < deadline:
+        current = get(job_id)
+        if current is not None and JobStatus(current.status).is_terminal:
+            return current
+        time.sleep(pause)
+        pause = min(last_poll, pause * 1.5)
+    return None
 
 
 def start(job: Job, runner_id: str) -> Job:

@@ -8,7 +8,6 @@ is never stored; a test of the stored configuration is recorded for Settings to 
 from __future__ import annotations
 
 import base64
-import time
 from typing import Any
 
 from shared import crypto
@@ -37,15 +36,12 @@ def run_test(
     if candidate_key is not None:
         payload["candidate"] = seal_for_job(candidate_key)
     job = enqueue("provider.test", payload, owner_id=by)
-    deadline = time.monotonic() + WAIT_SECONDS
-    while time.monotonic() < deadline:
-        current = jobs.get(job.job_id)
-        if current is not None and JobStatus(current.status).is_terminal:
-            result = _result_of(kind, current.status, current.result, current.error)
-            if candidate_key is None:
-                service.record_test(result, by=by)
-            return result
-        time.sleep(POLL_SECONDS)
+    current = jobs.wait_for(job.job_id, WAIT_SECONDS, first_poll=POLL_SECONDS, last_poll=POLL_SECONDS)
+    if current is not None:
+        result = _result_of(kind, current.status, current.result, current.error)
+        if candidate_key is None:
+            service.record_test(result, by=by)
+        return result
     raise ServiceUnavailableError(
         f"The runner did not answer the test within {int(WAIT_SECONDS)} seconds; check that it is running."
     )
