@@ -5,12 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
-from shared.logs import logger
-from shared.realtime import connections
 from shared.realtime.events import EventTooLargeError
-from shared.realtime.publisher import post_event
+from shared.realtime.publisher import post_to_user
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,11 +33,8 @@ class JobEvents:
 
     def _deliver(self, event: dict[str, Any]) -> bool:
         """Best effort: the job's record holds the outcome, and a client that missed the event reads it there."""
-        for connection_id in connections.of_user(self.user_id):
-            try:
-                post_event(connection_id, event)
-            except EventTooLargeError:
-                return False
-            except (ClientError, BotoCoreError):
-                logger.warning("could not post a git event", extra={"connection_id": connection_id})
+        try:
+            post_to_user(self.user_id, event)
+        except EventTooLargeError:
+            return False
         return True

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.exceptions import TransactWriteError
 
 from shared.db import delete_all, failed_steps, transaction
@@ -26,9 +25,8 @@ from shared.logs import logger
 from shared.models.base import utcnow
 from shared.models.onboarding import COMPANY_PROFILE_ID, CompanyProfile, ResearchEvent, ResearchStatus
 from shared.onboarding import profiles
-from shared.realtime import connections
 from shared.realtime.events import EventTooLargeError
-from shared.realtime.publisher import post_event
+from shared.realtime.publisher import post_to_user
 from shared.settings import get_settings
 
 PAGE = 200
@@ -118,11 +116,10 @@ def _deliver(user_id: str | None, event: dict[str, Any]) -> None:
     """Best effort: the log is the record, a client that missed an event reads it from the stream route."""
     if not user_id:
         return
-    for connection_id in connections.of_user(user_id):
-        try:
-            post_event(connection_id, event)
-        except (ClientError, BotoCoreError, EventTooLargeError):
-            logger.warning("could not post a research event", extra={"connection_id": connection_id})
+    try:
+        post_to_user(user_id, event)
+    except EventTooLargeError:
+        logger.warning("a research event is too large for a frame", extra={"type": event.get("type")})
 
 
 def after(project_id: str, seq: int, *, limit: int = PAGE) -> list[dict[str, Any]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from shared import aws
 from shared.logs import logger
@@ -35,6 +35,20 @@ def post_event(connection_id: str, event: dict[str, Any]) -> bool:
             return False
         raise
     return True
+
+
+def post_to_user(user_id: str, event: dict[str, Any]) -> None:
+    """Best effort, to every open connection of the user (the sender's record of the event is what counts).
+
+    An event too large for one frame raises EventTooLargeError before anything is sent; any other failure of
+    one connection is logged and the others still get it.
+    """
+    encode(event)  # too large: say so before sending to anyone
+    for connection_id in connections.of_user(user_id):
+        try:
+            post_event(connection_id, event)
+        except (ClientError, BotoCoreError):
+            logger.warning("could not post an event", extra={"connection_id": connection_id, "type": event.get("type")})
 
 
 def disconnect(connection_id: str) -> None:
