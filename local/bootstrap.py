@@ -35,12 +35,38 @@ CORS_MAX_AGE_SECONDS = 3000
 
 
 def ensure_tables() -> list[str]:
+    """Create missing tables, and the indexes a newer model declared on a table an older data folder holds."""
     created = []
     for model in all_models():
         if not model.exists():
             model.create_table(wait=True)
             created.append(model.Meta.table_name)
+        else:
+            _add_missing_indexes(model)
     return created
+
+
+def _add_missing_indexes(model: Any) -> None:
+    dynamodb = aws.client("dynamodb")
+    table = dynamodb.describe_table(TableName=model.Meta.table_name)["Table"]
+    existing = {index["IndexName"] for index in table.get("GlobalSecondaryIndexes", [])}
+    schema = model._get_schema()
+    for index in schema["global_secondary_indexes"]:
+        if index["index_name"] in existing:
+            continue
+        dynamodb.update_table(
+            TableName=model.Meta.table_name,
+            AttributeDefinitions=index["attribute_definitions"],
+            GlobalSecondaryIndexUpdates=[
+                {
+                    "Create": {
+                        "IndexName": index["index_name"],
+                        "KeySchema": index["key_schema"],
+                        "Projection": index["projection"],
+                    }
+                }
+            ],
+        )
 
 
 def ensure_bucket(settings: Settings) -> None:

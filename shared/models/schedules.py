@@ -114,6 +114,17 @@ class ExecutionsByUserIndex(GlobalSecondaryIndex["Execution"]):
     started_at = UTCDateTimeAttribute(range_key=True)
 
 
+class ExecutionsByProjectIndex(GlobalSecondaryIndex["Execution"]):
+    """Sparse: the runs in a project, scheduled or run now (deleting a project deletes them all)."""
+
+    class Meta:
+        index_name = "by-project"
+        projection = KeysOnlyProjection()
+
+    project_id = UnicodeAttribute(hash_key=True)
+    started_at = UTCDateTimeAttribute(range_key=True)
+
+
 class RunningExecutionsIndex(GlobalSecondaryIndex["Execution"]):
     """Sparse: executions still `running`, by deadline; the tick marks those past it as `timeout`."""
 
@@ -159,4 +170,5 @@ class Execution(StudioModel):
 
     by_schedule = ExecutionsByScheduleIndex()
     by_user = ExecutionsByUserIndex()
+    by_project = ExecutionsByProjectIndex()
     running_index = RunningExecutionsIndex()

@@ -34,6 +34,13 @@ def record(execution: Execution, results: Results, *, now: datetime) -> bool:
     return closed
 
 
+def log_timeout(execution_id: str, *, now: datetime) -> None:
+    """An orphan the tick closed gets its line in the run log too, as it now reads (status, end, reason)."""
+    closed = executions.get(execution_id)
+    if closed is not None:
+        _each(("run log", lambda: _log(closed, now)))
+
+
 def log_line(execution: Execution) -> dict[str, Any]:
     """The run as one line of `.sasha/schedules/<schedule_id>.jsonl` (camelCase, like the API)."""
     steps = [

@@ -251,9 +251,8 @@ def delete_for_user(user_id: str) -> dict[str, int]:
 
 
 def delete_for_project(project_id: str) -> dict[str, int]:
-    """A project's schedules, whoever owns them, with their runs."""
-    counts = {"schedules": 0, "executions": 0}
-    for schedule in list(Schedule.by_project.query(project_id)):
-        counts["executions"] += delete_all(Execution, Execution.by_schedule.query(schedule.schedule_id))
-        counts["schedules"] += delete_all(Schedule, [schedule])
-    return counts
+    """A project's schedules, whoever owns them, and every run in it (scheduled or run now)."""
+    return {
+        "executions": delete_all(Execution, list(Execution.by_project.query(project_id))),
+        "schedules": delete_all(Schedule, list(Schedule.by_project.query(project_id))),
+    }

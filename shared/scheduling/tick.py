@@ -23,7 +23,7 @@ from shared import jobs, metrics
 from shared.errors import StudioError
 from shared.logs import logger
 from shared.models.schedules import Execution, ExecutionStatus, Schedule
-from shared.scheduling import cron, executions, store
+from shared.scheduling import cron, executions, outcome, store
 
 SCHEDULE_JOB_TYPE = "schedule.run"
 # A run's deadline is its timeout plus this grace: the job may wait in the queue while a runner task
@@ -145,6 +145,7 @@ def _time_out_orphans(now: datetime, result: TickResult) -> None:
                         status=ExecutionStatus.TIMEOUT.value,
                         now=now,
                     )
+                    outcome.log_timeout(execution.execution_id, now=now)
             except Exception:
                 logger.exception("could not time out a run", extra={"execution_id": execution.execution_id})
                 result.errors += 1

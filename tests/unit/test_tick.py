@@ -25,7 +25,7 @@ from shared.errors import ConflictError, ValidationError
 from shared.models.base import bind_models
 from shared.models.jobs import Job
 from shared.models.schedules import DUE_SHARDS, Execution, ExecutionStatus, Schedule
-from shared.scheduling import cron, executions, store
+from shared.scheduling import cron, executions, runlog, store
 from shared.scheduling.tick import DEADLINE_GRACE, run_tick
 from shared.settings import Settings, get_settings
 
@@ -74,6 +74,7 @@ def studio(monkeypatch: pytest.MonkeyPatch) -> Iterator[Studio]:
         bind_models(get_settings())
         for model in (Schedule, Execution, Job):
             model.create_table(wait=True)
+        boto3.client("s3", region_name="us-east-1").create_bucket(Bucket=get_settings().workspace_bucket)
         yield Studio(queue_url, sqs)
     get_settings.cache_clear()
     aws.reset_clients()
@@ -441,6 +442,41 @@ def test_an_orphaned_running_execution_times_out(studio: Studio) -> None:
     assert list(executions.overdue(past_deadline + timedelta(days=1))) == []
     stored = Schedule.get(schedule.schedule_id)
     assert (stored.last_status, stored.last_run_at) == ("timeout", execution.started_at)
+
+
+def test_an_orphan_closed_by_the_tick_has_its_line_in_the_run_log(studio: Studio) -> None:
+    # given a scheduled run whose runner never reports back
+    schedule = hourly(at("2025-06-02T09:30:00"))
+    run_tick(at("2025-06-02T10:00:00"))
+    [execution] = all_executions()
+    past_deadline = execution.deadline_at + timedelta(seconds=1)
+
+    # when the tick times it out
+    assert run_tick(past_deadline).timed_out == 1
+
+    # then the project's run log tells the same story as the execution, once
+    [line] = runlog.read("projects/p1/", schedule.schedule_id)
+    assert line["executionId"] == execution.execution_id
+    assert line["status"] == "timeout"
+    assert line["finishedAt"] == past_deadline.isoformat()
+    assert line["error"] == "the run did not finish before its deadline (runner stopped?)"
+    assert run_tick(past_deadline + timedelta(minutes=5)).timed_out == 0
+    assert len(runlog.read("projects/p1/", schedule.schedule_id)) == 1
+
+
+def test_deleting_a_project_deletes_every_run_in_it(studio: Studio) -> None:
+    # given a scheduled run and a run-now in project p1, and a run in another project
+    hourly(at("2025-06-02T09:30:00"))
+    run_tick(at("2025-06-02T10:00:00"))
+    Execution(execution_id="now-1", kind="skill", user_id="u2", project_id="p1").save()
+    Execution(execution_id="elsewhere", kind="skill", user_id="u2", project_id="p2").save()
+
+    # when p1 goes
+    counts = store.delete_for_project("p1")
+
+    # then only the other project's run is left
+    assert counts == {"executions": 2, "schedules": 1}
+    assert [e.execution_id for e in all_executions()] == ["elsewhere"]
 
 
 def test_a_run_that_finished_is_not_timed_out(studio: Studio) -> None:
