@@ -47,7 +47,7 @@ def ensure_tables() -> list[str]:
 
 
 def _add_missing_indexes(model: Any) -> None:
-    dynamodb = aws.client("dynamodb")
+    dynamodb = model._get_connection().connection.client  # the table's own botocore client (endpoint, keys)
     table = dynamodb.describe_table(TableName=model.Meta.table_name)["Table"]
     existing = {index["IndexName"] for index in table.get("GlobalSecondaryIndexes", [])}
     schema = model._get_schema()
