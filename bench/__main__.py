@@ -1,6 +1,6 @@
 """Run every benchmark and print its figures."""
 
-from bench import auth, chat, cold_imports, convert, files, gateway, git, ping_rtt, tick
+from bench import auth, chat, cold_imports, convert, files, gateway, git, ping_rtt, tick, ws_load
 
 if __name__ == "__main__":
     cold_imports.run()
@@ -10,6 +10,8 @@ if __name__ == "__main__":
     auth.run()
     print()
     chat.run()
+    print()
+    ws_load.run()
     print()
     gateway.run()
     print()

@@ -84,8 +84,11 @@ def verify(token: str) -> str:
     return account.username
 
 
-def reset_password(token: str, new_password: str) -> None:
-    """Use the token once: mark it used and set the password in one transaction; tokens are revoked."""
+def reset_password(token: str, new_password: str) -> str:
+    """Use the token once: mark it used and set the password in one transaction; tokens are revoked.
+
+    Returns the account's id.
+    """
     validation.password(new_password)
     reset = _valid(token)
     now = utcnow()
@@ -102,6 +105,7 @@ def reset_password(token: str, new_password: str) -> None:
     for other in PasswordReset.by_user.query(reset.user_id):
         if other.token_hash != reset.token_hash:
             other.delete()
+    return reset.user_id
 
 
 def delete_for_user(user_id: str) -> int:

@@ -1,4 +1,4 @@
-"""Every WebSocket action checks again that its connection's caller still stands, not only $connect."""
+"""A signed-out caller's sockets close: at once when a route signs them out, else at their next action."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ import pytest
 
 from local.lambda_events import LambdaContext
 from shared.models.connections import Connection
+from shared.accounts import users
+from shared.realtime import standing as sockets
 from shared.ws import standing
 from tests.support.accounts import (
     EVENTS,
@@ -71,65 +73,107 @@ LAST_WORDS: dict[str, dict[str, Any]] = {}  # what was posted to a connection ri
 @pytest.fixture
 def fresh(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(standing, "CACHE_SECONDS", 0.0)  # each action reads the account again
-    real = standing.post_event
+    real = sockets.post_event
 
     def keep(connection_id: str, event: dict[str, Any]) -> bool:
         LAST_WORDS[connection_id] = event
         return real(connection_id, event)
 
-    monkeypatch.setattr(standing, "post_event", keep)
+    monkeypatch.setattr(sockets, "post_event", keep)
+
+
+def closed_signed_out(connection_id: str) -> bool:
+    """The connection was told `signed_out`, closed at API Gateway and forgotten."""
+    last = LAST_WORDS.pop(connection_id, {})
+    return (
+        (last.get("type"), last.get("code")) == ("error", "signed_out")
+        and "sign in again" in last.get("message", "")
+        and not list(Connection.query(connection_id))
+        and connection_id not in moto_connections()
+    )
 
 
 @pytest.mark.usefixtures("fresh")
-def test_a_password_change_ends_the_connections_opened_before(accounts: AccountsStack) -> None:
-    # Given alice connected, and her actions answered
+def test_a_password_change_closes_the_connections_opened_before_at_once(accounts: AccountsStack) -> None:
+    # Given alice connected twice (two tabs), and her actions answered
     alice: Person = create_user(register_first(), "alice")
     connect(alice.token, "conn-alice")
+    connect(alice.token, "conn-alice-2")
     assert send({"action": "no-such-action"}, "conn-alice")["code"] == "unknown_action"
     assert Connection.get("conn-alice").token_version is not None
 
-    # When she changes her password elsewhere
+    # When she changes her password
     body = {"currentPassword": alice.password, "newPassword": "another long passphrase"}
-    assert call("PATCH", "/api/auth/me", json_body=body, token=alice.token).status == 200
+    changed = call("PATCH", "/api/auth/me", json_body=body, token=alice.token)
+    assert changed.status == 200
 
-    # Then the next action is refused with the reason, and the connection is closed and forgotten
-    refused = send({"action": "no-such-action"}, "conn-alice")
-    assert (refused["type"], refused["code"]) == ("error", "signed_out")
-    assert "sign in again" in refused["message"]
-    assert not list(Connection.query("conn-alice"))
-    assert "conn-alice" not in moto_connections()
+    # Then both sockets were told why and closed by that request, and one opened with the new token works
+    assert closed_signed_out("conn-alice")
+    assert closed_signed_out("conn-alice-2")
+    connect(changed.json["token"], "conn-alice-new")
+    assert send({"action": "no-such-action"}, "conn-alice-new")["code"] == "unknown_action"
 
 
 @pytest.mark.usefixtures("fresh")
-def test_a_disabled_account_can_no_longer_act(accounts: AccountsStack) -> None:
+def test_signing_out_everywhere_closes_every_earlier_socket(accounts: AccountsStack) -> None:
+    alice = create_user(register_first(), "alice")
+    connect(alice.token, "conn-old")
+
+    renewed = call("POST", "/api/auth/logout-all", token=alice.token)
+
+    assert renewed.status == 200
+    assert closed_signed_out("conn-old")
+
+
+@pytest.mark.usefixtures("fresh")
+def test_a_disabled_account_is_disconnected_at_once(accounts: AccountsStack) -> None:
     admin = register_first()
     bob = create_user(admin, "bob")
     connect(bob.token, "conn-bob")
+    connect(admin.token, "conn-admin")
+
     assert call("PATCH", f"/api/admin/users/{bob.id}", json_body={"isActive": False}, token=admin.token).status == 200
 
-    assert send({"action": "no-such-action"}, "conn-bob")["code"] == "signed_out"
+    assert closed_signed_out("conn-bob")
+    assert send({"action": "no-such-action"}, "conn-admin")["code"] == "unknown_action"
+
+
+@pytest.mark.usefixtures("fresh")
+def test_a_deactivated_keys_connection_closes_and_the_owners_session_stays(accounts: AccountsStack) -> None:
+    alice = create_user(register_first(), "alice")
+    created = create_key(alice, scope="full")
+    connect_key(created["key"], "conn-key")
+    connect(alice.token, "conn-session")
+    assert send({"action": "no-such-action"}, "conn-key")["code"] == "unknown_action"
+
+    assert call("DELETE", f"/api/api-keys/{created['id']}", token=alice.token).status == 200
+
+    assert closed_signed_out("conn-key")
+    assert send({"action": "no-such-action"}, "conn-session")["code"] == "unknown_action"
+
+
+@pytest.mark.usefixtures("fresh")
+def test_a_change_made_another_way_is_caught_at_the_next_action(accounts: AccountsStack) -> None:
+    # Given alice connected, and her tokens revoked without a route that closes sockets (a script, a tool)
+    alice = create_user(register_first(), "alice")
+    connect(alice.token, "conn-alice")
+    users.revoke_tokens(alice.id)
+
+    # Then her next action is refused with the reason, and the connection is closed and forgotten
+    refused = send({"action": "no-such-action"}, "conn-alice")
+    assert (refused["type"], refused["code"]) == ("error", "signed_out")
+    assert not list(Connection.query("conn-alice"))
+    assert "conn-alice" not in moto_connections()
 
 
 def test_a_burst_of_actions_reads_the_account_once(accounts: AccountsStack, monkeypatch: pytest.MonkeyPatch) -> None:
     alice = create_user(register_first(), "alice")
     connect(alice.token, "conn-burst")
     reads: list[str] = []
-    real = standing.accounts.token_version
-    monkeypatch.setattr(standing.accounts, "token_version", lambda user_id: reads.append(user_id) or real(user_id))
+    real = sockets.accounts.token_version
+    monkeypatch.setattr(sockets.accounts, "token_version", lambda user_id: reads.append(user_id) or real(user_id))
 
     for _ in range(5):
         send({"action": "no-such-action"}, "conn-burst")
 
     assert reads == [alice.id]
-
-
-@pytest.mark.usefixtures("fresh")
-def test_a_deactivated_keys_connection_can_no_longer_act(accounts: AccountsStack) -> None:
-    alice = create_user(register_first(), "alice")
-    created = create_key(alice, scope="full")
-    connect_key(created["key"], "conn-key")
-    assert send({"action": "no-such-action"}, "conn-key")["code"] == "unknown_action"
-
-    call("DELETE", f"/api/api-keys/{created['id']}", token=alice.token)
-
-    assert send({"action": "no-such-action"}, "conn-key")["code"] == "signed_out"

@@ -10,6 +10,9 @@ export const PING_INTERVAL_MS = 20_000;
 export const PONG_TIMEOUT_MS = 10_000;
 export const BACKOFF_BASE_MS = 500;
 export const BACKOFF_MAX_MS = 30_000;
+// After the server said `signed_out` and closed the socket: the tab that changed the password is about to
+// receive its new token (the same request's answer); reconnecting sooner would be refused with the old one.
+export const SIGNED_OUT_GRACE_MS = 1_500;
 const MAX_PENDING_PINGS = 5;
 
 /** Full-jitter exponential backoff: uniform in [0, min(max, base * 2^attempt)]. */
@@ -29,6 +32,7 @@ export class Realtime {
   #attempt = 0; // connections that failed since the back end last answered
   #attemptSerial = 0; // identifies the newest connect() while it awaits the URL
   #answeredOnce = false;
+  #signedOut = false; // the server ended this socket's session; the next attempt waits for a new token
   #lastPongAt = 0;
   #retryTimer = null;
   #pingTimer = null;
@@ -107,6 +111,7 @@ export class Realtime {
     if (!this.#resolveUrl) return;
     this.#drop();
     this.#attempt = 0;
+    this.#signedOut = false;
     this.#connect();
   }
 
@@ -153,6 +158,7 @@ export class Realtime {
     }
     if (!event || typeof event.type !== 'string') return;
     if (event.type === 'pong') this.#onPong(event);
+    if (event.type === 'error' && event.code === 'signed_out') this.#signedOut = true;
     this.#emit(event);
   }
 
@@ -162,7 +168,8 @@ export class Realtime {
   }
 
   #scheduleRetry() {
-    const delay = backoffDelay(this.#attempt);
+    const delay = this.#signedOut ? SIGNED_OUT_GRACE_MS : backoffDelay(this.#attempt);
+    this.#signedOut = false;
     this.#attempt += 1;
     // Offline still retries on the backoff clock (navigator.onLine can be wrong); `online` cuts the wait.
     const status = navigator.onLine === false ? 'offline' : 'reconnecting';

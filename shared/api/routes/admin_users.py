@@ -13,6 +13,7 @@ from shared.chat import policy
 from shared.chat.policy import ChatPolicy
 from shared.quotas import settings as quotas
 from shared.quotas.settings import QuotaSettings
+from shared.realtime import standing as sockets
 
 router = APIRouter(prefix="/admin/users", tags=["admin"])
 
@@ -34,7 +35,9 @@ def get_user(user_id: str, caller: AdminUser) -> Account:
 
 @router.patch("/{user_id}", response_model=Account, summary="Change flags, email or password")
 def update_user(user_id: str, body: UserUpdate, caller: SessionAdmin) -> Account:
-    return admin.change(user_id, body)
+    account = admin.change(user_id, body)
+    sockets.end_stale(user_id)  # disabled, or a new password: the account's open sockets close now
+    return account
 
 
 @router.delete("/{user_id}", status_code=204, summary="Delete an account and everything it owns")

@@ -8,6 +8,7 @@ from shared.accounts import api_keys
 from shared.accounts.schemas import ApiKeyIn
 from shared.accounts.views import KeyInfo, NewKey
 from shared.api.deps import CurrentUser, SessionUser
+from shared.realtime import standing as sockets
 
 router = APIRouter(prefix="/api-keys", tags=["api-keys"])
 
@@ -26,4 +27,6 @@ def list_keys(caller: CurrentUser) -> list[KeyInfo]:
 
 @router.delete("/{key_id}", response_model=KeyInfo, summary="Deactivate a key")
 def deactivate_key(key_id: str, caller: SessionUser) -> KeyInfo:
-    return api_keys.deactivate(caller.user_id, key_id)
+    key = api_keys.deactivate(caller.user_id, key_id)
+    sockets.end_stale(caller.user_id)  # the sockets the key opened close now
+    return key

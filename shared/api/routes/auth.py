@@ -18,6 +18,7 @@ from shared.accounts.schemas import (
 )
 from shared.accounts.views import Account
 from shared.api.deps import ClientIp, CurrentUser, SessionUser
+from shared.realtime import standing as sockets
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -46,7 +47,9 @@ def me(caller: CurrentUser) -> Account:
 
 @router.patch("/me", response_model=SignedIn, summary="Change your email or password")
 def update_me(body: MeUpdate, caller: SessionUser) -> SignedIn:
-    return signin.change_own(caller, body)
+    signed_in = signin.change_own(caller, body)
+    sockets.end_stale(caller.user_id)  # a new password ends the sockets of every earlier token now
+    return signed_in
 
 
 @router.post(
@@ -55,7 +58,9 @@ def update_me(body: MeUpdate, caller: SessionUser) -> SignedIn:
     summary="Sign out everywhere: every earlier token stops working; the answer holds a fresh one for this tab",
 )
 def logout_all(caller: SessionUser) -> SignedIn:
-    return signin.sign_out_everywhere(caller)
+    signed_in = signin.sign_out_everywhere(caller)
+    sockets.end_stale(caller.user_id)
+    return signed_in
 
 
 @router.post("/forgot-password", response_model=Message, status_code=202, summary="Email a password reset link")
@@ -71,5 +76,5 @@ def verify_reset(token: str = Query(min_length=1, max_length=200)) -> ResetCheck
 
 @router.post("/reset-password", response_model=Message, summary="Choose a new password with a reset link")
 def reset_password(body: ResetIn) -> Message:
-    resets.reset_password(body.token, body.password)
+    sockets.end_stale(resets.reset_password(body.token, body.password))
     return Message(message="Your password was changed. Sign in with the new one.")
