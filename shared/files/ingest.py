@@ -5,13 +5,19 @@ HEAD ──missing──▶ skip (a redelivered event: the object was already mo
   ├─ too large ──▶ delete it; the upload → too_large
   └─ copy to projects/<project_id>/files/<path>; the file tree moves on
        ├─ a document (.docx, .pdf, .html): Markdown beside it as <path>.md (+ extracted images)
-       │    the upload → converted, or conversion_failed with the reason (the original is kept)
+       │    the upload → converted, or conversion_failed with the reason (the original is kept):
+       │    past the caps or the time budget of `shared.files.convert`, or on the third try (see below)
        ├─ anything else: the upload → stored
        └─ delete the upload object last, so a retried event finds it and redoes every step
 
 Each step is idempotent, and the record's transition is conditional on it being pending, so a redelivered
 event or a Lambda retry changes nothing twice. An upload that has no record (posted by something other than
-the SPA with a valid policy) is still stored.
+the SPA with a valid policy) is still stored. Uploads come from the SPA's presigned posts and from the multipart
+route, which hands over the documents too large to convert inside an API request (`shared.files.multipart`).
+
+A conversion that kills the function (out of memory, past its timeout) would be retried by Lambda until it gave
+up, leaving the upload pending. So each try is counted on the upload object (a tag) before the conversion starts,
+and the try after `CONVERSION_TRIES` stores the document unconverted and ends the upload conversion_failed.
 """
 
 from __future__ import annotations
@@ -27,7 +33,13 @@ from shared import aws
 from shared.errors import ServiceUnavailableError, ValidationError
 from shared.files import generations, uploads
 from shared.files.convert import converter_for
-from shared.files.objects import convert_document, file_key, parse_upload_key, too_large_message
+from shared.files.objects import (
+    conversion_failed,
+    convert_document,
+    file_key,
+    parse_upload_key,
+    too_large_message,
+)
 from shared.files.paths import safe_relative_path
 from shared.logs import logger
 from shared.models.files import UploadState
@@ -35,6 +47,14 @@ from shared.settings import get_settings
 
 # CopyObject copies at most 5 GB in one request; above it the managed (multipart) copy is needed.
 SINGLE_COPY_LIMIT_BYTES = 5 * 1024**3
+# Lambda tries an S3 event three times (infra/constructs/ingest.py), the local stack too: two tries convert, the
+# third stores the document as it is, so the upload always ends.
+CONVERSION_TRIES = 2
+TRIES_TAG = "studio-conversion-tries"
+GAVE_UP = (
+    f"Converting it to Markdown did not finish in {CONVERSION_TRIES} tries (it is too large or complex to "
+    "convert); the original is kept."
+)
 _HEX_ID_LENGTH = 32
 
 
@@ -142,8 +162,11 @@ def _move(
     _copy(s3, bucket, key, destination, etag=etag, size=size)
     conversion = None
     if _may_convert(relative):
-        data = s3.get_object(Bucket=bucket, Key=key, IfMatch=etag)["Body"].read()
-        conversion = convert_document(s3, project_id, relative, data)
+        if _count_try(s3, bucket, key) > CONVERSION_TRIES:
+            conversion = conversion_failed(s3, project_id, relative, GAVE_UP)
+        else:
+            data = s3.get_object(Bucket=bucket, Key=key, IfMatch=etag)["Body"].read()
+            conversion = convert_document(s3, project_id, relative, data)
     generations.invalidate(project_id)
     if conversion is None or conversion.status == "none":
         state, result = UploadState.STORED, "stored"
@@ -165,6 +188,15 @@ def _move(
 
 def _may_convert(relative: str) -> bool:
     return converter_for(relative.rpartition("/")[2]) is not None
+
+
+def _count_try(s3: Any, bucket: str, key: str) -> int:
+    """This try's number at converting the upload, written on the object (a tag) before the conversion starts."""
+    tags = s3.get_object_tagging(Bucket=bucket, Key=key).get("TagSet", [])
+    earlier = next((tag["Value"] for tag in tags if tag["Key"] == TRIES_TAG), "0")
+    number = (int(earlier) if earlier.isdigit() else 0) + 1
+    s3.put_object_tagging(Bucket=bucket, Key=key, Tagging={"TagSet": [{"Key": TRIES_TAG, "Value": str(number)}]})
+    return number
 
 
 def _copy(s3: Any, bucket: str, source: str, destination: str, *, etag: str, size: int) -> None:

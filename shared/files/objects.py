@@ -16,7 +16,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from shared import aws
 from shared.constants import PROJECTS_PREFIX, UPLOADS_PREFIX
 from shared.errors import NotFoundError, StudioError, ValidationError
-from shared.files.convert import ConversionError, convert, markdown_name
+from shared.files.convert import Conversion, ConversionError, convert, markdown_name
 from shared.files.paths import safe_relative_path
 from shared.logs import logger
 from shared.settings import get_settings
@@ -113,28 +113,36 @@ def storage(action: str, **context: Any) -> Iterator[None]:
 
 
 def convert_document(s3: Any, project_id: str, path: str, data: bytes) -> ConversionOutcome:
-    """Write the Markdown (and extracted images) of a stored document beside it; a failure keeps the original.
-
-    The caller moves the tree on afterwards. A Markdown left from an earlier version is deleted when the new
-    version cannot be converted, so it never passes for the current content.
-    """
-    folder, _, name = path.rpartition("/")
-    base = f"{folder}/" if folder else ""
-    target = f"{base}{markdown_name(name)}"
+    """Convert a stored document within the full caps and time budget, and write the result beside it (ingest)."""
     try:
-        conversion = convert(name, data)
+        conversion = convert(path.rpartition("/")[2], data)
     except ConversionError as exc:
-        logger.warning("conversion failed; original kept", extra={"path": path, "reason": exc.message})
-        s3.delete_object(Bucket=bucket(), Key=file_key(project_id, target))
-        return ConversionOutcome("failed", reason=exc.message)
+        return conversion_failed(s3, project_id, path, exc.message)
+    return write_conversion(s3, project_id, path, conversion)
+
+
+def conversion_failed(s3: Any, project_id: str, path: str, reason: str) -> ConversionOutcome:
+    """A stored document that was not converted: the original stays, the Markdown of an earlier version goes."""
+    # Left in place, the earlier Markdown would pass for the current content.
+    logger.warning("conversion failed; original kept", extra={"path": path, "reason": reason})
+    s3.delete_object(Bucket=bucket(), Key=file_key(project_id, _markdown_path(path)))
+    return ConversionOutcome("failed", reason=reason)
+
+
+def write_conversion(s3: Any, project_id: str, path: str, conversion: Conversion | None) -> ConversionOutcome:
+    """Write the Markdown (and extracted images) of the document at `path` beside it; the caller moves the tree on."""
     if conversion is None:
         return NOT_CONVERTED
+    folder = path.rpartition("/")[0]
+    base = f"{folder}/" if folder else ""
+    target = _markdown_path(path)
     try:  # a name near the length limit leaves no room for ".md" or "<stem>_files/image-1.png"
         safe_relative_path(target)
         extracted = [safe_relative_path(f"{base}{item.name}") for item in conversion.extracted]
     except ValidationError as exc:
-        s3.delete_object(Bucket=bucket(), Key=file_key(project_id, target))
-        return ConversionOutcome("failed", reason=f"The Markdown version cannot be stored beside it: {exc.message}")
+        return conversion_failed(
+            s3, project_id, path, f"The Markdown version cannot be stored beside it: {exc.message}"
+        )
     for item, extracted_path in zip(conversion.extracted, extracted, strict=True):
         s3.put_object(
             Bucket=bucket(), Key=file_key(project_id, extracted_path), Body=item.data, ContentType=item.content_type
@@ -146,6 +154,11 @@ def convert_document(s3: Any, project_id: str, path: str, data: bytes) -> Conver
         ContentType="text/markdown; charset=utf-8",
     )
     return ConversionOutcome("converted", path=target, extracted=tuple(extracted))
+
+
+def _markdown_path(path: str) -> str:
+    folder, _, name = path.rpartition("/")
+    return f"{folder}/{markdown_name(name)}" if folder else markdown_name(name)
 
 
 def _megabytes(size: int) -> str:

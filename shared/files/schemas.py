@@ -7,7 +7,7 @@ from typing import Annotated
 from pydantic import Field
 
 from shared.files.paths import MAX_PATH_BYTES
-from shared.files.views import FileInfo
+from shared.files.views import FileInfo, Upload
 from shared.schema import Schema
 
 MAX_CONTENT_TYPE = 200
@@ -47,7 +47,12 @@ class MoveIn(Schema):
 
 
 class UploadedFiles(Schema):
-    files: list[FileInfo]
+    files: list[FileInfo] = Field(description="Stored now (and converted, when a document was small enough)")
+    uploads: list[Upload] = Field(
+        default_factory=list,
+        description="Documents too large to convert within the request: stored and converted by the ingest "
+        "function; follow each with GET /api/projects/{id}/files/uploads/{uploadId}",
+    )
 
 
 class Folder(Schema):

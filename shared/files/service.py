@@ -1,4 +1,5 @@
-"""Project files: store, save, create folders, move and delete (docs/files.md); reading is `shared.files.reading`.
+"""Project files: save, create folders, move and delete (docs/files.md); the multipart route's storing is
+`shared.files.multipart`, reading is `shared.files.reading`.
 
 Every path goes through `safe_relative_path`; every call starts from a project the caller may use
 (`shared.projects.service.open_project`). Each change lands in S3 first and moves the file tree on after.
@@ -18,7 +19,6 @@ from shared.files.objects import (
     NOT_CONVERTED,
     StorageError,
     bucket,
-    convert_document,
     file_key,
     folder_exists,
     guess_content_type,
@@ -35,25 +35,6 @@ from shared.settings import get_settings
 TEXT_SAVE_MAX_BYTES = 2 * 1024 * 1024
 # A move or delete of a folder runs inside one API request (29 s at most): bounded.
 MAX_OBJECTS_PER_CHANGE = 2_000
-
-
-def store(project: ProjectView, path: str, data: bytes, *, content_type: str | None = None) -> FileInfo:
-    """Write one file (the multipart route), convert it when it is a document, and move the tree on."""
-    path = safe_relative_path(path)
-    s3 = aws.client("s3")
-    with storage("store the file", project_id=project.project_id, path=path):
-        if folder_exists(s3, project.project_id, path):
-            raise ConflictError(f"There is a folder named {path!r}.", code="file_exists")
-        s3.put_object(
-            Bucket=bucket(),
-            Key=file_key(project.project_id, path),
-            Body=data,
-            ContentType=content_type or guess_content_type(path),
-        )
-        conversion = convert_document(s3, project.project_id, path, data)
-        meta = s3.head_object(Bucket=bucket(), Key=file_key(project.project_id, path))
-    tree.invalidate(project.project_id)
-    return FileInfo.model_validate({**meta, "path": path, "conversion": conversion})
 
 
 def save_text(project: ProjectView, path: str, content: str, *, etag: str | None = None) -> FileInfo:

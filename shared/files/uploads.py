@@ -1,8 +1,12 @@
-"""The `uploads` table: one record per presigned upload, from pending to where it ended.
+"""The `uploads` table: one record per upload the ingest function processes, from pending to where it ended.
+
+A presigned upload's record is made before the browser posts the file; a document the multipart route hands to
+the ingest function gets one when the API has written it (`size` set: it has arrived, only the ingest is left).
 
 pending ──(ingest)──▶ stored | converted | conversion_failed | too_large | rejected
    ├──(the browser gives up: S3 refused the post, or the user cancelled)──▶ cancelled
-   └──(nothing arrived before the post expired)──▶ expired   (derived when read; TTL removes the record)
+   └──(nothing arrived before the post expired, or the ingest never finished)──▶ expired
+                                                        (derived when read; TTL removes the record)
 
 Every transition out of pending is an update conditional on `state = pending`, so a late ingest cannot
 overwrite a cancellation and a cancel cannot hide a file that did arrive. Light on purpose (no pydantic):
@@ -26,6 +30,9 @@ RECORD_TTL = timedelta(days=7)
 # A post may start just before its policy expires and take a while: give it this long before calling it expired.
 EXPIRY_GRACE = timedelta(minutes=15)
 _UPLOAD_ID_LENGTH = 32
+_EXPIRED = "The file never arrived before the upload link expired."
+# The ingest function's every try failed (its dead-letter queue has the event, and the file is kept under uploads/).
+_NOT_INGESTED = "The file arrived but could not be processed; upload it again, or ask an administrator."
 
 
 def add_pending(
@@ -37,8 +44,9 @@ def add_pending(
     declared_size: int,
     content_type: str,
     post_seconds: int,
+    size: int | None = None,
 ) -> Upload:
-    """The record of an upload the browser is about to post (for `post_seconds`; S3 refuses it after)."""
+    """The record of an upload about to be written (within `post_seconds`), or already written (`size`)."""
     now = utcnow()
     upload = Upload(
         upload_id,
@@ -46,6 +54,7 @@ def add_pending(
         user_id=user_id,
         path=path,
         declared_size=declared_size,
+        size=size,
         content_type=content_type,
         state=UploadState.PENDING.value,
         post_expires_at=now + timedelta(seconds=post_seconds),
@@ -63,7 +72,7 @@ def find(project_id: str, upload_id: str) -> Upload | None:
     if upload is None or upload.project_id != project_id:
         return None
     if upload.state == UploadState.PENDING and utcnow() > upload.post_expires_at + EXPIRY_GRACE:
-        finish(upload_id, UploadState.EXPIRED, reason="The file never arrived before the upload link expired.")
+        finish(upload_id, UploadState.EXPIRED, reason=_EXPIRED if upload.size is None else _NOT_INGESTED)
         upload.refresh(consistent_read=True)
     return upload
 

@@ -11,7 +11,7 @@ from shared.models.base import StudioModel, utcnow
 
 
 class UploadState(StrEnum):
-    PENDING = "pending"  # presigned; the browser is posting the file to S3
+    PENDING = "pending"  # the browser is posting the file to S3, or the ingest function has yet to take it
     STORED = "stored"  # in the project's files, nothing to convert
     CONVERTED = "converted"  # stored, and a Markdown version written beside it
     CONVERSION_FAILED = "conversion_failed"  # stored as is; `reason` says why it could not be converted

@@ -5,8 +5,10 @@ Every builder is deterministic (no clock, no randomness), so a test that fails f
 
 from __future__ import annotations
 
+import hashlib
 import io
 import itertools
+import zipfile
 
 from docx import Document
 from docx.document import Document as WordDocument
@@ -98,8 +100,44 @@ def _to_bytes(document: WordDocument) -> bytes:
     return buffer.getvalue()
 
 
+def photo_png(width: int = 320, height: int = 320) -> bytes:
+    """A photo-like PNG: deterministic noise, which does not compress (about width * height * 3 bytes)."""
+    pixels = hashlib.shake_256(b"studio test photo").digest(width * height * 3)
+    buffer = io.BytesIO()
+    Image.frombytes("RGB", (width, height), pixels).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
 def report_docx() -> bytes:
     """A quarterly report: headings, emphasis, a link, nested bullets, a numbered list, a table and a PNG chart."""
+    return _to_bytes(_report())
+
+
+def photo_report_docx() -> bytes:
+    """The quarterly report with a site photo after its chart: over 300 KB, as a report with a photo is."""
+    document = _report()
+    document.add_paragraph("The new site, photographed in September.")
+    document.add_picture(io.BytesIO(photo_png()), width=Inches(3))
+    return _to_bytes(document)
+
+
+def with_padded_body(data: bytes, padding_bytes: int) -> bytes:
+    """The .docx `data` with about `padding_bytes` of empty paragraphs added to its body: its XML unpacks that much
+    larger, while the file grows by a few KB (a zip bomb in a valid document)."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    paragraph = b"<w:p/>"
+    padding = paragraph * (padding_bytes // len(paragraph) + 1)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for entry in source.infolist():
+            content = source.read(entry.filename)
+            if entry.filename == "word/document.xml":
+                content = content.replace(b"<w:body>", b"<w:body>" + padding, 1)
+            target.writestr(entry.filename, content)
+    return buffer.getvalue()
+
+
+def _report() -> WordDocument:
     document = Document()
     document.add_heading("Quarterly report", level=1)
     document.add_heading("Highlights", level=2)
@@ -125,7 +163,7 @@ def report_docx() -> bytes:
     document.add_paragraph("The chart below shows sales by region.")
     picture = document.add_picture(io.BytesIO(png_image()), width=Inches(2))
     picture._inline.docPr.set("descr", REPORT_IMAGE_ALT)
-    return _to_bytes(document)
+    return document
 
 
 def _sentence(seed: int, length: int = 14) -> str:

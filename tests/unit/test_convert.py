@@ -15,17 +15,27 @@ from docx import Document
 from PIL import Image
 
 from shared.files import convert as conversion
-from shared.files.convert import Conversion, ConversionError, convert, converter_for, markdown_name
+from shared.files.convert import (
+    Conversion,
+    ConversionError,
+    ConversionTimeoutError,
+    convert,
+    converter_for,
+    fits_inline,
+    markdown_name,
+)
 from tests.support.documents import (
     REPORT_IMAGE_ALT,
     REPORT_LINK,
     REPORT_STEPS,
     encrypted_pdf,
     html_page,
+    photo_report_docx,
     png_image,
     report_docx,
     scanned_pdf,
     text_pdf,
+    with_padded_body,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -319,6 +329,74 @@ def test_an_inline_data_image_does_not_become_a_blob() -> None:
     markdown = converted("page.html", page).markdown
 
     assert markdown == "Logo: our logo\n"
+
+
+# --- caps and time --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.unit
+def test_a_word_document_whose_xml_would_unpack_past_the_cap_is_refused_before_it_is_parsed() -> None:
+    # given a valid report whose body is padded to 17 MB of XML (the cap is 16 MB), in a file of a few dozen KB
+    bomb = with_padded_body(report_docx(), 17 * 1024**2)
+    assert len(bomb) < 100_000
+
+    # when it is converted / then the zip's directory refuses it, with the cap in the reason
+    assert "its text and formatting (XML) would unpack to more than 16 MB" in refusal("bomb.docx", bomb)
+
+
+@pytest.mark.unit
+def test_a_web_page_over_the_cap_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    # given a cap of 1 MB and a page of 2 MB / when it is converted / then it is refused before it is parsed
+    monkeypatch.setattr(conversion, "HTML_MAX_BYTES", 1024**2)
+    page = html_page() * (2 * 1024**2 // len(html_page()))
+    assert "it is larger than the 1 MB that can be converted" in refusal("menu.html", page)
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    ("name", "data", "where"),
+    [
+        ("minutes.pdf", text_pdf(3), "stopped at page 1 of 3"),
+        ("report.docx", report_docx(), "stopped at image 1"),
+        ("menu.html", html_page(), "stopped after reading the page"),
+    ],
+    ids=["pdf", "docx", "html"],
+)
+def test_a_conversion_past_its_time_is_stopped_between_steps(name: str, data: bytes, where: str) -> None:
+    # given no time at all / when a document is converted / then it stops at its first check, and says where
+    with pytest.raises(ConversionTimeoutError) as caught:
+        convert(name, data, seconds=0)
+    assert isinstance(caught.value, ConversionError)  # the ingest function records it as any failure
+    assert "it takes longer than the 0 s a conversion may take" in caught.value.message
+    assert where in caught.value.message
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    ("name", "data", "inline"),
+    [
+        ("report.docx", report_docx(), True),
+        ("minutes.pdf", text_pdf(3), True),
+        ("menu.html", html_page(), True),
+        ("broken.docx", b"not a zip", True),  # refused at once
+        ("video.mp4", b"\0" * (1024 * 1024), True),  # not converted: stored at once whatever its size
+        ("photos.docx", photo_report_docx(), False),  # over 256 KB
+        ("minutes.pdf", b"%PDF-1.7\n" + b" " * (256 * 1024), False),
+        ("padded.docx", with_padded_body(report_docx(), 5 * 1024**2), False),  # small, but 5 MB of XML
+        ("padded.docx", with_padded_body(report_docx(), 2 * 1024**2), True),
+    ],
+    ids=["docx", "pdf", "html", "not a zip", "not a document", "large docx", "large pdf", "xml bomb", "xml ok"],
+)
+def test_only_small_documents_fit_inside_an_api_request(name: str, data: bytes, inline: bool) -> None:
+    assert fits_inline(name, data) is inline
+
+
+@pytest.mark.unit
+def test_a_docx_that_unpacks_past_the_inline_limit_does_not_fit_inline() -> None:
+    # given 20 MB of zeros as a "picture": a few KB in the file, 20 MB once unpacked
+    padded = with_parts(report_docx(), {"word/media/padding.bin": b"\0" * (20 * 1024**2)})
+    assert len(padded) < 256 * 1024
+    assert fits_inline("padded.docx", padded) is False
 
 
 # --- cold start --------------------------------------------------------------------------------------------------

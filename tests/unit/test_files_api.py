@@ -16,12 +16,13 @@ from botocore.exceptions import ClientError
 from urllib3 import encode_multipart_formdata
 
 from shared import aws
+from shared.files import multipart as multipart_files
 from shared.files import tree
 from shared.models.base import utcnow
 from shared.models.files import Upload
 from shared.models.projects import ProjectMember, ProjectRole
 from tests.support.accounts import AccountsStack, Person, Reply, call, create_user, register_first
-from tests.support.documents import report_docx
+from tests.support.documents import photo_report_docx, report_docx, with_padded_body
 
 MB = 1024 * 1024
 
@@ -91,6 +92,7 @@ def test_small_files_are_uploaded_converted_and_described(accounts: AccountsStac
     assert reply.status == 201, reply.json
     files = {item["path"]: item for item in reply.json["files"]}
     assert set(files) == {"docs/Plan.docx", "docs/notes.txt"}
+    assert reply.json["uploads"] == []
     assert files["docs/notes.txt"]["size"] == 6
     assert files["docs/notes.txt"]["conversion"]["status"] == "none"
     conversion = files["docs/Plan.docx"]["conversion"]
@@ -175,6 +177,105 @@ def test_a_conversion_failure_keeps_the_original_and_says_why(accounts: Accounts
     assert conversion["status"] == "failed"
     assert conversion["reason"]
     assert stored(accounts, project) == ["broken.docx"]
+
+
+def ingest(accounts: AccountsStack, project: str, upload: dict[str, Any]) -> None:
+    """What S3's object-created event does for an upload the API wrote: the ingest function runs on its key."""
+    from functions.ingest.handler import handler
+    from local.lambda_events import LambdaContext
+
+    key = f"uploads/{project}/{upload['uploadId']}/{upload['path']}"
+    handler(ingest_event(accounts.settings.workspace_bucket, key), LambdaContext("ingest"))
+
+
+def upload_state(person: Person, project: str, upload_id: str) -> dict[str, Any]:
+    reply = call("GET", f"/api/projects/{project}/files/uploads/{upload_id}", token=person.token)
+    assert reply.status == 200, reply.json
+    return dict(reply.json)
+
+
+def test_a_large_document_is_handed_to_the_ingest_function_and_followed_to_converted(
+    accounts: AccountsStack, owner: Person
+) -> None:
+    # given a project, and a Word report with a photo: over the 256 KB converted inside a request
+    project = make_project(owner)
+    document = photo_report_docx()
+    assert len(document) > 256 * 1024
+
+    # when it is posted with a text file
+    reply = multipart(owner, project, ("Site report.docx", document), ("notes.txt", b"hello\n"), folder="docs")
+
+    # then the text file is stored at once, and the document comes back as a pending upload, not yet converted
+    assert reply.status == 201, reply.json
+    assert [item["path"] for item in reply.json["files"]] == ["docs/notes.txt"]
+    (upload,) = reply.json["uploads"]
+    assert (upload["path"], upload["state"], upload["size"]) == ("docs/Site report.docx", "pending", len(document))
+    assert stored(accounts, project) == ["docs/notes.txt"]
+    assert upload_state(owner, project, upload["uploadId"])["state"] == "pending"
+
+    # when S3's event for the upload reaches the ingest function
+    ingest(accounts, project, upload)
+
+    # then the upload's status route says converted, and the document and its Markdown are in the project
+    state = upload_state(owner, project, upload["uploadId"])
+    assert (state["state"], state["convertedPath"]) == ("converted", "docs/Site report.docx.md")
+    assert state["extracted"] == ["docs/Site report_files/image-1.png", "docs/Site report_files/image-2.png"]
+    assert {"docs/Site report.docx", "docs/Site report.docx.md"} <= set(stored(accounts, project))
+    assert read(owner, project, "docs/Site report.docx.md").json["content"].startswith("# Quarterly report")
+    assert {"docs/Site report.docx", "docs/Site report.docx.md"} <= set(paths_in(tree_of(owner, project).json["root"]))
+
+
+def test_a_document_over_the_caps_ends_conversion_failed_with_the_original_kept(
+    accounts: AccountsStack, owner: Person
+) -> None:
+    # given a valid .docx of a few dozen KB whose XML would unpack to 17 MB: too much to convert in a request
+    project = make_project(owner)
+    bomb = with_padded_body(report_docx(), 17 * 1024**2)
+
+    # when it is posted / then it is handed over at once, without being unpacked
+    reply = multipart(owner, project, ("padded.docx", bomb))
+    assert reply.status == 201, reply.json
+    assert reply.json["files"] == []
+    (upload,) = reply.json["uploads"]
+    assert upload["state"] == "pending"
+
+    # when the ingest function runs / then the upload ends conversion_failed, says why, and the original is kept
+    ingest(accounts, project, upload)
+    state = upload_state(owner, project, upload["uploadId"])
+    assert state["state"] == "conversion_failed"
+    assert "would unpack to more than 16 MB" in state["reason"]
+    assert stored(accounts, project) == ["padded.docx"]
+
+
+def test_documents_past_the_requests_conversion_time_are_handed_over(
+    accounts: AccountsStack, owner: Person, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a request whose time for converting is spent
+    monkeypatch.setattr(multipart_files, "INLINE_SECONDS", 0.0)
+    project = make_project(owner)
+
+    # when a small document and a text file are posted
+    reply = multipart(owner, project, ("Plan.docx", report_docx()), ("notes.txt", b"hello\n"))
+
+    # then the text file is stored, and the document is left to the ingest function, which converts it
+    assert [item["path"] for item in reply.json["files"]] == ["notes.txt"]
+    (upload,) = reply.json["uploads"]
+    ingest(accounts, project, upload)
+    assert upload_state(owner, project, upload["uploadId"])["state"] == "converted"
+
+
+def test_a_handed_over_document_the_ingest_never_finished_reads_as_expired_with_why(
+    accounts: AccountsStack, owner: Person
+) -> None:
+    # given a large document handed to the ingest function, which failed every try (its event is in the DLQ)
+    project = make_project(owner)
+    upload_id = multipart(owner, project, ("Site report.docx", photo_report_docx())).json["uploads"][0]["uploadId"]
+    Upload.get(upload_id).update(actions=[Upload.post_expires_at.set(utcnow().replace(year=2020))])
+
+    # when its state is read / then it has ended, and the reason does not claim the file never arrived
+    state = upload_state(owner, project, upload_id)
+    assert state["state"] == "expired"
+    assert state["reason"].startswith("The file arrived but could not be processed")
 
 
 # --- presigned uploads -----------------------------------------------------------------------------------------------

@@ -20,10 +20,11 @@ from botocore.exceptions import ClientError
 
 from shared import aws
 from shared.constants import Env
-from shared.files import generations, ingest, tree
+from shared.files import convert, generations, ingest, tree
 from shared.models.base import utcnow
 from shared.models.files import FileTree, Upload, UploadState
 from tests.support.aws import moto_aws
+from tests.support.documents import text_pdf, with_padded_body
 
 EVENTS = Path(__file__).resolve().parents[1] / "events"
 ROOT = Path(__file__).resolve().parents[2]
@@ -437,3 +438,87 @@ def test_an_unexpected_failure_is_raised_after_every_record_was_tried(bucket: Bu
     # then the second was still moved, and the first stays in uploads (and pending) for Lambda's retry
     assert bucket.stored() == [f"projects/{P1}/files/b.txt", first]
     assert record_of(first).state == UploadState.PENDING
+
+
+# --- bounded conversions: every document ends in a terminal state, its original kept ------------------------------
+
+
+def test_a_word_document_past_the_caps_is_kept_and_the_reason_recorded(bucket: Bucket) -> None:
+    # given a valid .docx of a few KB whose XML would unpack to 17 MB (the cap is 16 MB)
+    bomb = with_padded_body(QUARTERLY_REPORT, 17 * 1024**2)
+    key = upload(bucket, "padded.docx", bomb)
+
+    # when it is ingested
+    reply = invoke(s3_event(key))
+
+    # then the original is in the project unconverted, the upload object is gone, and the record says why
+    assert reply["counts"] == {"conversion_failed": 1}
+    assert bucket.stored() == [f"projects/{P1}/files/padded.docx"]
+    assert bucket.read(f"projects/{P1}/files/padded.docx") == bomb
+    record = record_of(key)
+    assert record.state == UploadState.CONVERSION_FAILED
+    assert "would unpack to more than 16 MB" in str(record.reason)
+
+
+def test_a_conversion_past_its_time_is_kept_and_the_reason_recorded(
+    bucket: Bucket, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a conversion budget already spent, and a PDF
+    monkeypatch.setattr(convert, "CONVERSION_SECONDS", 0.0)
+    key = upload(bucket, "minutes.pdf", text_pdf(3))
+
+    # when it is ingested / then it ends conversion_failed, saying so, with the PDF kept
+    assert invoke(s3_event(key))["counts"] == {"conversion_failed": 1}
+    assert bucket.stored() == [f"projects/{P1}/files/minutes.pdf"]
+    record = record_of(key)
+    assert record.state == UploadState.CONVERSION_FAILED
+    assert "takes longer than the 0 s a conversion may take (stopped at page 1 of 3)" in str(record.reason)
+
+
+def test_the_try_after_two_that_never_finished_stores_the_document_unconverted(bucket: Bucket) -> None:
+    # given a document whose conversion was started twice and never finished (the function was killed each time:
+    # out of memory, or past its timeout), as the tries left counted on the upload object say
+    key = upload(bucket, "report.docx", QUARTERLY_REPORT)
+    tries = {"TagSet": [{"Key": ingest.TRIES_TAG, "Value": str(ingest.CONVERSION_TRIES)}]}
+    bucket.s3.put_object_tagging(Bucket=BUCKET, Key=key, Tagging=tries)
+
+    # when Lambda tries a third time
+    reply = invoke(s3_event(key))
+
+    # then it is not converted again: the original is stored, the upload ends with the reason, nothing is left behind
+    assert reply["counts"] == {"conversion_failed": 1}
+    assert bucket.stored() == [f"projects/{P1}/files/report.docx"]
+    record = record_of(key)
+    assert (record.state, record.reason) == (UploadState.CONVERSION_FAILED, ingest.GAVE_UP)
+    assert "did not finish in 2 tries" in ingest.GAVE_UP
+
+
+class FailingMarkdown:
+    """The real S3 client, except that writing a Markdown file fails the way an S3 outage does."""
+
+    def __init__(self, s3: Any) -> None:
+        self._s3 = s3
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._s3, name)
+
+    def put_object(self, **kwargs: Any) -> Any:
+        if kwargs["Key"].endswith(".md"):
+            error = {"Error": {"Code": "InternalError", "Message": "We encountered an internal error."}}
+            raise ClientError(error, "PutObject")
+        return self._s3.put_object(**kwargs)
+
+
+def test_each_try_is_counted_before_its_conversion_and_a_retry_still_converts(bucket: Bucket) -> None:
+    # given a document, and S3 failing to write its Markdown on the first try
+    key = upload(bucket, "report.docx", QUARTERLY_REPORT)
+    with pytest.raises(ingest.IngestError):
+        ingest.ingest_objects([(BUCKET, key)], s3=FailingMarkdown(bucket.s3))
+    tags = bucket.s3.get_object_tagging(Bucket=BUCKET, Key=key)["TagSet"]
+    assert tags == [{"Key": ingest.TRIES_TAG, "Value": "1"}]
+    assert record_of(key).state == UploadState.PENDING
+
+    # when Lambda retries the event / then the second try converts it
+    assert invoke(s3_event(key))["counts"] == {"converted": 1}
+    assert record_of(key).state == UploadState.CONVERTED
+    assert bucket.stored() == [f"projects/{P1}/files/report.docx", f"projects/{P1}/files/report.docx.md"]

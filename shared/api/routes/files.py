@@ -9,7 +9,7 @@ from starlette.datastructures import UploadFile
 
 from shared.api.deps import CurrentUser
 from shared.errors import PayloadTooLargeError, ValidationError
-from shared.files import presigned, reading, service, tree
+from shared.files import multipart, presigned, reading, service, tree
 from shared.files.paths import MAX_PATH_BYTES, safe_folder
 from shared.files.schemas import CancelIn, Folder, FolderIn, Moved, MoveIn, PresignIn, SaveIn, UploadedFiles
 from shared.files.views import DownloadLink, FileContent, FileInfo, PresignedUpload, Tree, Upload
@@ -50,7 +50,7 @@ _MULTIPART_BODY = {
     "/files/{projectName}/upload-documents",
     response_model=UploadedFiles,
     status_code=201,
-    summary="Upload small files (multipart/form-data); documents are converted to Markdown",
+    summary="Upload small files (multipart/form-data); documents are converted to Markdown, larger ones afterwards",
     openapi_extra=_MULTIPART_BODY,
 )
 async def upload_documents(projectName: str, request: Request, caller: CurrentUser) -> UploadedFiles:  # noqa: N803
@@ -75,16 +75,15 @@ async def upload_documents(projectName: str, request: Request, caller: CurrentUs
         parts = [part for part in form.getlist("files") if isinstance(part, UploadFile)]
         if not parts:
             raise ValidationError("Attach at least one file in a part named 'files'.")
-        stored: list[FileInfo] = []
+        files: list[multipart.Part] = []
         for part in parts:
             if not part.filename:
                 raise ValidationError("Every file part needs a file name.", code="invalid_path")
             path = f"{base}/{part.filename}" if base else part.filename
-            data = await part.read()
-            stored.append(service.store(project, path, data, content_type=part.content_type or None))
+            files.append(multipart.Part(path, await part.read(), part.content_type or None))
     finally:
         await form.close()
-    return UploadedFiles(files=stored)
+    return multipart.store(caller.user_id, project, files)
 
 
 @router.post(
