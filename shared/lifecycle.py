@@ -7,10 +7,12 @@ is idempotent: a deletion interrupted half way is finished by running it again. 
 
 from __future__ import annotations
 
-from shared import drives, meetings, preferences, rules
+from shared import meetings, preferences, rules
 from shared.accounts import api_keys, resets, users
 from shared.accounts.domain import Principal
 from shared.chat import prompts, sessions
+from shared.drives import connections as drive_connections
+from shared.drives import mounts as drive_mounts
 from shared.files import service as files
 from shared.files import uploads
 from shared.git import remotes as git_remotes
@@ -39,7 +41,7 @@ def delete_user(user_id: str) -> dict[str, int]:
     counts["prompt_versions"] = rules.delete_for_user(user_id)
     counts["settings"] = preferences.delete_for_user(user_id)
     counts["meetings"] = meetings.delete_for_user(user_id)
-    counts["cloud_connections"] = drives.delete_for_user(user_id)
+    counts["cloud_connections"] = drive_connections.delete_for_user(user_id)
     counts["project_memberships"] = projects.delete_memberships_for_user(user_id)
     owned = projects.owned_by(user_id)
     for project_id in owned:
@@ -59,7 +61,7 @@ def delete_project(project_id: str) -> dict[str, int]:
     """A project and all it holds: sessions, schedules and runs, mounts, rules, Git remotes, files and repository."""
     counts = sessions.delete_for_project(project_id)
     counts |= schedules.delete_for_project(project_id)
-    counts["cloud_mounts"] = drives.delete_for_project(project_id)
+    counts["cloud_mounts"] = drive_mounts.delete_for_project(project_id)
     counts["prompt_versions"] = rules.delete_for_project(project_id)
     counts["git_remotes"] = git_remotes.delete_for_project(project_id)
     counts["files"] = files.delete_for_project(project_id)

@@ -12,6 +12,7 @@ from shared.api.routes import (
     admin_users,
     api_keys,
     auth,
+    drives,
     files,
     git,
     health,
@@ -69,6 +70,9 @@ def create_app() -> FastAPI:
         onboarding.router,
         rules.router,
         git.router,
+        drives.router,
+        drives.oauth_router,
+        drives.mounts_router,
     ):
         app.include_router(router, prefix="/api")
     openapi.install(app)

@@ -1,24 +1,12 @@
-"""Cloud drives: connections, their sealed credentials and their mounts in projects (workflow 9's tables).
+"""Cloud drives (workflow 9, docs/drives.md): providers, connections, their sealed credentials, and mounts.
 
-The OAuth flow and the syncs are still to come; today this domain only removes what a deleted user or project
-leaves behind.
+    providers.py     cloud_providers: what an admin configured (an OAuth app, a WebDAV URL, an S3 bucket)
+    connections.py   cloud_connections: an account on a drive, pending → authorized (→ error); delete_for_user
+    credentials.py   cloud_credentials: each connection's secret, sealed; versioned writes
+    oauth.py         the sign-in: start (state, PKCE) and callback (code → tokens); popup.py: the callback's page
+    remote.py        access_for_mount: a mount's drive for the runner, its token refreshed (shared.drives.access)
+    mounts.py        cloud_mounts as the routes see them, path rules, read-only checks; delete_for_project
+    syncs.py         a mount's sync state (begin, report) and the tick's periodic syncs; profiles.py: intervals
+
+Import-light on purpose: the tick imports `syncs`, and the tick loads no pydantic.
 """
-
-from __future__ import annotations
-
-from shared.db import delete_all
-from shared.models.cloud import CloudConnection, CloudCredential, CloudMount
-
-
-def delete_for_user(user_id: str) -> int:
-    """A user's connections, with their credentials and every mount that uses them."""
-    count = 0
-    for connection in list(CloudConnection.by_user.query(user_id)):
-        delete_all(CloudMount, CloudMount.by_connection.query(connection.connection_id))
-        delete_all(CloudCredential, [CloudCredential(connection.connection_id)])
-        count += delete_all(CloudConnection, [connection])
-    return count
-
-
-def delete_for_project(project_id: str) -> int:
-    return delete_all(CloudMount, CloudMount.by_project.query(project_id))

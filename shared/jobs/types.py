@@ -37,6 +37,9 @@ JOB_TYPES: dict[str, JobTypeSpec] = {
     # One Git operation on a project's repository (docs/git.md); a project's Git jobs share a message group, so
     # they run one at a time. Not retried: a push or a merge half done is reported, never silently repeated.
     "git": JobTypeSpec("git", timeout_seconds=300, max_attempts=1),
+    # Syncs one drive mount into its project with rclone (docs/drives.md); a mount's syncs share a message group.
+    # Retried after 30 and 60 s when the drive did not answer; never when it refused the sign-in.
+    "drive.sync": JobTypeSpec("drive.sync", timeout_seconds=20 * 60, max_attempts=3, retry_backoff_seconds=30),
 }
 
 

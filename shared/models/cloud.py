@@ -1,26 +1,38 @@
-"""Cloud drives: OAuth providers, a user's authorized connections, their sealed tokens, and mounts."""
+"""Cloud drives: providers an admin configured, connections to accounts on them, sealed credentials, and mounts."""
 
 from __future__ import annotations
 
 from enum import StrEnum
 
-from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute, VersionAttribute
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.attributes import JSONAttribute, UnicodeAttribute, UTCDateTimeAttribute, VersionAttribute
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 
 from shared.models.base import StudioModel, utcnow
 from shared.models.fields import SealedSecret
 
 
 class ProviderType(StrEnum):
+    """The same values as the runner's `shared.drives.access.DriveKind`."""
+
     ONEDRIVE = "onedrive"
     SHAREPOINT = "sharepoint"
     GDRIVE = "gdrive"
+    WEBDAV = "webdav"  # a URL; a user name and password per connection
+    S3 = "s3"  # an endpoint, region and bucket; access keys per connection
 
 
 class ConnectionStatus(StrEnum):
     PENDING = "pending"  # an OAuth denial leaves it here
     AUTHORIZED = "authorized"
     ERROR = "error"  # a refresh was refused; the user must authorize again
+
+
+class VfsProfile(StrEnum):
+    """How eagerly a mount syncs (shared.drives.profiles says the intervals)."""
+
+    MINIMAL = "minimal"
+    DEFAULT = "default"
+    FULL = "full"
 
 
 class AccessMode(StrEnum):
@@ -36,7 +48,7 @@ class MountHealth(StrEnum):
 
 
 class CloudProvider(StudioModel):
-    """An OAuth application an admin registered for one drive type (few rows: listed by Scan)."""
+    """A drive an admin configured: an OAuth application, or a WebDAV server or S3 bucket (few rows: a Scan)."""
 
     class Meta:
         logical_name = "cloud_providers"
@@ -44,9 +56,20 @@ class CloudProvider(StudioModel):
     provider_id = UnicodeAttribute(hash_key=True)
     provider_type = UnicodeAttribute()  # ProviderType
     display_name = UnicodeAttribute()
-    client_id = UnicodeAttribute()
+    # OAuth kinds (onedrive, sharepoint, gdrive)
+    client_id = UnicodeAttribute(null=True)
     client_secret_encrypted = SealedSecret(null=True)
+    client_secret_hint = UnicodeAttribute(null=True)  # its last 4 characters, for the admin screen
     tenant_id = UnicodeAttribute(null=True)  # SharePoint / OneDrive for Business
+    drive_id = UnicodeAttribute(null=True)  # a particular drive (a document library, a shared drive)
+    authorize_url = UnicodeAttribute(null=True)  # overrides of the provider's own endpoints
+    token_url = UnicodeAttribute(null=True)
+    # WebDAV
+    url = UnicodeAttribute(null=True)
+    # S3-compatible
+    endpoint = UnicodeAttribute(null=True)
+    region = UnicodeAttribute(null=True)
+    bucket = UnicodeAttribute(null=True)
     created_by = UnicodeAttribute()
     created_at = UTCDateTimeAttribute(default=utcnow)
     updated_at = UTCDateTimeAttribute(default=utcnow)
@@ -100,6 +123,8 @@ class CloudConnection(StudioModel):
     # the callback also checks the expiry, since the index holds the hash until then.
     oauth_state_hash = UnicodeAttribute(null=True)
     oauth_state_expires_at = UTCDateTimeAttribute(null=True)
+    oauth_verifier = SealedSecret(null=True)  # the PKCE code verifier of that state, removed with it
+    credential_hint = UnicodeAttribute(null=True)  # last 4 characters of a WebDAV password or S3 secret key
     last_error = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute(default=utcnow)
     updated_at = UTCDateTimeAttribute(default=utcnow)
@@ -110,14 +135,16 @@ class CloudConnection(StudioModel):
 
 
 class CloudCredential(StudioModel):
-    """The sealed OAuth tokens of one connection (access and refresh token in one envelope)."""
+    """The sealed secret of one connection: OAuth tokens, or a WebDAV password, or S3 access keys."""
 
     class Meta:
         logical_name = "cloud_credentials"
 
     connection_id = UnicodeAttribute(hash_key=True)
     user_id = UnicodeAttribute()
-    tokens = SealedSecret()  # JSON {"access_token", "refresh_token", "scope"} sealed with AES-256-GCM
+    # JSON sealed with AES-256-GCM: {"access_token", "refresh_token", "expires_at", "token_type", "scope"},
+    # {"username", "password"} or {"access_key_id", "secret_access_key"}
+    tokens = SealedSecret()
     access_expires_at = UTCDateTimeAttribute(null=True)
     refreshed_at = UTCDateTimeAttribute(default=utcnow)
     # Two runners may refresh at once and drives rotate refresh tokens: the loser of the version check
@@ -147,6 +174,17 @@ class MountsByProjectIndex(GlobalSecondaryIndex["CloudMount"]):
     path = UnicodeAttribute(range_key=True)
 
 
+class MountsDueIndex(GlobalSecondaryIndex["CloudMount"]):
+    """Mounts by when their next periodic sync is due (the tick's Query `next_sync_at <= now`, never a scan)."""
+
+    class Meta:
+        index_name = "due-by-next-sync"
+        projection = IncludeProjection(["project_id", "connection_id"])
+
+    due_shard = UnicodeAttribute(hash_key=True)
+    next_sync_at = UTCDateTimeAttribute(range_key=True)
+
+
 class CloudMount(StudioModel):
     """A drive folder synced into a project path by rclone (Fargate has no FUSE, so no real mount)."""
 
@@ -159,10 +197,14 @@ class CloudMount(StudioModel):
     path = UnicodeAttribute()  # inside the project root
     remote_path = UnicodeAttribute(default="/")  # the folder on the drive
     access_mode = UnicodeAttribute(default=AccessMode.READ_ONLY.value)
-    vfs_profile = UnicodeAttribute(default="default")  # how eagerly rclone syncs (cache mode, intervals)
+    vfs_profile = UnicodeAttribute(default=VfsProfile.DEFAULT.value)  # how eagerly it syncs (VfsProfile)
     health_status = UnicodeAttribute(default=MountHealth.UNMOUNTED.value)
     last_sync_at = UTCDateTimeAttribute(null=True)
+    last_sync = JSONAttribute(null=True)  # {"pulled", "pushed", "deleted", "conflicts": [paths]} of the last sync
     last_error = UnicodeAttribute(null=True)
+    # Mounts are few: one shard holds them all ("due"); next_sync_at moves on each time a sync is queued or reported.
+    due_shard = UnicodeAttribute(null=True)
+    next_sync_at = UTCDateTimeAttribute(null=True)
     created_by = UnicodeAttribute()
     created_at = UTCDateTimeAttribute(default=utcnow)
     updated_at = UTCDateTimeAttribute(default=utcnow)
@@ -171,3 +213,4 @@ class CloudMount(StudioModel):
 
     by_connection = MountsByConnectionIndex()
     by_project = MountsByProjectIndex()
+    due_by_next_sync = MountsDueIndex()

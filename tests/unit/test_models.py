@@ -356,7 +356,19 @@ SAMPLES: dict[str, Callable[[], StudioModel]] = {
     "guides": lambda: models.Guide("g1", user_id="u1", name="Style", body="# Style\n"),
     "onboarding": lambda: models.CompanyProfile(models.COMPANY_PROFILE_ID, name="Acme", created_by="u1"),
     "research": lambda: models.ResearchDocument("company", "d1", title="Overview", content="# Acme"),
-    "cloud": lambda: models.CloudMount("m1", connection_id="c1", project_id="p1", path="drive", created_by="u1"),
+    "cloud": lambda: models.CloudMount(
+        "m1",
+        connection_id="c1",
+        project_id="p1",
+        path="drive",
+        created_by="u1",
+        due_shard="due",
+        next_sync_at=utcnow(),
+        last_sync={"pulled": 2, "pushed": 0, "deleted": 1, "conflicts": ["a.docx"]},
+    ),
+    "providers": lambda: models.CloudProvider(
+        "pr1", provider_type="s3", display_name="Archive", bucket="acme-docs", region="eu-central-1", created_by="u1"
+    ),
     "credentials": lambda: models.CloudCredential("c1", user_id="u1", tokens=_sealed(), access_expires_at=utcnow()),
     "meetings": lambda: models.TranscriptSegment("mt1", 1, speaker="A", text="Hello", start_ms=0, end_ms=900),
     "admin": lambda: models.Setting(models.GLOBAL_SCOPE, "theme", value={"dark": True}),

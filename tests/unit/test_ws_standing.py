@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from local.lambda_events import LambdaContext
-from shared.models.connections import Connection
 from shared.accounts import users
+from shared.models.connections import Connection
 from shared.realtime import standing as sockets
 from shared.ws import standing
 from tests.support.accounts import (

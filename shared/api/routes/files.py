@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request, Response
 from starlette.datastructures import UploadFile
 
 from shared.api.deps import CurrentUser
+from shared.drives.mounts import check_writable
 from shared.errors import PayloadTooLargeError, ValidationError
 from shared.files import multipart, presigned, reading, service, tree
 from shared.files.paths import MAX_PATH_BYTES, safe_folder
@@ -83,6 +84,7 @@ async def upload_documents(projectName: str, request: Request, caller: CurrentUs
             files.append(multipart.Part(path, await part.read(), part.content_type or None))
     finally:
         await form.close()
+    check_writable(project.project_id, *(part.path for part in files))
     return multipart.store(caller.user_id, project, files)
 
 
@@ -94,6 +96,7 @@ async def upload_documents(projectName: str, request: Request, caller: CurrentUs
 )
 def start_upload(project_id: str, body: PresignIn, caller: CurrentUser) -> PresignedUpload:
     project = projects.resolve(caller, project_id, write=True)
+    check_writable(project.project_id, body.path)
     return presigned.presign(caller, project, body.path, body.size, body.content_type)
 
 
@@ -139,6 +142,7 @@ def read_file(project_id: str, path: PathQuery, caller: CurrentUser) -> FileCont
 @router.put("/projects/{project_id}/files/content", response_model=FileInfo, summary="Save a text file")
 def save_file(project_id: str, body: SaveIn, caller: CurrentUser) -> FileInfo:
     project = projects.resolve(caller, project_id, write=True)
+    check_writable(project.project_id, body.path)
     saved = service.save_text(project, body.path, body.content, etag=body.etag)
     rules.file_saved(project, saved.path, body.content, author_id=caller.user_id)  # the root CLAUDE.md: a version
     return saved
@@ -151,17 +155,23 @@ def download_file(project_id: str, path: PathQuery, caller: CurrentUser, inline:
 
 @router.post("/projects/{project_id}/files/folders", response_model=Folder, status_code=201, summary="Create a folder")
 def create_folder(project_id: str, body: FolderIn, caller: CurrentUser) -> Folder:
-    return service.create_folder(projects.resolve(caller, project_id, write=True), body.path)
+    project = projects.resolve(caller, project_id, write=True)
+    check_writable(project.project_id, body.path)
+    return service.create_folder(project, body.path)
 
 
 @router.post("/projects/{project_id}/files/move", response_model=Moved, summary="Rename or move a file or folder")
 def move_file(project_id: str, body: MoveIn, caller: CurrentUser) -> Moved:
-    return service.move(projects.resolve(caller, project_id, write=True), body.from_, body.to)
+    project = projects.resolve(caller, project_id, write=True)
+    check_writable(project.project_id, body.from_, body.to, recursive=True)
+    return service.move(project, body.from_, body.to)
 
 
 @router.delete("/projects/{project_id}/files", status_code=204, summary="Delete a file, or a folder with its files")
 def delete_file(project_id: str, path: PathQuery, caller: CurrentUser) -> Response:
-    service.delete(projects.resolve(caller, project_id, write=True), path)
+    project = projects.resolve(caller, project_id, write=True)
+    check_writable(project.project_id, path, recursive=True)
+    service.delete(project, path)
     return Response(status_code=204)
 
 
