@@ -34,6 +34,7 @@ from shared.models.admin import BedrockConfig
 from shared.models.api_keys import ApiKey
 from shared.models.base import table_specs
 from shared.models.chat import RawExchange, Session, SessionEvent
+from shared.models.cloud import CloudConnection, CloudCredential, CloudMount, CloudProvider
 from shared.models.connections import Connection
 from shared.models.files import FileTree, Upload
 from shared.models.git import GitRemote
@@ -65,6 +66,9 @@ RUNNER_WRITES = (
     ResearchEvent,  # the research's event log (the long-poll route reads it)
     ResearchDocument,  # a document the research wrote
     PromptVersion,  # the user's CLAUDE.md placed for a turn; Claude's edit of the project's one, a new version
+    CloudMount,  # a drive mount's sync health and last summary (shared.drives.syncs)
+    CloudCredential,  # a drive's OAuth tokens, refreshed before a sync and sealed again (shared.drives.remote)
+    CloudConnection,  # a drive that refused its saved sign-in moves to `error` with the reason
 )
 # The tables it only reads.
 RUNNER_READS = (
@@ -76,6 +80,7 @@ RUNNER_READS = (
     Guide,
     BedrockConfig,  # the AI provider of each turn (shared.provider) and its sealed credentials
     GitRemote,  # a project's Git remotes (shared.git.remotes): the URL and the sealed token a push uses
+    CloudProvider,  # a drive's OAuth client and endpoints (the client secret sealed), for rclone's config
 )
 # Bedrock with the runner's task role (Settings → AI provider): invoking Anthropic's models only, directly or
 # through their cross-region inference profiles.
@@ -268,6 +273,9 @@ class StudioStack(cdk.Stack):
 
         tick = self.scheduler.tick.role
         tables.grant_read_write(tick, [Schedule, Execution, Job])
+        # Mounts due for a refresh are claimed and their sync queued (shared.drives.syncs.queue_due_syncs).
+        tables.grant_read_write(tick, [CloudMount])
+        tables.grant_read(tick, [CloudConnection])
         queue.grant_send_messages(tick)
 
         # Ingest moves and converts objects inside the bucket, finishes the upload's record and moves the
@@ -286,8 +294,9 @@ class StudioStack(cdk.Stack):
         self.jobs.queue.grant_consume_messages(runner)
         # A finished turn queues its quality job and an integration run's callback (shared.jobs.enqueue).
         self.jobs.queue.grant_send_messages(runner)
-        # Delivering a callback unseals the API key's signing secret; the runner seals nothing.
-        self.secrets.grant_unseal(runner)
+        # Delivering a callback unseals the API key's signing secret, a drive sync unseals the drive's tokens,
+        # and seals them again when a refresh rotated them (shared.drives.remote).
+        self.secrets.grant_envelope(runner)
         self.websocket.grant_manage_connections(runner)
         self._grant_bedrock(runner)
 

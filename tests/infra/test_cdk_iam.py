@@ -42,9 +42,13 @@ RUNNER_WRITES = {
     "research_events",
     "research_documents",
     "prompt_versions",
+    "cloud_mounts",
+    "cloud_credentials",
+    "cloud_connections",
 }
 RUNNER_READS = {
     "projects", "project_members", "users", "api_keys", "personas", "guides", "bedrock_config", "git_remotes",
+    "cloud_providers",
 }  # fmt: skip
 RUNNER_OBJECT_ACTIONS = {"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"}
 
@@ -164,9 +168,10 @@ def test_envelope_key_use_is_limited_to_api_and_runner(synthesized):
 
     assert users == {API_HANDLER}
     assert all(_actions(synthesized, s) == set(ENVELOPE_ACTIONS) for s in api)
-    # The runner only unseals (a callback's signing secret): it can never seal a secret of its own.
+    # The runner unseals (a callback's signing secret, a drive's tokens) and seals a drive's refreshed tokens.
     assert runner
-    assert {a for s in runner for a in _actions(synthesized, s)} == set(UNSEAL_ACTIONS) == {"kms:Decrypt"}
+    assert {a for s in runner for a in _actions(synthesized, s)} == set(ENVELOPE_ACTIONS)
+    assert set(UNSEAL_ACTIONS) <= set(ENVELOPE_ACTIONS)
 
 
 def test_connection_functions_touch_only_what_authentication_needs(synthesized):
@@ -181,10 +186,10 @@ def test_connection_functions_touch_only_what_authentication_needs(synthesized):
     assert "sqs" not in _services(synthesized, connect + disconnect)
 
 
-def test_tick_uses_schedules_executions_jobs_and_the_queue_only(synthesized):
+def test_tick_uses_schedules_executions_jobs_due_mounts_and_the_queue_only(synthesized):
     tick = synthesized.function_statements(TICK_HANDLER)
 
-    assert _table_names(synthesized, tick) == {"schedules", "executions", "jobs"}
+    assert _table_names(synthesized, tick) == {"schedules", "executions", "jobs", "cloud_mounts", "cloud_connections"}
     assert _services(synthesized, tick) == {"dynamodb", "sqs", "logs", "xray"}
     sqs_actions = {a for s in tick for a in _actions(synthesized, s) if a.startswith("sqs:")}
     assert "sqs:ReceiveMessage" not in sqs_actions
@@ -236,10 +241,8 @@ def test_the_runner_reads_only_the_tables_its_code_reads(synthesized):
     every_table = {name.removeprefix(synthesized.stack.config.table_prefix) for name in synthesized.tables_by_name()}
 
     assert _table_names(synthesized, runner) == RUNNER_WRITES | RUNNER_READS
-    # Nothing of accounts administration, cloud drives, meetings, uploads or the AI provider's sealed keys.
-    assert {"settings", "cloud_credentials", "password_resets", "uploads", "unique_claims"} <= every_table - (
-        RUNNER_WRITES | RUNNER_READS
-    )
+    # Nothing of accounts administration, uploads or unique claims.
+    assert {"settings", "password_resets", "uploads", "unique_claims"} <= every_table - (RUNNER_WRITES | RUNNER_READS)
 
 
 def test_the_runner_reaches_project_files_repositories_and_transcripts_only(synthesized):
