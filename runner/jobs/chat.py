@@ -22,6 +22,7 @@ from runner.claude.conversation import Turn, TurnOutcome, talk
 from runner.claude.relay import Relay
 from runner.claude.rules import place_user_rules, record_claude_edit
 from runner.context import JobContext
+from runner.drives.project import ProjectMounts
 from runner.errors import JobFailedError
 from runner.registry import job_handler
 from runner.workspace import project_files
@@ -116,12 +117,15 @@ def _run(
         history = transcripts.user_transcripts(settings, sandbox, box)
         files.pull()
         history.pull()
+        drives = ProjectMounts(settings, sandbox, box)
+        drives.before()  # the project's drive folders as the drives have them now (docs/drives.md)
         place_user_rules(box)  # the user's active CLAUDE.md, as it is now (docs/rules.md)
         relay = Relay(stream.publish, turn=pending.turn, cwd=box.files)
         try:
             talk(Turn(ctx, settings, conversation, pending, outcome, relay, box, access, history))
         finally:
             box.end_turn()  # whatever the turn started, in the background or not, ends with it
+            drives.after()
             pushed = files.push()
             history.push()
             record_claude_edit(box, pushed, conversation.user_id)

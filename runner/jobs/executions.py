@@ -28,6 +28,7 @@ from runner.claude.config import NOT_CONFIGURED
 from runner.claude.headless import HeadlessResult, ProjectFiles
 from runner.claude.rules import place_user_rules, record_claude_edit
 from runner.context import JobContext
+from runner.drives.project import ProjectMounts
 from runner.registry import job_handler
 from runner.sandbox import JobBox
 from runner.workspace import WorkspaceError
@@ -165,6 +166,8 @@ def _run(ctx: JobContext, execution: RunningExecution, run: Run) -> None:
         except WorkspaceError as exc:
             run.fail(f"The project's files could not be brought to the runner: {exc}")
             return
+        drives = ProjectMounts(settings, sandbox, box)
+        drives.before()  # the project's drive folders as the drives have them now (docs/drives.md)
         try:
             place_user_rules(box)  # the owner's active CLAUDE.md (docs/rules.md)
             _steps(ctx, Workplace(box, files, access), _plan(execution, files.root), execution, run)
@@ -172,6 +175,7 @@ def _run(ctx: JobContext, execution: RunningExecution, run: Run) -> None:
             run.fail(exc.message)
         finally:
             box.end_turn()  # whatever a step started in the background ends with the run
+            drives.after()
             try:
                 record_claude_edit(box, files.push(), execution.user_id)
             except WorkspaceError as exc:

@@ -6,3 +6,5 @@ export const AI_PROVIDER = '/admin/ai-provider';
 export const ADMIN_CHAT = '/admin/chat';
 export const ADMIN_LIMITS = '/admin/limits';
 export const RULES = '/rules';
+export const DRIVES = '/drives';
+export const SETTINGS_DRIVES = '/settings/drives';

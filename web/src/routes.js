@@ -1,10 +1,11 @@
 // The route table: one area per screen module, in navigation order.
-import { ADMIN_CHAT, ADMIN_LIMITS, AI_PROVIDER, ONBOARDING, RULES } from './paths.js';
+import { ADMIN_CHAT, ADMIN_LIMITS, AI_PROVIDER, DRIVES, ONBOARDING, RULES, SETTINGS_DRIVES } from './paths.js';
 import AdminChatScreen from './screens/admin-chat.js';
 import AdminLimitsScreen from './screens/admin-limits.js';
 import AdminScreen from './screens/admin.js';
 import AiProviderScreen from './screens/ai-provider.js';
 import ChatScreen from './screens/chat.js';
+import DrivesScreen from './screens/drives.js';
 import FilesScreen from './screens/files.js';
 import GitScreen from './screens/git.js';
 import MeetingsScreen from './screens/meetings.js';
@@ -12,6 +13,7 @@ import NotFoundScreen from './screens/not-found.js';
 import OnboardingScreen from './screens/onboarding.js';
 import RulesScreen from './screens/rules.js';
 import SchedulesScreen from './screens/schedules.js';
+import SettingsDrivesScreen from './screens/settings-drives.js';
 import SettingsScreen from './screens/settings.js';
 import SkillsScreen from './screens/skills.js';
 
@@ -38,6 +40,9 @@ export const AREAS = [
   { path: ADMIN_CHAT, label: 'Chat settings', screen: AdminChatScreen, adminOnly: true, under: '/admin' },
   { path: ADMIN_LIMITS, label: 'Limits', screen: AdminLimitsScreen, adminOnly: true, under: '/admin' },
   { path: ONBOARDING, label: 'Company setup', screen: OnboardingScreen, adminOnly: true, under: '/settings' },
+  { path: SETTINGS_DRIVES, label: 'Cloud drives', screen: SettingsDrivesScreen, under: '/settings' },
+  // A project's drives, reached from Files (its folders) and from Settings → Cloud drives.
+  { path: DRIVES, label: 'Drives', screen: DrivesScreen, under: '/files' },
 ];
 
 const NOT_FOUND = { path: null, label: 'Page not found', screen: NotFoundScreen };

@@ -6,6 +6,7 @@ import { formatBytes } from '../files/paths.js';
 import { countFiles } from '../files/tree.js';
 import { DateText } from '../format.js';
 import { html } from '../html.js';
+import { Icon } from '../icons.js';
 
 const hasFiles = (event) => [...(event.dataTransfer?.types || [])].includes('Files');
 
@@ -30,9 +31,17 @@ function RowActions({ node, onRename, onDelete }) {
   `;
 }
 
+/** A folder synced from a cloud drive: a cloud, and "read-only" when changes here are not sent back to it. */
+function MountBadge({ mount }) {
+  const readOnly = mount.accessMode === 'read-only';
+  return html`<span class="badge file-mount" data-access=${mount.accessMode} title=${`Synced from ${mount.connectionName || 'a cloud drive'}`}>
+    <${Icon} name="cloud" size=${12} /> ${readOnly ? 'Drive · read-only' : 'Drive'}</span>`;
+}
+
 function FolderNode({ node, depth, view }) {
   const open = view.expanded.has(node.path);
   const files = countFiles(node);
+  const mount = view.mounts?.get(node.path);
   return html`
     <li class="file-node" data-folder=${node.path} data-drop=${view.dropFolder === node.path ? 'true' : 'false'}>
       <div class="file-row" style=${`--depth: ${depth}`} data-selected=${view.folder === node.path ? 'true' : 'false'}>
@@ -41,6 +50,7 @@ function FolderNode({ node, depth, view }) {
           <${FileIcon} name="folder" size=${16} />
           <span class="file-name">${node.name}</span>
         </button>
+        ${mount && html`<${MountBadge} mount=${mount} />`}
         <span class="file-row-meta">${files === 1 ? '1 file' : `${files} files`}</span>
         ${view.canWrite && html`<${RowActions} node=${node} onRename=${view.onRename} onDelete=${view.onDelete} />`}
       </div>
@@ -84,7 +94,8 @@ function dropFolderOf(event, fallback) {
   return row ? row.getAttribute('data-folder') : fallback;
 }
 
-export function FileTree({ tree, error, refreshing, canWrite, folder, openPath, expanded, on }) {
+/** `mounts`: the project's drive folders by path (drives/format.js `mountsByFolder`), marked in the tree. */
+export function FileTree({ tree, error, refreshing, canWrite, folder, openPath, expanded, mounts, on }) {
   const input = useRef(null);
   const depth = useRef(0);
   const [dropFolder, setDropFolder] = useState(null); // the folder a drag would land in, while one is over the panel
@@ -123,7 +134,7 @@ export function FileTree({ tree, error, refreshing, canWrite, folder, openPath, 
     if (files.length) on.upload(folder, files, 0);
   };
   const view = {
-    canWrite, folder, openPath, expanded, dropFolder,
+    canWrite, folder, openPath, expanded, dropFolder, mounts,
     onFolder: on.folder, onFile: on.file, onRename: on.rename, onDelete: on.delete,
   };
 

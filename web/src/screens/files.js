@@ -2,6 +2,7 @@
 // dropping files or choosing them (Word documents are converted to Markdown beside the original); open a file to
 // read it (Markdown rendered, code highlighted, images shown), edit text, download, rename or move, and delete.
 // The open file is in the URL (/files?project=…&path=…, replaced, not pushed), so a reload or a link comes back to it.
+// Folders synced from cloud drives (the project's mounts, set up in /drives) are marked in the tree.
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { rememberedProject, useProjects } from '../chat/projects.js';
 import { DeleteDialog, DiscardDialog, MoveDialog, NewFolderDialog } from '../components/file-dialogs.js';
@@ -9,12 +10,16 @@ import { FileProjectPicker } from '../components/file-project-picker.js';
 import { FileTree } from '../components/file-tree.js';
 import { FileUploads, uploadStatus } from '../components/file-uploads.js';
 import { FileViewer } from '../components/file-viewer.js';
+import { mountsByFolder } from '../drives/format.js';
+import { useMounts, useMountsSynced } from '../drives/mounts.js';
 import { filesApi } from '../files/api.js';
 import { FileIcon } from '../files/icons.js';
 import { ancestorsOf, isWithin, joinPath, parentOf } from '../files/paths.js';
 import { countFiles, findNode, useFileTree } from '../files/tree.js';
 import { onUploadFinished, uploadFiles, useUploads } from '../files/uploads.js';
 import { html } from '../html.js';
+import { DRIVES } from '../paths.js';
+import { Link } from '../router.js';
 
 const FILES_PATH = '/files';
 
@@ -85,6 +90,9 @@ export default function FilesScreen({ user }) {
   const tree = useFileTree(projectId);
   const uploads = useUploads(projectId);
   const { dirty, guard } = useUnsavedGuard(setDialog);
+  const mounts = useMounts(projectId); // the folders synced from cloud drives, marked in the tree
+  const mounted = useMemo(() => mountsByFolder(mounts.items), [mounts.items]);
+  useMountsSynced(projectId, mounts.items, tree.refresh);
 
   useEffect(() => writeUrl(projectId, openPath), [projectId, openPath]);
 
@@ -184,7 +192,8 @@ export default function FilesScreen({ user }) {
       <header class="page-header">
         <h1 id="screen-title" tabindex="-1">Files</h1>
         <p class="page-lead">A project’s documents, uploaded here or written by Claude. Word documents are converted to
-          Markdown beside the original, so Claude can read them.</p>
+          Markdown beside the original, so Claude can read them. Folders synced from cloud drives are set up
+          in <${Link} href=${projectId ? `${DRIVES}?${new URLSearchParams({ project: projectId })}` : DRIVES}>Drives<//>.</p>
       </header>
       <${FileProjectPicker} projects=${projects} projectId=${projectId} onPick=${on.pickProject} onCreate=${on.createProject} />
       <div class="flash" role="status" data-tone=${flash?.tone}>${flash?.message || ''}</div>
@@ -193,7 +202,7 @@ export default function FilesScreen({ user }) {
         <div class="files-layout">
           <div class="files-side">
             <${FileTree} tree=${tree.tree} error=${tree.error} refreshing=${tree.refreshing} canWrite=${canWrite}
-              folder=${folder} openPath=${openPath} expanded=${expanded} on=${on} />
+              folder=${folder} openPath=${openPath} expanded=${expanded} mounts=${mounted} on=${on} />
             <${FileUploads} projectId=${projectId} uploads=${uploads} onOpen=${on.file} />
           </div>
           ${openPath

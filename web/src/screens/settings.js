@@ -1,9 +1,11 @@
 // Settings: the AI provider in use (and, for administrators, the company's setup), your account, your API keys, and
 // your personas and guides, with pointers to what lives elsewhere: Rules (CLAUDE.md) and the Admin sections.
+// Settings → Cloud drives is its own screen (screens/settings-drives.js).
 import { AccountSettings } from '../components/account-settings.js';
 import { ApiKeys } from '../components/api-keys.js';
 import { PromptLibrary } from '../components/prompt-library.js';
 import { ProviderSummary } from '../components/provider-summary.js';
+import { SettingsTabs } from '../components/settings-tabs.js';
 import { html } from '../html.js';
 import { ADMIN_CHAT, AI_PROVIDER, ONBOARDING, RULES } from '../paths.js';
 import { Link } from '../router.js';
@@ -19,6 +21,7 @@ export default function SettingsScreen({ user }) {
           their history) are in <${Link} href=${RULES}>Rules<//>.${user.isAdmin && html` The AI provider is managed in
           <${Link} href=${AI_PROVIDER}>Admin → AI provider<//>, the permission modes chats may use in
           <${Link} href=${ADMIN_CHAT}>Admin → Chat<//>, and the company in <${Link} href=${ONBOARDING}>Company setup<//>.`}</p>
+        <${SettingsTabs} current="/settings" />
       </header>
       <${ProviderSummary} user=${user} />
       <${AccountSettings} user=${user} />
