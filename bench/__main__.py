@@ -1,6 +1,6 @@
 """Run every benchmark and print its figures."""
 
-from bench import auth, chat, cold_imports, convert, files, gateway, git, ping_rtt, tick, ws_load
+from bench import auth, chat, cold_imports, convert, drives, files, gateway, git, ping_rtt, speech, tick, ws_load
 
 if __name__ == "__main__":
     cold_imports.run()
@@ -22,3 +22,7 @@ if __name__ == "__main__":
     files.run()
     print()
     git.run()
+    print()
+    drives.run()
+    print()
+    speech.run()

@@ -40,6 +40,7 @@ from shared.models.files import FileTree, Upload
 from shared.models.git import GitRemote
 from shared.models.integrations import IntegrationRun
 from shared.models.jobs import Job
+from shared.models.meetings import Meeting, TranscriptSegment
 from shared.models.onboarding import CompanyProfile, ResearchDocument, ResearchEvent
 from shared.models.projects import Project, ProjectMember
 from shared.models.prompts import Guide, Persona, PromptVersion
@@ -69,6 +70,7 @@ RUNNER_WRITES = (
     CloudMount,  # a drive mount's sync health and last summary (shared.drives.syncs)
     CloudCredential,  # a drive's OAuth tokens, refreshed before a sync and sealed again (shared.drives.remote)
     CloudConnection,  # a drive that refused its saved sign-in moves to `error` with the reason
+    Meeting,  # a meeting's advice, and the end of its analysis (shared.meetings.jobs)
 )
 # The tables it only reads.
 RUNNER_READS = (
@@ -81,6 +83,7 @@ RUNNER_READS = (
     BedrockConfig,  # the AI provider of each turn (shared.provider) and its sealed credentials
     GitRemote,  # a project's Git remotes (shared.git.remotes): the URL and the sealed token a push uses
     CloudProvider,  # a drive's OAuth client and endpoints (the client secret sealed), for rclone's config
+    TranscriptSegment,  # the meeting transcript Claude advises on and analyzes
 )
 # Bedrock with the runner's task role (Settings → AI provider): invoking Anthropic's models only, directly or
 # through their cross-region inference profiles.
@@ -257,6 +260,7 @@ class StudioStack(cdk.Stack):
         self.api.handler.add_environment({Env.ORIGIN_VERIFY_SECRET_ARN: secrets.origin_verify.secret_arn})
         # Deleting a user closes their WebSocket connections (shared.lifecycle).
         websocket.grant_manage_connections(api)
+        self._grant_transcribe(api)
 
         # $connect authenticates (shared.accounts.callers): it reads users, records an API key's last use.
         connect = websocket.connect.role
@@ -273,6 +277,8 @@ class StudioStack(cdk.Stack):
 
         tick = self.scheduler.tick.role
         tables.grant_read_write(tick, [Schedule, Execution, Job])
+        # Meetings left capturing in silence are stopped (shared.meetings.sweep).
+        tables.grant_read_write(tick, [Meeting])
         # Mounts due for a refresh are claimed and their sync queued (shared.drives.syncs.queue_due_syncs).
         tables.grant_read_write(tick, [CloudMount])
         tables.grant_read(tick, [CloudConnection])
@@ -299,6 +305,18 @@ class StudioStack(cdk.Stack):
         self.secrets.grant_envelope(runner)
         self.websocket.grant_manage_connections(runner)
         self._grant_bedrock(runner)
+
+    def _grant_transcribe(self, api: iam.IRole) -> None:
+        """A meeting's audio segments go to Amazon Transcribe Streaming (shared/meetings/engines/transcribe.py)."""
+        grant = iam.Grant.add_to_principal(
+            grantee=api, actions=["transcribe:StartStreamTranscriptionWebSocket"], resource_arns=["*"]
+        )
+        acknowledge_grant(
+            api,
+            grant,
+            "Amazon Transcribe's streaming action has no resource type: it can only be granted on '*' "
+            "(Service Authorization Reference, Amazon Transcribe).",
+        )
 
     def _grant_bedrock(self, runner: iam.IRole) -> None:
         grant = iam.Grant.add_to_principal(

@@ -17,6 +17,8 @@ UPLOADS_PREFIX = "uploads/"
 PROJECTS_PREFIX = "projects/"
 # Cached file trees: outside projects/, so no workspace sync ever pulls them.
 TREE_CACHE_PREFIX = "cache/trees/"
+# Meetings' audio kept for a retry (a segment the speech engine could not transcribe): outside projects/ too.
+MEETINGS_PREFIX = "meetings/"
 
 JOBS_QUEUE_NAME = "jobs.fifo"
 JOBS_DLQ_NAME = "jobs-dlq.fifo"
@@ -81,6 +83,9 @@ class Env:
     SANDBOX_SLOTS = "STUDIO_SANDBOX_SLOTS"  # how many job uids (pool users sasha-job-0 … N-1)
     # Set by ECS in every task: the agent endpoint that takes task scale-in protection requests.
     ECS_AGENT_URI = "ECS_AGENT_URI"
+    # The meetings' speech-to-text engine: "local" (offline, the default in local mode), "transcribe" (Amazon
+    # Transcribe, the default in the cloud) or "off" (every segment fails and keeps its audio for a retry).
+    SPEECH_ENGINE = "STUDIO_SPEECH_ENGINE"
 
 
 # Variables the Claude Code CLI reads itself, as the operator may give them to the product. The runner's model

@@ -7,7 +7,7 @@ is idempotent: a deletion interrupted half way is finished by running it again. 
 
 from __future__ import annotations
 
-from shared import meetings, preferences, rules
+from shared import preferences, rules
 from shared.accounts import api_keys, resets, users
 from shared.accounts.domain import Principal
 from shared.chat import prompts, sessions
@@ -19,6 +19,7 @@ from shared.git import remotes as git_remotes
 from shared.integrations import store as integration_runs
 from shared.jobs import store as jobs
 from shared.logs import logger
+from shared.meetings import store as meetings
 from shared.onboarding import service as onboarding
 from shared.projects import service as projects
 from shared.realtime import publisher
@@ -58,10 +59,14 @@ def delete_project_of(caller: Principal, project_id: str) -> None:
 
 
 def delete_project(project_id: str) -> dict[str, int]:
-    """A project and all it holds: sessions, schedules and runs, mounts, rules, Git remotes, files and repository."""
+    """A project and all it holds: sessions, schedules and runs, mounts, rules, Git remotes, files and repository.
+
+    Meetings linked to it are their owners': they lose the link and stay.
+    """
     counts = sessions.delete_for_project(project_id)
     counts |= schedules.delete_for_project(project_id)
     counts["cloud_mounts"] = drive_mounts.delete_for_project(project_id)
+    counts["meetings_unlinked"] = meetings.delete_for_project(project_id)  # the meetings stay their owners'
     counts["prompt_versions"] = rules.delete_for_project(project_id)
     counts["git_remotes"] = git_remotes.delete_for_project(project_id)
     counts["files"] = files.delete_for_project(project_id)

@@ -20,6 +20,8 @@ from shared.constants import (
 
 Mode = Literal["local", "aws"]
 SandboxMode = Literal["auto", "uid", "none"]
+SpeechEngineName = Literal["local", "transcribe", "off"]
+SPEECH_ENGINES: tuple[SpeechEngineName, ...] = ("local", "transcribe", "off")
 
 _LOCAL_DEV_SECRET = "local-development-secret-never-used-in-the-cloud"  # noqa: S105
 _INSECURE_SECRETS = {"", "changethis", _LOCAL_DEV_SECRET}
@@ -86,10 +88,19 @@ class Settings:
     # and control plane (the model list), redirected for tests and VPC endpoints.
     bedrock_runtime_endpoint: str | None = None
     bedrock_endpoint: str | None = None
+    # Meetings' transcription (shared.meetings.engines): None picks by mode (speech_engine_name). Transcribe
+    # Streaming's endpoint follows AWS's per-service variable, for tests and VPC endpoints.
+    speech_engine: SpeechEngineName | None = None
+    transcribe_streaming_endpoint: str | None = None
 
     @property
     def is_local(self) -> bool:
         return self.mode == "local"
+
+    @property
+    def speech_engine_name(self) -> SpeechEngineName:
+        """The transcription engine: the one configured, else offline locally and Amazon Transcribe in the cloud."""
+        return self.speech_engine or ("local" if self.is_local else "transcribe")
 
     def table_name(self, name: str) -> str:
         return f"{self.table_prefix}{name}"
@@ -138,6 +149,7 @@ class Settings:
                     raise SettingsError(f"the {name} is not configured")
             if self.sandbox == "none":
                 raise SettingsError(f"{Env.SANDBOX}=none is for a single-user machine, never the cloud")
+        self._validate_speech_engine()
         if self.sandbox not in ("auto", "uid", "none"):
             raise SettingsError(f"{Env.SANDBOX} must be 'auto', 'uid' or 'none', not {self.sandbox!r}")
         for name, number in (
@@ -156,6 +168,15 @@ class Settings:
         if self.mode == "aws" and self.bcrypt_rounds < 10:
             raise SettingsError(f"{Env.BCRYPT_ROUNDS} below 10 is for tests, not the cloud")
         return self
+
+    def _validate_speech_engine(self) -> None:
+        if self.speech_engine is not None and self.speech_engine not in SPEECH_ENGINES:
+            raise SettingsError(
+                f"{Env.SPEECH_ENGINE} must be one of {', '.join(SPEECH_ENGINES)}, not {self.speech_engine!r}"
+            )
+        if self.mode == "aws" and self.speech_engine == "local":
+            # The offline recognizer and its model are installed for the local stack, not in the Lambda layer.
+            raise SettingsError(f"{Env.SPEECH_ENGINE}=local is for the local stack; the cloud uses 'transcribe'")
 
 
 def _int(environ: Mapping[str, str], name: str, default: int) -> int:
@@ -218,6 +239,8 @@ def from_env(environ: Mapping[str, str]) -> Settings:
         claude_env=claude_env,
         bedrock_runtime_endpoint=environ.get("AWS_ENDPOINT_URL_BEDROCK_RUNTIME") or None,
         bedrock_endpoint=environ.get("AWS_ENDPOINT_URL_BEDROCK") or None,
+        speech_engine=environ.get(Env.SPEECH_ENGINE) or None,  # type: ignore[arg-type]  # checked by validate()
+        transcribe_streaming_endpoint=environ.get("AWS_ENDPOINT_URL_TRANSCRIBE_STREAMING") or None,
     )
     return settings.validate()
 

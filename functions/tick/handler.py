@@ -1,4 +1,5 @@
-"""Scheduler tick: EventBridge Scheduler invokes this once a minute; it starts due runs, times out orphans."""
+"""Scheduler tick: EventBridge Scheduler invokes this once a minute; it starts due runs, times out orphans, and
+stops meetings left capturing in silence."""
 
 import uuid
 from datetime import UTC, datetime

@@ -1,3 +1,3 @@
 """Importing this package registers every job handler."""
 
-from runner.jobs import callbacks, chat, executions, git, ping, provider_test, quality, research  # noqa: F401
+from runner.jobs import callbacks, chat, drives, executions, git, meetings, ping, provider_test, quality, research  # noqa: F401

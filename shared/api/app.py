@@ -17,6 +17,7 @@ from shared.api.routes import (
     git,
     health,
     integrations,
+    meetings,
     onboarding,
     projects,
     prompts,
@@ -73,6 +74,7 @@ def create_app() -> FastAPI:
         drives.router,
         drives.oauth_router,
         drives.mounts_router,
+        meetings.router,
     ):
         app.include_router(router, prefix="/api")
     openapi.install(app)

@@ -40,6 +40,12 @@ JOB_TYPES: dict[str, JobTypeSpec] = {
     # Syncs one drive mount into its project with rclone (docs/drives.md); a mount's syncs share a message group.
     # Retried after 30 and 60 s when the drive did not answer; never when it refused the sign-in.
     "drive.sync": JobTypeSpec("drive.sync", timeout_seconds=20 * 60, max_attempts=3, retry_backoff_seconds=30),
+    # Claude's advice on a meeting's transcript so far, streamed to its owner (docs/meetings.md). Not retried: a
+    # question answered twice would stream twice; a failed one is asked again.
+    "meeting.advise": JobTypeSpec("meeting.advise", timeout_seconds=3 * 60, max_attempts=1),
+    # Claude's analysis of a stopped meeting, and its notes in the meeting's project. Not retried: the meeting ends
+    # `error` and its owner analyzes again.
+    "meeting.analyze": JobTypeSpec("meeting.analyze", timeout_seconds=10 * 60, max_attempts=1),
 }
 
 

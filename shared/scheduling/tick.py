@@ -9,8 +9,10 @@ For each due schedule (a Query per due shard, `next_run_at <= now`):
                   └─ enqueue failed → the execution becomes `failed` with a readable error
     advance next_run_at to the first slot after now, if it still holds the value we read
 
-Then every `running` execution whose deadline has passed becomes `timeout`. One bad schedule is logged
-and skipped; it never stops the tick. See docs/scheduling.md.
+Then every `running` execution whose deadline has passed becomes `timeout`, and every meeting left capturing
+without a segment for two hours is stopped (shared.meetings.sweep), and drive mounts due for a refresh are queued
+(shared.drives.syncs). One bad schedule is logged and skipped; it
+never stops the tick. See docs/scheduling.md.
 """
 
 from __future__ import annotations
@@ -20,8 +22,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from shared import jobs, metrics
+from shared.drives import syncs as drive_syncs
 from shared.errors import StudioError
 from shared.logs import logger
+from shared.meetings import sweep as meetings
 from shared.models.schedules import Execution, ExecutionStatus, Schedule
 from shared.scheduling import cron, executions, outcome, store
 
@@ -42,6 +46,8 @@ class TickResult:
     failed: int = 0
     errors: int = 0
     timed_out: int = 0
+    meetings_stopped: int = 0
+    drive_syncs: int = 0
 
     def count(self, outcome: Outcome) -> None:
         setattr(self, outcome, getattr(self, outcome) + 1)
@@ -65,6 +71,8 @@ def run_tick(now: datetime, *, correlation_id: str | None = None) -> TickResult:
             logger.exception("could not read due schedules", extra={"due_shard": shard})
             result.errors += 1
     _time_out_orphans(now, result)
+    _stop_silent_meetings(now, result)
+    _queue_drive_syncs(now, result)
     logger.info("scheduler tick", extra={"tick_at": now.isoformat(), **result.as_dict()})
     return result
 
@@ -151,4 +159,27 @@ def _time_out_orphans(now: datetime, result: TickResult) -> None:
                 result.errors += 1
     except Exception:
         logger.exception("could not read overdue runs")
+        result.errors += 1
+
+
+def _stop_silent_meetings(now: datetime, result: TickResult) -> None:
+    try:
+        for meeting_id in meetings.silent(now):
+            try:
+                if meetings.stop_silent(meeting_id, now):
+                    result.meetings_stopped += 1
+                    logger.info("silent meeting stopped", extra={"meeting_id": meeting_id})
+            except Exception:
+                logger.exception("could not stop a silent meeting", extra={"meeting_id": meeting_id})
+                result.errors += 1
+    except Exception:
+        logger.exception("could not read silent meetings")
+        result.errors += 1
+
+
+def _queue_drive_syncs(now: datetime, result: TickResult) -> None:
+    try:
+        result.drive_syncs = drive_syncs.queue_due_syncs(now)
+    except Exception:
+        logger.exception("could not read the drive mounts due for a sync")
         result.errors += 1

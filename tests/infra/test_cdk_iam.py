@@ -23,6 +23,7 @@ UNSCOPABLE_ACTIONS = {
     "ecr:GetAuthorizationToken",
     "cloudfront:CreateInvalidation",
     "cloudfront:GetInvalidation",
+    "transcribe:StartStreamTranscriptionWebSocket",
 }
 DYNAMODB_WRITES = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"}
 # What the runner's code (runner/ and the shared modules it calls) writes and reads; nothing else.
@@ -45,10 +46,11 @@ RUNNER_WRITES = {
     "cloud_mounts",
     "cloud_credentials",
     "cloud_connections",
+    "meetings",
 }
 RUNNER_READS = {
     "projects", "project_members", "users", "api_keys", "personas", "guides", "bedrock_config", "git_remotes",
-    "cloud_providers",
+    "cloud_providers", "transcript_segments",
 }  # fmt: skip
 RUNNER_OBJECT_ACTIONS = {"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"}
 
@@ -189,7 +191,9 @@ def test_connection_functions_touch_only_what_authentication_needs(synthesized):
 def test_tick_uses_schedules_executions_jobs_due_mounts_and_the_queue_only(synthesized):
     tick = synthesized.function_statements(TICK_HANDLER)
 
-    assert _table_names(synthesized, tick) == {"schedules", "executions", "jobs", "cloud_mounts", "cloud_connections"}
+    assert _table_names(synthesized, tick) == {
+        "schedules", "executions", "jobs", "cloud_mounts", "cloud_connections", "meetings",
+    }  # fmt: skip
     assert _services(synthesized, tick) == {"dynamodb", "sqs", "logs", "xray"}
     sqs_actions = {a for s in tick for a in _actions(synthesized, s) if a.startswith("sqs:")}
     assert "sqs:ReceiveMessage" not in sqs_actions

@@ -33,7 +33,7 @@ from shared.api.deps import INTEGRATION_ROUTES
 from shared.chat.policy import DEFAULT_MODES
 from shared.provider.catalog import DEFAULT_MODELS
 from tests.support.accounts import PASSWORD, AccountsStack
-from tests.support.authz import SKILL, World, answer, built_world
+from tests.support.authz import SKILL, World, answer, built_world, made
 
 
 class Access(Enum):
@@ -121,6 +121,7 @@ ARGS = {
     "provider_id": "missing",
     "connection_id": "missing",
     "mount_id": "missing",
+    "meeting_id": "meeting",
 }
 
 PROJECT = {"projectId": "{project}"}
@@ -133,6 +134,7 @@ QUOTAS = {
     "tokensPerDay": 5_000_000,
 }
 REMOTE = {"name": "remote"}
+MEETING = {"meetingId": "{meeting}"}
 A, R = Access, Reach
 ROUTES: dict[str, Route] = {
     "GET /api/openapi.json": Route("openapi", A.PUBLIC),
@@ -381,6 +383,36 @@ ROUTES: dict[str, Route] = {
     ),
     "DELETE /api/projects/{project_id}/mounts/{mount_id}": Route("mounts.delete", A.SIGNED_IN, R.PROJECT_WRITE),
     "POST /api/projects/{project_id}/mounts/{mount_id}/sync": Route("mounts.sync", A.SIGNED_IN, R.PROJECT_WRITE),
+    # meetings: each is its owner's alone (not the administrators', nor its project's members')
+    "POST /api/meetings/start": Route(
+        "meetings.start", A.SIGNED_IN, R.PROJECT_WRITE, body={**PROJECT, "title": "Standup"}
+    ),
+    "POST /api/meetings/segments": Route(
+        "meetings.segment",
+        A.SIGNED_IN,
+        R.OWN,
+        body={**MEETING, "seq": 1, "startMs": 0, "text": "Hello"},
+        hidden="meeting_not_found",
+    ),
+    "POST /api/meetings/advise-now": Route(
+        "meetings.advise_now", A.SIGNED_IN, R.OWN, body=MEETING, hidden="meeting_not_found"
+    ),
+    "POST /api/meetings/stop": Route("meetings.stop", A.SIGNED_IN, R.OWN, body=MEETING, hidden="meeting_not_found"),
+    "GET /api/meetings/transcript": Route(
+        "meetings.transcript", A.SIGNED_IN, R.OWN, query=MEETING, hidden="meeting_not_found"
+    ),
+    "POST /api/meetings/analyze": Route(
+        "meetings.analyze", A.SIGNED_IN, R.OWN, body=MEETING, hidden="meeting_not_found"
+    ),
+    "POST /api/meetings/retry": Route("meetings.retry", A.SIGNED_IN, R.OWN, body=MEETING, hidden="meeting_not_found"),
+    "GET /api/meetings": Route("meetings.list", A.SIGNED_IN),
+    "GET /api/meetings/{meeting_id}": Route("meetings.get", A.SIGNED_IN, R.OWN, hidden="meeting_not_found"),
+    "PATCH /api/meetings/{meeting_id}": Route(
+        "meetings.rename", A.SIGNED_IN, R.OWN, body={"title": "Renamed"}, hidden="meeting_not_found"
+    ),
+    "DELETE /api/meetings/{meeting_id}": Route(
+        "meetings.delete", A.SIGNED_IN, R.OWN, fresh=("meeting",), hidden="meeting_not_found"
+    ),
 }
 
 
@@ -435,7 +467,7 @@ def request_for(key: str, route: Route, world: World, caller: str) -> tuple[str,
     """Method, concrete path and `call` arguments for one case, with fresh targets made for it."""
     method, template = key.split(" ", 1)
     targets = {**world.targets, "version": "1", "unique": uuid.uuid4().hex[:10], "missing": uuid.uuid4().hex}
-    targets |= {target: world.fresh(target) for target in route.fresh if target != "caller"}
+    targets |= {target: fresh(world, target) for target in route.fresh if target != "caller"}
     path = re.sub(r"\{(\w+)\}", lambda match: targets[route.args.get(match[1], ARGS[match[1]])], template)
     kwargs: dict[str, Any] = dict(world.credentials[caller])
     if "caller" in route.fresh and CALLERS[caller].credential == SESSION:
@@ -447,9 +479,17 @@ def request_for(key: str, route: Route, world: World, caller: str) -> tuple[str,
     return method, path, kwargs
 
 
+def fresh(world: World, target: str) -> str:
+    """A new target of this kind, owned by "user": a meeting made here, anything else by `World.fresh`."""
+    if target == "meeting":
+        return str(made(world.user, "POST", "/api/meetings/start", {"title": "Standup"})["id"])
+    return world.fresh(target)
+
+
 @pytest.fixture(scope="module")
 def world(accounts_stack: AccountsStack) -> Iterator[World]:
     with built_world(accounts_stack) as built:
+        built.targets["meeting"] = fresh(built, "meeting")
         yield built
 
 

@@ -23,7 +23,9 @@ from shared import aws
 from shared.constants import JOBS_QUEUE_NAME, Env
 from shared.errors import ConflictError, ValidationError
 from shared.models.base import bind_models
+from shared.models.cloud import CloudConnection, CloudMount
 from shared.models.jobs import Job
+from shared.models.meetings import Meeting
 from shared.models.schedules import DUE_SHARDS, Execution, ExecutionStatus, Schedule
 from shared.scheduling import cron, executions, runlog, store
 from shared.scheduling.tick import DEADLINE_GRACE, run_tick
@@ -72,7 +74,7 @@ def studio(monkeypatch: pytest.MonkeyPatch) -> Iterator[Studio]:
         get_settings.cache_clear()
         aws.reset_clients()
         bind_models(get_settings())
-        for model in (Schedule, Execution, Job):
+        for model in (Schedule, Execution, Job, Meeting, CloudMount, CloudConnection):  # meetings, drives too
             model.create_table(wait=True)
         boto3.client("s3", region_name="us-east-1").create_bucket(Bucket=get_settings().workspace_bucket)
         yield Studio(queue_url, sqs)
@@ -624,3 +626,22 @@ def test_a_failed_run_is_counted_for_the_alarm(capsys: pytest.CaptureFixture[str
     assert line["RunsFailed"] == [1.0] or line["RunsFailed"] == 1.0
     assert line["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "sasha-studio"
     assert line["service"] == "sasha-studio"
+
+
+def test_the_tick_queues_a_sync_for_each_drive_mount_due_and_only_once(studio: Studio) -> None:
+    # Given a mount of a signed-in drive due at 10:00, and one whose drive waits for a sign-in
+    now = at("2025-06-02T10:00:00")
+    CloudConnection("c-ok", provider_id="p", user_id="u1", status="authorized").save()
+    CloudConnection("c-pending", provider_id="p", user_id="u1").save()
+    for mount_id, connection in (("m-due", "c-ok"), ("m-waiting", "c-pending")):
+        CloudMount(mount_id, connection_id=connection, project_id="p1", path=mount_id, created_by="u1",
+                   due_shard="due", next_sync_at=now - timedelta(minutes=1)).save()  # fmt: skip
+
+    # When two ticks run
+    first, second = run_tick(now), run_tick(now + timedelta(seconds=30))
+
+    # Then the due mount's sync was queued once, in its own message group
+    assert (first.drive_syncs, second.drive_syncs, first.errors) == (1, 0, 0)
+    [message] = studio.messages()
+    assert message["job_type"] == "drive.sync"
+    assert Job.get(message["job_id"]).payload == {"mount_id": "m-due", "project_id": "p1"}

@@ -55,8 +55,8 @@ function errorFrom(response, body) {
 /** Sends a request and resolves with the parsed JSON body (null when empty); rejects with ApiError. */
 export async function request(path, { method = 'GET', body, headers = {}, signal } = {}) {
   const init = { method, signal, headers: { Accept: 'application/json', ...headers } };
-  if (body instanceof FormData) {
-    init.body = body; // the browser sets the multipart boundary
+  if (body instanceof FormData || body instanceof Blob) {
+    init.body = body; // the browser sets the multipart boundary, or the Blob's own type
   } else if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
