@@ -1,7 +1,8 @@
 """One drive as an rclone remote: a config file (0600) in a private folder of the job's sandbox, gone after the sync.
 
     onedrive    type onedrive, client_id/secret, token, drive_id, drive_type personal|business (business when a
-                tenant is set), auth_url/token_url: the configured ones, else the tenant's when there is a tenant
+                tenant is set; the type Graph named at sign-in when the domain gives one), auth_url/token_url: the
+                configured ones, else the tenant's when there is a tenant
     sharepoint  type onedrive, drive_type documentLibrary, the tenant's auth_url/token_url (or the configured ones)
     gdrive      type drive, client_id/secret, token, scope (default "drive"), team_drive = drive_id when set
     webdav      url, vendor (default other), user, pass (rclone-obscured)
@@ -42,7 +43,7 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _ID = re.compile(r"^[A-Za-z0-9_!.-]{1,200}$")
 _REGION = re.compile(r"^(global|us|de|cn)$")
 _EXTRA: dict[DriveKind, dict[str, re.Pattern[str]]] = {
-    DriveKind.ONEDRIVE: {"drive_type": re.compile(r"^(personal|business)$"), "region": _REGION},
+    DriveKind.ONEDRIVE: {"drive_type": re.compile(r"^(personal|business|documentLibrary)$"), "region": _REGION},
     DriveKind.SHAREPOINT: {"drive_type": re.compile(r"^documentLibrary$"), "region": _REGION},
     DriveKind.GDRIVE: {"scope": _DRIVE_SCOPE, "root_folder_id": _ID},
     DriveKind.WEBDAV: {"vendor": re.compile(r"^(other|nextcloud|owncloud|sharepoint|sharepoint-ntlm)$")},

@@ -4,8 +4,12 @@
         │                                               │
         ▼                                               ▼
     pending ──── OAuth callback with tokens ────► authorized ◄── OAuth callback with tokens (reconnect)
-      │  denial, a bad or expired state:               │                                    │
-      └─ stays, `last_error` says why                   └── refresh refused (invalid_grant) ─► error
+      │  denial, a bad or expired state,               │                                    │
+      │  OneDrive naming no drive:                     └── refresh refused (invalid_grant) ─► error
+      └─ stays, `last_error` says why
+
+The callback of a OneDrive provider without a drive id also keeps the signed-in person's drive (`drive_id`,
+`drive_type`, from Microsoft Graph) on the connection, in the same write that authorizes it.
 
 Every state change is a conditional write named below. Administrators create and delete connections (workflow 9);
 a connection belongs to whoever created it, and deleting it takes its credential and its mounts with it.
@@ -25,6 +29,7 @@ from shared.accounts.domain import Principal
 from shared.db import condition_failed, delete_all, transaction
 from shared.drives import credentials, providers
 from shared.drives.errors import REAUTHORIZE
+from shared.drives.graph import Drive
 from shared.drives.schemas import OAUTH_TYPES, ConnectionIn
 from shared.drives.views import Connection
 from shared.errors import NotFoundError, ValidationError
@@ -150,12 +155,14 @@ def claim_state(connection_id: str, state_hash: str) -> bool:
     )
 
 
-def mark_authorized(connection_id: str) -> None:
-    _update(
-        connection_id,
-        [CloudConnection.status.set(ConnectionStatus.AUTHORIZED.value), CloudConnection.last_error.remove()],
-        CloudConnection.connection_id.exists(),
-    )
+def mark_authorized(connection_id: str, drive: Drive | None = None) -> None:
+    """→ authorized, with the drive the sign-in opened when it was looked up (OneDrive without a provider drive)."""
+    actions = [CloudConnection.status.set(ConnectionStatus.AUTHORIZED.value), CloudConnection.last_error.remove()]
+    if drive is not None:
+        actions.append(CloudConnection.drive_id.set(drive.drive_id))
+        drive_type = CloudConnection.drive_type
+        actions.append(drive_type.set(drive.drive_type) if drive.drive_type else drive_type.remove())
+    _update(connection_id, actions, CloudConnection.connection_id.exists())
 
 
 def record_failure(connection_id: str, reason: str) -> None:

@@ -5,6 +5,8 @@
                  only SHA-256(state), for 10 minutes          be unexpired; take it out (conditional: single use)
       verifier = 64 random bytes, sealed on the connection    error=...  → last_error, status unchanged
       authorizeUrl with code_challenge = S256(verifier)       code       → POST the token URL with the verifier;
+                                                                           OneDrive without a provider drive id:
+                                                                           GET Graph's /me/drive (none → last_error);
                                                                            tokens sealed, status → authorized
 
 The redirect URI is the API's public URL (STUDIO_PUBLIC_URL, as in reset-password links) + /api/auth/{id}/callback,
@@ -24,7 +26,7 @@ from urllib.parse import urlencode
 
 from shared import crypto
 from shared.accounts.domain import Principal
-from shared.drives import connections, credentials, providers
+from shared.drives import connections, credentials, graph, providers
 from shared.drives.errors import ConnectionNotAuthorizedError
 from shared.drives.schemas import OAUTH_TYPES
 from shared.drives.token_endpoint import TokenAnswer, TokenEndpointError, post_form
@@ -48,6 +50,7 @@ DENIED = "The sign-in was declined at the drive; start again to connect it."
 EXPIRED = "The sign-in took longer than 10 minutes; start again."
 UNKNOWN_STATE = "This sign-in is not valid or was already used; start again from Sasha Studio."
 UNREACHABLE = "The drive's sign-in service did not answer; try again."
+NO_DRIVE = "Signed in, but OneDrive did not say which drive to use ({why}); start again."
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,11 +126,10 @@ def callback(provider_id: str, *, state: str | None, code: str | None, error: st
     elif error or not code or not verifier:
         reason = DENIED if error in (None, "access_denied") else f"The drive refused the sign-in ({_code(error)})."
     if reason is None:
-        reason = _exchange(connection_id, connection.user_id, provider_id, str(code), str(verifier))
+        reason = _sign_in(connection_id, connection.user_id, provider_id, str(code), str(verifier))
     if reason is not None:
         connections.record_failure(connection_id, reason)
         return Outcome(False, connection_id, status, reason)
-    connections.mark_authorized(connection_id)
     return Outcome(True, connection_id, "authorized")
 
 
@@ -155,8 +157,12 @@ def tokens_of(answer: TokenAnswer, previous: dict[str, Any] | None = None) -> di
     }
 
 
-def _exchange(connection_id: str, user_id: str, provider_id: str, code: str, verifier: str) -> str | None:
-    """Trade the code for tokens and seal them; the reason it failed, or None."""
+def _sign_in(connection_id: str, user_id: str, provider_id: str, code: str, verifier: str) -> str | None:
+    """Trade the code for tokens, find the drive if the provider names none, seal the tokens and authorize.
+
+    The reason it failed, or None. Nothing is stored before every step worked: a OneDrive sign-in whose drive is
+    unknown would give a mount that cannot sync.
+    """
     provider = providers.row(provider_id)
     if provider is None:
         return UNKNOWN_STATE
@@ -173,8 +179,16 @@ def _exchange(connection_id: str, user_id: str, provider_id: str, code: str, ver
         logger.warning("drive token exchange failed", extra={"connection_id": connection_id, "reason": str(exc)})
         return UNREACHABLE
     if answer.error or not isinstance(answer.body.get("access_token"), str):
-        return f"The drive refused the sign-in code ({(answer.error or 'no access token')[:60]}); start again."
-    credentials.store(connection_id, user_id, tokens_of(answer))
+        return f"The drive refused the sign-in code ({answer.error or 'no access token'}); start again."
+    tokens = tokens_of(answer)
+    drive = None
+    if graph.needs_lookup(provider):
+        try:
+            drive = graph.my_drive(provider, tokens["access_token"])
+        except graph.DriveLookupError as exc:
+            return NO_DRIVE.format(why=exc)
+    credentials.store(connection_id, user_id, tokens)
+    connections.mark_authorized(connection_id, drive)
     return None
 
 

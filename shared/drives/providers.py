@@ -1,9 +1,10 @@
 """Providers: the drives an admin configured (`cloud_providers`), with the OAuth client secret sealed.
 
 An OAuth provider (onedrive, sharepoint, gdrive) is an application registered with Microsoft or Google: its client
-id and secret, a tenant for Microsoft's business drives, a drive id, and optionally its own authorize and token
-URLs (an identity proxy, or a fake server in tests). A WebDAV provider is a URL and an S3 provider a bucket; their
-credentials come with each connection. A provider is deleted only once no connection uses it (409 otherwise).
+id and secret, a tenant for Microsoft's business drives, a drive id (required for SharePoint: the document library),
+and optionally its own authorize and token URLs (an identity proxy, or a fake server in tests) and, for OneDrive,
+Microsoft Graph's (`graph.py`). A WebDAV provider is a URL and an S3 provider a bucket; their credentials come with
+each connection. A provider is deleted only once no connection uses it (409 otherwise).
 """
 
 from __future__ import annotations
@@ -15,7 +16,14 @@ from pynamodb.exceptions import DoesNotExist
 
 from shared import crypto, net
 from shared.drives.errors import ProviderInUseError
-from shared.drives.schemas import PROVIDER_FIELDS, REQUIRED_FIELDS, ProviderIn, ProviderPatch, ProviderSettings
+from shared.drives.schemas import (
+    PROVIDER_FIELDS,
+    REQUIRED_FIELDS,
+    ProviderIn,
+    ProviderPatch,
+    ProviderSettings,
+    needs,
+)
 from shared.drives.views import Provider
 from shared.errors import NotFoundError, ValidationError
 from shared.models.base import utcnow
@@ -24,7 +32,13 @@ from shared.settings import get_settings
 
 HINT_LENGTH = 4
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
-_URL_FIELDS = ("authorize_url", "token_url", "url", "endpoint")
+_URL_FIELDS = ("authorize_url", "token_url", "api_url", "url", "endpoint")
+_URL_NAMES = {
+    "authorize_url": "authorize URL",
+    "token_url": "token URL",
+    "api_url": "Graph API URL",
+    "url": "WebDAV URL",
+}
 
 
 def secret_context(provider_id: str) -> dict[str, str]:
@@ -51,9 +65,9 @@ def update(provider_id: str, body: ProviderPatch) -> Provider:
         body.refuse_foreign(row.provider_type)
     except ValueError as exc:
         raise ValidationError(str(exc), code="invalid_request") from None
-    cleared = [name for name in REQUIRED_FIELDS[row.provider_type] if name in body.given() and not getattr(body, name)]
-    if cleared:
-        raise ValidationError(f"A {row.provider_type} provider needs '{cleared[0]}'.", code="invalid_request")
+    lacking = _lacking(row, body)
+    if lacking:
+        raise ValidationError(needs(row.provider_type, lacking), code="invalid_request")
     if body.display_name:
         row.display_name = body.display_name
     _apply(row, body)
@@ -122,5 +136,16 @@ def _apply(row: CloudProvider, body: ProviderSettings) -> None:
         setattr(row, name, value or None)
 
 
+def _lacking(row: CloudProvider, body: ProviderPatch) -> list[str]:
+    """The required settings the provider would be without after this change (one stored before is kept)."""
+    given = body.given()
+    stored = {"client_secret": row.client_secret_encrypted}
+    return [
+        name
+        for name in REQUIRED_FIELDS[row.provider_type]
+        if not (getattr(body, name) if name in given else stored.get(name, getattr(row, name, None)))
+    ]
+
+
 def _what(name: str) -> str:
-    return {"authorize_url": "authorize URL", "token_url": "token URL", "url": "WebDAV URL"}.get(name, "endpoint")
+    return _URL_NAMES.get(name, "endpoint")

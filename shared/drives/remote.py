@@ -52,7 +52,7 @@ def access_for_mount(mount_id: str, *, min_validity: timedelta = REFRESH_AHEAD) 
     view = Mount.of(mount, connection, provider)
     kind = DriveKind(provider.provider_type)
     if kind.uses_oauth:
-        return view, _oauth_access(kind, provider, fresh_token(connection, provider, min_validity))
+        return view, _oauth_access(kind, provider, connection, fresh_token(connection, provider, min_validity))
     stored = credentials.read(connection.connection_id)
     if stored is None:
         raise ConnectionNotAuthorizedError("The drive connection has no saved credential; create it again.")
@@ -153,12 +153,18 @@ def _expiring(token: OAuthToken, min_validity: timedelta) -> bool:
     return datetime.fromisoformat(token.expires_at) <= datetime.now(UTC) + min_validity
 
 
-def _oauth_access(kind: DriveKind, provider: CloudProvider, token: OAuthToken) -> DriveAccess:
+def _oauth_access(
+    kind: DriveKind, provider: CloudProvider, connection: CloudConnection, token: OAuthToken
+) -> DriveAccess:
+    """The provider's drive when an admin named one (shared by everyone), else the one the sign-in opened."""
+    drive_id, drive_type = provider.drive_id, None
+    if not drive_id:
+        drive_id, drive_type = connection.drive_id, connection.drive_type
     extra = {}
     if kind == DriveKind.SHAREPOINT:
         extra["drive_type"] = "documentLibrary"
     elif kind == DriveKind.ONEDRIVE:
-        extra["drive_type"] = "business" if provider.tenant_id else "personal"
+        extra["drive_type"] = drive_type or ("business" if provider.tenant_id else "personal")
     return DriveAccess(
         kind,
         client_id=provider.client_id,
@@ -167,6 +173,6 @@ def _oauth_access(kind: DriveKind, provider: CloudProvider, token: OAuthToken) -
         token_url=oauth.token_url_of(provider),
         authorize_url=oauth.authorize_url_of(provider),
         tenant_id=provider.tenant_id,
-        drive_id=provider.drive_id,
+        drive_id=drive_id,
         extra=extra,
     )

@@ -20,7 +20,8 @@ ClientId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
 Secret = Annotated[str, StringConstraints(min_length=1, max_length=4096)]
 # Tenant and drive ids go into URLs and rclone's configuration: a GUID, a domain, or a drive's own id.
 TenantId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9.-]{0,99}$")]
-DriveId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9!_.:-]{1,200}$")]
+DRIVE_ID_PATTERN = r"^[A-Za-z0-9!_.:-]{1,200}$"
+DriveId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=DRIVE_ID_PATTERN)]
 Region = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9-]{1,40}$")]
 Bucket = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")]
 Username = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -29,7 +30,9 @@ DrivePath = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1
 
 # The fields each kind of provider has (beyond its name); any other is refused.
 PROVIDER_FIELDS: dict[str, frozenset[str]] = {
-    "onedrive": frozenset({"client_id", "client_secret", "tenant_id", "drive_id", "authorize_url", "token_url"}),
+    "onedrive": frozenset(
+        {"client_id", "client_secret", "tenant_id", "drive_id", "authorize_url", "token_url", "api_url"}
+    ),
     "sharepoint": frozenset({"client_id", "client_secret", "tenant_id", "drive_id", "authorize_url", "token_url"}),
     "gdrive": frozenset({"client_id", "client_secret", "drive_id", "authorize_url", "token_url"}),
     "webdav": frozenset({"url"}),
@@ -37,7 +40,7 @@ PROVIDER_FIELDS: dict[str, frozenset[str]] = {
 }
 REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
     "onedrive": ("client_id", "client_secret"),
-    "sharepoint": ("client_id", "client_secret", "tenant_id"),
+    "sharepoint": ("client_id", "client_secret", "tenant_id", "drive_id"),  # the document library
     "gdrive": ("client_id", "client_secret"),
     "webdav": ("url",),
     "s3": ("bucket",),
@@ -54,6 +57,7 @@ class ProviderSettings(Schema):
     drive_id: DriveId | None = None
     authorize_url: Url | None = None
     token_url: Url | None = None
+    api_url: Url | None = None  # Microsoft Graph, for OneDrive
     url: Url | None = None
     endpoint: Url | None = None
     region: Region | None = None
@@ -79,8 +83,7 @@ class ProviderIn(ProviderSettings):
         self.refuse_foreign(self.provider_type)
         missing = [name for name in REQUIRED_FIELDS[self.provider_type] if getattr(self, name) is None]
         if missing:
-            names = ", ".join(f"'{_camel(name)}'" for name in missing)
-            raise ValueError(f"A {self.provider_type} provider needs {names}.")
+            raise ValueError(needs(self.provider_type, missing))
         return self
 
 
@@ -120,6 +123,18 @@ class MountPatch(Schema):
         if not any(getattr(self, name) is not None for name in self.model_fields_set):
             raise ValueError("Give at least one of 'path', 'remotePath', 'accessMode', 'vfsProfile'.")
         return self
+
+
+def needs(provider_type: str, missing: list[str]) -> str:
+    """What a provider of this type still needs, as the API names it (and what it is, where the name is not enough)."""
+    names = ", ".join(_EXPLAINED.get((provider_type, name), f"'{_camel(name)}'") for name in missing)
+    return f"A {provider_type} provider needs {names}."
+
+
+_EXPLAINED = {
+    ("sharepoint", "drive_id"): "'driveId' (the drive id of the document library to use, as Microsoft Graph lists it "
+    "under /sites/{site-id}/drives)",
+}
 
 
 def _camel(name: str) -> str:

@@ -23,6 +23,7 @@ class Provider(View):
     drive_id: str | None = None
     authorize_url: str | None = None
     token_url: str | None = None
+    api_url: str | None = None
     url: str | None = None
     endpoint: str | None = None
     region: str | None = None
@@ -49,6 +50,8 @@ class Connection(View):
     last_error: str | None = None
     account_email: str | None = None
     credential_hint: str | None = None
+    drive_id: str | None = None  # OneDrive: the drive the sign-in opened (not a secret)
+    drive_type: str | None = None
     created_at: datetime
     updated_at: datetime
 

@@ -64,6 +64,7 @@ class CloudProvider(StudioModel):
     drive_id = UnicodeAttribute(null=True)  # a particular drive (a document library, a shared drive)
     authorize_url = UnicodeAttribute(null=True)  # overrides of the provider's own endpoints
     token_url = UnicodeAttribute(null=True)
+    api_url = UnicodeAttribute(null=True)  # OneDrive: Microsoft Graph's base URL, asked which drive a sign-in opens
     # WebDAV
     url = UnicodeAttribute(null=True)
     # S3-compatible
@@ -125,6 +126,9 @@ class CloudConnection(StudioModel):
     oauth_state_expires_at = UTCDateTimeAttribute(null=True)
     oauth_verifier = SealedSecret(null=True)  # the PKCE code verifier of that state, removed with it
     credential_hint = UnicodeAttribute(null=True)  # last 4 characters of a WebDAV password or S3 secret key
+    # OneDrive without a provider drive id: the signed-in person's drive, as Graph's /me/drive named it at the callback
+    drive_id = UnicodeAttribute(null=True)
+    drive_type = UnicodeAttribute(null=True)  # personal | business | documentLibrary
     last_error = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute(default=utcnow)
     updated_at = UTCDateTimeAttribute(default=utcnow)

@@ -4,10 +4,13 @@
     POST /token       authorization_code: the client's id and secret, a code used once, the same redirect_uri,
                       SHA-256(code_verifier) equal to the code_challenge; refresh_token: a live refresh token, which
                       is rotated (with `strict_rotation`, the old one is dead at once: a second use is invalid_grant)
+    GET  /v1.0/me/drive   Microsoft Graph's "my drive" for an access token it issued (`Authorization: Bearer`):
+                      {"id": DRIVE_ID, "driveType": "personal"}; another token is 401 InvalidAuthenticationToken
 
 Switches: `deny`, `revoked` (every refresh token refused: invalid_grant), `fail_status` (answer /token with it),
-`expires_in` (lifetime of the access tokens it issues), `hold_refreshes(n)` (keep refresh requests waiting until n
-have arrived, to race them). Every request is recorded in `requests`.
+`fail_drive` (answer /v1.0/me/drive with it, in Graph's error shape), `expires_in` (lifetime of the access tokens it
+issues), `hold_refreshes(n)` (keep refresh requests waiting until n have arrived, to race them). Every request is
+recorded in `requests`.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 CLIENT_ID = "fake-client-id-0001"
 CLIENT_SECRET = "fake-client-secret-very-private-9f3c"  # a test fixture's secret
+DRIVE_ID = "b!fake-personal-drive-0001"
+GRAPH_PATH = "/v1.0"  # a provider's apiUrl is the fake's url + this
 
 
 @dataclass
@@ -49,6 +54,7 @@ class FakeOAuth:
     revoked: bool = False
     strict_rotation: bool = False
     fail_status: int | None = None
+    fail_drive: int | None = None
     expires_in: int = 3600
     requests: list[Recorded] = field(default_factory=list)
     issued: list[dict[str, Any]] = field(default_factory=list)
@@ -66,6 +72,8 @@ class FakeOAuth:
                 parts = urlsplit(self.path)
                 params = dict(parse_qsl(parts.query))
                 fake._record("GET", parts.path, params)
+                if parts.path == f"{GRAPH_PATH}/me/drive":
+                    return self._json(*fake._my_drive(self.headers.get("Authorization") or ""))
                 if parts.path != "/authorize":
                     return self._json(404, {"error": "not_found"})
                 return self._redirect(fake._authorize(params))
@@ -117,6 +125,11 @@ class FakeOAuth:
                 if r.path == "/token" and (grant is None or r.params.get("grant_type") == grant)
             ]
 
+    def drive_requests(self) -> list[Recorded]:
+        """The requests for Graph's /me/drive."""
+        with self._lock:
+            return [r for r in self.requests if r.path == f"{GRAPH_PATH}/me/drive"]
+
     def reset(self) -> None:
         with self._lock:
             self.requests.clear()
@@ -124,7 +137,7 @@ class FakeOAuth:
             self._codes.clear()
             self._refresh.clear()
         self.deny = self.revoked = self.strict_rotation = False
-        self.fail_status, self.expires_in, self._gate = None, 3600, None
+        self.fail_status, self.fail_drive, self.expires_in, self._gate = None, None, 3600, None
 
     def close(self) -> None:
         self._server.shutdown()
@@ -164,6 +177,17 @@ class FakeOAuth:
                 gate.wait()
             return self._renew(params.get("refresh_token", ""))
         return 400, {"error": "unsupported_grant_type"}
+
+    def _my_drive(self, authorization: str) -> tuple[int, dict[str, Any]]:
+        if self.fail_drive:
+            code = "serviceNotAvailable" if self.fail_drive >= 500 else "accessDenied"
+            return self.fail_drive, {"error": {"code": code, "message": "The drive cannot be read."}}
+        scheme, _, token = authorization.partition(" ")
+        with self._lock:
+            known = any(token == issued["access_token"] for issued in self.issued)
+        if scheme != "Bearer" or not known:
+            return 401, {"error": {"code": "InvalidAuthenticationToken", "message": "Access token is invalid."}}
+        return 200, {"id": DRIVE_ID, "driveType": "personal", "name": "OneDrive", "owner": {"user": {"id": "u1"}}}
 
     def _exchange(self, params: dict[str, str]) -> tuple[int, dict[str, Any]]:
         with self._lock:

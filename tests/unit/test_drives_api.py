@@ -71,7 +71,12 @@ def make_provider(admin: Person, kind: str = "webdav", **fields: Any) -> dict[st
         "s3": {"endpoint": "https://s3.eu-central-1.amazonaws.com", "region": "eu-central-1", "bucket": "acme-docs"},
         "onedrive": {"clientId": "app-1", "clientSecret": CLIENT_SECRET},
         "gdrive": {"clientId": "app-2", "clientSecret": CLIENT_SECRET},
-        "sharepoint": {"clientId": "app-3", "clientSecret": CLIENT_SECRET, "tenantId": "contoso.onmicrosoft.com"},
+        "sharepoint": {
+            "clientId": "app-3",
+            "clientSecret": CLIENT_SECRET,
+            "tenantId": "contoso.onmicrosoft.com",
+            "driveId": "b!documents",
+        },
     }
     body = {"providerType": kind, "displayName": f"Team {kind}", **defaults[kind], **fields}
     reply = call("POST", "/api/drives/providers", json_body=body, token=admin.token)

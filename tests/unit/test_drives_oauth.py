@@ -25,8 +25,17 @@ from shared.drives.errors import REAUTHORIZE, DriveAuthorizationError, DriveUnav
 from shared.errors import ValidationError
 from shared.models.base import utcnow
 from shared.models.cloud import CloudConnection, CloudCredential
-from tests.support.accounts import PUBLIC_URL, AccountsStack, Person, api_event, create_key, create_user, register_first
-from tests.support.fake_oauth import CLIENT_ID, CLIENT_SECRET, FakeOAuth
+from tests.support.accounts import (
+    PUBLIC_URL,
+    AccountsStack,
+    Person,
+    Reply,
+    api_event,
+    create_key,
+    create_user,
+    register_first,
+)
+from tests.support.fake_oauth import CLIENT_ID, CLIENT_SECRET, DRIVE_ID, GRAPH_PATH, FakeOAuth
 from tests.unit.test_drives_api import (
     SECRETS,
     Answers,
@@ -69,7 +78,8 @@ def oauth_provider(admin: Person, fake: FakeOAuth, kind: str = "onedrive", **fie
         "clientSecret": CLIENT_SECRET,
         "authorizeUrl": f"{fake.url}/authorize",
         "tokenUrl": f"{fake.url}/token",
-        **({"tenantId": "contoso.onmicrosoft.com"} if kind == "sharepoint" else {}),
+        **({"tenantId": "contoso.onmicrosoft.com", "driveId": "b!documents"} if kind == "sharepoint" else {}),
+        **({"apiUrl": f"{fake.url}{GRAPH_PATH}"} if kind == "onedrive" else {}),
         **fields,
     }
     answers = Answers()
@@ -126,6 +136,10 @@ def sign_in(api: Answers, person: Person, provider_id: str, connection_id: str) 
     started = start(api, person, provider_id, connection_id)
     message, _, _ = callback(provider_id, authorize(started["authorizeUrl"]))
     return message
+
+
+def error_of(reply: Reply) -> str:
+    return str(reply.json["error"]["message"])
 
 
 def connection_of(api: Answers, admin: Person, connection_id: str) -> dict[str, Any]:
@@ -270,6 +284,83 @@ def test_who_may_start_a_sign_in(api: Answers, fake: FakeOAuth, drive: tuple[Per
     assert (query["access_type"], query["prompt"], query["scope"]) == (
         ["offline"], ["consent"], ["https://www.googleapis.com/auth/drive"]
     )  # fmt: skip
+
+
+# Which drive a OneDrive sign-in opens
+
+
+def test_a_onedrive_sign_in_keeps_the_drive_graph_names_and_mounts_use_it(api: Answers, fake: FakeOAuth) -> None:
+    # Given a OneDrive provider that names no drive (its tenant would make the type "business" by itself)
+    admin = register_first()
+    provider_id = oauth_provider(admin, fake, tenantId="contoso.onmicrosoft.com")["providerId"]
+    connection_id = make_connection(admin, provider_id)["connectionId"]
+
+    # When a person signs in
+    assert sign_in(api, admin, provider_id, connection_id)["type"] == "drive.connected"
+
+    # Then Graph was asked once, with the new token (the fake answers only its own), and the drive is kept and shown
+    assert len(fake.drive_requests()) == 1
+    shown = connection_of(api, admin, connection_id)
+    assert (shown["status"], shown["driveId"], shown["driveType"]) == ("authorized", DRIVE_ID, "personal")
+    # and a mount syncs that drive, of the type Graph said
+    _, access = remote.access_for_mount(mount(admin, make_project(admin), connection_id).json["mountId"])
+    assert (access.drive_id, access.extra["drive_type"]) == (DRIVE_ID, "personal")
+
+
+@pytest.mark.parametrize(
+    ("status", "why"),
+    [(403, "Microsoft Graph answered accessDenied"), (503, "Microsoft Graph did not answer")],
+    ids=["refused", "unavailable"],
+)
+def test_a_graph_that_names_no_drive_leaves_the_connection_pending_with_the_reason(
+    api: Answers, fake: FakeOAuth, drive: tuple[Person, str, str], status: int, why: str
+) -> None:
+    admin, provider_id, connection_id = drive
+    fake.fail_drive = status
+    message = sign_in(api, admin, provider_id, connection_id)
+    reason = oauth.NO_DRIVE.format(why=why)
+    assert (message["type"], message["status"], message["reason"]) == ("drive.failed", "pending", reason)
+    shown = connection_of(api, admin, connection_id)
+    assert (shown["status"], shown["lastError"], shown["driveId"]) == ("pending", reason, None)
+    assert CloudCredential.count(connection_id) == 0  # the tokens of a sign-in that cannot sync are not kept
+    # Once Graph answers, signing in again completes it
+    fake.fail_drive = None
+    assert sign_in(api, admin, provider_id, connection_id)["type"] == "drive.connected"
+    assert connection_of(api, admin, connection_id)["driveId"] == DRIVE_ID
+
+
+def test_a_provider_that_names_its_drive_is_not_asked_about_and_wins(api: Answers, fake: FakeOAuth) -> None:
+    admin = register_first()
+    provider_id = oauth_provider(admin, fake, driveId="b!team-drive")["providerId"]
+    connection_id = make_connection(admin, provider_id)["connectionId"]
+    assert sign_in(api, admin, provider_id, connection_id)["type"] == "drive.connected"
+    assert fake.drive_requests() == []
+    assert connection_of(api, admin, connection_id)["driveId"] is None
+    _, access = remote.access_for_mount(mount(admin, make_project(admin), connection_id).json["mountId"])
+    assert (access.drive_id, access.extra["drive_type"]) == ("b!team-drive", "personal")
+
+
+def test_a_sharepoint_provider_needs_its_document_library(api: Answers, fake: FakeOAuth) -> None:
+    admin = register_first()
+    body = {
+        "providerType": "sharepoint",
+        "displayName": "Team site",
+        "clientId": CLIENT_ID,
+        "clientSecret": CLIENT_SECRET,
+        "tenantId": "contoso.onmicrosoft.com",
+    }
+    refused = api("POST", "/api/drives/providers", json_body=body, token=admin.token)
+    assert refused.status == 400 and "'driveId' (the drive id of the document library" in error_of(refused)
+    provider_id = oauth_provider(admin, fake, "sharepoint")["providerId"]
+    path = f"/api/drives/providers/{provider_id}"
+    cleared = api("PATCH", path, json_body={"driveId": None}, token=admin.token)
+    assert cleared.status == 400 and "driveId" in error_of(cleared)
+    # Graph's address is a OneDrive setting, checked like the other URLs
+    foreign = api("PATCH", path, json_body={"apiUrl": f"{fake.url}{GRAPH_PATH}"}, token=admin.token)
+    assert foreign.status == 400 and "no 'apiUrl'" in error_of(foreign)
+    onedrive = oauth_provider(admin, fake)["providerId"]
+    plain = {"apiUrl": "http://graph.example.com/v1.0"}
+    assert api("PATCH", f"/api/drives/providers/{onedrive}", json_body=plain, token=admin.token).code == "invalid_url"
 
 
 def test_provider_endpoints_default_to_microsoft_and_google(api: Answers) -> None:
@@ -417,7 +508,7 @@ def test_a_drive_that_does_not_answer_is_retryable_and_changes_nothing(
 
 
 def _provider(admin: Person, kind: str) -> str:
-    fields = {"tenantId": "contoso.onmicrosoft.com"} if kind == "sharepoint" else {}
+    fields = {"tenantId": "contoso.onmicrosoft.com", "driveId": "b!documents"} if kind == "sharepoint" else {}
     body = {"providerType": kind, "displayName": kind, "clientId": CLIENT_ID, "clientSecret": CLIENT_SECRET, **fields}
     reply = Answers()("POST", "/api/drives/providers", json_body=body, token=admin.token)
     assert reply.status == 201, reply.json

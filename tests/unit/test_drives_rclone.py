@@ -462,6 +462,13 @@ def test_onedrive_is_written_as_rclone_reads_it(tmp_path: Path) -> None:
                                             "refresh_token": "refresh-1", "expiry": "2026-01-01T00:00:00Z"}  # fmt: skip
 
 
+@pytest.mark.parametrize("drive_type", ["personal", "business", "documentLibrary"])
+def test_a_onedrive_has_the_type_graph_named_whatever_its_tenant(tmp_path: Path, drive_type: str) -> None:
+    access = DriveAccess(DriveKind.ONEDRIVE, client_id="cid", token=TOKEN, drive_id="b!mine",
+                         tenant_id="contoso.onmicrosoft.com", extra={"drive_type": drive_type})  # fmt: skip
+    assert dump(access, tmp_path)["drive_type"] == drive_type
+
+
 def test_sharepoint_is_a_document_library_with_the_tenants_addresses(tmp_path: Path) -> None:
     access = DriveAccess(DriveKind.SHAREPOINT, client_id="cid", client_secret="sec", token=TOKEN, drive_id="b!lib",
                          tenant_id="0c7d-tenant", token_url="https://login.example.com/t/token",

@@ -52,7 +52,7 @@ export function ProviderDialog({ provider, onSaved, onClose }) {
     const saved = creating ? await drivesApi.createProvider(body) : await drivesApi.updateProvider(provider.providerId, body);
     onSaved(saved, creating);
   });
-  const customEndpoints = Boolean(provider?.authorizeUrl || provider?.tokenUrl);
+  const customEndpoints = Boolean(provider?.authorizeUrl || provider?.tokenUrl || provider?.apiUrl);
   return html`
     <${Dialog} title=${creating ? 'New provider' : `Edit ${provider.displayName}`} onClose=${onClose}>
       <form class="form drive-form" onSubmit=${onSubmit} noValidate>

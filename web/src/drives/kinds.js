@@ -37,11 +37,14 @@ export const PROVIDER_FIELDS = {
     { name: 'tenantId', label: 'Tenant ID', hint: 'OneDrive for Business: your Microsoft Entra tenant. Empty for personal accounts.' },
     { name: 'driveId', label: 'Drive ID', hint: 'A particular drive. Empty: the signed-in person’s own OneDrive.' },
     ...ENDPOINTS,
+    { name: 'apiUrl', label: 'Graph API URL', type: 'url', advanced: true,
+      hint: 'Only for another Microsoft Graph: where the person’s own drive is looked up. Empty: Microsoft’s.' },
   ],
   sharepoint: [
     ...CLIENT,
     { name: 'tenantId', label: 'Tenant ID', required: true, hint: 'Your Microsoft Entra tenant (directory) ID.' },
-    { name: 'driveId', label: 'Document library (drive ID)', hint: 'The site’s library to use. Empty: its default “Documents”.' },
+    { name: 'driveId', label: 'Document library (drive ID)', required: true,
+      hint: 'The drive ID of the site’s library to use, as Microsoft Graph lists it under /sites/{site-id}/drives.' },
     ...ENDPOINTS,
   ],
   gdrive: [
