@@ -13,11 +13,9 @@ without the sandbox), or a job's pool user with `ProcessRunner.for_box(box)` (do
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
 import os
-import signal
 import subprocess
 import threading
 import time
@@ -27,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from runner.children import KILL_WAIT_SECONDS, StdoutReader, kill_group
 from runner.drives.config import RemoteConfig
 from runner.drives.errors import DriveSyncError
 from runner.drives.health import Problem, classify, redact, timed_out
@@ -36,7 +35,6 @@ IDLE_TIMEOUT = "60s"
 LOW_LEVEL_RETRIES = "3"
 STDOUT_LIMIT = 256 * 1024 * 1024  # a listing of a few hundred thousand files
 MAX_ERRORS = 50
-KILL_WAIT_SECONDS = 5.0
 
 
 class Box(Protocol):
@@ -132,7 +130,7 @@ class Rclone:
         if time.monotonic() >= self.deadline:
             raise DriveSyncError(timed_out())
         process = self.runner.start(self.argv(*args), self.environment(), self.config.folder)
-        out, log = _Stdout(process), _Log(process, self.config.secrets)
+        out, log = StdoutReader(process, STDOUT_LIMIT, name="rclone-stdout"), _Log(process, self.config.secrets)
         timed_out_now = False
         while True:
             try:
@@ -141,7 +139,7 @@ class Rclone:
             except subprocess.TimeoutExpired:
                 if out.full.is_set() or time.monotonic() >= self.deadline:
                     timed_out_now = not out.full.is_set()
-                    _kill(process)
+                    kill_group(process)
                     break
         out.thread.join(KILL_WAIT_SECONDS)
         log.thread.join(KILL_WAIT_SECONDS)
@@ -164,31 +162,6 @@ class Rclone:
         except ValueError:
             raise DriveSyncError(Problem("failed", "rclone's listing could not be read.")) from None
         return [item for item in items if isinstance(item, dict)]
-
-
-def _kill(process: subprocess.Popen[bytes]) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(process.pid, signal.SIGKILL)
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        process.wait(KILL_WAIT_SECONDS)
-
-
-class _Stdout:
-    def __init__(self, process: subprocess.Popen[bytes]) -> None:
-        self.data = bytearray()
-        self.full = threading.Event()
-        self._process = process
-        self.thread = threading.Thread(target=self._read, name="rclone-stdout", daemon=True)
-        self.thread.start()
-
-    def _read(self) -> None:
-        stream = self._process.stdout
-        assert isinstance(stream, io.BufferedReader)
-        while chunk := stream.read1(65536):
-            self.data += chunk
-            if len(self.data) > STDOUT_LIMIT:
-                self.full.set()
-                return
 
 
 class _Log:

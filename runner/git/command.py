@@ -7,11 +7,9 @@ the project's files; links in it are never checked out as links (core.symlinks=f
 
 from __future__ import annotations
 
-import contextlib
 import io
 import os
 import re
-import signal
 import subprocess
 import threading
 import time
@@ -19,10 +17,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from runner.children import KILL_WAIT_SECONDS, StdoutReader, kill_group
 from shared.git.errors import GitError
 
 STDERR_LIMIT = 64 * 1024
-KILL_WAIT_SECONDS = 5.0
 _PROGRESS = re.compile(r"^(?:remote: )?([A-Za-z][A-Za-z ]{2,40}):\s+(\d{1,3})%")
 
 # Every run: nothing from the system or a user's configuration, nothing that runs a program, nothing that asks.
@@ -150,7 +148,7 @@ class Git:
             stderr=subprocess.PIPE,
             start_new_session=True,
         )
-        out = _Reader(process, limit)
+        out = StdoutReader(process, limit, name="git-stdout")
         err = _ErrReader(process, progress)
         if input_bytes is not None:
             assert process.stdin is not None
@@ -166,11 +164,11 @@ class Git:
                 break
             except subprocess.TimeoutExpired:
                 if out.full.is_set():
-                    _kill(process)
+                    kill_group(process)
                     break
                 if time.monotonic() >= self.deadline:
                     timed_out = True
-                    _kill(process)
+                    kill_group(process)
                     break
         out.thread.join(KILL_WAIT_SECONDS)
         err.thread.join(KILL_WAIT_SECONDS)
@@ -188,31 +186,6 @@ class Git:
 def last_line(stderr: str) -> str:
     lines = [line.strip() for line in stderr.replace("\r", "\n").splitlines() if line.strip()]
     return lines[-1] if lines else "no message"
-
-
-def _kill(process: subprocess.Popen[bytes]) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(process.pid, signal.SIGKILL)
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        process.wait(KILL_WAIT_SECONDS)
-
-
-class _Reader:
-    def __init__(self, process: subprocess.Popen[bytes], limit: int | None) -> None:
-        self.data = bytearray()
-        self.full = threading.Event()
-        self._process, self._limit = process, limit
-        self.thread = threading.Thread(target=self._read, name="git-stdout", daemon=True)
-        self.thread.start()
-
-    def _read(self) -> None:
-        stream = self._process.stdout
-        assert isinstance(stream, io.BufferedReader)
-        while chunk := stream.read1(65536):
-            self.data += chunk
-            if self._limit is not None and len(self.data) > self._limit:
-                self.full.set()
-                return
 
 
 class _ErrReader:
