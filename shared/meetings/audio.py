@@ -15,9 +15,11 @@ module (no numpy in the Lambda layer): about 4 ms per second of 48 kHz 16-bit au
 
 from __future__ import annotations
 
+import io
 import itertools
 import struct
 import sys
+import wave
 from array import array
 
 from shared.errors import PayloadTooLargeError, ValidationError
@@ -40,6 +42,17 @@ _PCM, _FLOAT, _EXTENSIBLE = 1, 3, 0xFFFE
 # A writer that streams (espeak-ng --stdout, some recorders) cannot know the size up front and writes one of these.
 _STREAMING_SIZES = (0xFFFFFFFF, 0x7FFFF000)
 _MAGIC = ((b"\x1a\x45\xdf\xa3", "WebM"), (b"OggS", "Ogg"), (b"ID3", "MP3"), (b"fLaC", "FLAC"), (b"\xff\xfb", "MP3"))
+
+
+def encode_wav(audio: Audio) -> bytes:
+    """`audio` as a WAV file (16-bit mono PCM): how kept segments are stored, and what `decode` reads back."""
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(audio.sample_rate)
+        out.writeframes(audio.pcm)
+    return buffer.getvalue()
 
 
 def decode(data: bytes, content_type: str) -> Audio:

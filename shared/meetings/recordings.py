@@ -8,11 +8,9 @@ the file. Deleting a meeting deletes its folder.
 
 from __future__ import annotations
 
-import io
-import wave
-
 from shared import aws
 from shared.constants import MEETINGS_PREFIX
+from shared.meetings.audio import encode_wav
 from shared.meetings.speech import Audio
 from shared.settings import get_settings
 
@@ -30,7 +28,7 @@ def key_for(meeting_id: str, seq: int) -> str:
 def keep(meeting_id: str, seq: int, audio: Audio) -> str:
     """Store the segment's audio for a retry; its key."""
     key = key_for(meeting_id, seq)
-    aws.client("s3").put_object(Bucket=_bucket(), Key=key, Body=as_wav(audio), ContentType=WAV)
+    aws.client("s3").put_object(Bucket=_bucket(), Key=key, Body=encode_wav(audio), ContentType=WAV)
     return key
 
 
@@ -44,16 +42,6 @@ def forget(key: str) -> None:
 
 def delete_for_meeting(meeting_id: str) -> int:
     return aws.delete_prefix(_bucket(), folder(meeting_id))
-
-
-def as_wav(audio: Audio) -> bytes:
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(audio.sample_rate)
-        out.writeframes(audio.pcm)
-    return buffer.getvalue()
 
 
 def _bucket() -> str:

@@ -8,15 +8,13 @@ is deterministic, so a recognition test that passes passes again.
 
 from __future__ import annotations
 
-import io
 import shutil
 import subprocess
-import wave
 from pathlib import Path
 
 import pytest
 
-from shared.meetings.audio import decode
+from shared.meetings.audio import decode, encode_wav
 from shared.meetings.speech import Audio
 
 ESPEAK = shutil.which("espeak-ng")
@@ -41,13 +39,7 @@ def say(text: str, path: Path | None = None, *, rate: int = 150, voice: str = VO
 
 def wav(audio: Audio) -> bytes:
     """`audio` as a WAV file."""
-    out = io.BytesIO()
-    with wave.open(out, "wb") as file:
-        file.setnchannels(1)
-        file.setsampwidth(2)
-        file.setframerate(audio.sample_rate)
-        file.writeframes(audio.pcm)
-    return out.getvalue()
+    return encode_wav(audio)
 
 
 def silence(ms: int, rate: int = 16_000) -> Audio:
