@@ -1,6 +1,6 @@
 """Run every benchmark and print its figures."""
 
-from bench import auth, chat, cold_imports, convert, drives, files, gateway, git, ping_rtt, speech, tick, ws_load
+from bench import auth, chat, cold_imports, convert, drives, files, gateway, git, ping_rtt, speech, tick, usage, ws_load
 
 if __name__ == "__main__":
     cold_imports.run()
@@ -26,3 +26,5 @@ if __name__ == "__main__":
     drives.run()
     print()
     speech.run()
+    print()
+    usage.run()

@@ -29,10 +29,11 @@ from infra.constructs.waf import ApiFirewall, RateLimits
 from infra.constructs.websocket import WebSocket
 from infra.nag import acknowledge_grant
 from shared.constants import APP_NAME, PROJECTS_PREFIX, SERVICE_NAME, Env
-from shared.models.accounts import User
-from shared.models.admin import BedrockConfig
+from shared.models.accounts import RateLimit, User
+from shared.models.admin import BedrockConfig, Setting
 from shared.models.api_keys import ApiKey
 from shared.models.base import table_specs
+from shared.models.budgets import Budget
 from shared.models.chat import RawExchange, Session, SessionEvent
 from shared.models.cloud import CloudConnection, CloudCredential, CloudMount, CloudProvider
 from shared.models.connections import Connection
@@ -45,7 +46,7 @@ from shared.models.onboarding import CompanyProfile, ResearchDocument, ResearchE
 from shared.models.projects import Project, ProjectMember
 from shared.models.prompts import Guide, Persona, PromptVersion
 from shared.models.schedules import Execution, Schedule
-from shared.models.usage import QualitySignal, UsageEvent
+from shared.models.usage import QualitySignal, UsageAggregate, UsageEvent
 
 # The Claude CLI reads this itself; the runner gets it from Secrets Manager, never as a plain variable.
 ANTHROPIC_API_KEY = "ANTHROPIC_API_KEY"
@@ -59,6 +60,9 @@ RUNNER_WRITES = (
     Connection,  # a connection that is gone (GoneException) is read and deleted
     QualitySignal,  # chat.quality
     UsageEvent,  # the model gateway's row per model request (shared.usage)
+    UsageAggregate,  # the dashboard's sums, added to as each usage event is recorded (shared.usage.aggregates)
+    Budget,  # each call's cost and tokens added to its user's month and the organization's (shared.budgets)
+    RateLimit,  # the tokens each user used today, for the daily token quota (shared.usage.daily)
     Execution,  # a skill or scheduled run's progress and outcome
     Schedule,  # a run's outcome on its schedule (and the schedule's prompt, read)
     IntegrationRun,  # a run's end and its callback's delivery
@@ -84,6 +88,7 @@ RUNNER_READS = (
     GitRemote,  # a project's Git remotes (shared.git.remotes): the URL and the sealed token a push uses
     CloudProvider,  # a drive's OAuth client and endpoints (the client secret sealed), for rclone's config
     TranscriptSegment,  # the meeting transcript Claude advises on and analyzes
+    Setting,  # the administrator's quotas: the daily token limit the gateway enforces (shared.quotas.settings)
 )
 # Bedrock with the runner's task role (Settings → AI provider): invoking Anthropic's models only, directly or
 # through their cross-region inference profiles.
@@ -304,6 +309,8 @@ class StudioStack(cdk.Stack):
         # and seals them again when a refresh rotated them (shared.drives.remote).
         self.secrets.grant_envelope(runner)
         self.websocket.grant_manage_connections(runner)
+        # A budget's 80 % warning is emailed where the spend that crossed it is counted (shared.budgets.notices).
+        self.secrets.postmark_token.grant_read(runner)
         self._grant_bedrock(runner)
 
     def _grant_transcribe(self, api: iam.IRole) -> None:

@@ -13,6 +13,8 @@ from botocore.credentials import Credentials
 
 from runner.gateway import AnthropicUpstream, BedrockUpstream, ModelGateway, Upstream
 from runner.sandbox import Sandbox
+from shared.budgets import spend as budget_spend
+from shared.budgets import status as budget_status
 from shared.provider.service import ActiveProvider
 from shared.provider.views import AiProvider
 from shared.quotas.daily import check_tokens
@@ -40,7 +42,9 @@ class Services:
     def gateway(self) -> ModelGateway:
         with self._lock:
             if self._gateway is None:
-                gateway = ModelGateway(recorder=record, admission=check_tokens)
+                gateway = ModelGateway(
+                    recorder=[record, budget_spend.record], admission=[check_tokens, budget_status.check]
+                )
                 gateway.start()
                 self._gateway = gateway
             return self._gateway

@@ -86,6 +86,7 @@ class Env:
     # The meetings' speech-to-text engine: "local" (offline, the default in local mode), "transcribe" (Amazon
     # Transcribe, the default in the cloud) or "off" (every segment fails and keeps its audio for a retry).
     SPEECH_ENGINE = "STUDIO_SPEECH_ENGINE"
+    AUDIT_RETENTION_DAYS = "STUDIO_AUDIT_RETENTION_DAYS"  # how long audit log entries are kept (TTL)
 
 
 # Variables the Claude Code CLI reads itself, as the operator may give them to the product. The runner's model

@@ -10,6 +10,7 @@ from __future__ import annotations
 from shared import preferences, rules
 from shared.accounts import api_keys, resets, users
 from shared.accounts.domain import Principal
+from shared.budgets import store as budgets
 from shared.chat import prompts, sessions
 from shared.drives import connections as drive_connections
 from shared.drives import mounts as drive_mounts
@@ -41,6 +42,7 @@ def delete_user(user_id: str) -> dict[str, int]:
     counts["integration_runs"] = integration_runs.delete_for_user(user_id)
     counts["prompt_versions"] = rules.delete_for_user(user_id)
     counts["settings"] = preferences.delete_for_user(user_id)
+    counts["budgets"] = budgets.delete_for_user(user_id)
     counts["meetings"] = meetings.delete_for_user(user_id)
     counts["cloud_connections"] = drive_connections.delete_for_user(user_id)
     counts["project_memberships"] = projects.delete_memberships_for_user(user_id)

@@ -92,6 +92,8 @@ class Settings:
     # Streaming's endpoint follows AWS's per-service variable, for tests and VPC endpoints.
     speech_engine: SpeechEngineName | None = None
     transcribe_streaming_endpoint: str | None = None
+    # How long the audit log keeps an entry (shared.audit): DynamoDB's TTL removes it after this many days.
+    audit_retention_days: int = 365
 
     @property
     def is_local(self) -> bool:
@@ -160,6 +162,7 @@ class Settings:
             ("tick interval", self.tick_interval_seconds),
             ("token lifetime", self.jwt_ttl_seconds),
             ("sandbox pool", self.sandbox_pool_size),
+            ("audit retention", self.audit_retention_days),
         ):
             if number <= 0:
                 raise SettingsError(f"the {name} must be positive, not {number}")
@@ -241,6 +244,7 @@ def from_env(environ: Mapping[str, str]) -> Settings:
         bedrock_endpoint=environ.get("AWS_ENDPOINT_URL_BEDROCK") or None,
         speech_engine=environ.get(Env.SPEECH_ENGINE) or None,  # type: ignore[arg-type]  # checked by validate()
         transcribe_streaming_endpoint=environ.get("AWS_ENDPOINT_URL_TRANSCRIBE_STREAMING") or None,
+        audit_retention_days=_int(environ, Env.AUDIT_RETENTION_DAYS, defaults.audit_retention_days),
     )
     return settings.validate()
 

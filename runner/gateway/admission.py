@@ -1,11 +1,13 @@
-"""Whether a user may start another model call: the daily token quota, read at most every few seconds per user.
+"""Whether a user may start another model call: the daily token quota and the monthly budgets, read at most every
+few seconds per user.
 
-The check (`shared.quotas.daily.check_tokens` in the runner) reads DynamoDB, so it runs in a thread, never on the
-gateway's loop, and its verdict is kept for `CACHE_SECONDS` per user: a turn's dozens of calls cost one read.
-A refusal is the check's RateLimitedError, whose message the CLI shows as it ends the turn. A check that fails
-for any other reason (the table unreachable) admits the call: metering problems never stop the work.
+The checks (in the runner `shared.quotas.daily.check_tokens`, then `shared.budgets.status.check`) read DynamoDB,
+so they run in a thread, never on the gateway's loop, and their verdict is kept for `CACHE_SECONDS` per user: a
+turn's dozens of calls cost one read each. A refusal is the first check's RateLimitedError, whose message the CLI
+shows as it ends the turn. A check that fails for any other reason (the table unreachable) admits the call as far
+as it is concerned, and the next check is still asked: metering problems never stop the work.
 
-    admission = Admission(check_tokens)
+    admission = Admission([check_tokens, budgets.check])
     refusal = await admission.refusal(grant.user_id)   # None: forward it; else the message of a 429
 """
 
@@ -13,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from shared.errors import RateLimitedError
 from shared.logs import logger
@@ -24,12 +26,16 @@ _MAX_USERS = 1024  # verdicts kept at once; the runner serves a few users at a t
 
 
 class Admission:
-    """The daily token quota's verdict per user, cached; used on the gateway's loop only."""
+    """The checks' verdict per user, cached; used on the gateway's loop only."""
 
     def __init__(
-        self, check: Check, *, cache_seconds: float = CACHE_SECONDS, clock: Callable[[], float] = time.monotonic
+        self,
+        checks: Check | Sequence[Check],
+        *,
+        cache_seconds: float = CACHE_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._check = check
+        self._checks = tuple(checks) if isinstance(checks, Sequence) else (checks,)
         self._cache_seconds = cache_seconds
         self._clock = clock
         self._verdicts: dict[str, tuple[float, str | None]] = {}  # user: (until when, refusal message or None)
@@ -47,10 +53,11 @@ class Admission:
         return verdict
 
     def _ask(self, user_id: str) -> str | None:
-        try:
-            self._check(user_id)
-        except RateLimitedError as exc:
-            return exc.message
-        except Exception:
-            logger.exception("the model gateway could not check the daily token quota; the call is admitted")
+        for check in self._checks:
+            try:
+                check(user_id)
+            except RateLimitedError as exc:
+                return exc.message
+            except Exception:
+                logger.exception("the model gateway could not check a quota or budget; it admits the call")
         return None

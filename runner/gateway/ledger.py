@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 
@@ -20,8 +20,8 @@ _WRITERS = 4  # usage rows written at once (DynamoDB puts are independent)
 
 
 class Ledger:
-    def __init__(self, recorder: Recorder) -> None:
-        self._recorder = recorder
+    def __init__(self, recorders: Recorder | Sequence[Recorder]) -> None:
+        self._recorders = tuple(recorders) if isinstance(recorders, Sequence) else (recorders,)
         self._open: Counter[str] = Counter()  # per token: requests started whose row is not yet settled
         self._changed = threading.Condition()
         self._writers = ThreadPoolExecutor(max_workers=_WRITERS, thread_name_prefix="gateway-usage")
@@ -47,10 +47,12 @@ class Ledger:
 
     def _write(self, token: str, usage: ModelUsage) -> None:
         try:
-            self._recorder(usage)
-        except Exception:
-            # The row is logged whole (it holds no secret), so a lost write can still be accounted for.
-            logger.exception("could not record a model call's usage", extra={"usage": asdict(usage)})
+            for recorder in self._recorders:  # each on its own: a failed usage event still counts to budgets
+                try:
+                    recorder(usage)
+                except Exception:
+                    # The row is logged whole (it holds no secret), so a lost write can still be accounted for.
+                    logger.exception("could not record a model call's usage", extra={"usage": asdict(usage)})
         finally:
             self._settled(token)
 

@@ -1,6 +1,7 @@
 """The model gateway: the CLI's ANTHROPIC_BASE_URL on 127.0.0.1, holding the real credential in its place.
 
-    gateway = ModelGateway(recorder=shared.usage.record, admission=shared.quotas.daily.check_tokens).start()
+    gateway = ModelGateway(recorder=[shared.usage.record, shared.budgets.spend.record],
+                           admission=[shared.quotas.daily.check_tokens, shared.budgets.status.check]).start()
     upstream = AnthropicUpstream(api_key=key)              # or BedrockUpstream(region=…)
     token = gateway.issue(Grant(user_id=…, job_id=…, kind="chat", expires_at=time.time() + 3600, upstream=upstream))
     … run the CLI with ANTHROPIC_BASE_URL=gateway.base_url, ANTHROPIC_API_KEY=token …
@@ -16,8 +17,9 @@ import asyncio
 import contextlib
 import threading
 from collections import defaultdict
+from collections.abc import Sequence
 
-from runner.gateway.admission import Admission, Check
+from runner.gateway.admission import CACHE_SECONDS, Admission, Check
 from runner.gateway.clients import ClientConnection
 from runner.gateway.connections import Pool
 from runner.gateway.errors import GatewayError, RequestError, TokenRefusedError
@@ -36,12 +38,19 @@ class ModelGateway:
     """Forwards the CLI's model calls to each token's upstream with the real credential, and meters them per token."""
 
     def __init__(
-        self, *, recorder: Recorder, admission: Check | None = None, max_body_bytes: int = MAX_BODY_BYTES
+        self,
+        *,
+        recorder: Recorder | Sequence[Recorder],
+        admission: Check | Sequence[Check] | None = None,
+        max_body_bytes: int = MAX_BODY_BYTES,
+        admission_cache_seconds: float = CACHE_SECONDS,
     ) -> None:
-        """`admission` is asked before each metered call is forwarded (shared.quotas.daily.check_tokens); None
-        admits every call."""
+        """Each `recorder` gets every metered call's usage (shared.usage.record, shared.budgets.spend.record).
+        `admission` is asked before each metered call is forwarded (shared.quotas.daily.check_tokens,
+        shared.budgets.status.check); None admits every call. Its verdict is kept per user for
+        `admission_cache_seconds`."""
         self._max_body_bytes = max_body_bytes
-        self._admission = Admission(admission) if admission is not None else None
+        self._admission = Admission(admission, cache_seconds=admission_cache_seconds) if admission is not None else None
         self._book = TokenBook()
         self._ledger = Ledger(recorder)
         self._pool = Pool()  # upstream connections, kept per origin
@@ -175,7 +184,7 @@ class ModelGateway:
             refusal = await self._admission.refusal(grant.user_id)
             if refusal is not None:
                 # Not to be retried: the CLI would only wait and ask again; it ends the turn with this message.
-                logger.info("model gateway refused a call: daily token quota", extra={"job_id": grant.job_id})
+                logger.info("model gateway refused a call: a quota or budget", extra={"job_id": grant.job_id})
                 await client.refuse(429, refusal, retry=False)
                 return client.next_cycle()
             try:  # the loop ran other work while the quota was read: a revoke meanwhile still refuses

@@ -11,7 +11,9 @@ from shared.api import errors, openapi
 from shared.api.routes import (
     admin_users,
     api_keys,
+    audit,
     auth,
+    budgets,
     drives,
     files,
     git,
@@ -26,6 +28,7 @@ from shared.api.routes import (
     schedules,
     sessions,
     skills,
+    usage,
 )
 from shared.constants import APP_NAME, VERSION
 
@@ -59,6 +62,7 @@ def create_app() -> FastAPI:
         auth.router,
         admin_users.router,
         admin_users.settings_router,
+        audit.router,
         api_keys.router,
         projects.router,
         sessions.router,
@@ -75,6 +79,9 @@ def create_app() -> FastAPI:
         drives.oauth_router,
         drives.mounts_router,
         meetings.router,
+        budgets.admin_router,
+        budgets.router,
+        usage.router,
     ):
         app.include_router(router, prefix="/api")
     openapi.install(app)

@@ -5,6 +5,7 @@
     SessionUser     a session token only: changing one's password, API keys, signing out everywhere
     SessionAdmin    an administrator's session token only: user administration, the AI provider, settings
     ClientIp        the caller's address: CloudFront's viewer address when the request provably came through it
+    Context         where the request came from, for the audit log: that address and the user agent
 
 Changing accounts or administration needs a session, so a leaked API key (full scope or not) is never an account
 takeover: it cannot set a password, make an administrator or mint more keys.
@@ -24,6 +25,7 @@ from shared import secrets
 from shared.accounts import access
 from shared.accounts.domain import KeyScope, Principal
 from shared.accounts.errors import KeyScopeError, SessionRequiredError
+from shared.audit.domain import RequestContext
 from shared.errors import AuthenticationError, PermissionDeniedError
 from shared.settings import get_settings
 
@@ -114,8 +116,14 @@ def viewer_ip(header: str | None) -> str | None:
         return None
 
 
+def request_context(request: Request, ip: Annotated[str, Depends(client_ip)]) -> RequestContext:
+    """The client's address and user agent, as an audit entry records where an action came from."""
+    return RequestContext(ip=ip, user_agent=request.headers.get("user-agent"))
+
+
 CurrentUser = Annotated[Principal, Depends(current_principal)]
 AdminUser = Annotated[Principal, Depends(admin_principal)]
 SessionUser = Annotated[Principal, Depends(session_principal)]
 SessionAdmin = Annotated[Principal, Depends(session_admin)]
 ClientIp = Annotated[str, Depends(client_ip)]
+Context = Annotated[RequestContext, Depends(request_context)]

@@ -71,6 +71,30 @@ class UsageEvent(StudioModel):
     by_day = UsageByDayIndex()
 
 
+class UsageAggregate(StudioModel):
+    """The usage of one day, summed for one scope (the organization, or one user), dimension and value.
+
+    Keys (docs/usage.md): `partition` is "<scope>#<dimension>" ("org#kind", "user#<id>#model"); `key` is the day
+    ("YYYY-MM-DD") for the day's total, "<YYYY-MM-DD>#<value>" for the other dimensions, so a period of one
+    dimension is one key range of its own partition. Every amount is added to (UpdateItem ADD) as each usage
+    event is recorded.
+    """
+
+    class Meta:
+        logical_name = "usage_aggregates"
+
+    partition = UnicodeAttribute(hash_key=True)
+    key = UnicodeAttribute(range_key=True)
+    tokens_in = NumberAttribute(default=0)
+    tokens_out = NumberAttribute(default=0)
+    cache_read_tokens = NumberAttribute(default=0)
+    cache_write_tokens = NumberAttribute(default=0)
+    cost_usd = NumberAttribute(default=0)
+    requests = NumberAttribute(default=0)
+    user_id = UnicodeAttribute(null=True)  # session items: whose session
+    project_id = UnicodeAttribute(null=True)  # session items: the session's project
+
+
 class QualityByUserIndex(GlobalSecondaryIndex["QualitySignal"]):
     """The signals of a user's turns, for the delete-user cascade."""
 

@@ -1,6 +1,11 @@
 """One metered model call, and its record in the usage_events table (this module's).
 
 `ModelUsage` stays a plain frozen dataclass: the model gateway builds one per request on its hot path.
+
+    record ── PutItem usage event ──▶ ADD tokens to the user's day (quota) ──▶ ADD to the aggregates (dashboard)
+
+Each step starts only once the one before it succeeded, so the aggregates never count an event that was not
+written. A step that fails raises: the gateway's ledger logs the whole row, which the aggregates then lack.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from shared.db import delete_all
 from shared.models.base import utcnow
 from shared.models.fields import time_sort_key
 from shared.models.usage import UsageEvent, UsageKind
+from shared.usage import aggregates
 from shared.usage.daily import add_tokens
 
 __all__ = ["ModelUsage", "UsageKind", "delete_for_user", "record"]
@@ -38,13 +44,30 @@ class ModelUsage:
 
 
 def record(usage: ModelUsage) -> None:
-    """Write `usage` as a usage event, keyed by its user and the time the call ended, and add its tokens to the
-    user's count of the day (what the daily token quota reads)."""
+    """Write `usage` as a usage event, keyed by its user and the time the call ended, add its tokens to the
+    user's count of the day (what the daily token quota reads), and its amounts to the dashboard's aggregates."""
     fields = asdict(usage)
     at = fields.pop("at")
-    UsageEvent(fields.pop("user_id"), time_sort_key(at), day=at.strftime("%Y-%m-%d"), created_at=at, **fields).save()
+    day = at.strftime("%Y-%m-%d")
+    UsageEvent(fields.pop("user_id"), time_sort_key(at), day=day, created_at=at, **fields).save()
     add_tokens(usage.user_id, usage.tokens_in + usage.tokens_out, at)
+    aggregates.add(_aggregated(usage, day))
+
+
+def _aggregated(usage: ModelUsage, day: str) -> aggregates.Event:
+    amounts = aggregates.Amounts(
+        usage.tokens_in,
+        usage.tokens_out,
+        usage.cache_read_tokens,
+        usage.cache_write_tokens,
+        usage.cost_usd,
+        requests=1,
+    )
+    return aggregates.Event(
+        usage.user_id, day, usage.kind, usage.model, usage.project_id, usage.session_id, amounts=amounts
+    )
 
 
 def delete_for_user(user_id: str) -> int:
-    return delete_all(UsageEvent, UsageEvent.query(user_id))
+    """Delete the user's usage events and their own aggregates (the organization's keep their share)."""
+    return delete_all(UsageEvent, UsageEvent.query(user_id)) + aggregates.delete_for_user(user_id)

@@ -166,7 +166,7 @@ def test_a_workflow_skill_made_from_the_template_runs_step_by_step(page: Page, s
     project = open_schedules(page, stack)
     page.get_by_role("link", name="Skills").click()
     page.get_by_label("Project", exact=True).select_option(label=project["name"])
-    expect(page.get_by_text("No skills in this project yet")).to_be_visible()
+    expect(page.get_by_text("No skills in this project yet")).to_be_visible(timeout=UI_TIMEOUT_MS)
 
     # Given SKILL.md that the server refuses, its reason shows by the editor
     page.get_by_role("button", name="New workflow").click()

@@ -21,7 +21,7 @@ from tests.support.accounts_e2e import admin_session, seed_session
 pytestmark = pytest.mark.e2e
 
 WEB = Path(__file__).resolve().parents[2] / "web"
-AREAS = ["Chat", "Files", "Skills", "Schedules", "Meetings", "Git", "Rules", "Settings", "Admin"]
+AREAS = ["Chat", "Files", "Skills", "Schedules", "Meetings", "Git", "Rules", "Usage", "Settings", "Admin"]
 # The first pong crosses SQS and the runner, which may still be starting: a bound, not a sleep.
 CONNECT_TIMEOUT_MS = 45_000
 PING_INTERVAL_MS = 20_000  # web/src/realtime.js

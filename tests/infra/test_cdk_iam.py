@@ -35,6 +35,9 @@ RUNNER_WRITES = {
     "connections",
     "quality_signals",
     "usage_events",
+    "usage_aggregates",
+    "budgets",
+    "rate_limits",
     "executions",
     "schedules",
     "integration_runs",
@@ -50,7 +53,7 @@ RUNNER_WRITES = {
 }
 RUNNER_READS = {
     "projects", "project_members", "users", "api_keys", "personas", "guides", "bedrock_config", "git_remotes",
-    "cloud_providers", "transcript_segments",
+    "cloud_providers", "settings", "transcript_segments",
 }  # fmt: skip
 RUNNER_OBJECT_ACTIONS = {"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"}
 
@@ -246,7 +249,7 @@ def test_the_runner_reads_only_the_tables_its_code_reads(synthesized):
 
     assert _table_names(synthesized, runner) == RUNNER_WRITES | RUNNER_READS
     # Nothing of accounts administration, uploads or unique claims.
-    assert {"settings", "password_resets", "uploads", "unique_claims"} <= every_table - (RUNNER_WRITES | RUNNER_READS)
+    assert {"password_resets", "uploads", "unique_claims"} <= every_table - (RUNNER_WRITES | RUNNER_READS)
 
 
 def test_the_runner_reaches_project_files_repositories_and_transcripts_only(synthesized):
@@ -291,6 +294,18 @@ def test_only_the_api_function_reads_the_setup_token_the_postmark_token_and_clou
     synthesized, secret: str
 ) -> None:
     assert _secret_readers(synthesized, secret) == {API_HANDLER}
+
+
+def test_the_runner_reads_the_postmark_token_to_email_budget_warnings_and_no_other_account_secret(synthesized):
+    readable = {
+        logical_id
+        for statement in _runner_statements(synthesized)
+        if "secretsmanager:GetSecretValue" in _actions(synthesized, statement)
+        for logical_id in synthesized.referenced_ids(statement["Resource"])
+    }
+
+    assert any(i.startswith("SecretsPostmarkServerToken") for i in readable)
+    assert not any(i.startswith(("SecretsSetupToken", "SecretsOriginVerify", "SecretsJwtSigningKey")) for i in readable)
 
 
 def test_the_api_function_is_told_where_the_account_secrets_and_its_public_url_are(synthesized) -> None:

@@ -54,6 +54,7 @@ class Reach(Enum):
     PROJECT_READ = "to reach the project: a member or an administrator"
     PROJECT_WRITE = "to change the project: its owner, an editor or an administrator"
     PROJECT_OWNER = "to be the project's owner or an administrator"
+    SELF_OR_ADMIN = "to be the user named (userId) or an administrator"
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,7 @@ REACH_REFUSALS: dict[Reach, dict[str, tuple[int, str | None]]] = {
     Reach.PROJECT_READ: {"other": (404, None)},
     Reach.PROJECT_WRITE: {"other": (404, None), "viewer": (403, "read_only_project")},
     Reach.PROJECT_OWNER: {"other": (404, None), "viewer": (403, "owner_only"), "editor": (403, "owner_only")},
+    Reach.SELF_OR_ADMIN: {person: (403, "usage_of_others") for person in ("editor", "viewer", "other")},
 }
 ARGS = {
     "project_id": "project",
@@ -135,6 +137,8 @@ QUOTAS = {
 }
 REMOTE = {"name": "remote"}
 MEETING = {"meetingId": "{meeting}"}
+USAGE = {"from": "2025-01-01", "to": "2025-01-31"}
+USAGE_OF_USER = {**USAGE, "userId": "{owner}"}
 A, R = Access, Reach
 ROUTES: dict[str, Route] = {
     "GET /api/openapi.json": Route("openapi", A.PUBLIC),
@@ -167,6 +171,16 @@ ROUTES: dict[str, Route] = {
     ),
     "GET /api/admin/settings/quotas": Route("settings.get_quotas", A.ADMIN),
     "PUT /api/admin/settings/quotas": Route("settings.set_quotas", A.SESSION_ADMIN, body=QUOTAS),
+    "GET /api/admin/audit": Route("audit.search", A.ADMIN, query={"action": "user.created", "limit": "5"}),
+    "GET /api/admin/budgets": Route("budgets.list", A.ADMIN),
+    "PUT /api/admin/budgets/organization": Route(
+        "budgets.set_organization", A.SESSION_ADMIN, body={"monthlyUsd": 500, "monthlyTokens": None}
+    ),
+    "PUT /api/admin/budgets/users/{user_id}": Route(
+        "budgets.set_user", A.SESSION_ADMIN, body={"monthlyUsd": 50.5, "monthlyTokens": 2_000_000, "exempt": False}
+    ),
+    "DELETE /api/admin/budgets/users/{user_id}": Route("budgets.delete_user", A.SESSION_ADMIN),
+    "GET /api/budgets/me": Route("budgets.me", A.SIGNED_IN),
     "POST /api/api-keys": Route("keys.create", A.SESSION, body={"name": "matrix"}),
     "POST /api/api-keys/": Route("keys.create_slash", A.SESSION, body={"name": "matrix"}),
     "GET /api/api-keys": Route("keys.list", A.SIGNED_IN),
@@ -413,6 +427,10 @@ ROUTES: dict[str, Route] = {
     "DELETE /api/meetings/{meeting_id}": Route(
         "meetings.delete", A.SIGNED_IN, R.OWN, fresh=("meeting",), hidden="meeting_not_found"
     ),
+    # the usage dashboard: one's own usage, or an administrator's view of anyone's (here: "user"'s)
+    "GET /api/usage/summary": Route("usage.summary", A.SIGNED_IN, R.SELF_OR_ADMIN, query=USAGE_OF_USER),
+    "GET /api/usage/top-sessions": Route("usage.top_sessions", A.SIGNED_IN, R.SELF_OR_ADMIN, query=USAGE_OF_USER),
+    "GET /api/usage/export.csv": Route("usage.export", A.SIGNED_IN, R.SELF_OR_ADMIN, query=USAGE_OF_USER),
 }
 
 
@@ -490,6 +508,7 @@ def fresh(world: World, target: str) -> str:
 def world(accounts_stack: AccountsStack) -> Iterator[World]:
     with built_world(accounts_stack) as built:
         built.targets["meeting"] = fresh(built, "meeting")
+        built.targets["owner"] = built.user.id  # whose usage the usage routes ask for
         yield built
 
 

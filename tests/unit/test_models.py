@@ -22,6 +22,7 @@ from pynamodb.transactions import TransactWrite
 import shared.models as models
 from shared.models.accounts import FIRST_USER_CLAIM, ClaimKind, UniqueClaim, User, claim_key
 from shared.models.api_keys import ApiKey
+from shared.models.audit import AuditEntry
 from shared.models.base import StudioModel, all_models, bind_models, table_specs, utcnow
 from shared.models.chat import SessionEvent
 from shared.models.cloud import CloudConnection
@@ -37,7 +38,7 @@ EXPECTED_TABLES = {
     "prompt_versions", "company_profiles", "research_events", "research_documents", "cloud_providers",
     "cloud_connections", "cloud_credentials", "cloud_mounts", "meetings", "transcript_segments", "bedrock_config",
     "bedrock_context_audit", "settings", "connections", "jobs", "schedules", "executions", "counters",
-    "integration_runs", "uploads", "file_trees", "git_remotes",
+    "integration_runs", "uploads", "file_trees", "git_remotes", "budgets", "usage_aggregates", "audit_log",
 }  # fmt: skip
 
 # Tables that hold a user's data but are reached through a parent, not by a user index; each says why.
@@ -45,6 +46,7 @@ REACHED_THROUGH_A_PARENT = {
     "unique_claims": "GetItem on the claims derived from the user row; the bootstrap claim is never released",
     "cloud_credentials": "GetItem by connection_id of each of the user's cloud_connections",
     "bedrock_context_audit": "an audit trail, kept when its author is deleted",
+    "usage_aggregates": "Query `user#<id>#<dimension>`; the organization's sums keep a deleted user's share and id",
 }
 
 
@@ -373,6 +375,21 @@ SAMPLES: dict[str, Callable[[], StudioModel]] = {
     "meetings": lambda: models.TranscriptSegment("mt1", 1, speaker="A", text="Hello", start_ms=0, end_ms=900),
     "admin": lambda: models.Setting(models.GLOBAL_SCOPE, "theme", value={"dark": True}),
     "audit": lambda: models.BedrockContextAudit(sk=time_sort_key(), user_id="u1", enabled=True, acknowledgment="ok"),
+    "audit_log": lambda: AuditEntry(
+        "2025-01-02",
+        time_sort_key(),
+        entry_id="e1",
+        at=utcnow(),
+        action="user.role_changed",
+        actor_id="u1",
+        actor_name="alice",
+        via="session",
+        target_type="user",
+        target_id="u2",
+        before={"isAdmin": False},
+        after={"isAdmin": True},
+        expires_at=timedelta(days=365),
+    ),
 }
 
 

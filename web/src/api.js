@@ -52,6 +52,38 @@ function errorFrom(response, body) {
   });
 }
 
+/** The ApiError of a refused request; a session that has ended is announced to the listeners first. */
+function failure(response, body) {
+  const error = errorFrom(response, body);
+  if (response.status === 401 && SESSION_ENDED_CODES.has(error.code)) {
+    for (const listener of sessionEndedListeners) listener(error);
+  }
+  return error;
+}
+
+function authorised(headers) {
+  const token = getToken();
+  return token ? { ...headers, Authorization: `Bearer ${token}` } : headers;
+}
+
+async function send(path, init) {
+  try {
+    return await fetch(path, init);
+  } catch (err) {
+    if (err.name === 'AbortError') throw err;
+    throw new ApiError('Could not reach Sasha Studio. Check your connection and try again.', { code: 'network_error' });
+  }
+}
+
+/** GETs a file (a CSV export, say) as `{ blob, filename }`, with the token and the errors of `request`. */
+export async function download(path, { signal } = {}) {
+  const response = await send(path, { signal, headers: authorised({}) });
+  if (!response.ok) throw failure(response, await readBody(response));
+  const disposition = response.headers.get('Content-Disposition') || '';
+  const filename = /filename="?([^";]+)"?/i.exec(disposition)?.[1] ?? null;
+  return { blob: await response.blob(), filename };
+}
+
 /** Sends a request and resolves with the parsed JSON body (null when empty); rejects with ApiError. */
 export async function request(path, { method = 'GET', body, headers = {}, signal } = {}) {
   const init = { method, signal, headers: { Accept: 'application/json', ...headers } };
@@ -61,24 +93,10 @@ export async function request(path, { method = 'GET', body, headers = {}, signal
     init.headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
   }
-  const token = getToken();
-  if (token) init.headers.Authorization = `Bearer ${token}`;
-
-  let response;
-  try {
-    response = await fetch(path, init);
-  } catch (err) {
-    if (err.name === 'AbortError') throw err;
-    throw new ApiError('Could not reach Sasha Studio. Check your connection and try again.', { code: 'network_error' });
-  }
+  init.headers = authorised(init.headers);
+  const response = await send(path, init);
   const data = await readBody(response);
-  if (!response.ok) {
-    const error = errorFrom(response, data);
-    if (response.status === 401 && SESSION_ENDED_CODES.has(error.code)) {
-      for (const listener of sessionEndedListeners) listener(error);
-    }
-    throw error;
-  }
+  if (!response.ok) throw failure(response, data);
   if (data === undefined) {
     throw new ApiError('The server sent a reply that is not JSON.', { status: response.status, code: 'bad_response' });
   }
@@ -91,4 +109,5 @@ export const api = {
   put: (path, body, options) => request(path, { ...options, method: 'PUT', body }),
   patch: (path, body, options) => request(path, { ...options, method: 'PATCH', body }),
   delete: (path, options) => request(path, { ...options, method: 'DELETE' }),
+  download,
 };

@@ -30,6 +30,7 @@ const shapes = {
   document: () => html`<path d="M14 2H6a2 2 0 0 0-2 2v16a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2V8z" /><path d="M14 2v6h6M8 13h8M8 17h5" />`,
   rules: () => html`<path d="M4 19.5A2.5 2.5 0 0 1 6.5 17H20V3H6.5A2.5 2.5 0 0 0 4 5.5z" /><path d="M4 19.5A2.5 2.5 0 0 0 6.5 22H20v-5M8 7h8M8 11h6" />`,
   arrow: () => html`<path d="M5 12h14M13 6l6 6-6 6" />`,
+  usage: () => html`<path d="M3 3v18h18" /><path d="M7 16v-4M12 16V8M17 16v-7" />`,
 };
 
 export function Icon({ name, size = 20 }) {

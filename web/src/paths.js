@@ -8,3 +8,7 @@ export const ADMIN_LIMITS = '/admin/limits';
 export const RULES = '/rules';
 export const DRIVES = '/drives';
 export const SETTINGS_DRIVES = '/settings/drives';
+export const USAGE = '/usage';
+export const ADMIN_USAGE = '/admin/usage';
+export const ADMIN_BUDGETS = '/admin/budgets';
+export const ADMIN_AUDIT = '/admin/audit';

@@ -1,5 +1,10 @@
 // The route table: one area per screen module, in navigation order.
-import { ADMIN_CHAT, ADMIN_LIMITS, AI_PROVIDER, DRIVES, ONBOARDING, RULES, SETTINGS_DRIVES } from './paths.js';
+import {
+  ADMIN_AUDIT, ADMIN_BUDGETS, ADMIN_CHAT, ADMIN_LIMITS, ADMIN_USAGE, AI_PROVIDER, DRIVES, ONBOARDING, RULES,
+  SETTINGS_DRIVES, USAGE,
+} from './paths.js';
+import AdminAuditScreen from './screens/admin-audit.js';
+import AdminBudgetsScreen from './screens/admin-budgets.js';
 import AdminChatScreen from './screens/admin-chat.js';
 import AdminLimitsScreen from './screens/admin-limits.js';
 import AdminScreen from './screens/admin.js';
@@ -16,6 +21,7 @@ import SchedulesScreen from './screens/schedules.js';
 import SettingsDrivesScreen from './screens/settings-drives.js';
 import SettingsScreen from './screens/settings.js';
 import SkillsScreen from './screens/skills.js';
+import UsageScreen from './screens/usage.js';
 
 export { ADMIN_CHAT, AI_PROVIDER, HOME, ONBOARDING, RULES } from './paths.js';
 
@@ -33,12 +39,16 @@ export const AREAS = [
   { path: '/meetings', label: 'Meetings', icon: 'meetings', screen: MeetingsScreen },
   { path: '/git', label: 'Git', icon: 'git', screen: GitScreen },
   { path: RULES, label: 'Rules', icon: 'rules', screen: RulesScreen },
+  { path: USAGE, label: 'Usage', icon: 'usage', screen: UsageScreen },
   { path: '/settings', label: 'Settings', icon: 'settings', screen: SettingsScreen },
   { path: '/admin', label: 'Admin', icon: 'admin', screen: AdminScreen, adminOnly: true },
   // Not in the navigation: `under` is the area the navigation marks for them.
   { path: AI_PROVIDER, label: 'AI provider', screen: AiProviderScreen, adminOnly: true, under: '/admin' },
   { path: ADMIN_CHAT, label: 'Chat settings', screen: AdminChatScreen, adminOnly: true, under: '/admin' },
   { path: ADMIN_LIMITS, label: 'Limits', screen: AdminLimitsScreen, adminOnly: true, under: '/admin' },
+  { path: ADMIN_USAGE, label: 'Usage', screen: UsageScreen, adminOnly: true, under: '/admin' },
+  { path: ADMIN_BUDGETS, label: 'Budgets', screen: AdminBudgetsScreen, adminOnly: true, under: '/admin' },
+  { path: ADMIN_AUDIT, label: 'Audit log', screen: AdminAuditScreen, adminOnly: true, under: '/admin' },
   { path: ONBOARDING, label: 'Company setup', screen: OnboardingScreen, adminOnly: true, under: '/settings' },
   { path: SETTINGS_DRIVES, label: 'Cloud drives', screen: SettingsDrivesScreen, under: '/settings' },
   // A project's drives, reached from Files (its folders) and from Settings → Cloud drives.

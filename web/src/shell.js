@@ -1,5 +1,6 @@
-// The shell: header, area navigation, the current screen (or "not allowed"), and the skip link.
+// The shell: header, area navigation, the budget banner, the current screen (or "not allowed"), and the skip link.
 import { useEffect, useRef } from 'preact/hooks';
+import { BudgetBanner } from './components/budget-banner.js';
 import { Header } from './components/header.js';
 import { Nav } from './components/nav.js';
 import { html } from './html.js';
@@ -59,6 +60,7 @@ export function Shell({ user, path }) {
     <div class="shell">
       <${Header} user=${user} />
       <${Nav} current=${area.under ?? area.path} user=${user} />
+      <${BudgetBanner} user=${user} />
       <main id="main" class="main" ref=${main} tabindex="-1">
         <${area.screen} path=${path} user=${user} />
       </main>

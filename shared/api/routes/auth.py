@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query
 
-from shared.accounts import resets, signin
+from shared import audit
+from shared.accounts import resets, signin, users
+from shared.accounts.errors import AccountDisabledError, InvalidCredentialsError
 from shared.accounts.schemas import (
     AuthStatus,
     ForgotIn,
@@ -17,7 +19,8 @@ from shared.accounts.schemas import (
     SignedIn,
 )
 from shared.accounts.views import Account
-from shared.api.deps import ClientIp, CurrentUser, SessionUser
+from shared.api.deps import ClientIp, Context, CurrentUser, SessionUser
+from shared.audit import Action, Actor, Target
 from shared.realtime import standing as sockets
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -31,13 +34,34 @@ def status() -> AuthStatus:
 
 
 @router.post("/register", response_model=SignedIn, status_code=201, summary="Create the first account (admin)")
-def register(body: RegisterIn) -> SignedIn:
-    return signin.register(body)
+def register(body: RegisterIn, context: Context) -> SignedIn:
+    signed_in = signin.register(body)
+    audit.record(
+        Action.USER_CREATED,
+        actor=Actor.account(signed_in.user.user_id, signed_in.user.username, "setup"),
+        target=Target.user(signed_in.user),
+        context=context,
+        after=audit.account_summary(signed_in.user),
+    )
+    return signed_in
 
 
 @router.post("/login", response_model=SignedIn, summary="Sign in with a username and password")
-def login(body: LoginIn, ip: ClientIp) -> SignedIn:
-    return signin.login(body, ip)
+def login(body: LoginIn, ip: ClientIp, context: Context) -> SignedIn:
+    try:
+        signed_in = signin.login(body, ip)
+    except (InvalidCredentialsError, AccountDisabledError) as exc:
+        # The name tried, never the password; a refusal by the rate limits checked no password and is not written.
+        tried = body.username.strip()
+        target = Target("user", None, tried)
+        audit.record(
+            Action.SIGN_IN_FAILED, actor=Actor.anonymous(tried), target=target, context=context, outcome=exc.code
+        )
+        raise
+    account = signed_in.user
+    actor = Actor.account(account.user_id, account.username, "password")
+    audit.record(Action.SIGN_IN, actor=actor, target=Target.user(account), context=context)
+    return signed_in
 
 
 @router.get("/me", response_model=Account, summary="The signed-in account")
@@ -46,9 +70,12 @@ def me(caller: CurrentUser) -> Account:
 
 
 @router.patch("/me", response_model=SignedIn, summary="Change your email or password")
-def update_me(body: MeUpdate, caller: SessionUser) -> SignedIn:
+def update_me(body: MeUpdate, caller: SessionUser, context: Context) -> SignedIn:
     signed_in = signin.change_own(caller, body)
     sockets.end_stale(caller.user_id)  # a new password ends the sockets of every earlier token now
+    events = audit.account_events(caller.account, signed_in.user, new_password=bool(body.new_password), by_owner=True)
+    for action, old, new in events:
+        audit.record(action, actor=caller, target=Target.user(signed_in.user), context=context, before=old, after=new)
     return signed_in
 
 
@@ -57,9 +84,10 @@ def update_me(body: MeUpdate, caller: SessionUser) -> SignedIn:
     response_model=SignedIn,
     summary="Sign out everywhere: every earlier token stops working; the answer holds a fresh one for this tab",
 )
-def logout_all(caller: SessionUser) -> SignedIn:
+def logout_all(caller: SessionUser, context: Context) -> SignedIn:
     signed_in = signin.sign_out_everywhere(caller)
     sockets.end_stale(caller.user_id)
+    audit.record(Action.LOGOUT_ALL, actor=caller, target=Target.user(caller.account), context=context)
     return signed_in
 
 
@@ -75,6 +103,10 @@ def verify_reset(token: str = Query(min_length=1, max_length=200)) -> ResetCheck
 
 
 @router.post("/reset-password", response_model=Message, summary="Choose a new password with a reset link")
-def reset_password(body: ResetIn) -> Message:
-    sockets.end_stale(resets.reset_password(body.token, body.password))
+def reset_password(body: ResetIn, context: Context) -> Message:
+    user_id = resets.reset_password(body.token, body.password)
+    sockets.end_stale(user_id)
+    account = users.existing(user_id)
+    actor = Actor.account(user_id, account.username, "reset_link")
+    audit.record(Action.PASSWORD_RESET, actor=actor, target=Target.user(account), context=context)
     return Message(message="Your password was changed. Sign in with the new one.")

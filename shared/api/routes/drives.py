@@ -11,7 +11,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Response
 from fastapi.responses import HTMLResponse
 
-from shared.api.deps import AdminUser, CurrentUser, SessionAdmin, SessionUser
+from shared import audit
+from shared.accounts import users
+from shared.api.deps import AdminUser, Context, CurrentUser, SessionAdmin, SessionUser
+from shared.audit import Action, Actor, Target
 from shared.drives import connections, mounts, oauth, popup, providers
 from shared.drives.schemas import ConnectionIn, MountIn, MountPatch, ProviderIn, ProviderPatch
 from shared.drives.views import Connection, Mount, OAuthStart, Provider
@@ -33,18 +36,27 @@ def list_providers(caller: AdminUser) -> list[Provider]:
 
 
 @router.post("/providers", response_model=Provider, status_code=201, summary="Add a drive provider, secret sealed")
-def create_provider(body: ProviderIn, caller: SessionAdmin) -> Provider:
-    return providers.create(body, by=caller.user_id)
+def create_provider(body: ProviderIn, caller: SessionAdmin, context: Context) -> Provider:
+    made = providers.create(body, by=caller.user_id)
+    after = made.model_dump(by_alias=True, mode="json", exclude={"created_at", "updated_at"}, exclude_none=True)
+    audit.record(Action.DRIVE_PROVIDER_CREATED, actor=caller, target=_provider(made), context=context, after=after)
+    return made
 
 
 @router.patch("/providers/{provider_id}", response_model=Provider, summary="Change a provider's settings")
-def update_provider(provider_id: HexId, body: ProviderPatch, caller: SessionAdmin) -> Provider:
-    return providers.update(provider_id, body)
+def update_provider(provider_id: HexId, body: ProviderPatch, caller: SessionAdmin, context: Context) -> Provider:
+    changed = providers.update(provider_id, body)
+    after = body.model_dump(by_alias=True, mode="json", exclude_unset=True)  # a new client secret shows redacted
+    audit.record(Action.DRIVE_PROVIDER_CHANGED, actor=caller, target=_provider(changed), context=context, after=after)
+    return changed
 
 
 @router.delete("/providers/{provider_id}", status_code=204, summary="Delete a provider no connection uses")
-def delete_provider(provider_id: HexId, caller: SessionAdmin) -> Response:
+def delete_provider(provider_id: HexId, caller: SessionAdmin, context: Context) -> Response:
+    name = next((p.display_name for p in providers.list_all() if p.provider_id == provider_id), None)
     providers.remove(provider_id)
+    target = Target("drive_provider", provider_id, name)
+    audit.record(Action.DRIVE_PROVIDER_DELETED, actor=caller, target=target, context=context)
     return Response(status_code=204)
 
 
@@ -54,13 +66,20 @@ def list_connections(caller: CurrentUser) -> list[Connection]:
 
 
 @router.post("/connections", response_model=Connection, status_code=201, summary="Connect a drive (administrators)")
-def create_connection(body: ConnectionIn, caller: SessionAdmin) -> Connection:
-    return connections.create(caller, body)
+def create_connection(body: ConnectionIn, caller: SessionAdmin, context: Context) -> Connection:
+    made = connections.create(caller, body)
+    after = {"providerId": made.provider_id, "providerType": made.provider_type, "status": made.status}
+    target = Target("drive_connection", made.connection_id, made.display_name)
+    audit.record(Action.DRIVE_CONNECTION_CREATED, actor=caller, target=target, context=context, after=after)
+    return made
 
 
 @router.delete("/connections/{connection_id}", status_code=204, summary="Delete a connection with its mounts")
-def delete_connection(connection_id: HexId, caller: SessionAdmin) -> Response:
+def delete_connection(connection_id: HexId, caller: SessionAdmin, context: Context) -> Response:
+    name = next((c.display_name for c in connections.list_for(caller) if c.connection_id == connection_id), None)
     connections.remove(caller, connection_id)
+    target = Target("drive_connection", connection_id, name)
+    audit.record(Action.DRIVE_CONNECTION_DELETED, actor=caller, target=target, context=context)
     return Response(status_code=204)
 
 
@@ -80,12 +99,15 @@ def start_oauth(
     summary="Where the drive sends the popup back (the state is the credential)",
 )
 def oauth_callback(
+    context: Context,
     provider_id: HexId,
     state: CallbackParameter = None,
     code: CallbackParameter = None,
     error: CallbackParameter = None,
 ) -> HTMLResponse:
-    page = popup.render(oauth.callback(provider_id, state=state, code=code, error=error))
+    outcome = oauth.callback(provider_id, state=state, code=code, error=error)
+    _authorized(outcome, context)
+    page = popup.render(outcome)
     return HTMLResponse(page.html, headers=page.headers)
 
 
@@ -113,3 +135,23 @@ def delete_mount(project_id: str, mount_id: HexId, caller: CurrentUser) -> Respo
 @mounts_router.post("/{mount_id}/sync", response_model=Mount, status_code=202, summary="Queue a sync of the mount")
 def sync_mount(project_id: str, mount_id: HexId, caller: CurrentUser) -> Mount:
     return mounts.sync(caller, project_id, mount_id)
+
+
+def _provider(provider: Provider) -> Target:
+    return Target("drive_provider", provider.provider_id, provider.display_name)
+
+
+def _authorized(outcome: oauth.Outcome, context: Context) -> None:
+    """A sign-in that reached a connection is an entry, whoever's it is; an unknown or used state is not (anyone
+    can send one)."""
+    row = connections.row(outcome.connection_id) if outcome.connection_id else None
+    if row is None:
+        return
+    owner = users.get(row.user_id)
+    actor = Actor.account(row.user_id, owner.username if owner else None, "oauth")
+    target = Target("drive_connection", row.connection_id, row.display_name)
+    result = "ok" if outcome.ok else "failed"
+    after = {"status": outcome.status, "reason": outcome.reason}
+    audit.record(
+        Action.DRIVE_CONNECTION_AUTHORIZED, actor=actor, target=target, context=context, after=after, outcome=result
+    )

@@ -11,8 +11,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Response
 from fastapi.responses import JSONResponse
 
-from shared.api.deps import CurrentUser
+from shared import audit
+from shared.api.deps import Context, CurrentUser
 from shared.api.openapi import error_answer
+from shared.audit import Action, Target
 from shared.git import remotes, service
 from shared.git.schemas import (
     Checkout,
@@ -157,13 +159,20 @@ def list_remotes(project_id: ProjectQuery, caller: CurrentUser) -> list[Remote]:
 
 
 @router.put("/remotes/{name}", response_model=Remote, summary="Add or change a remote (owner or administrator)")
-def put_remote(name: RemoteInPath, body: RemoteSetup, caller: CurrentUser) -> Remote:
-    return remotes.put(caller, body.project_id, name, body)
+def put_remote(name: RemoteInPath, body: RemoteSetup, caller: CurrentUser, context: Context) -> Remote:
+    remote = remotes.put(caller, body.project_id, name, body)
+    after = {"url": remote.url, "username": remote.username, "credentialType": remote.credential}
+    target = Target("git_remote", body.project_id, name)  # a remote is named within its project
+    audit.record(Action.GIT_REMOTE_SAVED, actor=caller, target=target, context=context, after=after)
+    return remote
 
 
 @router.delete("/remotes/{name}", status_code=204, summary="Remove a remote and its credential")
-def delete_remote(name: RemoteInPath, project_id: ProjectQuery, caller: CurrentUser) -> Response:
+def delete_remote(name: RemoteInPath, project_id: ProjectQuery, caller: CurrentUser, context: Context) -> Response:
     remotes.remove(caller, project_id, name)
+    audit.record(
+        Action.GIT_REMOTE_DELETED, actor=caller, target=Target("git_remote", project_id, name), context=context
+    )
     return Response(status_code=204)
 
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from shared.api.deps import AdminUser, CurrentUser, SessionAdmin
+from shared import audit
+from shared.api.deps import AdminUser, Context, CurrentUser, SessionAdmin
+from shared.audit import Action, Target
 from shared.onboarding import setup
 from shared.onboarding.setup import SetupStatus
 from shared.provider import catalog, service, testing
@@ -29,8 +31,11 @@ def get_provider(caller: AdminUser) -> ProviderStatus:
 
 
 @router.post("/setup/configure-claude", response_model=ProviderStatus, summary="Store the Anthropic API key, sealed")
-def configure_claude(body: ClaudeKey, caller: SessionAdmin) -> ProviderStatus:
-    return service.configure_anthropic(body.api_key, by=caller.user_id)
+def configure_claude(body: ClaudeKey, caller: SessionAdmin, context: Context) -> ProviderStatus:
+    status = service.configure_anthropic(body.api_key, by=caller.user_id)
+    after = {"keyHint": status.anthropic.key_hint}
+    audit.record(Action.PROVIDER_CONFIGURED, actor=caller, target=_target("anthropic"), context=context, after=after)
+    return status
 
 
 @router.post(
@@ -43,8 +48,12 @@ def test_claude_key(body: KeyTest, caller: SessionAdmin) -> CredentialCheck:
 
 
 @router.post("/admin/bedrock/configure", response_model=ProviderStatus, summary="Store Bedrock credentials, sealed")
-def configure_bedrock(body: BedrockSetup, caller: SessionAdmin) -> ProviderStatus:
-    return service.configure_bedrock(body, by=caller.user_id)
+def configure_bedrock(body: BedrockSetup, caller: SessionAdmin, context: Context) -> ProviderStatus:
+    status = service.configure_bedrock(body, by=caller.user_id)
+    bedrock = status.bedrock
+    after = {"region": bedrock.region, "accessKeyHint": bedrock.access_key_hint, "useTaskRole": bedrock.use_task_role}
+    audit.record(Action.PROVIDER_CONFIGURED, actor=caller, target=_target("bedrock"), context=context, after=after)
+    return status
 
 
 @router.post("/admin/bedrock/test", response_model=CredentialCheck, summary="One minimal Bedrock invocation")
@@ -59,18 +68,30 @@ def bedrock_models(caller: AdminUser) -> BedrockModels:
 
 
 @router.post("/admin/bedrock/switch-model", response_model=ProviderStatus, summary="Use Bedrock with this model")
-def switch_model(body: ModelChoice, caller: SessionAdmin) -> ProviderStatus:
-    return service.switch_model(body.model_id, by=caller.user_id)
+def switch_model(body: ModelChoice, caller: SessionAdmin, context: Context) -> ProviderStatus:
+    before = service.status()
+    return _model_changed(caller, context, before, service.switch_model(body.model_id, by=caller.user_id))
 
 
 @router.post("/admin/bedrock/disable", response_model=ProviderStatus, summary="Switch back to the Anthropic API")
-def use_anthropic(caller: SessionAdmin) -> ProviderStatus:
-    return service.use_anthropic(by=caller.user_id)
+def use_anthropic(caller: SessionAdmin, context: Context) -> ProviderStatus:
+    before = service.status()
+    return _model_changed(caller, context, before, service.use_anthropic(by=caller.user_id))
 
 
 @router.post("/admin/bedrock/context-1m", response_model=ProviderStatus, summary="Turn 1M-token context on or off")
-def context_1m(body: ContextChoice, caller: SessionAdmin) -> ProviderStatus:
-    return service.set_context_1m(body.enabled, body.acknowledgment, by=caller.user_id)
+def context_1m(body: ContextChoice, caller: SessionAdmin, context: Context) -> ProviderStatus:
+    before = service.status().bedrock.context_1m_enabled
+    status = service.set_context_1m(body.enabled, body.acknowledgment, by=caller.user_id)
+    audit.record(
+        Action.PROVIDER_CONTEXT_1M,
+        actor=caller,
+        target=_target("bedrock"),
+        context=context,
+        before={"enabled": before},
+        after={"enabled": status.bedrock.context_1m_enabled, "acknowledgment": body.acknowledgment},
+    )
+    return status
 
 
 @router.get(
@@ -78,3 +99,22 @@ def context_1m(body: ContextChoice, caller: SessionAdmin) -> ProviderStatus:
 )
 def context_audit(caller: AdminUser) -> list[ContextAuditEntry]:
     return service.context_audit()
+
+
+def _target(provider: str) -> Target:
+    return Target("provider", provider, {"anthropic": "Anthropic API", "bedrock": "Amazon Bedrock"}[provider])
+
+
+def _model_changed(
+    caller: SessionAdmin, context: Context, before: ProviderStatus, after: ProviderStatus
+) -> ProviderStatus:
+    """One entry for a change of the provider or model in use: which they were and are."""
+    audit.record(
+        Action.PROVIDER_MODEL_CHANGED,
+        actor=caller,
+        target=_target(after.provider),
+        context=context,
+        before={"provider": before.provider, "model": before.model},
+        after={"provider": after.provider, "model": after.model},
+    )
+    return after

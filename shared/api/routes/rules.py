@@ -6,7 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
 
-from shared.api.deps import CurrentUser
+from shared import audit
+from shared.api.deps import Context, CurrentUser
+from shared.audit import Action
 from shared.rules import service
 from shared.rules.schemas import PromptScope, RestoreIn, RulesTarget, SaveIn
 from shared.rules.views import RulesDiff, RulesDocument, SavedRules, VersionPage
@@ -35,8 +37,8 @@ def read(target: Target, caller: CurrentUser) -> RulesDocument:
     response_model=SavedRules,
     summary="Save a new version (409 with the current one when baseVersion is stale; identical content: no-op)",
 )
-def save(body: SaveIn, caller: CurrentUser) -> SavedRules:
-    return service.save(caller, body)
+def save(body: SaveIn, caller: CurrentUser, context: Context) -> SavedRules:
+    return _audited(Action.RULES_SAVED, caller, context, service.save(caller, body), base=body.base_version)
 
 
 @router.get("/versions", response_model=VersionPage, summary="The history, newest first, a page at a time")
@@ -65,5 +67,19 @@ def diff(
 
 
 @router.post("/restore", response_model=SavedRules, summary="Save an old version again, as the newest")
-def restore(body: RestoreIn, caller: CurrentUser) -> SavedRules:
-    return service.restore(caller, body)
+def restore(body: RestoreIn, caller: CurrentUser, context: Context) -> SavedRules:
+    saved = service.restore(caller, body)
+    return _audited(Action.RULES_RESTORED, caller, context, saved, base=body.base_version, restored=body.version)
+
+
+def _audited(
+    action: Action, caller: CurrentUser, context: Context, saved: SavedRules, *, base: int, restored: int | None = None
+) -> SavedRules:
+    """A new version is an audit entry (its number and hash, never its text); an identical save made none."""
+    if saved.changed:
+        owner = saved.project_id or caller.user_id
+        target = audit.Target("rules", owner, f"CLAUDE.md of the {saved.scope}")
+        after = {"version": saved.version, "sha256": saved.sha256, "source": saved.source}
+        after |= {"restoredFrom": restored} if restored else {}
+        audit.record(action, actor=caller, target=target, context=context, before={"version": base}, after=after)
+    return saved

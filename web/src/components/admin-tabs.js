@@ -1,6 +1,7 @@
-// The Admin area's sections: the people, the AI provider, what chats may do, and how much each person may use. Real links, the current one marked.
+// The Admin area's sections: the people, the AI provider, what chats may do, how much each person may use, what
+// it costs, the budgets and the audit log. Real links, the current one marked.
 import { html } from '../html.js';
-import { ADMIN_CHAT, ADMIN_LIMITS, AI_PROVIDER } from '../paths.js';
+import { ADMIN_AUDIT, ADMIN_BUDGETS, ADMIN_CHAT, ADMIN_LIMITS, ADMIN_USAGE, AI_PROVIDER } from '../paths.js';
 import { Link } from '../router.js';
 
 const SECTIONS = [
@@ -8,6 +9,9 @@ const SECTIONS = [
   { href: AI_PROVIDER, label: 'AI provider' },
   { href: ADMIN_CHAT, label: 'Chat' },
   { href: ADMIN_LIMITS, label: 'Limits' },
+  { href: ADMIN_USAGE, label: 'Usage' },
+  { href: ADMIN_BUDGETS, label: 'Budgets' },
+  { href: ADMIN_AUDIT, label: 'Audit log' },
 ];
 
 export function AdminTabs({ current }) {

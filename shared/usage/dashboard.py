@@ -1,0 +1,164 @@
+"""The usage dashboard: tokens and cost of a period by day, user, project, kind or model; the costliest sessions;
+a CSV of a summary. Everything is read from the aggregates (shared/usage/aggregates.py), never from the events:
+a month grouped by day is 31 items, by user one per user.
+
+Who sees what: an administrator, the whole organization or any one user; anyone else, only their own usage
+(asking for another user's is refused, not silently narrowed).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from datetime import date
+from typing import Any, Protocol
+
+from shared.errors import PermissionDeniedError, ValidationError
+from shared.usage import aggregates, labels
+from shared.usage.aggregates import ORG_SCOPE, Amounts, Dimension
+from shared.usage.schemas import MAX_PERIOD_DAYS, MAX_TOP_SESSIONS, GroupBy
+from shared.usage.views import TopSession, UsageAmounts, UsageRow, UsageSummary
+
+KIND_LABELS = {
+    "chat": "Chat",
+    "skill": "Skill",
+    "scheduled_prompt": "Scheduled prompt",
+    "research": "Research",
+    "meeting_analysis": "Meeting analysis",
+    "commit_message": "Commit message",
+    "provider_test": "Provider test",
+}
+NO_PROJECT_LABEL = "(no project)"
+CSV_COLUMNS = (
+    "key", "label", "inputTokens", "outputTokens", "cacheReadTokens", "cacheWriteTokens", "costUsd", "requests"
+)  # fmt: skip
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet would run a cell starting so as a formula
+
+
+class Caller(Protocol):
+    @property
+    def user_id(self) -> str: ...
+
+    @property
+    def is_admin(self) -> bool: ...
+
+
+def summary(
+    caller: Caller, from_day: date, to_day: date, group_by: GroupBy, user_id: str | None = None
+) -> UsageSummary:
+    """The period's usage in `caller`'s reach (see the module), one row per value of `group_by`, and its totals."""
+    _check_period(from_day, to_day)
+    scope, whose = _scope(caller, user_id)
+    one_user_by_user = group_by is GroupBy.USER and whose is not None
+    # By day: the day's totals. One user's scope has no user items: their totals are their one row.
+    dimension = Dimension.TOTAL if group_by is GroupBy.DAY or one_user_by_user else Dimension(group_by.value)
+    sums: dict[str, Amounts] = defaultdict(Amounts)
+    for item in aggregates.read(scope, dimension, from_day, to_day, by_day=group_by is GroupBy.DAY):
+        key = item.period if group_by is GroupBy.DAY else str(whose) if one_user_by_user else item.value
+        sums[key] += item.amounts
+    names = _labeller(group_by)(sums.keys())
+    rows = [UsageRow(key=key, label=names[key], **_wire(amounts)) for key, amounts in sums.items()]
+    rows.sort(key=(lambda row: row.key) if group_by is GroupBy.DAY else (lambda row: (-row.cost_usd, row.key)))
+    total = sum(sums.values(), Amounts())
+    return UsageSummary(
+        from_day=from_day,
+        to_day=to_day,
+        group_by=group_by.value,
+        scope="organization" if whose is None else "user",
+        user_id=whose,
+        totals=UsageAmounts(**_wire(total)),
+        rows=rows,
+    )
+
+
+def top_sessions(
+    caller: Caller, from_day: date, to_day: date, limit: int = 10, user_id: str | None = None
+) -> list[TopSession]:
+    """The `limit` chat sessions that cost the most over the period, costliest first."""
+    _check_period(from_day, to_day)
+    if not 1 <= limit <= MAX_TOP_SESSIONS:
+        raise ValidationError(f"limit must be 1 to {MAX_TOP_SESSIONS}.", code="invalid_limit")
+    scope, _ = _scope(caller, user_id)
+    sums: dict[str, Amounts] = defaultdict(Amounts)
+    owners: dict[str, tuple[str | None, str | None]] = {}
+    for item in aggregates.read(scope, Dimension.SESSION, from_day, to_day):
+        sums[item.value] += item.amounts
+        owners[item.value] = (item.user_id, item.project_id)
+    top = sorted(sums.items(), key=lambda pair: (-pair[1].cost_usd, pair[0]))[:limit]
+    titles = labels.session_titles(session_id for session_id, _ in top)
+    return [
+        TopSession(
+            session_id=session_id,
+            user_id=owners[session_id][0],
+            project_id=owners[session_id][1],
+            label=titles[session_id],
+            cost_usd=round(amounts.cost_usd, 8),
+            input_tokens=amounts.tokens_in,
+            output_tokens=amounts.tokens_out,
+        )
+        for session_id, amounts in top
+    ]
+
+
+def summary_csv(
+    caller: Caller, from_day: date, to_day: date, group_by: GroupBy, user_id: str | None = None
+) -> tuple[str, str]:
+    """The summary's rows as CSV with a header row, and a file name for it."""
+    report = summary(caller, from_day, to_day, group_by, user_id)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for row in report.rows:
+        amounts = (row.input_tokens, row.output_tokens, row.cache_read_tokens, row.cache_write_tokens)
+        writer.writerow([_cell(row.key), _cell(row.label), *amounts, f"{row.cost_usd:.8f}", row.requests])
+    whose = "-" + re.sub(r"[^A-Za-z0-9_-]", "", report.user_id) if report.user_id else ""
+    return out.getvalue(), f"usage-by-{group_by.value}{whose}-{from_day}-to-{to_day}.csv"
+
+
+def _check_period(from_day: date, to_day: date) -> None:
+    if from_day > to_day:
+        raise ValidationError("The period's start (from) is after its end (to).", code="invalid_period")
+    if (to_day - from_day).days + 1 > MAX_PERIOD_DAYS:
+        raise ValidationError(f"A period is at most {MAX_PERIOD_DAYS} days.", code="invalid_period")
+
+
+def _scope(caller: Caller, user_id: str | None) -> tuple[str, str | None]:
+    """The aggregates' scope to read, and whose usage it is (None: the organization's)."""
+    if caller.is_admin:
+        return (ORG_SCOPE, None) if user_id is None else (aggregates.user_scope(user_id), user_id)
+    if user_id not in (None, caller.user_id):
+        raise PermissionDeniedError("Only administrators may see another user's usage.", code="usage_of_others")
+    return aggregates.user_scope(caller.user_id), caller.user_id
+
+
+def _labeller(group_by: GroupBy) -> Callable[[Iterable[str]], dict[str, str]]:
+    if group_by is GroupBy.USER:
+        return labels.usernames
+    if group_by is GroupBy.PROJECT:
+        return lambda keys: _project_labels(list(keys))
+    if group_by is GroupBy.KIND:
+        return lambda keys: {key: KIND_LABELS.get(key, key) for key in keys}
+    return lambda keys: {key: key for key in keys}
+
+
+def _project_labels(keys: list[str]) -> dict[str, str]:
+    names = labels.project_names(key for key in keys if key != aggregates.NO_PROJECT)
+    return {key: NO_PROJECT_LABEL if key == aggregates.NO_PROJECT else names[key] for key in keys}
+
+
+def _wire(amounts: Amounts) -> dict[str, Any]:
+    return {
+        "input_tokens": amounts.tokens_in,
+        "output_tokens": amounts.tokens_out,
+        "cache_read_tokens": amounts.cache_read_tokens,
+        "cache_write_tokens": amounts.cache_write_tokens,
+        "cost_usd": round(amounts.cost_usd, 8),
+        "requests": amounts.requests,
+    }
+
+
+def _cell(text: str) -> str:
+    return f"'{text}" if text.startswith(_FORMULA_START) else text
