@@ -1,8 +1,8 @@
 // This month's budget of the person signed in (GET /api/budgets/me), for the banner every screen shows at 80 % and
 // when it is spent, and for Admin → Budgets (which asks again after a change). A `budget.warning` WebSocket event
 // is kept until the next answer, so the banner shows at once.
-import { useEffect, useState } from 'preact/hooks';
 import { api } from './api.js';
+import { createStore } from './store.js';
 
 /**
  * status: null until loaded (or when it could not be), else {month, spentUsd, spentTokens, organization: {limitUsd,
@@ -10,17 +10,13 @@ import { api } from './api.js';
  * live: the last `budget.warning` event ({scope, percent, limit, month}) not yet followed by an answer;
  * hidden: the `state:month` whose warning the person hid.
  */
-let state = Object.freeze({ status: null, live: null, hidden: null });
+const store = createStore({ status: null, live: null, hidden: null });
 let serial = 0;
-const listeners = new Set();
 
-function publish(patch) {
-  state = Object.freeze({ ...state, ...patch });
-  for (const listener of listeners) listener(state);
-}
+const publish = store.publish;
 
 export function getBudgetStatus() {
-  return state;
+  return store.get();
 }
 
 /** Asks the server again; an answer that arrives after a newer request (or a sign-out) is dropped. */
@@ -52,11 +48,5 @@ export function clearBudgetStatus() {
 
 /** The state; re-renders on every change. */
 export function useBudgetStatus() {
-  const [current, setCurrent] = useState(state);
-  useEffect(() => {
-    setCurrent(state);
-    listeners.add(setCurrent);
-    return () => listeners.delete(setCurrent);
-  }, []);
-  return current;
+  return store.use();
 }

@@ -1,25 +1,21 @@
 // Whether Claude is configured and how far the company's onboarding got (GET /api/setup/status), for everyone
 // signed in: the limited-mode banner, Settings, and the administrator's first sign-in read it.
-import { useEffect, useState } from 'preact/hooks';
 import { api } from './api.js';
+import { createStore } from './store.js';
 
 /**
  * status: null until loaded (or when it could not be), else
  * {configured, provider, isAdmin, onboarding: {profileExists, completed, projectId, researchStatus,
  * companyName}, needsOnboarding}.
  */
-let state = Object.freeze({ status: null, error: null });
+const store = createStore({ status: null, error: null });
 let serial = 0;
 let signedInHere = false;
-const listeners = new Set();
 
-function publish(patch) {
-  state = Object.freeze({ ...state, ...patch });
-  for (const listener of listeners) listener(state);
-}
+const publish = store.publish;
 
 export function getSetupStatus() {
-  return state;
+  return store.get();
 }
 
 /** Asks the server again (resolving with the status, or null when it failed: see `error`); answers that arrive after a newer request (or a sign-out) are dropped. */
@@ -44,13 +40,7 @@ export function clearSetupStatus() {
 
 /** `{ status, error }`; re-renders on every change. */
 export function useSetupStatus() {
-  const [current, setCurrent] = useState(state);
-  useEffect(() => {
-    setCurrent(state);
-    listeners.add(setCurrent);
-    return () => listeners.delete(setCurrent);
-  }, []);
-  return current;
+  return store.use();
 }
 
 /** The sign-in and first-run forms call this: the next status decides whether onboarding comes first. */
