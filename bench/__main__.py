@@ -1,6 +1,21 @@
 """Run every benchmark and print its figures."""
 
-from bench import auth, chat, cold_imports, convert, drives, files, gateway, git, ping_rtt, speech, tick, usage, ws_load
+from bench import (
+    auth,
+    chat,
+    cold_imports,
+    convert,
+    drives,
+    fast_turns,
+    files,
+    gateway,
+    git,
+    ping_rtt,
+    speech,
+    tick,
+    usage,
+    ws_load,
+)
 
 if __name__ == "__main__":
     cold_imports.run()
@@ -10,6 +25,8 @@ if __name__ == "__main__":
     auth.run()
     print()
     chat.run()
+    print()
+    fast_turns.run()
     print()
     ws_load.run()
     print()

@@ -15,6 +15,9 @@ _STAGE_PATTERN = re.compile(r"^[a-z][a-z0-9-]{0,15}$")
 # What WAF accepts: a rate-based rule's limit and its evaluation window (seconds).
 WAF_MIN_RATE_LIMIT, WAF_MAX_RATE_LIMIT = 10, 2_000_000_000
 WAF_WINDOWS = (60, 120, 300, 600)
+# Measured (bench/fast_turns.py, bench/chat.py): the runner with its gateway, and a CLI process in a running turn.
+RUNNER_OWN_MIB = 400
+RUNNING_TURN_MIB = 250
 
 
 class ConfigError(ValueError):
@@ -32,12 +35,24 @@ class StageConfig:
     runner_memory_mib: int = 2048
     # Jobs one runner task works on at once; the scaling steps add a task per this many messages.
     runner_concurrency: int = 4
+    # Chat sessions whose CLI process a runner task keeps between turns (runner/claude/warm.py), within the memory
+    # its running jobs leave (`runner_warm_memory_mib`); docs/deployment.md, "Sizing the runner".
+    runner_warm_sessions: int = 3
+    # Tasks kept running on weekdays from `runner_working_hours[0]` to `[1]` o'clock UTC, so that the first message
+    # of the day does not wait for a task to start (0: none; the queue-depth scaling still starts one on demand).
+    runner_working_hours_capacity: int = 0
+    runner_working_hours: tuple[int, int] = (8, 18)
     alarm_email: str | None = None
     log_level: str = "INFO"
     # The REST API's web ACL: requests per address and window on the sign-in and reset routes, and on everything.
     waf_auth_rate_limit: int = 100
     waf_rate_limit: int = 2000
     waf_window_seconds: int = 300
+
+    @property
+    def runner_warm_memory_mib(self) -> int:
+        """What a task's memory leaves for kept CLI processes: less the runner itself and a CLI per running job."""
+        return max(0, self.runner_memory_mib - RUNNER_OWN_MIB - self.runner_concurrency * RUNNING_TURN_MIB)
 
     def __post_init__(self) -> None:
         if not _STAGE_PATTERN.match(self.stage):
@@ -46,6 +61,12 @@ class StageConfig:
             raise ConfigError(
                 f"runner capacity must satisfy 0 <= min <= max and max >= 1, "
                 f"not min={self.runner_min_capacity} max={self.runner_max_capacity}"
+            )
+        start, end = self.runner_working_hours
+        if not 0 <= start < end <= 24 or not 0 <= self.runner_working_hours_capacity <= self.runner_max_capacity:
+            raise ConfigError(
+                "runnerWorkingHours must be two hours 0 <= start < end <= 24, and runnerWorkingHoursCapacity at most "
+                f"runnerMaxCapacity; not {self.runner_working_hours} and {self.runner_working_hours_capacity}"
             )
         for name, limit in (("wafAuthRateLimit", self.waf_auth_rate_limit), ("wafRateLimit", self.waf_rate_limit)):
             if not WAF_MIN_RATE_LIMIT <= limit <= WAF_MAX_RATE_LIMIT:
@@ -90,6 +111,12 @@ class StageConfig:
             runner_cpu=number("runnerCpu", defaults.runner_cpu),
             runner_memory_mib=number("runnerMemoryMiB", defaults.runner_memory_mib),
             runner_concurrency=number("runnerConcurrency", defaults.runner_concurrency),
+            runner_warm_sessions=number("runnerWarmSessions", defaults.runner_warm_sessions),
+            runner_working_hours_capacity=number("runnerWorkingHoursCapacity", defaults.runner_working_hours_capacity),
+            runner_working_hours=(
+                number("runnerWorkingHoursStart", defaults.runner_working_hours[0]),
+                number("runnerWorkingHoursEnd", defaults.runner_working_hours[1]),
+            ),
             alarm_email=get("alarmEmail") or None,
             log_level=str(get("logLevel") or defaults.log_level).upper(),
             waf_auth_rate_limit=number("wafAuthRateLimit", defaults.waf_auth_rate_limit),

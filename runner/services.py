@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import functools
 import threading
+from collections.abc import Callable
+from typing import Protocol, TypeVar, cast
 
 from botocore.credentials import Credentials
 
@@ -22,6 +24,13 @@ from shared.settings import Settings, get_settings
 from shared.usage import record
 
 
+class Closeable(Protocol):
+    def close(self) -> None: ...
+
+
+T = TypeVar("T", bound=Closeable)
+
+
 class Services:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -30,6 +39,8 @@ class Services:
         self._gateway: ModelGateway | None = None
         # One upstream per provider configuration, so its connections are reused until an administrator changes it.
         self._upstreams: dict[str, Upstream] = {}
+        # What a higher layer keeps for the runner's life (the warm CLI sessions), closed with the services.
+        self._resources: dict[str, Closeable] = {}
 
     @property
     def sandbox(self) -> Sandbox:
@@ -60,12 +71,23 @@ class Services:
                 self._upstreams[provider.fingerprint] = upstream
             return upstream
 
+    def resource(self, name: str, make: Callable[[], T]) -> T:
+        """The runner's one `name`, made on first use; it is closed (first) when the services close."""
+        with self._lock:
+            if name not in self._resources:
+                self._resources[name] = make()
+            return cast(T, self._resources[name])
+
     def open(self) -> None:
         """Start both now (at runner start), so a setup that cannot work is reported before any job."""
         _ = self.sandbox
         _ = self.gateway
 
     def close(self) -> None:
+        with self._lock:
+            resources, self._resources = list(self._resources.values()), {}
+        for resource in resources:  # before the gateway: they hold its tokens
+            resource.close()
         with self._lock:
             if self._gateway is not None:
                 self._gateway.stop()

@@ -81,6 +81,11 @@ class Env:
     SANDBOX = "STUDIO_SANDBOX"
     SANDBOX_DIR = "STUDIO_SANDBOX_DIR"  # workspaces, homes and per-job folders the job uids can reach
     SANDBOX_SLOTS = "STUDIO_SANDBOX_SLOTS"  # how many job uids (pool users sasha-job-0 … N-1)
+    # Warm chat sessions per runner: how many CLI processes, within how much memory, closed after how long idle.
+    WARM_SESSIONS = "STUDIO_WARM_SESSIONS"
+    WARM_MEMORY_MB = "STUDIO_WARM_MEMORY_MB"
+    WARM_IDLE_SECONDS = "STUDIO_WARM_IDLE_SECONDS"
+    CHAT_TURN_TIMEOUT_SECONDS = "STUDIO_CHAT_TURN_TIMEOUT_SECONDS"  # a chat turn's deadline on the runner
     # Set by ECS in every task: the agent endpoint that takes task scale-in protection requests.
     ECS_AGENT_URI = "ECS_AGENT_URI"
     # The meetings' speech-to-text engine: "local" (offline, the default in local mode), "transcribe" (Amazon

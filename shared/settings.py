@@ -80,7 +80,14 @@ class Settings:
     # The runner's sandbox (runner/sandbox): a uid of its own per job ("uid"), none, or uid when root ("auto").
     sandbox: SandboxMode = "auto"
     sandbox_dir: Path | None = None  # None: a folder derived from the data folder (sandbox_root)
-    sandbox_slots: int = 0  # job uids in the pool; 0: twice the runner's concurrency
+    sandbox_slots: int = 0  # job uids in the pool; 0: the runner's concurrency plus its warm sessions
+    # Warm sessions (runner/claude/warm.py): the CLI processes of recently active chat sessions kept alive between
+    # turns, at most this many per runner, within this much resident memory, each closed after this long idle.
+    # 0 sessions: every turn starts its own CLI process.
+    warm_sessions: int = 8
+    warm_memory_mb: int = 2048
+    warm_idle_seconds: int = 15 * 60
+    chat_turn_timeout_seconds: int = 15 * 60  # a chat turn's deadline on the runner
     # The Claude CLI's own variables as the operator gave them (ANTHROPIC_*, CLAUDE_CODE_*, ...). The credentials
     # and the upstream URL among them go to the runner's model gateway, never to the CLI (claude_cli_env).
     claude_env: Mapping[str, str] = field(default_factory=dict)
@@ -117,7 +124,7 @@ class Settings:
 
     @property
     def sandbox_pool_size(self) -> int:
-        return self.sandbox_slots or 2 * self.runner_concurrency
+        return self.sandbox_slots or self.runner_concurrency + max(self.warm_sessions, self.runner_concurrency)
 
     @property
     def upstream_base_url(self) -> str:
@@ -152,6 +159,7 @@ class Settings:
             if self.sandbox == "none":
                 raise SettingsError(f"{Env.SANDBOX}=none is for a single-user machine, never the cloud")
         self._validate_speech_engine()
+        self._validate_warm_sessions()
         if self.sandbox not in ("auto", "uid", "none"):
             raise SettingsError(f"{Env.SANDBOX} must be 'auto', 'uid' or 'none', not {self.sandbox!r}")
         for name, number in (
@@ -163,6 +171,9 @@ class Settings:
             ("token lifetime", self.jwt_ttl_seconds),
             ("sandbox pool", self.sandbox_pool_size),
             ("audit retention", self.audit_retention_days),
+            ("warm sessions' memory", self.warm_memory_mb),
+            ("warm sessions' idle time", self.warm_idle_seconds),
+            ("chat turn timeout", self.chat_turn_timeout_seconds),
         ):
             if number <= 0:
                 raise SettingsError(f"the {name} must be positive, not {number}")
@@ -171,6 +182,10 @@ class Settings:
         if self.mode == "aws" and self.bcrypt_rounds < 10:
             raise SettingsError(f"{Env.BCRYPT_ROUNDS} below 10 is for tests, not the cloud")
         return self
+
+    def _validate_warm_sessions(self) -> None:
+        if self.warm_sessions < 0:
+            raise SettingsError(f"{Env.WARM_SESSIONS} cannot be negative, not {self.warm_sessions}")
 
     def _validate_speech_engine(self) -> None:
         if self.speech_engine is not None and self.speech_engine not in SPEECH_ENGINES:
@@ -239,6 +254,10 @@ def from_env(environ: Mapping[str, str]) -> Settings:
         sandbox=environ.get(Env.SANDBOX, defaults.sandbox),  # type: ignore[arg-type]  # checked by validate()
         sandbox_dir=Path(environ[Env.SANDBOX_DIR]) if environ.get(Env.SANDBOX_DIR) else None,
         sandbox_slots=_int(environ, Env.SANDBOX_SLOTS, defaults.sandbox_slots),
+        warm_sessions=_int(environ, Env.WARM_SESSIONS, defaults.warm_sessions),
+        warm_memory_mb=_int(environ, Env.WARM_MEMORY_MB, defaults.warm_memory_mb),
+        warm_idle_seconds=_int(environ, Env.WARM_IDLE_SECONDS, defaults.warm_idle_seconds),
+        chat_turn_timeout_seconds=_int(environ, Env.CHAT_TURN_TIMEOUT_SECONDS, defaults.chat_turn_timeout_seconds),
         claude_env=claude_env,
         bedrock_runtime_endpoint=environ.get("AWS_ENDPOINT_URL_BEDROCK_RUNTIME") or None,
         bedrock_endpoint=environ.get("AWS_ENDPOINT_URL_BEDROCK") or None,

@@ -111,11 +111,16 @@ class Runner(Construct):
         concurrency: int,
         cpu: int,
         memory_mib: int,
+        warm_sessions: int = 0,
+        working_hours: tuple[int, int] = (8, 18),
+        working_hours_capacity: int = 0,
         image: ecs.ContainerImage | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        if concurrency > SANDBOX_SLOTS:
-            raise ValueError(f"a runner task runs at most {SANDBOX_SLOTS} jobs at once (one pool uid each)")
+        if concurrency + warm_sessions > SANDBOX_SLOTS:
+            raise ValueError(
+                f"a runner task has {SANDBOX_SLOTS} pool uids: one per running job and one per warm session"
+            )
         self.cluster = ecs.Cluster(self, "Cluster", vpc=vpc, container_insights_v2=ecs.ContainerInsights.ENABLED)
         self.task_definition = ecs.FargateTaskDefinition(
             self,
@@ -154,7 +159,9 @@ class Runner(Construct):
             min_healthy_percent=0 if min_capacity == 0 else 100,
             max_healthy_percent=200,
         )
-        self._scale_on_queue_depth(queue, min_capacity, max_capacity, concurrency)
+        scaling = self._scale_on_queue_depth(queue, min_capacity, max_capacity, concurrency)
+        if working_hours_capacity > min_capacity:
+            self._keep_tasks_in_working_hours(scaling, working_hours, working_hours_capacity, min_capacity)
         self._allow_task_protection()
         self._acknowledge_findings()
 
@@ -194,7 +201,9 @@ class Runner(Construct):
             },
         )
 
-    def _scale_on_queue_depth(self, queue: sqs.IQueue, min_capacity: int, max_capacity: int, concurrency: int) -> None:
+    def _scale_on_queue_depth(
+        self, queue: sqs.IQueue, min_capacity: int, max_capacity: int, concurrency: int
+    ) -> ecs.ScalableTaskCount:
         scaling = self.service.auto_scale_task_count(min_capacity=min_capacity, max_capacity=max_capacity)
         scaling.scale_on_metric(
             "QueueDepth",
@@ -203,6 +212,25 @@ class Runner(Construct):
             adjustment_type=autoscaling.AdjustmentType.EXACT_CAPACITY,
             cooldown=cdk.Duration.minutes(1),
             evaluation_periods=1,
+        )
+        return scaling
+
+    @staticmethod
+    def _keep_tasks_in_working_hours(
+        scaling: ecs.ScalableTaskCount, hours: tuple[int, int], capacity: int, min_capacity: int
+    ) -> None:
+        """A warm floor on weekdays (UTC): the first message of the day finds a running task instead of waiting
+        for one to start (about a minute on Fargate); the queue-depth steps still add tasks above it."""
+        start, end = hours
+        scaling.scale_on_schedule(
+            "WorkingHoursStart",
+            schedule=autoscaling.Schedule.cron(minute="0", hour=str(start), week_day="MON-FRI"),
+            min_capacity=capacity,
+        )
+        scaling.scale_on_schedule(
+            "WorkingHoursEnd",
+            schedule=autoscaling.Schedule.cron(minute="0", hour=str(end % 24), week_day="MON-FRI"),
+            min_capacity=min_capacity,
         )
 
     def _allow_task_protection(self) -> None:

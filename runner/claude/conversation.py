@@ -1,9 +1,10 @@
 """One turn of an interactive chat with the CLI: resume the session's conversation, relay the answer, honour the user.
 
-    start the CLI (resuming the session's conversation), send the message
+    take the session's warm CLI process, or start one (resuming the session's conversation); send the message
     until its result: relay each line as events; every 250 ms read the turn's record for an abort and answers
     stop at the job's deadline, or 5 s after an interrupt the CLI does not act on
     a conversation that cannot be resumed here starts afresh, and the user is told
+    the process stays for the session's next turn when it answered (runner/claude/warm.py), else it is closed
 
 How the turn went is kept in its `TurnOutcome`; runner/jobs/chat.py records it.
 """
@@ -20,6 +21,7 @@ from runner.claude.config import cli_environment, system_prompt
 from runner.claude.outcome import failure_of
 from runner.claude.process import ClaudeProcess
 from runner.claude.relay import Relay
+from runner.claude.warm import WarmBox
 from runner.context import JobContext
 from runner.sandbox import JobBox
 from runner.workspace import Workspace
@@ -54,29 +56,42 @@ class Turn:
     pending: Pending
     outcome: TurnOutcome
     relay: Relay
-    box: JobBox
-    access: ModelAccess
-    transcripts: Workspace
+    warm: WarmBox  # the session's box, token and (kept between turns) CLI process
+    fingerprint: str  # what the process must have been started with to take this turn (runner/claude/warm.py)
+    transcripts: Workspace  # the user's transcripts of the project, in the box
+
+    @property
+    def box(self) -> JobBox:
+        return self.warm.box
+
+    @property
+    def access(self) -> ModelAccess:
+        return self.warm.access
 
 
 def talk(turn: Turn) -> None:
-    """Run the turn in the session's CLI conversation, or afresh (saying so) when it cannot be resumed."""
-    resume = turn.conversation.claude_session_id
-    if resume:
-        transcript = turn.box.transcripts / f"{resume}.jsonl"
-        if not transcript.exists() and transcripts.adopt_legacy(
-            turn.settings, project_id=turn.box.project_id, user_id=turn.box.user_id, claude_session_id=resume
-        ):
-            turn.transcripts.pull()
-        transcripts.forget_prompt_snapshot(transcript)
+    """Run the turn in the session's CLI conversation: in its warm process when that can take it as it is, else in
+    a new process resuming the conversation, or afresh (saying so) when it cannot be resumed."""
+    warm, resume = turn.warm, turn.conversation.claude_session_id
     turn.relay.resumed = bool(resume)
-    process = _converse(turn, resume)
-    if resume and turn.relay.result is None and "No conversation found" in process.stderr:
+    process = warm.process if warm.ready(turn.fingerprint, resume) else None
+    fresh = process is None
+    if process is None:
+        process = start_process(turn.settings, warm, turn.conversation, resume, turn.transcripts)
+        warm.replace_process(process, turn.fingerprint, resume)
+    reusable = _converse(turn, process)
+    if fresh and resume and turn.relay.result is None and "No conversation found" in process.stderr:
         notice = "The earlier conversation could not be resumed here, so Claude starts afresh."
         turn.relay.emit({"type": "notice", "turn": turn.pending.turn, "message": notice})
         turn.outcome.__init__()  # type: ignore[misc]  # the failed resume is not this turn's outcome
         turn.relay.resumed = False
-        process = _converse(turn, None)
+        process = start_process(turn.settings, warm, turn.conversation, None, turn.transcripts)
+        warm.replace_process(process, turn.fingerprint, None)
+        reusable = _converse(turn, process)
+    if reusable:
+        warm.served_turn(turn.relay.claude_session_id)
+    else:
+        warm.stop_process()
     if turn.outcome.error is None:
         failure = failure_of(turn.relay.result, process.stderr)
         if failure is not None:
@@ -91,21 +106,39 @@ def talk(turn: Turn) -> None:
                 )
 
 
-def _converse(turn: Turn, resume: str | None) -> ClaudeProcess:
-    """Start the CLI, send the message, relay the answer until its result; honour abort, deadline and answers."""
-    ctx, relay, outcome = turn.ctx, turn.relay, turn.outcome
-    mode = turn.conversation.permission_mode
-    process = ClaudeProcess(
-        claude_bin=turn.settings.claude_bin,
-        box=turn.box,
-        env=cli_environment(turn.settings, turn.box, turn.access, mode),
+def start_process(
+    settings: Settings, warm: WarmBox, conversation: Conversation, resume: str | None, history: Workspace
+) -> ClaudeProcess:
+    """A CLI process for the session in its box, resuming `resume` (its transcript made ready for that)."""
+    box = warm.box
+    if resume:
+        transcript = box.transcripts / f"{resume}.jsonl"
+        if not transcript.exists() and transcripts.adopt_legacy(
+            settings, project_id=box.project_id, user_id=box.user_id, claude_session_id=resume
+        ):
+            history.pull()
+        transcripts.forget_prompt_snapshot(transcript)
+    mode = conversation.permission_mode
+    return ClaudeProcess(
+        claude_bin=settings.claude_bin,
+        box=box,
+        env=cli_environment(settings, box, warm.access, mode),
         permission_mode=mode,
-        system_prompt=system_prompt(turn.conversation),
+        system_prompt=system_prompt(conversation),
         resume=resume,
     ).start()
+
+
+def _converse(turn: Turn, process: ClaudeProcess) -> bool:
+    """Send the message, relay the answer until its result; honour abort, deadline and answers.
+
+    Returns whether the process can take the session's next message (it answered with a result and lives).
+    """
+    ctx, relay, outcome = turn.ctx, turn.relay, turn.outcome
     process.send_user_message(turn.pending.request)
     asks = Asks()
     interrupted_at: float | None = None
+    answered = False
     next_poll = time.monotonic() + POLL_SECONDS
     try:
         while True:
@@ -135,10 +168,8 @@ def _converse(turn: Turn, resume: str | None) -> ClaudeProcess:
             if request is not None:
                 asks.ask(relay, request)
             if line.get("type") == "result":
+                answered = True
                 break
     finally:
         relay.text.flush()
-        process.close_input()
-        if process.wait(10) is None:
-            process.kill()
-    return process
+    return answered and process.alive

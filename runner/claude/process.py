@@ -18,6 +18,7 @@ import signal
 import subprocess
 import threading
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from runner.claude.config import cli_arguments
@@ -96,6 +97,21 @@ class ClaudeProcess:
                 self._stderr.extend(raw)
 
     @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process is not None else None
+
+    @property
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def resident_bytes(self) -> int:
+        """The resident memory of the process and its children (0 once it has exited)."""
+        if not self.alive:
+            return 0
+        assert self.process is not None
+        return resident_bytes(self.process.pid)
+
+    @property
     def stderr(self) -> str:
         return self._stderr.decode(errors="replace")
 
@@ -160,3 +176,22 @@ class ClaudeProcess:
                 return
             if self.wait(grace) is not None:
                 return
+
+
+def resident_bytes(pid: int) -> int:
+    """VmRSS of `pid` and of its direct children, from /proc (0 for what has gone)."""
+    total = 0
+    for member in (pid, *_children(pid)):
+        with contextlib.suppress(OSError, ValueError):
+            for line in Path(f"/proc/{member}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) * 1024
+                    break
+    return total
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except (OSError, ValueError):
+        return []

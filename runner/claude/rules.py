@@ -23,8 +23,8 @@ PROJECT_RULES = rules.PROJECT_FILE
 _DIRECTORY = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
-def place_user_rules(box: JobBox) -> None:
-    """Give the CLI the user's active CLAUDE.md as its user memory, or none when they have none."""
+def place_user_rules(box: JobBox) -> str | None:
+    """Give the CLI the user's active CLAUDE.md as its user memory, or none when they have none; returns it."""
     content = rules.active_user_rules(box.user_id)
     try:
         home = os.open(box.home, _DIRECTORY)
@@ -34,14 +34,15 @@ def place_user_rules(box: JobBox) -> None:
             os.close(home)
     except OSError:
         logger.warning("the user's configuration folder is not a folder: no user rules", extra={"box": box.user_id})
-        return
+        return None
     try:
         if content is None:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(USER_RULES, dir_fd=config)
-            return
+            return None
         _write(config, content)
         box.share_user_file(box.claude_config / USER_RULES)
+        return content
     finally:
         os.close(config)
 

@@ -50,10 +50,12 @@ class TokenBook:
         return token
 
     def rebind(self, token: str, grant: Grant) -> None:
+        """Let `token` stand for `grant`; how its requests failed under the last grant is forgotten."""
         with self._lock:
             if token not in self._grants:
                 raise UnknownTokenError("that token was never issued or has been revoked")
             self._grants[token] = grant
+            self._failures.pop(token, None)
 
     def revoke(self, token: str) -> bool:
         """Forget `token`; False if it was not known."""

@@ -1,10 +1,10 @@
 """The chat turn: bring the workspace down, run the Claude CLI, relay its stream, sync back, record the turn.
 
-    the session's user's sandbox box (runner/sandbox) and a model gateway token for the turn
+    the session's warm box (runner/claude/warm.py: a sandbox box, a model token, maybe a live CLI process)
     pull the project's files and the user's transcripts of the project
     run the CLI as the box's user (resuming the session), relay its stream, pass on permission answers
         (runner/claude/conversation.py)
-    end every process of the box's user, push the files and the transcripts, record the turn (shared.chat.records)
+    end every process of the box's user but the kept CLI, push the files and transcripts, record the turn
 
 Whatever happens, the turn ends in a terminal state (completed, failed or aborted) with an event that says
 so: a crash of the CLI, a timeout, an abort or a storage error never leaves it "running".
@@ -15,17 +15,16 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from runner.claude import transcripts
-from runner.claude.access import model_access
-from runner.claude.config import NOT_CONFIGURED
-from runner.claude.conversation import Turn, TurnOutcome, talk
+from runner.claude.access import EXPIRY_GRACE_SECONDS
+from runner.claude.config import NOT_CONFIGURED, system_prompt
+from runner.claude.conversation import Turn, TurnOutcome, start_process, talk
 from runner.claude.relay import Relay
 from runner.claude.rules import place_user_rules, record_claude_edit
+from runner.claude.warm import SessionKey, Workplace, fingerprint, warm_pool
 from runner.context import JobContext
 from runner.drives.project import ProjectMounts
 from runner.errors import JobFailedError
 from runner.registry import job_handler
-from runner.workspace import project_files
 from shared import integrations, jobs
 from shared.chat import records, views
 from shared.chat.events import SessionStream
@@ -35,7 +34,6 @@ from shared.logs import logger
 from shared.projects import service as projects
 from shared.provider.service import active as active_provider
 from shared.settings import get_settings
-from shared.usage import UsageKind
 
 
 def interrupted(job: Job) -> None:
@@ -91,45 +89,59 @@ def _run(
         outcome.fail("claude_not_configured", NOT_CONFIGURED)
         return None
     project = projects.get(conversation.project_id)
-    sandbox = ctx.services.sandbox
-    with (
-        sandbox.job(project_id=project.project_id, user_id=conversation.user_id) as box,
-        model_access(
-            ctx.services,
-            ctx.job,
+    services = ctx.services
+    key = SessionKey(conversation.id, conversation.user_id, project.project_id)
+    with warm_pool(services).session(key, provider) as warm:
+        box = warm.box
+        warm.begin_turn(
             provider,
-            user_id=conversation.user_id,
-            project_id=project.project_id,
-            kind=UsageKind.CHAT.value,
-            remaining_seconds=ctx.remaining(),
-            session_id=conversation.id,
+            services.upstream(provider),
+            job_id=ctx.job.job_id,
             turn=pending.turn,
-        ) as access,
-    ):
-        files = project_files(
-            bucket=settings.workspace_bucket,
-            project_id=project.project_id,
-            s3_prefix=project.s3_prefix,
-            local_root=box.files,
-            state_dir=sandbox.sync_state(f"files-{project.project_id}"),
-            on_placed=box.share_project_file,
+            until=time.time() + max(ctx.remaining(), 0) + EXPIRY_GRACE_SECONDS,
         )
-        history = transcripts.user_transcripts(settings, sandbox, box)
-        files.pull()
-        history.pull()
-        drives = ProjectMounts(settings, sandbox, box)
+        place = Workplace(settings, services.sandbox, box, project.s3_prefix)
+        place.pull(warm)
+        drives = ProjectMounts(settings, services.sandbox, box)
         drives.before()  # the project's drive folders as the drives have them now (docs/drives.md)
-        place_user_rules(box)  # the user's active CLAUDE.md, as it is now (docs/rules.md)
+        rules = place_user_rules(box)  # the user's active CLAUDE.md, as it is now (docs/rules.md)
         relay = Relay(stream.publish, turn=pending.turn, cwd=box.files)
+        started_with = fingerprint(provider, system_prompt(conversation), rules, box)
         try:
-            talk(Turn(ctx, settings, conversation, pending, outcome, relay, box, access, history))
+            talk(Turn(ctx, settings, conversation, pending, outcome, relay, warm, started_with, place.transcripts))
         finally:
-            box.end_turn()  # whatever the turn started, in the background or not, ends with it
+            box.end_turn(keep=warm.keep())  # whatever the turn started, in the background or not, ends with it
+            warm.end_turn()
             drives.after()
-            pushed = files.push()
-            history.push()
+            pushed = place.push()
             record_claude_edit(box, pushed, conversation.user_id)
+            services.sandbox.settle(box)
     return relay
+
+
+@job_handler("chat.prewarm")
+def chat_prewarm(ctx: JobContext) -> dict[str, Any]:
+    """Start a session's CLI process before its next message, in the box its turn will use (runner/claude/warm.py)."""
+    payload = ctx.job.payload
+    key = SessionKey(str(payload["session_id"]), str(payload["user_id"]), str(payload["project_id"]))
+    pool, provider = warm_pool(ctx.services), active_provider()
+    if pool.limit == 0 or provider is None or pool.holds(key):
+        return {"skipped": "warm sessions are off" if pool.limit == 0 else "nothing to do"}
+    conversation = records.conversation_or_new(key.session_id, user_id=key.user_id, project_id=key.project_id)
+    if conversation is None:
+        return {"skipped": "not this person's session in this project"}
+    settings, project = get_settings(), projects.get(key.project_id)
+    with pool.session(key, provider) as warm:
+        place = Workplace(settings, ctx.services.sandbox, warm.box, project.s3_prefix)
+        place.pull(warm)
+        rules = place_user_rules(warm.box)
+        started_with = fingerprint(provider, system_prompt(conversation), rules, warm.box)
+        resume = conversation.claude_session_id
+        if not warm.ready(started_with, resume):
+            process = start_process(settings, warm, conversation, resume, place.transcripts)
+            warm.replace_process(process, started_with, resume)
+        ctx.services.sandbox.settle(warm.box)
+    return {"warm": True}
 
 
 def _record(

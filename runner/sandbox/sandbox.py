@@ -230,6 +230,14 @@ class Sandbox:
             finally:
                 self._clean_up(box, project_gid, user_gid)
 
+    def settle(self, box: JobBox) -> None:
+        """Between two turns of a box that is kept (a warm session): what the turn wrote is made usable by the
+        project's and the user's other jobs, as at the end of a job."""
+        if box.project_gid is not None:
+            tree.normalize(box.files, box.project_gid)
+        if box.user_gid is not None:
+            tree.normalize(box.home, box.user_gid)
+
     def _clean_up(self, box: JobBox, project_gid: int, user_gid: int) -> None:
         assert box.slot is not None
         box.end_turn()

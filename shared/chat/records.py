@@ -14,13 +14,13 @@ import json
 from typing import Any
 
 from pydantic import field_validator
-from pynamodb.exceptions import UpdateError
+from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from shared import aws
 from shared.chat import views
 from shared.logs import logger
 from shared.models.base import utcnow
-from shared.models.chat import ExchangeStatus, RawExchange, Session, SessionStatus
+from shared.models.chat import ExchangeStatus, PermissionMode, RawExchange, Session, SessionStatus
 from shared.schema import Amount, Schema
 from shared.settings import get_settings
 
@@ -96,6 +96,30 @@ def take(session_id: str, turn: int) -> tuple[Conversation, Pending]:
     """The turn and its session, read strongly consistent (the API wrote them a moment ago)."""
     session = Session.get(session_id, consistent_read=True)
     return Conversation.model_validate(session), poll(session_id, turn)
+
+
+def conversation_or_new(session_id: str, *, user_id: str, project_id: str) -> Conversation | None:
+    """The session as a turn would find it; for an id not used yet (a new chat's, reserved by chat.prewarm), how a
+    new session starts. None when the session is someone else's or in another project."""
+    try:
+        conversation = Conversation.model_validate(Session.get(session_id, consistent_read=True))
+    except DoesNotExist:
+        now = utcnow()
+        return Conversation(
+            id=session_id,
+            project_id=project_id,
+            user_id=user_id,
+            title="",
+            permission_mode=PermissionMode.DEFAULT.value,
+            status=SessionStatus.IDLE.value,
+            last_seq=0,
+            message_count=0,
+            created_at=now,
+            updated_at=now,
+        )
+    if conversation.user_id != user_id or conversation.project_id != project_id:
+        return None
+    return conversation
 
 
 def poll(session_id: str, turn: int) -> Pending:

@@ -6,6 +6,7 @@ test_ws_router.py); whether the value came over REST, the WebSocket or an integr
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, model_validator
@@ -21,6 +22,7 @@ MAX_QUESTION_ID = 200
 MAX_NAME = 100
 MAX_TEXT = 20_000
 MAX_TITLE = 200
+NEW_SESSION_ID = re.compile(r"^[0-9a-f]{32}$")  # what shared.chat.sessions makes (uuid4, hex)
 
 
 def session_not_found() -> NotFoundError:
@@ -44,6 +46,12 @@ def _text(name: str, limit: int, *, optional: bool = False) -> BeforeValidator:
 def _session_id(value: Any) -> Any:
     if value is not None and not isinstance(value, str):
         raise session_not_found()
+    return value
+
+
+def _new_session_id(value: Any) -> Any:
+    if value is not None and not (isinstance(value, str) and NEW_SESSION_ID.match(value)):
+        raise ValidationError("'newSessionId' must be an id a chat.prewarm gave.", code="invalid_request")
     return value
 
 
@@ -81,10 +89,26 @@ class ChatSend(Message):
     client_message_id: Annotated[str | None, _text("clientMessageId", MAX_CLIENT_ID, optional=True)] = None
     project_id: Annotated[str | None, BeforeValidator(_project_id)] = None
     session_id: SessionId = None
+    # The id a chat.prewarm reserved for the new session (its CLI process may be running already), or None.
+    new_session_id: Annotated[str | None, BeforeValidator(_new_session_id)] = None
     permission_mode: Any = None  # checked against what administrators allow (shared.chat.policy)
 
     @model_validator(mode="after")
     def _new_session_names_its_project(self) -> ChatSend:
+        if self.session_id is None:
+            text(self.project_id, "projectId", MAX_PROJECT_ID)
+        return self
+
+
+class ChatPrewarm(Message):
+    """chat.prewarm: the person opened a session, or is about to write the first message of a new one in a project;
+    the runner may start its CLI process now."""
+
+    session_id: SessionId = None
+    project_id: Annotated[str | None, BeforeValidator(_project_id)] = None
+
+    @model_validator(mode="after")
+    def _names_one(self) -> ChatPrewarm:
         if self.session_id is None:
             text(self.project_id, "projectId", MAX_PROJECT_ID)
         return self

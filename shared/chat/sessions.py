@@ -10,14 +10,14 @@ import re
 import uuid
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist
+from pynamodb.exceptions import DoesNotExist, PutError
 
 from shared import aws
 from shared.accounts.domain import Principal
 from shared.chat import policy, prompts, views
 from shared.chat.schemas import MAX_TITLE, SessionUpdate, session_not_found
 from shared.db import delete_all
-from shared.errors import ValidationError
+from shared.errors import ConflictError, ValidationError
 from shared.models.base import utcnow
 from shared.models.chat import PermissionMode, RawExchange, Session, SessionEvent
 from shared.models.usage import QualitySignal
@@ -46,16 +46,30 @@ def permission_mode(value: Any) -> str:
     return str(value)
 
 
-def create(caller: Principal, project_id: str, first_message: str, mode: str | None = None) -> views.Session:
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+def create(
+    caller: Principal, project_id: str, first_message: str, mode: str | None = None, session_id: str | None = None
+) -> views.Session:
+    """A new session of the caller in the project; `session_id` is one a chat.prewarm reserved, else a new one."""
     projects.open_project(caller, project_id, write=True)
     session = Session(
-        uuid.uuid4().hex,
+        session_id or new_id(),
         user_id=caller.user_id,
         project_id=project_id,
         title=title_from(first_message),
         permission_mode=mode or PermissionMode.DEFAULT.value,
     )
-    session.save(condition=Session.session_id.does_not_exist())
+    try:
+        session.save(condition=Session.session_id.does_not_exist())
+    except PutError as exc:
+        if session_id and exc.cause_response_code == "ConditionalCheckFailedException":
+            raise ConflictError(
+                "A chat was already started with this id; open it from the list.", code="session_exists"
+            ) from None
+        raise
     return views.Session.model_validate(session)
 
 

@@ -17,7 +17,7 @@ from shared.accounts.domain import Principal
 from shared.chat import followers, sessions, views
 from shared.chat.events import SessionStream
 from shared.chat.records import OPEN
-from shared.chat.schemas import MAX_MESSAGE_CHARS, ChatAnswer, ChatSend
+from shared.chat.schemas import MAX_MESSAGE_CHARS, ChatAnswer, ChatPrewarm, ChatSend
 from shared.errors import ConflictError, NotFoundError, StudioError, ValidationError
 from shared.logs import logger
 from shared.models.chat import ExchangeStatus, RawExchange
@@ -26,7 +26,7 @@ from shared.quotas.daily import take_turn
 from shared.realtime.messages import parse
 from shared.settings import get_settings
 
-__all__ = ["MAX_MESSAGE_CHARS", "abort", "accept", "answer", "history", "page", "send"]
+__all__ = ["MAX_MESSAGE_CHARS", "abort", "accept", "answer", "history", "page", "prewarm", "send"]
 
 
 def send(
@@ -96,7 +96,7 @@ def _session_for(caller: Principal, request: ChatSend) -> views.Session:
     if request.session_id is None:
         assert request.project_id is not None  # ChatSend requires it for a new session
         mode = sessions.permission_mode(request.permission_mode)
-        return sessions.create(caller, request.project_id, request.message, mode)
+        return sessions.create(caller, request.project_id, request.message, mode, request.new_session_id)
     session = sessions.owned(caller, request.session_id)
     if request.project_id is not None and request.project_id != session.project_id:
         raise ValidationError("This session belongs to another project.", code="wrong_project")
@@ -106,6 +106,28 @@ def _session_for(caller: Principal, request: ChatSend) -> views.Session:
         if mode != session.permission_mode:
             sessions.set_permission_mode(session.id, mode)
     return session
+
+
+def prewarm(caller: Principal, request: ChatPrewarm) -> dict[str, Any]:
+    """Ask the runner to start the session's CLI process before its next message (runner/claude/warm.py).
+
+    For a new chat the session's id is chosen here, and the first chat.send names it (`newSessionId`), so the
+    process started now is the one that answers. Nothing is recorded: a reserved id that is never used is nothing.
+    """
+    if request.session_id is not None:
+        session = sessions.owned(caller, request.session_id)
+        session_id, project_id, new = session.id, session.project_id, False
+    else:
+        assert request.project_id is not None  # ChatPrewarm requires one of them
+        session_id, project_id, new = sessions.new_id(), request.project_id, True
+    projects.open_project(caller, project_id, write=True)  # only someone who may chat there
+    jobs.enqueue(
+        "chat.prewarm",
+        {"session_id": session_id, "user_id": caller.user_id, "project_id": project_id},
+        group_id=f"prewarm-{session_id}",
+        owner_id=caller.user_id,
+    )
+    return {"type": "session.prewarming", "sessionId": session_id, "projectId": project_id, "new": new}
 
 
 def _queue(exchange: RawExchange, stream: SessionStream, *, owner_id: str, correlation_id: str | None) -> None:
@@ -118,6 +140,7 @@ def _queue(exchange: RawExchange, stream: SessionStream, *, owner_id: str, corre
             group_id=f"session-{session_id}",
             owner_id=owner_id,
             correlation_id=correlation_id,
+            timeout_seconds=get_settings().chat_turn_timeout_seconds,
         )
     except StudioError as exc:
         exchange.update(

@@ -19,6 +19,8 @@ JOB_TYPES: dict[str, JobTypeSpec] = {
     "ping": JobTypeSpec("ping", timeout_seconds=10, max_attempts=1),
     # One chat turn: the Claude CLI in the project's workspace. Not retried: a turn half done is reported failed.
     "chat.turn": JobTypeSpec("chat.turn", timeout_seconds=15 * 60, max_attempts=1),
+    # Starts a chat session's CLI process before its next message (runner/claude/warm.py); a lost one costs nothing.
+    "chat.prewarm": JobTypeSpec("chat.prewarm", timeout_seconds=120, max_attempts=1),
     # Response quality signals of a finished turn, computed after it so they never slow the answer down.
     "chat.quality": JobTypeSpec("chat.quality", timeout_seconds=30, max_attempts=3),
     # Runs one slot of a schedule (the execution id is the job id); the schedule's timeout overrides this one.

@@ -1,11 +1,11 @@
-"""Chat over the WebSocket: chat.send, chat.abort, chat.answer and session.resume."""
+"""Chat over the WebSocket: chat.send, chat.abort, chat.answer, chat.prewarm and session.resume."""
 
 from __future__ import annotations
 
 from shared.accounts import users
 from shared.accounts.domain import Principal
 from shared.chat import events, followers, sessions, turns
-from shared.chat.schemas import ChatAbort, ChatAnswer, ChatSend, SessionResume
+from shared.chat.schemas import ChatAbort, ChatAnswer, ChatPrewarm, ChatSend, SessionResume
 from shared.errors import AuthenticationError
 from shared.ws.router import ActionRequest, action
 
@@ -31,6 +31,11 @@ def abort(request: ActionRequest, body: ChatAbort) -> None:
 @action("chat.answer", ChatAnswer)
 def answer(request: ActionRequest, body: ChatAnswer) -> None:
     turns.answer(_caller(request), body)
+
+
+@action("chat.prewarm", ChatPrewarm)
+def prewarm(request: ActionRequest, body: ChatPrewarm) -> None:
+    request.reply(turns.prewarm(_caller(request), body))
 
 
 @action("session.resume", SessionResume)

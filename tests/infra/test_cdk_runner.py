@@ -439,7 +439,7 @@ def test_the_image_runs_the_runner_as_root_with_a_pool_of_job_users_and_no_setui
 def test_a_task_never_runs_more_jobs_than_it_has_job_uids(tmp_path):
     _app, stack, vpc = _stack_with_a_vpc(tmp_path / "out")
 
-    with pytest.raises(ValueError, match="one pool uid each"):
+    with pytest.raises(ValueError, match="one per running job and one per warm session"):
         Runner(
             stack,
             "Runner",
@@ -456,3 +456,35 @@ def test_a_task_never_runs_more_jobs_than_it_has_job_uids(tmp_path):
             memory_mib=512,
             image=ecs.ContainerImage.from_registry("public.ecr.aws/docker/library/python:3.12-slim"),
         )
+
+
+def test_a_runner_task_keeps_warm_sessions_within_what_its_running_jobs_leave_of_its_memory(synthesized):
+    config = synthesized.stack.config
+    environment = _runner_environment(synthesized)
+    left = config.runner_memory_mib - config.runner_concurrency * 250 - 400
+    assert environment[Env.WARM_SESSIONS] == str(config.runner_warm_sessions)
+    assert environment[Env.WARM_MEMORY_MB] == str(left)
+    assert left > 0 and config.runner_warm_sessions + config.runner_concurrency <= 16  # a pool uid each
+
+
+def test_no_task_is_kept_outside_a_working_hours_floor_unless_the_stage_asks(template, synthesize_into):
+    assert not template.find_resources(
+        "AWS::ApplicationAutoScaling::ScalableTarget", {"Properties": {"ScheduledActions": Match.any_value()}}
+    )
+
+    variant = synthesize_into(runnerWorkingHoursCapacity="1", runnerWorkingHoursStart="7", runnerWorkingHoursEnd="19")
+
+    actions = Capture()
+    variant.template.has_resource_properties(
+        "AWS::ApplicationAutoScaling::ScalableTarget", {"ScheduledActions": actions}
+    )
+    by_name = {action["ScheduledActionName"]: action for action in actions.as_array()}
+    start, end = by_name["WorkingHoursStart"], by_name["WorkingHoursEnd"]
+    assert (start["Schedule"], start["ScalableTargetAction"]) == ("cron(0 7 ? * MON-FRI *)", {"MinCapacity": 1})
+    assert (end["Schedule"], end["ScalableTargetAction"]) == ("cron(0 19 ? * MON-FRI *)", {"MinCapacity": 0})
+
+
+def _runner_environment(synthesized) -> dict[str, str]:
+    [task] = synthesized.template.find_resources("AWS::ECS::TaskDefinition").values()
+    [container] = task["Properties"]["ContainerDefinitions"]
+    return {pair["Name"]: pair.get("Value") for pair in container["Environment"]}

@@ -14,6 +14,9 @@ const TURN_ENDS = new Set(['turn.done', 'turn.aborted', 'error']);
 // Errors of other actions: a refused chat.send is any other error without a session (the API does not say which).
 const NOT_ABOUT_SENDING = new Set(['nothing_to_abort', 'turn_finished', 'turn_not_found']);
 const DROPPED = 'The connection dropped before this message was confirmed. Send it again?';
+// A session (or a project's next new chat) is prewarmed at most this often: the runner keeps a started process
+// for many minutes, so asking again sooner only costs a queue message.
+const PREWARM_EVERY_MS = 60_000;
 
 // older: 'idle' | 'loading' | 'error' (the page before the oldest shown).
 const EMPTY = Object.freeze({
@@ -36,6 +39,8 @@ export class Conversation {
   #entry = null;
   #status = realtime.state.status;
   #droppedAt = 0;
+  #prewarmed = new Map(); // sessionId or project:<id> → when chat.prewarm was last sent for it
+  #reserved = null; // { projectId, sessionId }: the id the runner prewarmed the project's next new chat under
   #unsubscribe = [];
   /** Called when the list of sessions may have changed (a new session, a turn that ended). */
   onSessionsChanged = () => {};
@@ -90,6 +95,20 @@ export class Conversation {
     this.#sequencer.reset(session.id, inProgress ? 0 : session.lastSeq || 0);
     this.#set({ turns: page.turns, loading: false, nextBefore: page.nextBefore });
     this.#sequencer.resume(session.id);
+    this.prewarm();
+  }
+
+  /**
+   * Lets the runner start Claude for the open chat before its next message (the person opened it, or is about to
+   * write the first message of a new one). Best effort: nothing shows, and a refusal is ignored.
+   */
+  prewarm() {
+    const { sessionId, projectId } = this.#state;
+    if (!sessionId && (!projectId || this.#reserved?.projectId === projectId)) return;
+    const key = sessionId || `project:${projectId}`;
+    const now = Date.now();
+    if (now - (this.#prewarmed.get(key) ?? -Infinity) < PREWARM_EVERY_MS) return;
+    if (realtime.send('chat.prewarm', sessionId ? { sessionId } : { projectId })) this.#prewarmed.set(key, now);
   }
 
   /** Tries the first page again after it failed. */
@@ -189,14 +208,18 @@ export class Conversation {
         if (this.#awaitingNew !== turn.clientMessageId) continue; // sent once its session exists
       }
       const fields = { projectId, message: turn.request, clientMessageId: turn.clientMessageId };
+      const reserved = !sessionId && this.#reserved?.projectId === projectId ? this.#reserved.sessionId : null;
       if (sessionId) fields.sessionId = sessionId;
       else fields.permissionMode = permissionMode;
+      if (reserved) fields.newSessionId = reserved;
       if (!realtime.send('chat.send', fields)) return;
+      if (reserved) this.#reserved = null; // one new chat per reserved id
       this.#setTurns((turns) => setLocal(turns, turn.key, { phase: 'sending', sentAt: Date.now() }));
     }
   }
 
   #onEvent(event) {
+    if (event.type === 'session.prewarming' || event.action === 'chat.prewarm') return this.#onPrewarm(event);
     if (event.type === 'error' && !event.sessionId) return this.#refused(event);
     if (!event.sessionId) return;
     if (event.sessionId !== this.#state.sessionId && !this.#adoptable(event)) {
@@ -204,6 +227,13 @@ export class Conversation {
       return;
     }
     for (const released of this.#sequencer.accept(event)) this.#apply(released);
+  }
+
+  /** A new chat's id, reserved with its prewarmed process, is kept for the project's next first message. */
+  #onPrewarm(event) {
+    if (event.type === 'session.prewarming' && event.new) {
+      this.#reserved = { projectId: event.projectId, sessionId: event.sessionId };
+    }
   }
 
   /** An event of a session we do not know yet may be the new chat's. */

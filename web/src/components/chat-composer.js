@@ -28,7 +28,7 @@ function ModePicker({ isNew, mode, onMode }) {
   `;
 }
 
-export function ChatComposer({ reason, isNew, mode, onMode, running, stopping, onSend, onStop, focusKey }) {
+export function ChatComposer({ reason, isNew, mode, onMode, running, stopping, onSend, onStop, onReady, focusKey }) {
   const [text, setText] = useState('');
   const input = useRef(null);
   useEffect(() => {
@@ -47,6 +47,7 @@ export function ChatComposer({ reason, isNew, mode, onMode, running, stopping, o
     if (event.key === 'Enter' && !event.shiftKey && !event.isComposing && event.keyCode !== 229) submit(event);
   };
   const onInput = (event) => {
+    onReady?.();
     setText(event.currentTarget.value);
     grow(event.currentTarget);
   };
@@ -57,6 +58,7 @@ export function ChatComposer({ reason, isNew, mode, onMode, running, stopping, o
       <div class="composer-box" data-disabled=${reason ? 'true' : 'false'}>
         <label for="chat-message" class="sr-only">Message</label>
         <textarea id="chat-message" ref=${input} rows="1" value=${text} onInput=${onInput} onKeyDown=${onKeyDown}
+          onFocus=${() => onReady?.()}
           placeholder=${reason ? '' : 'Message Claude…'} disabled=${Boolean(reason)}
           aria-describedby=${reason ? 'composer-reason' : 'composer-hint'}></textarea>
         <div class="composer-bar">

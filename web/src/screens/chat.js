@@ -206,7 +206,8 @@ export default function ChatScreen({ user }) {
         <//>
         <${ChatComposer} reason=${composerReason(projects, project)} isNew=${!state.sessionId} mode=${state.permissionMode}
           onMode=${(mode) => store.setPermissionMode(mode)} running=${running} stopping=${stopping}
-          onSend=${(text) => store.send(text)} onStop=${() => store.abort()} focusKey=${`${focusKey}:${project?.id}`} />
+          onSend=${(text) => store.send(text)} onStop=${() => store.abort()} onReady=${() => store.prewarm()}
+          focusKey=${`${focusKey}:${project?.id}`} />
       </section>
       ${dialog?.kind === 'rename' && html`<${RenameSessionDialog} session=${dialog.session} onRename=${rename}
         onClose=${() => setDialog(null)} />`}

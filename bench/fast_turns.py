@@ -1,0 +1,130 @@
+"""Fast turns: how long a message waits before it reaches the model, cold, prewarmed and on a warm session.
+
+In one run, with the real Claude CLI against the scripted fake Messages API:
+(a) the bare CLI's own start: spawn → its first request at the API (no product around it);
+(b) turn overhead, `chat.send` → the request at the fake API, through the local stack with the uid sandbox (when
+    root) and the model gateway: a cold new session, a prewarmed new session (chat.prewarm first), and a follow-up
+    on a warm session; each as a ratio to (a);
+(c) where a turn's time goes, from the client's clock: chat.send → message.accepted (API: record, queue),
+    → turn.started (the runner took the job), → the request at the API (workspace, CLI, first request);
+(d) the resident memory of a kept CLI process, and of the pool at its budget.
+AWS calls and dollars per turn: bench/turn_cost.py.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.stats import row
+from runner.claude.process import resident_bytes
+from tests.e2e.test_chat import Chat
+from tests.e2e.test_warm_sessions import cli_processes, new_project
+from tests.support.claude import CLAUDE, claude_env
+from tests.support.fake_anthropic import FakeAnthropic, Reply
+from tests.support.stack import LocalStack, wait_until
+
+ROUNDS = 12
+BARE_STARTS = 10
+
+
+def bare_start(api: FakeAnthropic, home: Path) -> float:
+    """ms from spawning the CLI (stream-json, message written at once) to its request at the API."""
+    api.script(Reply.text(["ok"]))
+    before = len(api.message_requests)
+    work = home / "work"
+    work.mkdir(parents=True, exist_ok=True)
+    command = [str(CLAUDE), "-p", "--input-format", "stream-json", "--output-format", "stream-json", "--verbose"]
+    started = time.monotonic()
+    process = subprocess.Popen(command, cwd=work, env=api.cli_env(home), stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    assert process.stdin and process.stdout
+    process.stdin.write(json.dumps({"type": "user", "message": {"role": "user", "content": "hi"}}).encode() + b"\n")
+    process.stdin.close()
+    [request] = api.wait_for_requests(before + 1, timeout=60)[before : before + 1]
+    process.stdout.read()
+    process.wait(timeout=30)
+    return (request.arrived_at - started) * 1000
+
+
+def timed_turn(chat: Chat, api: FakeAnthropic, turn: int, stages: dict[str, list[float]], **fields: Any) -> dict:
+    """Send one message; returns its session's id and the ms from chat.send to the request at the API."""
+    api.script(Reply.text(["fine"]))
+    before = len(api.message_requests)
+    sent = time.monotonic()
+    chat.send(**fields)
+    accepted = chat.until(lambda e: e["type"] == "message.accepted")
+    accepted_at = time.monotonic()
+    chat.until(lambda e: e["type"] == "turn.started" and e.get("turn") == turn)
+    started_at = time.monotonic()
+    chat.turn_end(turn)
+    arrived = api.message_requests[before].arrived_at
+    stages["accepted"].append((accepted_at - sent) * 1000)
+    stages["started"].append((started_at - accepted_at) * 1000)
+    stages["request"].append((arrived - started_at) * 1000)
+    return {"session": accepted["sessionId"], "ms": (arrived - sent) * 1000}
+
+
+def run() -> None:
+    if not CLAUDE.exists():
+        print("Fast-turns benchmark skipped: the pinned Claude CLI is not installed (make deps-runner).")
+        return
+    figures: dict[str, list[float]] = {"bare": [], "cold": [], "prewarmed": [], "warm": []}
+    stages: dict[str, dict[str, list[float]]] = {
+        kind: {"accepted": [], "started": [], "request": []} for kind in ("cold", "prewarmed", "warm")
+    }
+    with FakeAnthropic() as api, tempfile.TemporaryDirectory() as folder:
+        for index in range(BARE_STARTS):
+            figures["bare"].append(bare_start(api, Path(folder) / f"bare-{index}"))
+        stack = LocalStack(Path(folder) / "stack", env=claude_env(api)).start()
+        try:
+            project = new_project(stack)
+            for _ in range(ROUNDS):
+                chat = Chat(stack)
+                cold = timed_turn(chat, api, 1, stages["cold"], project_id=project, message="hello")
+                figures["cold"].append(cold["ms"])
+                warm = timed_turn(chat, api, 2, stages["warm"], message="again", sessionId=cold["session"])
+                figures["warm"].append(warm["ms"])
+                chat.close()
+                chat = Chat(stack)
+                figures["prewarmed"].append(prewarmed_turn(stack, chat, api, project, stages["prewarmed"]))
+                chat.close()
+            kept = cli_processes(stack, project)
+            memory = [resident_bytes(pid) / 2**20 for pid in kept]
+        finally:
+            stack.stop()
+    bare = statistics.median(figures["bare"])
+    print("Fast turns (real Claude CLI, fake Messages API, local stack with the model gateway):")
+    print("  " + row("(a) bare CLI: spawn -> first request", figures["bare"]))
+    for kind, label in (
+        ("cold", "cold new session"),
+        ("prewarmed", "prewarmed new session"),
+        ("warm", "warm follow-up"),
+    ):
+        ratio = statistics.median(figures[kind]) / bare
+        print("  " + row(f"(b) {label}: chat.send -> request", figures[kind]) + f"  = {ratio:.2f}x the bare start")
+    for kind in ("cold", "prewarmed", "warm"):
+        parts = ", ".join(f"{stage} {statistics.median(values):.0f} ms" for stage, values in stages[kind].items())
+        print(f"  (c) {kind}, medians: send -> {parts}")
+    if memory:
+        print(
+            f"  (d) {len(memory)} kept CLI processes: {statistics.median(memory):.0f} MB resident each (median), "
+            f"{sum(memory):.0f} MB together (budget: STUDIO_WARM_MEMORY_MB, 2048 MB by default)"
+        )
+
+
+def prewarmed_turn(stack: LocalStack, chat: Chat, api: FakeAnthropic, project: str, stages: dict) -> float:
+    before = cli_processes(stack, project)
+    chat.ws.send(json.dumps({"action": "chat.prewarm", "projectId": project}))
+    reserved = chat.until(lambda e: e["type"] == "session.prewarming")["sessionId"]
+    wait_until(lambda: cli_processes(stack, project) - before, timeout=60, what="the prewarmed process")
+    time.sleep(0.5)  # a person types for longer than this after focusing the composer
+    return float(timed_turn(chat, api, 1, stages, project_id=project, message="hello", newSessionId=reserved)["ms"])
+
+
+if __name__ == "__main__":
+    run()
