@@ -13,6 +13,7 @@ from bench import (
     ping_rtt,
     speech,
     tick,
+    turn_cost,
     usage,
     ws_load,
 )
@@ -27,6 +28,8 @@ if __name__ == "__main__":
     chat.run()
     print()
     fast_turns.run()
+    print()
+    turn_cost.run()
     print()
     ws_load.run()
     print()

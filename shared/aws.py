@@ -7,6 +7,8 @@ their types are boto3's stubs (mypy_boto3_*), so every call site is checked.
 from __future__ import annotations
 
 import functools
+import os
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 import botocore.session
@@ -48,7 +50,43 @@ def client(service: str, endpoint_url: str | None = None) -> Any:
 
 @functools.cache
 def _session() -> botocore.session.Session:
-    return botocore.session.get_session()
+    return count_calls(botocore.session.get_session())
+
+
+def count_calls(session: botocore.session.Session) -> botocore.session.Session:
+    """With a call log set (benchmarks only), every call of the session's clients appends one line to it."""
+    path = get_settings().aws_call_log
+    if path is not None:
+        session.register("before-parameter-build", _note_table)
+        session.register("before-call", _note_request)
+        session.register("after-call", functools.partial(_log_call, _call_log(path)))
+    return session
+
+
+@functools.cache
+def _call_log(path: Path) -> int:
+    return os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+
+
+def _note_table(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+    context["studio_table"] = params.get("TableName", "-")
+
+
+def _note_request(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+    body = params.get("body")
+    context["studio_request"] = body if isinstance(body, bytes) else b""
+
+
+def _log_call(fd: int, http_response: Any, model: Any, context: dict[str, Any], **_: Any) -> None:
+    """One line per call: service, operation, table, HTTP status, request and response sizes, and for DynamoDB both
+    bodies (a price table sizes their items). O_APPEND keeps lines whole."""
+    request: bytes = context.get("studio_request", b"")
+    response: bytes = b"" if model.has_streaming_output else http_response.content  # a stream is the caller's
+    service, table = model.service_model.service_id, context.get("studio_table", "-")
+    fields = [service, model.name, table, http_response.status_code, len(request), len(response)]
+    if service == "DynamoDB":  # JSON, on the line
+        fields += [body.decode(errors="replace").replace("\t", " ").replace("\n", " ") for body in (request, response)]
+    os.write(fd, ("\t".join(map(str, fields)) + "\n").encode())
 
 
 @functools.cache

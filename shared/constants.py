@@ -92,6 +92,8 @@ class Env:
     # Transcribe, the default in the cloud) or "off" (every segment fails and keeps its audio for a retry).
     SPEECH_ENGINE = "STUDIO_SPEECH_ENGINE"
     AUDIT_RETENTION_DAYS = "STUDIO_AUDIT_RETENTION_DAYS"  # how long audit log entries are kept (TTL)
+    # Benchmarks only: a file every process appends one line per AWS call to (shared.aws.count_calls).
+    AWS_CALL_LOG = "STUDIO_AWS_CALL_LOG"
 
 
 # Variables the Claude Code CLI reads itself, as the operator may give them to the product. The runner's model

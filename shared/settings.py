@@ -101,6 +101,8 @@ class Settings:
     transcribe_streaming_endpoint: str | None = None
     # How long the audit log keeps an entry (shared.audit): DynamoDB's TTL removes it after this many days.
     audit_retention_days: int = 365
+    # Benchmarks count AWS calls per operation (bench/turn_cost.py): each process appends a line per call here.
+    aws_call_log: Path | None = None
 
     @property
     def is_local(self) -> bool:
@@ -264,6 +266,7 @@ def from_env(environ: Mapping[str, str]) -> Settings:
         speech_engine=environ.get(Env.SPEECH_ENGINE) or None,  # type: ignore[arg-type]  # checked by validate()
         transcribe_streaming_endpoint=environ.get("AWS_ENDPOINT_URL_TRANSCRIBE_STREAMING") or None,
         audit_retention_days=_int(environ, Env.AUDIT_RETENTION_DAYS, defaults.audit_retention_days),
+        aws_call_log=Path(environ[Env.AWS_CALL_LOG]) if environ.get(Env.AWS_CALL_LOG) else None,
     )
     return settings.validate()
 

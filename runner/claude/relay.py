@@ -1,8 +1,8 @@
 """From the CLI's stream-json lines to session events, with text deltas coalesced.
 
-API Gateway frames are 32 KB and every post_to_connection is an API call, so text deltas are buffered and
-flushed every 50 ms or at 6,000 characters (at most 24 KB of UTF-8), whichever comes first; tool calls and
-results are summarised for display, never sent whole.
+API Gateway frames are 32 KB and every post_to_connection is a billed message, so text deltas are coalesced: the
+first after a quiet spell goes at once, the next ones at most every 250 ms or at 6,000 characters (at most 24 KB
+of UTF-8); tool calls and results are summarised for display, never sent whole.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 
 from runner.claude.activity import TurnActivity
 
-FLUSH_SECONDS = 0.05
+FLUSH_SECONDS = 0.25
 FLUSH_CHARS = 6_000
 SUMMARY_CHARS = 300
 INPUT_PREVIEW_CHARS = 2_000
@@ -24,35 +24,45 @@ Emit = Callable[[dict[str, Any]], object]
 
 
 class Coalescer:
-    """Buffers text and emits it as few events as the latency budget allows."""
+    """Buffers text and emits it as few events as the latency budget allows.
 
-    def __init__(self, emit: Callable[[str], object], *, delay: float = FLUSH_SECONDS, limit: int = FLUSH_CHARS):
-        self._emit, self._delay, self._limit = emit, delay, limit
+    Text goes out at once when nothing went out in the last `delay` seconds, else when `delay` has passed since
+    the last emit, by the first text that comes after it (so it carries the newest token) or by the caller's
+    timer (due_in). A steady stream makes one event per `delay`, a lone token is not held back.
+    """
+
+    def __init__(
+        self,
+        emit: Callable[[str], object],
+        *,
+        delay: float = FLUSH_SECONDS,
+        limit: int = FLUSH_CHARS,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self._emit, self._delay, self._limit, self._clock = emit, delay, limit, clock
         self._pending: list[str] = []
         self._size = 0
-        self._first_at = 0.0
+        self._emitted_at = float("-inf")
 
     def add(self, text: str) -> None:
         if not text:
             return
-        if not self._pending:
-            self._first_at = time.monotonic()
         self._pending.append(text)
         self._size += len(text)
-        if self._size >= self._limit:
+        if self._size >= self._limit or self.due_in() <= 0:
             self.flush()
 
     def due_in(self) -> float:
         """Seconds until the buffer must be flushed (a long time when it is empty)."""
         if not self._pending:
             return 3600.0
-        return max(0.0, self._first_at + self._delay - time.monotonic())
+        return max(0.0, self._emitted_at + self._delay - self._clock())
 
     def flush(self) -> None:
         if not self._pending:
             return
         text = "".join(self._pending)
-        self._pending, self._size = [], 0
+        self._pending, self._size, self._emitted_at = [], 0, self._clock()
         for start in range(0, len(text), self._limit):
             self._emit(text[start : start + self._limit])
 

@@ -22,7 +22,8 @@ _CORRECTION = re.compile(
     r"try again|that is (?:not|wrong))",
     re.IGNORECASE,
 )
-LOG_WINDOW = 2000  # the newest events of the session that are searched for the turn's
+LOG_WINDOW = 2000  # log items (single events or batches) searched for the turn's, newest first
+LOG_PAGE = 20  # items read at a time: a turn's batches are usually in the first page
 
 
 def is_refusal(text: str) -> bool:
@@ -36,7 +37,7 @@ def is_correction(prompt: str) -> bool:
 def record(session_id: str, turn: int) -> dict[str, Any]:
     """Compute and store the turn's signals; mark the previous turn corrected when this prompt corrects it."""
     exchange = RawExchange.get(session_id, turn, consistent_read=True)
-    latency, tools = _timings(session_id, turn)
+    latency, tools, tool_errors = _from_log(session_id, turn)
     signal = QualitySignal(
         session_id,
         turn,
@@ -44,7 +45,7 @@ def record(session_id: str, turn: int) -> dict[str, Any]:
         latency_ms=latency,
         duration_ms=exchange.duration_ms,
         tool_calls=tools,
-        tool_errors=_tool_errors(session_id, turn),
+        tool_errors=tool_errors,
         refusal=is_refusal(exchange.response_text or ""),
         truncated=exchange.status != ExchangeStatus.COMPLETED,
     )
@@ -55,29 +56,33 @@ def record(session_id: str, turn: int) -> dict[str, Any]:
     return {"latency_ms": latency, "tool_calls": tools, "refusal": signal.refusal, "truncated": signal.truncated}
 
 
-def _timings(session_id: str, turn: int) -> tuple[int | None, int]:
-    """Milliseconds from turn start to the first text, and how many tools ran (from the event log)."""
+def _from_log(session_id: str, turn: int) -> tuple[int | None, int, int]:
+    """Milliseconds from turn start to the first text, tools run and tools failed, from the event log.
+
+    Read from the newest end back to the turn's start: a turn's runner events all come after the previous turn's.
+    """
     started = first_text = None
-    tools = 0
-    for record in SessionEvent.query(session_id, scan_index_forward=False, limit=LOG_WINDOW):
-        event = record.event
-        if event.get("turn") != turn:
-            continue
-        if event.get("type") == "turn.started":
-            started = record.created_at
-        elif event.get("type") == "text.delta":
-            first_text = record.created_at
-        elif event.get("type") == "tool.use":
-            tools += 1
-    latency = int((first_text - started).total_seconds() * 1000) if started and first_text else None
-    return latency, tools
+    tools = errors = 0
+    for record in SessionEvent.query(session_id, scan_index_forward=False, limit=LOG_WINDOW, page_size=LOG_PAGE):
+        for event, at in reversed(list(zip(record.events or (), record.published_at or (), strict=False))):
+            number = event.get("turn")
+            if isinstance(number, int) and number < turn:
+                return _latency(started, first_text), tools, errors
+            if number != turn:
+                continue
+            kind = event.get("type")
+            if kind == "turn.started":
+                started = at
+            elif kind == "text.delta":
+                first_text = at
+            elif kind == "tool.use":
+                tools += 1
+            elif kind == "tool.result" and event.get("isError"):
+                errors += 1
+        if started is not None:
+            break
+    return _latency(started, first_text), tools, errors
 
 
-def _tool_errors(session_id: str, turn: int) -> int:
-    return sum(
-        1
-        for record in SessionEvent.query(session_id, scan_index_forward=False, limit=LOG_WINDOW)
-        if record.event.get("turn") == turn
-        and record.event.get("type") == "tool.result"
-        and record.event.get("isError")
-    )
+def _latency(started: int | None, first_text: int | None) -> int | None:
+    return first_text - started if started is not None and first_text is not None else None

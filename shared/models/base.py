@@ -20,6 +20,7 @@ from pynamodb.indexes import AllProjection, IncludeProjection, KeysOnlyProjectio
 from pynamodb.models import Model
 
 import shared.models
+from shared import aws
 from shared.settings import Settings, get_settings
 
 _REGISTRY: list[type[StudioModel]] = []
@@ -30,7 +31,7 @@ def _session_with_shared_loader() -> botocore.session.Session:
     """A botocore session that reuses one parsed copy of the service models."""
     session = botocore.session.get_session()
     session.register_component("data_loader", _LOADER)
-    return session
+    return aws.count_calls(session)
 
 
 # PynamoDB opens one botocore session per table, and each parses the DynamoDB service model again (~0.1 s):

@@ -85,6 +85,9 @@ class Session(StudioModel):
     # The connections following this session. Allocating a seq (ADD last_seq) returns them in the same
     # strongly consistent write, so every event goes to whoever followed before it was numbered.
     followers = UnicodeSetAttribute(null=True)
+    # Set while a runner turn streams (shared.chat.stream): numbers below last_seq may still be used, and its
+    # latest events may not be logged yet, so a client missing one waits instead of giving up on it.
+    streaming = UnicodeAttribute(null=True)
     # The CLI reports the cost of a resumed session cumulatively; a turn's own cost is the difference.
     cli_cost_total = NumberAttribute(default=0)
     created_at = UTCDateTimeAttribute(default=utcnow)
@@ -144,14 +147,16 @@ class RawExchange(StudioModel):
 
 
 class SessionEvent(StudioModel):
-    """One numbered event of a session's stream, kept for a while so a reconnecting client can replay it."""
+    """Numbered events of a session's stream, one or a batch per item, kept so a reconnecting client can replay them."""
 
     class Meta:
         logical_name = "session_events"
 
     session_id = UnicodeAttribute(hash_key=True)
-    # Replay after a reconnect is Query(session_id, seq > last_seen), ascending: a range read, not a filter.
+    # The seq of the item's last event. Replay after a reconnect is Query(session_id, seq > last_seen), ascending:
+    # a range read, not a filter, and it finds the batch that holds the first missed event even when the batch
+    # starts before it.
     seq = NumberAttribute(range_key=True)
-    event = JSONAttribute()
-    created_at = UTCDateTimeAttribute(default=utcnow)
+    events = JSONAttribute()  # in seq order, without their sessionId (the item's key)
+    published_at = JSONAttribute()  # epoch milliseconds of each event (the quality signals' timings)
     expires_at = TTLAttribute()

@@ -42,7 +42,7 @@ def prewarm(request: ActionRequest, body: ChatPrewarm) -> None:
 def resume(request: ActionRequest, body: SessionResume) -> None:
     """Send what the client missed: every logged event after its last seen `seq`, in order."""
     session = sessions.owned(_caller(request), body.session_id)
-    followers.follow(request.connection_id, session.id)
+    streaming = followers.follow(request.connection_id, session.id)
     sent = events.replay(session.id, body.last_seq, request.connection_id)
     request.reply(
         {
@@ -51,5 +51,6 @@ def resume(request: ActionRequest, body: SessionResume) -> None:
             "replayed": sent,
             "lastSeq": session.last_seq,
             "status": session.status,
+            "streaming": streaming,
         }
     )

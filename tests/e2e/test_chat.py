@@ -39,7 +39,8 @@ def project(stack: LocalStack, api: FakeAnthropic) -> str:
 
 class Chat:
     """A WebSocket client that behaves as the SPA does: keeps events in `seq` order per session, drops
-    duplicates, and asks for a replay (session.resume) when it sees a gap."""
+    duplicates, passes over the numbers a `seq.skipped` event covers, and asks for a replay (session.resume) when
+    it sees a gap."""
 
     def __init__(self, stack: LocalStack, *, token: str | None = None) -> None:
         url = f"{stack.ws_url}?token={token}" if token else stack.authed_ws_url()
@@ -75,8 +76,12 @@ class Chat:
         held[seq] = event
         released = []
         while last + 1 in held:
-            last += 1
-            released.append(held.pop(last))
+            event = held.pop(last + 1)
+            last = max(last + 1, event.get("through", 0))  # a seq.skipped event covers the numbers up to `through`
+            if event["type"] != "seq.skipped":
+                released.append(event)
+        for stale in [n for n in held if n <= last]:
+            del held[stale]
         self.last_seq[session_id] = last
         if held and session_id not in self._resuming:
             self.resume(session_id, last)

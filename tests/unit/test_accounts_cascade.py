@@ -40,7 +40,8 @@ def give_records(person: Person, bucket: str) -> dict[str, str]:
     ProjectMember(project_id, person.id, role=ProjectRole.OWNER.value).save()
     aws.client("s3").put_object(Bucket=bucket, Key=f"projects/{project_id}/notes/plan.md", Body=b"# plan")
     Session(session_id, user_id=person.id, project_id=project_id, title="chat").save()
-    SessionEvent(session_id, 1, event={"type": "text", "text": "hello"}, expires_at=timedelta(days=1)).save()
+    event = {"type": "text", "text": "hello", "seq": 1}
+    SessionEvent(session_id, 1, events=[event], published_at=[0], expires_at=timedelta(days=1)).save()
     RawExchange(session_id, 1, user_id=person.id, project_id=project_id, request_text="hi").save()
     api_keys.create(person.id, "integration", None)
     PasswordReset(uuid.uuid4().hex, user_id=person.id, expires_at=utcnow() + timedelta(hours=1)).save()

@@ -2,16 +2,22 @@
 //
 // Every session event carries a per-session, strictly increasing `seq`. The sequencer releases events in that
 // order, drops any it has already released or is holding, and holds the ones that come after a gap. A gap asks
-// for a replay (session.resume from the last contiguous seq); if the replay cannot fill it twice in a row (the
+// for a replay (session.resume from the last contiguous seq). A `seq.skipped` event stands for the numbers from
+// its seq to its `through` that hold no event (a runner turn takes numbers in blocks and declares the ones it did
+// not use); it fills them and is not passed on. While a runner turn streams (the replay says `streaming`), a
+// missing number may still come, live or logged a moment later, so the sequencer waits for it: it asks again only
+// when an event arrives without filling anything. Otherwise, if the replay cannot fill the gap twice in a row (the
 // log no longer has those events), the held events are released across the gap rather than held for ever.
 
 const MAX_REPLAYS_PER_GAP = 2;
+const SKIPPED = 'seq.skipped';
 
 export class Sequencer {
   #last = new Map(); // sessionId → last released seq
   #held = new Map(); // sessionId → Map(seq → event)
   #replays = new Map(); // sessionId → replays asked for the current gap
   #resuming = new Set(); // sessions with a replay in flight
+  #waiting = new Set(); // sessions whose gap a streaming turn may still fill
   #resume;
 
   /** `resume(sessionId, lastSeq)` asks the server for the events after lastSeq (session.resume); false if it could not. */
@@ -30,6 +36,7 @@ export class Sequencer {
     this.#held.delete(sessionId);
     this.#replays.delete(sessionId);
     this.#resuming.delete(sessionId);
+    this.#waiting.delete(sessionId);
   }
 
   /** Asks for everything after the last released seq (after a reconnect, or to follow the session). */
@@ -42,20 +49,31 @@ export class Sequencer {
     const { sessionId, seq } = event;
     if (event.type === 'session.resumed' && sessionId) return this.#resumed(event);
     if (!sessionId || typeof seq !== 'number') return [event];
-    let last = this.lastSeq(sessionId);
     const held = this.#held.get(sessionId) ?? new Map();
-    if (seq <= last || held.has(seq)) return [];
+    if (seq <= this.lastSeq(sessionId) || held.has(seq)) return [];
     held.set(seq, event);
+    this.#held.set(sessionId, held);
+    const released = this.#release(sessionId);
+    if (released.length) this.#replays.delete(sessionId);
+    if (!held.size) this.#waiting.delete(sessionId);
+    const patient = this.#waiting.has(sessionId) && released.length;
+    if (held.size && !patient && !this.#resuming.has(sessionId)) this.#askReplay(sessionId);
+    return released.filter((e) => e.type !== SKIPPED);
+  }
+
+  /** Releases the held events that follow the last released one without a gap. */
+  #release(sessionId) {
+    const held = this.#held.get(sessionId);
+    let last = this.lastSeq(sessionId);
     const released = [];
     while (held.has(last + 1)) {
-      last += 1;
-      released.push(held.get(last));
-      held.delete(last);
+      const event = held.get(last + 1);
+      held.delete(last + 1);
+      last = Math.max(last + 1, event.through ?? 0);
+      released.push(event);
     }
+    for (const seq of held.keys()) if (seq <= last) held.delete(seq); // inside a skipped range
     this.#last.set(sessionId, last);
-    this.#held.set(sessionId, held);
-    if (released.length) this.#replays.delete(sessionId);
-    if (held.size && !this.#resuming.has(sessionId)) this.#askReplay(sessionId);
     return released;
   }
 
@@ -63,17 +81,27 @@ export class Sequencer {
     const { sessionId } = event;
     this.#resuming.delete(sessionId);
     const held = this.#held.get(sessionId);
-    if (!held?.size) return [event];
+    if (!held?.size) {
+      this.#waiting.delete(sessionId);
+      return [event];
+    }
+    if (event.streaming) {
+      // The turn's stream may still send or log the missing events: wait for them, without counting this replay.
+      this.#waiting.add(sessionId);
+      this.#replays.delete(sessionId);
+      return [event];
+    }
+    this.#waiting.delete(sessionId);
     if ((this.#replays.get(sessionId) ?? 0) < MAX_REPLAYS_PER_GAP) {
       this.#askReplay(sessionId); // an event may have been logged just after the replay read the log
       return [event];
     }
-    // The log does not have the missing events (expired): carry on from what we hold.
-    const released = [...held.keys()].sort((a, b) => a - b).map((seq) => held.get(seq));
-    this.#last.set(sessionId, released.at(-1).seq);
+    // The log does not have the missing events (expired, or lost with a runner): carry on from what we hold.
+    const ordered = [...held.keys()].sort((a, b) => a - b).map((seq) => held.get(seq));
+    this.#last.set(sessionId, Math.max(...ordered.map((e) => Math.max(e.seq, e.through ?? 0))));
     this.#held.delete(sessionId);
     this.#replays.delete(sessionId);
-    return [...released, event];
+    return [...ordered.filter((e) => e.type !== SKIPPED), event];
   }
 
   #askReplay(sessionId) {
