@@ -15,6 +15,8 @@ _STAGE_PATTERN = re.compile(r"^[a-z][a-z0-9-]{0,15}$")
 # What WAF accepts: a rate-based rule's limit and its evaluation window (seconds).
 WAF_MIN_RATE_LIMIT, WAF_MAX_RATE_LIMIT = 10, 2_000_000_000
 WAF_WINDOWS = (60, 120, 300, 600)
+# CloudWatch Logs' longest retention short of forever (ten years): the audit copy must fit in one.
+MAX_AUDIT_RETENTION_DAYS = 3653
 # Measured (bench/fast_turns.py, bench/chat.py): the runner with its gateway, and a CLI process in a running turn.
 RUNNER_OWN_MIB = 400
 RUNNING_TURN_MIB = 250
@@ -26,7 +28,8 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class StageConfig:
-    """What differs between stages: the name, runner capacity, runner size, the alarm e-mail and WAF rate limits."""
+    """What differs between stages: the name, runner capacity and size, the alarm e-mail, WAF rate limits and how
+    long the audit log is kept."""
 
     stage: str = "dev"
     runner_min_capacity: int = 0
@@ -48,6 +51,9 @@ class StageConfig:
     waf_auth_rate_limit: int = 100
     waf_rate_limit: int = 2000
     waf_window_seconds: int = 300
+    # Days the audit log keeps an entry (STUDIO_AUDIT_RETENTION_DAYS: the table's TTL); the REST API's log group,
+    # which holds CloudWatch's copy of each entry, keeps its lines at least as long (docs/audit.md).
+    audit_retention_days: int = 365
 
     @property
     def runner_warm_memory_mib(self) -> int:
@@ -71,6 +77,10 @@ class StageConfig:
         for name, limit in (("wafAuthRateLimit", self.waf_auth_rate_limit), ("wafRateLimit", self.waf_rate_limit)):
             if not WAF_MIN_RATE_LIMIT <= limit <= WAF_MAX_RATE_LIMIT:
                 raise ConfigError(f"{name} must be between {WAF_MIN_RATE_LIMIT} and {WAF_MAX_RATE_LIMIT}, not {limit}")
+        if not 1 <= self.audit_retention_days <= MAX_AUDIT_RETENTION_DAYS:
+            raise ConfigError(
+                f"auditRetentionDays must be 1 to {MAX_AUDIT_RETENTION_DAYS}, not {self.audit_retention_days}"
+            )
         if self.waf_window_seconds not in WAF_WINDOWS:
             raise ConfigError(f"wafWindowSeconds must be one of {WAF_WINDOWS}, not {self.waf_window_seconds}")
 
@@ -122,4 +132,5 @@ class StageConfig:
             waf_auth_rate_limit=number("wafAuthRateLimit", defaults.waf_auth_rate_limit),
             waf_rate_limit=number("wafRateLimit", defaults.waf_rate_limit),
             waf_window_seconds=number("wafWindowSeconds", defaults.waf_window_seconds),
+            audit_retention_days=number("auditRetentionDays", defaults.audit_retention_days),
         )

@@ -21,7 +21,7 @@ from shared.provider.service import ActiveProvider
 from shared.provider.views import AiProvider
 from shared.quotas.daily import check_tokens
 from shared.settings import Settings, get_settings
-from shared.usage import record
+from shared.usage import Tally
 
 
 class Closeable(Protocol):
@@ -54,7 +54,7 @@ class Services:
         with self._lock:
             if self._gateway is None:
                 gateway = ModelGateway(
-                    recorder=[record, budget_spend.record], admission=[check_tokens, budget_status.check]
+                    recorder=[Tally(), budget_spend.record], admission=[check_tokens, budget_status.check]
                 )
                 gateway.start()
                 self._gateway = gateway

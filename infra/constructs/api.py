@@ -29,7 +29,9 @@ class RestApi(Construct):
         stage_name: str,
         throttling_rate_limit: int = 100,
         throttling_burst_limit: int = 200,
+        log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
     ) -> None:
+        """`log_retention`: the function's log group, which holds CloudWatch's copy of the audit log."""
         super().__init__(scope, construct_id)
         self.stage_name = stage_name
         self.handler: StudioFunction = defaults.function(
@@ -40,6 +42,7 @@ class RestApi(Construct):
             memory_mib=1024,
             # API Gateway gives up after 29 s; nothing long runs in a request (jobs do).
             timeout=cdk.Duration.seconds(29),
+            log_retention=log_retention,
             snap_start=True,
         )
         # SnapStart applies to published versions: API Gateway invokes the alias, never $LATEST.

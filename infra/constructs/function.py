@@ -17,6 +17,31 @@ from infra.constructs.layer import ARCHITECTURE, RUNTIME
 from infra.nag import acknowledge, wildcard
 
 CODE_PACKAGES = ("shared", "functions")
+# CloudWatch Logs' retentions and their length in days (RetentionDays names them; CloudFormation takes the days).
+_RETENTIONS = (
+    (1, logs.RetentionDays.ONE_DAY),
+    (3, logs.RetentionDays.THREE_DAYS),
+    (5, logs.RetentionDays.FIVE_DAYS),
+    (7, logs.RetentionDays.ONE_WEEK),
+    (14, logs.RetentionDays.TWO_WEEKS),
+    (30, logs.RetentionDays.ONE_MONTH),
+    (60, logs.RetentionDays.TWO_MONTHS),
+    (90, logs.RetentionDays.THREE_MONTHS),
+    (120, logs.RetentionDays.FOUR_MONTHS),
+    (150, logs.RetentionDays.FIVE_MONTHS),
+    (180, logs.RetentionDays.SIX_MONTHS),
+    (365, logs.RetentionDays.ONE_YEAR),
+    (400, logs.RetentionDays.THIRTEEN_MONTHS),
+    (545, logs.RetentionDays.EIGHTEEN_MONTHS),
+    (731, logs.RetentionDays.TWO_YEARS),
+    (1096, logs.RetentionDays.THREE_YEARS),
+    (1827, logs.RetentionDays.FIVE_YEARS),
+    (2192, logs.RetentionDays.SIX_YEARS),
+    (2557, logs.RetentionDays.SEVEN_YEARS),
+    (2922, logs.RetentionDays.EIGHT_YEARS),
+    (3288, logs.RetentionDays.NINE_YEARS),
+    (3653, logs.RetentionDays.TEN_YEARS),
+)
 
 
 def code_asset(repo_root: Path) -> lambda_.Code:
@@ -28,6 +53,11 @@ def code_asset(repo_root: Path) -> lambda_.Code:
         asset_hash_type=cdk.AssetHashType.CUSTOM,
         bundling=cdk.BundlingOptions(image=UNUSED_BUNDLING_IMAGE, local=CopyTrees(trees)),
     )
+
+
+def retention_covering(days: int) -> logs.RetentionDays:
+    """The shortest CloudWatch Logs retention that keeps a line at least `days` days (ten years at most)."""
+    return next((retention for length, retention in _RETENTIONS if length >= days), logs.RetentionDays.TEN_YEARS)
 
 
 class StudioFunction(Construct):
@@ -125,6 +155,7 @@ class FunctionDefaults:
         extra_environment: Mapping[str, str] | None = None,
         memory_mib: int = 512,
         timeout: cdk.Duration | None = None,
+        log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
         snap_start: bool = False,
     ) -> StudioFunction:
         return StudioFunction(
@@ -137,5 +168,6 @@ class FunctionDefaults:
             description=description,
             memory_mib=memory_mib,
             timeout=timeout,
+            log_retention=log_retention,
             snap_start=snap_start,
         )

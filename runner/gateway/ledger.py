@@ -2,6 +2,8 @@
 
 Every forwarded request is counted open when it starts and closed once its usage row is written (or it turned
 out to have none), so `wait` also covers a request whose client just went away and whose row is not yet known.
+A recorder that holds rows back (shared.usage.Tally: the aggregates of a turn's calls, added together) has its
+`flush()` called once `wait` is done, and at shutdown.
 """
 
 from __future__ import annotations
@@ -11,11 +13,21 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
+from typing import Protocol, runtime_checkable
 
 from shared.logs import logger
 from shared.usage import ModelUsage
 
 Recorder = Callable[[ModelUsage], object]
+
+
+@runtime_checkable
+class Holding(Protocol):
+    """A recorder that holds what it was given until `flush` (shared.usage.Tally)."""
+
+    def flush(self) -> object: ...
+
+
 _WRITERS = 4  # usage rows written at once (DynamoDB puts are independent)
 
 
@@ -38,12 +50,24 @@ class Ledger:
             self._writers.submit(self._write, token, usage)
 
     def wait(self, token: str | None = None, *, timeout: float) -> bool:
-        """Block until every request (of `token`, or of all tokens) is settled; False if `timeout` passed first."""
+        """Block until every request (of `token`, or of all tokens) is settled, then flush the recorders that hold
+        rows back; False if `timeout` passed first (what was settled is flushed all the same)."""
         with self._changed:
-            return self._changed.wait_for(lambda: not (self._open[token] if token else self._open), timeout=timeout)
+            settled = self._changed.wait_for(lambda: not (self._open[token] if token else self._open), timeout=timeout)
+        self._flush()
+        return settled
 
     def shutdown(self) -> None:
         self._writers.shutdown(wait=False)
+        self._flush()
+
+    def _flush(self) -> None:
+        for recorder in self._recorders:
+            if isinstance(recorder, Holding):
+                try:
+                    recorder.flush()
+                except Exception:
+                    logger.exception("could not flush a usage recorder")
 
     def _write(self, token: str, usage: ModelUsage) -> None:
         try:

@@ -21,7 +21,7 @@ from shared.audit.domain import AccountLike, Actor, Caller, RequestContext, Targ
 from shared.audit.errors import AuditWriteError
 from shared.audit.redaction import REDACTED, redact, redact_text
 from shared.audit.schemas import DEFAULT_PERIOD_DAYS, MAX_PERIOD_DAYS, AuditQuery
-from shared.audit.views import AuditEntry, AuditPage, AuditTarget
+from shared.audit.views import AuditActions, AuditEntry, AuditPage, AuditTarget
 from shared.errors import ValidationError
 from shared.logs import logger
 from shared.settings import get_settings
@@ -95,6 +95,11 @@ def account_events(
     if new_password and by_owner:
         events.append((Action.PASSWORD_CHANGED, {}, {}))
     return events
+
+
+def actions() -> AuditActions:
+    """The whole vocabulary, whether or not an entry of each action is in the table yet."""
+    return AuditActions(actions=[action.value for action in Action])
 
 
 def search(query: AuditQuery) -> AuditPage:

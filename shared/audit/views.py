@@ -51,6 +51,12 @@ class AuditEntry(View):
         )
 
 
+class AuditActions(View):
+    """Every action the log records, in the vocabulary's order (grouped by area): the Admin screen's action filter."""
+
+    actions: list[str] = Field(description="auth.sign_in, user.created, ...: the values `action` accepts")
+
+
 class AuditPage(View):
     """Newest first; pass `nextCursor` as `cursor` for the next page (null: the period has no more)."""
 

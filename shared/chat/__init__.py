@@ -5,7 +5,9 @@ sessions          the sessions table: create, own, update, delete (with everythi
 turns             a turn from the API's side: accept, abort, answer, history
 records           a turn from the runner's side: take, start, poll, finish
 events            each session's numbered event stream, its log and replay
+stream            a runner turn's events: numbers in blocks, the log in batches
 followers         which connections receive a session's events
 prompts, policy   personas and guides; the permission modes administrators allow
 quality           response quality signals of a finished turn
+titles            sessions' titles by id, for lists outside chat (the usage dashboard)
 """

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import (
+    BooleanAttribute,
+    JSONAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
 from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 
 from shared.models.base import StudioModel, utcnow
@@ -72,12 +79,13 @@ class UsageEvent(StudioModel):
 
 
 class UsageAggregate(StudioModel):
-    """The usage of one day, summed for one scope (the organization, or one user), dimension and value.
+    """Usage summed per day or month and scope, as each usage event is recorded; and the costliest sessions.
 
-    Keys (docs/usage.md): `partition` is "<scope>#<dimension>" ("org#kind", "user#<id>#model"); `key` is the day
-    ("YYYY-MM-DD") for the day's total, "<YYYY-MM-DD>#<value>" for the other dimensions, so a period of one
-    dimension is one key range of its own partition. Every amount is added to (UpdateItem ADD) as each usage
-    event is recorded.
+    Keys (docs/usage.md, shared/usage/layout.py): a scope's sheet is partition "org" or "user#<id>", key the day
+    ("YYYY-MM-DD") or "month#YYYY-MM", holding the totals and, in `kinds` and `models`, the amounts by kind and by
+    model ("<field>#<value>": "usd#chat"); by user, project or session, partition "<scope>#<dimension>" and key
+    "<period>#<value>"; a board of the top sessions, partition "<scope>#top", key the period. Amounts are added
+    to (UpdateItem ADD); a board is put whole on condition of its `revision`.
     """
 
     class Meta:
@@ -91,8 +99,12 @@ class UsageAggregate(StudioModel):
     cache_write_tokens = NumberAttribute(default=0)
     cost_usd = NumberAttribute(default=0)
     requests = NumberAttribute(default=0)
+    kinds = MapAttribute[str, float](null=True)  # sheets: "<field>#<kind>" -> amount
+    models = MapAttribute[str, float](null=True)  # sheets: "<field>#<model id>" -> amount
     user_id = UnicodeAttribute(null=True)  # session items: whose session
     project_id = UnicodeAttribute(null=True)  # session items: the session's project
+    ranking = JSONAttribute(null=True)  # boards: [[session id, cost], ...], costliest first
+    revision = NumberAttribute(null=True)  # boards: one more at each write (a VersionAttribute would guard the ADDs)
 
 
 class QualityByUserIndex(GlobalSecondaryIndex["QualitySignal"]):

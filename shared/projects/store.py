@@ -8,11 +8,12 @@ written in the same transaction as the project, and moved in one transaction by 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
 from shared.constants import PROJECTS_PREFIX
-from shared.db import delete_all, transaction
+from shared.db import delete_all, one_attribute, transaction
 from shared.errors import ConflictError
 from shared.models.accounts import ClaimKind, UniqueClaim, claim_key
 from shared.models.base import utcnow
@@ -47,6 +48,11 @@ def find(project_id: str) -> views.Project | None:
         return views.Project.model_validate(Project.get(project_id, consistent_read=True))
     except DoesNotExist:
         return None
+
+
+def names(project_ids: Iterable[str]) -> dict[str, str]:
+    """The name of each id that is a project (one attribute read, 100 ids a call): names for lists."""
+    return {project_id: str(name) for project_id, name in one_attribute(Project, project_ids, "name").items()}
 
 
 def role_of(project_id: str, user_id: str) -> str | None:

@@ -17,8 +17,9 @@ from datetime import date
 from typing import Any, Protocol
 
 from shared.errors import PermissionDeniedError, ValidationError
-from shared.usage import aggregates, labels
-from shared.usage.aggregates import ORG_SCOPE, Amounts, Dimension
+from shared.usage import aggregates, top
+from shared.usage.labels import Names
+from shared.usage.layout import NO_PROJECT, ORG_SCOPE, Amounts, Dimension, user_scope
 from shared.usage.schemas import MAX_PERIOD_DAYS, MAX_TOP_SESSIONS, GroupBy
 from shared.usage.views import TopSession, UsageAmounts, UsageRow, UsageSummary
 
@@ -47,9 +48,10 @@ class Caller(Protocol):
 
 
 def summary(
-    caller: Caller, from_day: date, to_day: date, group_by: GroupBy, user_id: str | None = None
+    caller: Caller, from_day: date, to_day: date, group_by: GroupBy, user_id: str | None, *, names: Names
 ) -> UsageSummary:
-    """The period's usage in `caller`'s reach (see the module), one row per value of `group_by`, and its totals."""
+    """The period's usage in `caller`'s reach (see the module), one row per value of `group_by`, and its totals;
+    rows named by `names` (the other domains' reads, passed in by the API)."""
     _check_period(from_day, to_day)
     scope, whose = _scope(caller, user_id)
     one_user_by_user = group_by is GroupBy.USER and whose is not None
@@ -59,8 +61,8 @@ def summary(
     for item in aggregates.read(scope, dimension, from_day, to_day, by_day=group_by is GroupBy.DAY):
         key = item.period if group_by is GroupBy.DAY else str(whose) if one_user_by_user else item.value
         sums[key] += item.amounts
-    names = _labeller(group_by)(sums.keys())
-    rows = [UsageRow(key=key, label=names[key], **_wire(amounts)) for key, amounts in sums.items()]
+    shown = _labeller(group_by, names)(sums.keys())
+    rows = [UsageRow(key=key, label=shown[key], **_wire(amounts)) for key, amounts in sums.items()]
     rows.sort(key=(lambda row: row.key) if group_by is GroupBy.DAY else (lambda row: (-row.cost_usd, row.key)))
     total = sum(sums.values(), Amounts())
     return UsageSummary(
@@ -75,39 +77,34 @@ def summary(
 
 
 def top_sessions(
-    caller: Caller, from_day: date, to_day: date, limit: int = 10, user_id: str | None = None
+    caller: Caller, from_day: date, to_day: date, limit: int, user_id: str | None, *, names: Names
 ) -> list[TopSession]:
-    """The `limit` chat sessions that cost the most over the period, costliest first."""
+    """The `limit` chat sessions that cost the most over the period, costliest first (shared/usage/top.py)."""
     _check_period(from_day, to_day)
     if not 1 <= limit <= MAX_TOP_SESSIONS:
         raise ValidationError(f"limit must be 1 to {MAX_TOP_SESSIONS}.", code="invalid_limit")
-    scope, _ = _scope(caller, user_id)
-    sums: dict[str, Amounts] = defaultdict(Amounts)
-    owners: dict[str, tuple[str | None, str | None]] = {}
-    for item in aggregates.read(scope, Dimension.SESSION, from_day, to_day):
-        sums[item.value] += item.amounts
-        owners[item.value] = (item.user_id, item.project_id)
-    top = sorted(sums.items(), key=lambda pair: (-pair[1].cost_usd, pair[0]))[:limit]
-    titles = labels.session_titles(session_id for session_id, _ in top)
+    scope, whose = _scope(caller, user_id)
+    ranked = top.costliest(scope, whose, from_day, to_day, limit)
+    titles = names.sessions(one.session_id for one in ranked)
     return [
         TopSession(
-            session_id=session_id,
-            user_id=owners[session_id][0],
-            project_id=owners[session_id][1],
-            label=titles[session_id],
-            cost_usd=round(amounts.cost_usd, 8),
-            input_tokens=amounts.tokens_in,
-            output_tokens=amounts.tokens_out,
+            session_id=one.session_id,
+            user_id=one.user_id,
+            project_id=one.project_id,
+            label=titles[one.session_id],
+            cost_usd=round(one.amounts.cost_usd, 8),
+            input_tokens=one.amounts.tokens_in,
+            output_tokens=one.amounts.tokens_out,
         )
-        for session_id, amounts in top
+        for one in ranked
     ]
 
 
 def summary_csv(
-    caller: Caller, from_day: date, to_day: date, group_by: GroupBy, user_id: str | None = None
+    caller: Caller, from_day: date, to_day: date, group_by: GroupBy, user_id: str | None, *, names: Names
 ) -> tuple[str, str]:
     """The summary's rows as CSV with a header row, and a file name for it."""
-    report = summary(caller, from_day, to_day, group_by, user_id)
+    report = summary(caller, from_day, to_day, group_by, user_id, names=names)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
@@ -128,25 +125,25 @@ def _check_period(from_day: date, to_day: date) -> None:
 def _scope(caller: Caller, user_id: str | None) -> tuple[str, str | None]:
     """The aggregates' scope to read, and whose usage it is (None: the organization's)."""
     if caller.is_admin:
-        return (ORG_SCOPE, None) if user_id is None else (aggregates.user_scope(user_id), user_id)
+        return (ORG_SCOPE, None) if user_id is None else (user_scope(user_id), user_id)
     if user_id not in (None, caller.user_id):
         raise PermissionDeniedError("Only administrators may see another user's usage.", code="usage_of_others")
-    return aggregates.user_scope(caller.user_id), caller.user_id
+    return user_scope(caller.user_id), caller.user_id
 
 
-def _labeller(group_by: GroupBy) -> Callable[[Iterable[str]], dict[str, str]]:
+def _labeller(group_by: GroupBy, names: Names) -> Callable[[Iterable[str]], dict[str, str]]:
     if group_by is GroupBy.USER:
-        return labels.usernames
+        return names.users
     if group_by is GroupBy.PROJECT:
-        return lambda keys: _project_labels(list(keys))
+        return lambda keys: _project_labels(list(keys), names)
     if group_by is GroupBy.KIND:
         return lambda keys: {key: KIND_LABELS.get(key, key) for key in keys}
     return lambda keys: {key: key for key in keys}
 
 
-def _project_labels(keys: list[str]) -> dict[str, str]:
-    names = labels.project_names(key for key in keys if key != aggregates.NO_PROJECT)
-    return {key: NO_PROJECT_LABEL if key == aggregates.NO_PROJECT else names[key] for key in keys}
+def _project_labels(keys: list[str], names: Names) -> dict[str, str]:
+    found = names.projects(key for key in keys if key != NO_PROJECT)
+    return {key: NO_PROJECT_LABEL if key == NO_PROJECT else found[key] for key in keys}
 
 
 def _wire(amounts: Amounts) -> dict[str, Any]:

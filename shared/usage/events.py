@@ -2,10 +2,12 @@
 
 `ModelUsage` stays a plain frozen dataclass: the model gateway builds one per request on its hot path.
 
-    record ── PutItem usage event ──▶ ADD tokens to the user's day (quota) ──▶ ADD to the aggregates (dashboard)
+    record ── write: PutItem usage event ──▶ ADD tokens to the user's day (quota) ──▶ add: the aggregates (dashboard)
 
 Each step starts only once the one before it succeeded, so the aggregates never count an event that was not
-written. A step that fails raises: the gateway's ledger logs the whole row, which the aggregates then lack.
+written. A step that fails raises: the gateway's ledger logs the whole row, which the aggregates then lack. The
+gateway itself records through a `Tally` (tally.py), which writes each call's event and tokens at once and adds
+the aggregates of a turn's calls together.
 """
 
 from __future__ import annotations
@@ -17,10 +19,10 @@ from shared.db import delete_all
 from shared.models.base import utcnow
 from shared.models.fields import time_sort_key
 from shared.models.usage import UsageEvent, UsageKind
-from shared.usage import aggregates
+from shared.usage import aggregates, layout
 from shared.usage.daily import add_tokens
 
-__all__ = ["ModelUsage", "UsageKind", "delete_for_user", "record"]
+__all__ = ["ModelUsage", "UsageKind", "delete_for_user", "record", "write"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,16 +48,21 @@ class ModelUsage:
 def record(usage: ModelUsage) -> None:
     """Write `usage` as a usage event, keyed by its user and the time the call ended, add its tokens to the
     user's count of the day (what the daily token quota reads), and its amounts to the dashboard's aggregates."""
+    aggregates.add([write(usage)])
+
+
+def write(usage: ModelUsage) -> layout.Event:
+    """The event and the day's tokens of `usage` (what must be there at once); what the aggregates will add."""
     fields = asdict(usage)
     at = fields.pop("at")
     day = at.strftime("%Y-%m-%d")
     UsageEvent(fields.pop("user_id"), time_sort_key(at), day=day, created_at=at, **fields).save()
     add_tokens(usage.user_id, usage.tokens_in + usage.tokens_out, at)
-    aggregates.add(_aggregated(usage, day))
+    return _aggregated(usage, day)
 
 
-def _aggregated(usage: ModelUsage, day: str) -> aggregates.Event:
-    amounts = aggregates.Amounts(
+def _aggregated(usage: ModelUsage, day: str) -> layout.Event:
+    amounts = layout.Amounts(
         usage.tokens_in,
         usage.tokens_out,
         usage.cache_read_tokens,
@@ -63,7 +70,7 @@ def _aggregated(usage: ModelUsage, day: str) -> aggregates.Event:
         usage.cost_usd,
         requests=1,
     )
-    return aggregates.Event(
+    return layout.Event(
         usage.user_id, day, usage.kind, usage.model, usage.project_id, usage.session_id, amounts=amounts
     )
 

@@ -178,6 +178,10 @@ def test_the_audit_log_filtered_by_a_person_shows_only_what_they_did(page: Page,
     for actor in page.locator(".audit-actor").all():
         expect(actor).to_contain_text(person.username)
     snap(page, "audit-filtered")
+    # and the action filter offers every audited action, those no loaded entry shows too
+    actions = page.get_by_label("Action", exact=True).locator("option")
+    expect(actions.filter(has_text="git.remote_deleted")).to_have_count(1)
+    expect(actions.filter(has_text="budgets.changed")).to_have_count(1)
 
     # When a row is opened with the keyboard, then its details show (address, client, what changed)
     toggle = entries.first.locator(".audit-toggle")

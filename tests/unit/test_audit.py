@@ -494,6 +494,24 @@ def test_only_administrators_read_the_log(world: World) -> None:
     assert call("GET", AUDIT, api_key=integrations["key"]).code == "insufficient_scope"
 
 
+def test_the_action_filter_lists_every_audited_action_before_any_is_seen(world: World) -> None:
+    # Given a log holding only the setup's entries (a sign-in, a user created)
+    seen = {entry["action"] for entry in entries(world.admin)}
+
+    # When an administrator asks for the actions the filter offers
+    reply = ok(call("GET", f"{AUDIT}/actions", token=world.admin.token))
+
+    # Then it is the whole vocabulary, in its order, each one accepted by the filter; more than the log has seen
+    assert reply.json == {"actions": [action.value for action in Action]}
+    assert seen < set(reply.json["actions"])
+    assert ok(call("GET", AUDIT, token=world.admin.token, query={"action": "git.remote_deleted"})).json["entries"] == []
+    assert call("GET", f"{AUDIT}/actions", token=world.user.token).code == "admin_only"
+    documented = call("GET", "/api/openapi.json").json["paths"][f"{AUDIT}/actions"]["get"]
+    assert documented["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/AuditActions"
+    }
+
+
 def test_entries_expire_after_the_configured_retention(world: World) -> None:
     # Given a retention of 30 days
     world.accounts.configure(STUDIO_AUDIT_RETENTION_DAYS="30")

@@ -172,6 +172,7 @@ ROUTES: dict[str, Route] = {
     "GET /api/admin/settings/quotas": Route("settings.get_quotas", A.ADMIN),
     "PUT /api/admin/settings/quotas": Route("settings.set_quotas", A.SESSION_ADMIN, body=QUOTAS),
     "GET /api/admin/audit": Route("audit.search", A.ADMIN, query={"action": "user.created", "limit": "5"}),
+    "GET /api/admin/audit/actions": Route("audit.actions", A.ADMIN),
     "GET /api/admin/budgets": Route("budgets.list", A.ADMIN),
     "PUT /api/admin/budgets/organization": Route(
         "budgets.set_organization", A.SESSION_ADMIN, body={"monthlyUsd": 500, "monthlyTokens": None}

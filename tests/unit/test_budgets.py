@@ -4,6 +4,7 @@ cost and tokens count towards them, a budget warns at 80 % (in the app and by em
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -14,10 +15,11 @@ from runner.gateway import ModelGateway
 from shared.budgets import months, spend, status
 from shared.budgets.errors import BudgetExceededError
 from shared.models.base import utcnow
+from shared.models.usage import UsageAggregate
 from shared.quotas.daily import check_tokens
 from shared.realtime import connections
 from shared.settings import Settings
-from shared.usage import record
+from shared.usage import Tally, record
 from tests.support.accounts import AccountsStack, Person, call, create_key, create_user, register_first
 from tests.support.aws import posted_events
 from tests.support.fake_anthropic import FakeAnthropic, Reply
@@ -364,3 +366,35 @@ def test_a_users_own_budget_refuses_with_its_own_message(admin: Person, alice: P
     assert refused.value.message.startswith("Your monthly budget of 2,000,000 tokens is used up (resets on 1 ")
     assert refused.value.details["budget"] == "user"
     status.check(admin.id)  # the administrator has no budget of their own
+
+
+def test_with_a_turns_aggregates_held_back_a_call_that_uses_up_the_budget_blocks_the_next_at_once(
+    admin: Person, alice: Person, api: FakeAnthropic, upstream: Any, cloud: Settings, connect: Connect
+) -> None:
+    # Given the runner's recorders (the usage aggregates held by a Tally until the turn's flush, the budgets
+    # counted as each call ends) and alice's budget of 10 tokens, nothing spent
+    set_user(admin, alice, tokens=10)
+    api.script(Reply.text(["Hi"]), Reply.text(["Again"]))
+    recorded = threading.Event()
+    tally = Tally(flush_seconds=3600)
+    with ModelGateway(
+        recorder=[tally, spend.record, lambda _: recorded.set()],
+        admission=[check_tokens, status.check],
+        admission_cache_seconds=0,
+    ) as gateway:
+        token = gateway.issue(grant_for(upstream, user_id=alice.id))
+
+        # When her turn makes a call, whose row is recorded, and asks for another before the turn ends (no flush)
+        first = connect(gateway.base_url).post("/v1/messages", messages_body(), token=token)
+        read_events(first)
+        assert recorded.wait(timeout=10)
+        held = not [row for row in UsageAggregate.scan() if row.partition == "org"]
+        second = connect(gateway.base_url).post("/v1/messages", messages_body(), token=token)
+
+    # Then the first went through and used the budget up, and the second is refused by it, though the turn's
+    # aggregates were still held
+    assert first.status == 200
+    assert (second.status, error_of(second)["type"]) == (429, "rate_limit_error")
+    assert len(api.message_requests) == 1
+    assert held
+    assert mine(alice)["state"] == "blocked"

@@ -39,34 +39,65 @@ def usage(user: str, n: int, **fields: Any) -> ModelUsage:
     return ModelUsage(user_id=user, **(defaults | fields))
 
 
-def events_sum(events: list[UsageEvent]) -> dict[tuple[str, str], tuple[float, ...]]:
-    """What the aggregates should hold, computed from the events alone: day items and month items."""
-    sums: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0] * 6)
+CODES = {
+    "tokens_in": "in",
+    "tokens_out": "out",
+    "cache_read_tokens": "cr",
+    "cache_write_tokens": "cw",
+    "cost_usd": "usd",
+}
+Held = tuple[tuple[float, ...], dict[str, float], dict[str, float]]
+
+
+def events_sum(events: list[UsageEvent]) -> dict[tuple[str, str], Held]:
+    """What the aggregates should hold, computed from the events alone: each item's amounts and, for a sheet, its
+    amounts by kind and by model ("<field>#<value>"), of each day and month."""
+    totals: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0] * 6)
+    maps: dict[tuple[str, str], tuple[dict[str, float], dict[str, float]]] = {}
     for event in events:
+        amounts = [*(float(getattr(event, name)) for name in AMOUNTS), 1.0]
         for period in (event.day, f"month#{event.day[:7]}"):
-            keys = [
-                ("total", period),
-                ("project", f"{period}#{event.project_id or 'none'}"),
-                ("kind", f"{period}#{event.kind}"),
-                ("model", f"{period}#{event.model or 'unknown'}"),
+            sheets = [("org", period), (f"user#{event.user_id}", period)]
+            items = [
+                *sheets,
+                ("org#user", f"{period}#{event.user_id}"),
+                ("org#project", f"{period}#{event.project_id or 'none'}"),
+                (f"user#{event.user_id}#project", f"{period}#{event.project_id or 'none'}"),
             ]
             if event.session_id:
-                keys.append(("session", f"{period}#{event.session_id}"))
-            org_keys = [*keys, ("user", f"{period}#{event.user_id}")]
-            targets = [(f"org#{dimension}", key) for dimension, key in org_keys]
-            targets += [(f"user#{event.user_id}#{dimension}", key) for dimension, key in keys]
-            for target in targets:
-                for index, name in enumerate(AMOUNTS):
-                    sums[target][index] += getattr(event, name)
-                sums[target][5] += 1
-    return {target: tuple(round(value, 8) for value in values) for target, values in sums.items()}
-
-
-def aggregates_held() -> dict[tuple[str, str], tuple[float, ...]]:
+                items.append(("org#session", f"{period}#{event.session_id}"))
+            for item in items:
+                totals[item] = [held + added for held, added in zip(totals[item], amounts, strict=True)]
+            for sheet in sheets:
+                kinds, models = maps.setdefault(sheet, (defaultdict(float), defaultdict(float)))
+                for by_value, value in ((kinds, event.kind), (models, event.model or "unknown")):
+                    for code, amount in zip([*CODES.values(), "n"], amounts, strict=True):
+                        by_value[f"{code}#{value}"] += amount
     return {
-        (row.partition, row.key): tuple(round(float(getattr(row, name)), 8) for name in (*AMOUNTS, "requests"))
-        for row in UsageAggregate.scan()
+        item: (_rounded(values), *(_rounded_map(held) for held in maps.get(item, ({}, {}))))
+        for item, values in totals.items()
     }
+
+
+def aggregates_held() -> dict[tuple[str, str], Held]:
+    """Every aggregate item but the boards of top sessions."""
+    return {
+        (row.partition, row.key): (
+            _rounded([float(getattr(row, name)) for name in (*AMOUNTS, "requests")]),
+            _rounded_map(row.kinds.as_dict() if row.kinds is not None else {}),
+            _rounded_map(row.models.as_dict() if row.models is not None else {}),
+        )
+        for row in UsageAggregate.scan()
+        if not row.partition.endswith("#top")
+    }
+
+
+def _rounded(values: list[float]) -> tuple[float, ...]:
+    return tuple(round(value, 8) for value in values)
+
+
+def _rounded_map(values: dict[str, float]) -> dict[str, float]:
+    return {key: round(float(value), 8) for key, value in values.items()}
 
 
 def get(person: Person, path: str, **query: str) -> Any:
@@ -127,13 +158,15 @@ def test_aggregates_equal_the_sum_of_the_events_after_concurrent_records(
     assert aggregates_held() == events_sum(events)
 
 
-def test_one_event_adds_to_22_aggregates_and_one_without_a_session_to_18(people: dict[str, Person]) -> None:
+def test_one_event_adds_to_12_aggregates_and_one_without_a_session_to_10(people: dict[str, Person]) -> None:
+    # a day and its month: the two sheets, the user, the two projects (and the session)
     record(usage(people["ann"].id, 0, project_id="p1", session_id="s1"))
-    assert len(aggregates_held()) == 22
+    assert len(aggregates_held()) == 12
 
-    # another day of the same month, no session: 9 new day items, the same month items
+    # another day of the same month, no session: 5 new day items, the same month items
     record(usage(people["ann"].id, 1, project_id="p1", model="claude-sonnet-4-5"))
-    assert len(aggregates_held()) == 22 + 9
+    assert len(aggregates_held()) == 12 + 5
+    assert aggregates_held() == events_sum(list(UsageEvent.scan()))
 
 
 # -- summaries -------------------------------------------------------------------------------------------------------
@@ -322,6 +355,10 @@ def test_deleting_a_user_deletes_their_scope_and_keeps_the_organizations_sums(pe
     summary = get(people["admin"], "/api/usage/summary", **JANUARY, groupBy="user").json
 
     assert reply.status in (200, 204), reply.json
-    assert not [row for row in UsageAggregate.scan() if row.partition.startswith(f"user#{ann.id}#")]
+    assert not [row for row in UsageAggregate.scan() if f"{row.partition}#".startswith(f"user#{ann.id}#")]
+    assert [row.key for row in UsageAggregate.scan() if row.partition == "org#session"] == [
+        "2025-01-01#s1",
+        "month#2025-01#s1",
+    ]
     assert [(row["key"], row["label"]) for row in summary["rows"]] == [(ann.id, "(deleted)")]
     assert summary["totals"]["requests"] == 1

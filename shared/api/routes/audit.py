@@ -11,7 +11,7 @@ from shared.api.deps import AdminUser
 from shared.audit import service
 from shared.audit.actions import Action
 from shared.audit.schemas import MAX_PERIOD_DAYS, AuditQuery
-from shared.audit.views import AuditPage
+from shared.audit.views import AuditActions, AuditPage
 
 router = APIRouter(prefix="/admin/audit", tags=["admin"])
 
@@ -37,3 +37,13 @@ def search(
         start=start, end=end, actor_id=actor_id, action=action, target_id=target_id, q=q, cursor=cursor, limit=limit
     )
     return service.search(query)
+
+
+@router.get(
+    "/actions",
+    response_model=AuditActions,
+    summary="Every audited action: what the `action` filter accepts",
+    description="The full vocabulary (docs/audit.md), so a filter can offer actions no loaded entry shows yet.",
+)
+def actions(caller: AdminUser) -> AuditActions:
+    return service.actions()

@@ -1,4 +1,5 @@
-// GET /api/admin/audit: one page of entries for the filters, newest first, and the cursor of the next page.
+// GET /api/admin/audit: one page of entries for the filters, newest first, and the cursor of the next page;
+// GET /api/admin/audit/actions: every audited action, for the action filter.
 import { api } from '../api.js';
 
 export const PAGE_SIZE = 50;
@@ -16,3 +17,6 @@ export function auditQuery(filters, cursor = null) {
 }
 
 export const getAuditPage = (filters, cursor, options) => api.get(`/api/admin/audit?${auditQuery(filters, cursor)}`, options);
+
+/** Every action the server audits (`{ actions: [...] }`), whether or not an entry of it is loaded. */
+export const getAuditActions = (options) => api.get('/api/admin/audit/actions', options);

@@ -1,5 +1,5 @@
-// Admin → Audit log's filters: the period (at most 92 days), who acted, the action (one of those seen so far: the
-// server knows a fixed set), the target and free text. The period, person and action apply at once; the text fields
+// Admin → Audit log's filters: the period (at most 92 days), who acted, the action (every audited action, as the
+// server lists them), the target and free text. The period, person and action apply at once; the text fields
 // when the form is sent.
 import { useState } from 'preact/hooks';
 import { html } from '../html.js';

@@ -5,7 +5,7 @@ import { api } from '../api.js';
 import { AdminTabs } from '../components/admin-tabs.js';
 import { AuditFilters } from '../components/audit-filters.js';
 import { AuditTable } from '../components/audit-table.js';
-import { getAuditPage } from '../audit/api.js';
+import { getAuditActions, getAuditPage } from '../audit/api.js';
 import { html } from '../html.js';
 import { Icon } from '../icons.js';
 import { ADMIN_AUDIT } from '../paths.js';
@@ -21,10 +21,20 @@ function usePeople() {
   return people;
 }
 
-/** The entries for `filters`, page by page; `more()` loads the next page. Every action seen is remembered. */
+/** Every audited action, from the server; until it answers (or if it cannot), none. */
+function useActions() {
+  const [actions, setActions] = useState([]);
+  useEffect(() => {
+    const controller = new AbortController();
+    getAuditActions({ signal: controller.signal }).then((answer) => setActions(answer.actions), () => {});
+    return () => controller.abort();
+  }, []);
+  return actions;
+}
+
+/** The entries for `filters`, page by page; `more()` loads the next page. */
 function useAudit(filters) {
   const [state, setState] = useState({ entries: [], nextCursor: null, loading: true, error: null });
-  const actions = useRef(new Set());
   const controller = useRef(null);
 
   const load = (cursor) => {
@@ -33,7 +43,6 @@ function useAudit(filters) {
     setState((previous) => ({ ...(cursor ? previous : { entries: [], nextCursor: null }), loading: true, error: null }));
     getAuditPage(filters, cursor, { signal: mine.signal }).then(
       (page) => {
-        for (const entry of page.entries) actions.current.add(entry.action);
         setState((previous) => ({
           entries: cursor ? [...previous.entries, ...page.entries] : page.entries,
           nextCursor: page.nextCursor ?? null,
@@ -48,7 +57,7 @@ function useAudit(filters) {
     load(null);
     return () => controller.current?.abort();
   }, [JSON.stringify(filters)]);
-  return { ...state, actions: [...actions.current].sort(), more: () => load(state.nextCursor), retry: () => load(null) };
+  return { ...state, more: () => load(state.nextCursor), retry: () => load(null) };
 }
 
 // "Load more" stays in place while the next page loads (aria-disabled, not disabled), so it keeps the focus until
@@ -58,6 +67,7 @@ export default function AdminAuditScreen() {
   const [formKey, setFormKey] = useState(0);
   const people = usePeople();
   const audit = useAudit(filters);
+  const actions = useActions();
   const list = useRef(null);
   const focusFrom = useRef(null); // after "Load more": the first new entry takes the focus (the button may be gone)
   useEffect(() => {
@@ -88,7 +98,7 @@ export default function AdminAuditScreen() {
           <h2 id="audit-title"><${Icon} name="document" size=${20} /> Entries
             ${!audit.loading && html`<span class="count">${audit.entries.length}${audit.nextCursor ? '+' : ''}</span>`}</h2>
         </div>
-        <${AuditFilters} key=${formKey} filters=${filters} people=${people} actions=${audit.actions}
+        <${AuditFilters} key=${formKey} filters=${filters} people=${people} actions=${actions}
           onApply=${setFilters} onClear=${clear} />
         ${audit.error && html`
           <div class="callout callout-bad callout-row" role="alert">
