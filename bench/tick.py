@@ -28,7 +28,9 @@ from bench.stats import row, summary
 from shared import aws
 from shared.constants import JOBS_QUEUE_NAME, Env
 from shared.models.base import bind_models
-from shared.models.jobs import Job
+from shared.models.cloud import CloudConnection, CloudMount
+from shared.models.jobs import Job, RunnerLease
+from shared.models.meetings import Meeting
 from shared.models.schedules import Execution, ExecutionStatus, Schedule, ScheduleKind
 from shared.scheduling import cron, executions, store
 from shared.scheduling.tick import run_tick
@@ -66,7 +68,7 @@ def in_process_moto() -> Iterator[None]:
             get_settings.cache_clear()
             aws.reset_clients()
             bind_models(get_settings())
-            for model in (Schedule, Execution, Job):
+            for model in (Schedule, Execution, Job, Meeting, CloudMount, CloudConnection, RunnerLease):
                 model.create_table(wait=True)
             yield
     finally:

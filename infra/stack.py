@@ -14,7 +14,7 @@ from infra.config import REPO_ROOT, StageConfig
 from infra.constructs.api import RestApi
 from infra.constructs.apigateway import ApiGatewayLogging
 from infra.constructs.data import Tables
-from infra.constructs.function import FunctionDefaults, StudioFunction, code_asset
+from infra.constructs.function import FunctionDefaults, StudioFunction, code_asset, retention_covering
 from infra.constructs.ingest import Ingest
 from infra.constructs.layer import DependencyLayer
 from infra.constructs.monitoring import Monitoring
@@ -28,7 +28,8 @@ from infra.constructs.storage import LogsBucket, WorkspaceBucket
 from infra.constructs.waf import ApiFirewall, RateLimits
 from infra.constructs.websocket import WebSocket
 from infra.nag import acknowledge_grant
-from shared.constants import APP_NAME, PROJECTS_PREFIX, SERVICE_NAME, Env
+from shared.constants import APP_NAME, JOBS_QUEUE_NAME, PROJECTS_PREFIX, SERVICE_NAME, Env
+from shared.jobs.routing import runner_queue_prefix
 from shared.models.accounts import RateLimit, User
 from shared.models.admin import BedrockConfig, Setting
 from shared.models.api_keys import ApiKey
@@ -40,13 +41,16 @@ from shared.models.connections import Connection
 from shared.models.files import FileTree, Upload
 from shared.models.git import GitRemote
 from shared.models.integrations import IntegrationRun
-from shared.models.jobs import Job
+from shared.models.jobs import Job, RunnerLease
 from shared.models.meetings import Meeting, TranscriptSegment
 from shared.models.onboarding import CompanyProfile, ResearchDocument, ResearchEvent
 from shared.models.projects import Project, ProjectMember
 from shared.models.prompts import Guide, Persona, PromptVersion
 from shared.models.schedules import Execution, Schedule
 from shared.models.usage import QualitySignal, UsageAggregate, UsageEvent
+
+# Days the REST API's logs are kept at the least (every function's default), whatever the audit retention.
+AUDIT_LOG_MIN_DAYS = 30
 
 # The Claude CLI reads this itself; the runner gets it from Secrets Manager, never as a plain variable.
 ANTHROPIC_API_KEY = "ANTHROPIC_API_KEY"
@@ -75,6 +79,7 @@ RUNNER_WRITES = (
     CloudCredential,  # a drive's OAuth tokens, refreshed before a sync and sealed again (shared.drives.remote)
     CloudConnection,  # a drive that refused its saved sign-in moves to `error` with the reason
     Meeting,  # a meeting's advice, and the end of its analysis (shared.meetings.jobs)
+    RunnerLease,  # its own queue's lease, and the sessions whose Claude process it keeps (shared.jobs.routing)
 )
 # The tables it only reads.
 RUNNER_READS = (
@@ -90,6 +95,20 @@ RUNNER_READS = (
     TranscriptSegment,  # the meeting transcript Claude advises on and analyzes
     Setting,  # the administrator's quotas: the daily token limit the gateway enforces (shared.quotas.settings)
 )
+# The runners' own queues (runner/queues.py): a runner makes, reads and deletes its own, empties gone runners'.
+RUNNER_QUEUE_ACTIONS = (
+    "sqs:CreateQueue",
+    "sqs:DeleteQueue",
+    "sqs:GetQueueAttributes",
+    "sqs:ReceiveMessage",
+    "sqs:DeleteMessage",
+    "sqs:ChangeMessageVisibility",
+    "sqs:ChangeMessageVisibilityBatch",
+    "sqs:SendMessage",
+)
+RUNNER_QUEUE_SEND_ACTIONS = ("sqs:SendMessage",)
+# The tick empties the queues of runners that died into the jobs queue (shared.jobs.routing.empty_gone_runners).
+RUNNER_QUEUE_EMPTY_ACTIONS = ("sqs:GetQueueAttributes", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:DeleteQueue")
 # Bedrock with the runner's task role (Settings → AI provider): invoking Anthropic's models only, directly or
 # through their cross-region inference profiles.
 BEDROCK_INVOKE_ACTIONS = ("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream")
@@ -150,7 +169,15 @@ class StudioStack(cdk.Stack):
             layer=layer,
             environment={**defaults.environment, Env.WS_ENDPOINT: self.websocket.management_endpoint},
         )
-        self.api = RestApi(self, "Api", defaults=defaults, stage_name=config.stage)
+        # The REST API writes the audit log (its routes); its log group holds CloudWatch's copy of every entry, kept
+        # at least as long as the table keeps it and never less than the other functions' month.
+        self.api = RestApi(
+            self,
+            "Api",
+            defaults=defaults,
+            stage_name=config.stage,
+            log_retention=retention_covering(max(config.audit_retention_days, AUDIT_LOG_MIN_DAYS)),
+        )
         self.scheduler = SchedulerTick(
             self, "Scheduler", defaults=defaults, description=f"{APP_NAME} {config.stage}: scheduler clock"
         )
@@ -234,6 +261,8 @@ class StudioStack(cdk.Stack):
             Env.SETUP_TOKEN_ARN: self.secrets.setup_token.secret_arn,
             Env.POSTMARK_TOKEN_ARN: self.secrets.postmark_token.secret_arn,
             Env.LOG_LEVEL: self.config.log_level,
+            # Every process agrees on it; the REST API's routes are the ones that write audit entries today.
+            Env.AUDIT_RETENTION_DAYS: str(self.config.audit_retention_days),
             "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
             "POWERTOOLS_METRICS_NAMESPACE": APP_NAME,
         }
@@ -283,6 +312,9 @@ class StudioStack(cdk.Stack):
         default = websocket.default.role
         tables.grant_read_write(default)
         queue.grant_send_messages(default)
+        # A chat turn goes to the runner keeping its session's Claude process, when one does (shared.jobs.routing).
+        for sender in (api, default):
+            self._grant_runner_queues(sender, RUNNER_QUEUE_SEND_ACTIONS)
         websocket.grant_manage_connections(default)
 
         tick = self.scheduler.tick.role
@@ -293,6 +325,9 @@ class StudioStack(cdk.Stack):
         tables.grant_read_write(tick, [CloudMount])
         tables.grant_read(tick, [CloudConnection])
         queue.grant_send_messages(tick)
+        # Turns waiting in the queue of a runner that died go to the jobs queue (shared.jobs.routing).
+        tables.grant_read_write(tick, [RunnerLease])
+        self._grant_runner_queues(tick, RUNNER_QUEUE_EMPTY_ACTIONS)
 
         # Ingest moves and converts objects inside the bucket, finishes the upload's record and moves the
         # project's file tree on (shared.files.ingest).
@@ -310,6 +345,8 @@ class StudioStack(cdk.Stack):
         self.jobs.queue.grant_consume_messages(runner)
         # A finished turn queues its quality job and an integration run's callback (shared.jobs.enqueue).
         self.jobs.queue.grant_send_messages(runner)
+        # Its own queue for the turns of the sessions it keeps warm, and gone runners' queues (runner/queues.py).
+        self._grant_runner_queues(runner, RUNNER_QUEUE_ACTIONS)
         # Delivering a callback unseals the API key's signing secret, a drive sync unseals the drive's tokens,
         # and seals them again when a refresh rotated them (shared.drives.remote).
         self.secrets.grant_envelope(runner)
@@ -317,6 +354,17 @@ class StudioStack(cdk.Stack):
         # A budget's 80 % warning is emailed where the spend that crossed it is counted (shared.budgets.notices).
         self.secrets.postmark_token.grant_read(runner)
         self._grant_bedrock(runner)
+
+    def _grant_runner_queues(self, role: iam.IRole, actions: tuple[str, ...]) -> None:
+        prefix = runner_queue_prefix(f"{self.config.prefix}{JOBS_QUEUE_NAME}")
+        queues = self.format_arn(service="sqs", resource=f"{prefix}*", arn_format=cdk.ArnFormat.NO_RESOURCE_NAME)
+        grant = iam.Grant.add_to_principal(grantee=role, actions=list(actions), resource_arns=[queues])
+        acknowledge_grant(
+            role,
+            grant,
+            "Each runner task makes its own queue at start, named after the jobs queue and the task "
+            "(runner/queues.py); the pattern covers only those queues.",
+        )
 
     def _grant_transcribe(self, api: iam.IRole) -> None:
         """A meeting's audio segments go to Amazon Transcribe Streaming (shared/meetings/engines/transcribe.py)."""

@@ -25,6 +25,7 @@ _TICK_NEWS = (
     ("started", "scheduled run(s) started"),
     ("failed", "scheduled run(s) could not be queued"),
     ("timed_out", "run(s) timed out"),
+    ("turns_moved", "waiting turn(s) of a runner that stopped moved to the shared queue"),
 )
 
 

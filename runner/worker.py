@@ -24,6 +24,7 @@ from runner.context import JobContext
 from runner.errors import JobTimeoutError
 from runner.heartbeat import VisibilityHeartbeat
 from runner.protection import ScaleInProtection
+from runner.queues import OwnQueue
 from runner.registry import JobHandler, handler_for
 from runner.services import Services
 from shared import aws
@@ -38,6 +39,28 @@ if TYPE_CHECKING:
 # The supervisor waits this much longer than a job's own timeout before giving up on its thread.
 SUPERVISOR_GRACE_SECONDS = 10.0
 SQS_MAX_MESSAGES = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Lane:
+    """A queue the worker takes jobs from: the heartbeat that keeps its running jobs' messages invisible, and the
+    slots and threads its jobs run on. The own queue's lane has slots of its own: its turns mostly reuse a kept
+    Claude process (whose memory the warm pool already counts), and they must not wait for the shared lane's
+    long poll to give its slots back."""
+
+    url: str
+    heartbeat: VisibilityHeartbeat
+    slots: threading.BoundedSemaphore
+    executor: ThreadPoolExecutor
+
+    @classmethod
+    def of(cls, sqs: Any, url: str, concurrency: int, name: str) -> Lane:
+        return cls(
+            url,
+            VisibilityHeartbeat(sqs, url),
+            threading.BoundedSemaphore(concurrency),
+            ThreadPoolExecutor(concurrency, thread_name_prefix=name),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,9 +90,10 @@ class Worker:
         self.runner_id = runner_id or settings.runner_id or f"{socket.gethostname()}-{os.getpid()}"
         self.wait_seconds = wait_seconds
         self.stopping = threading.Event()
-        self._slots = threading.BoundedSemaphore(settings.runner_concurrency)
-        self._pool = ThreadPoolExecutor(settings.runner_concurrency, thread_name_prefix="job")
-        self._heartbeat = VisibilityHeartbeat(self.sqs, self.queue_url)
+        self._shared = Lane.of(self.sqs, self.queue_url, settings.runner_concurrency, "job")
+        self._heartbeat, self._slots, self._pool = self._shared.heartbeat, self._shared.slots, self._shared.executor
+        # With warm sessions, a queue of its own for the turns of the sessions it keeps (runner/queues.py).
+        self.own_queue: OwnQueue | None = None
         self._protection = ScaleInProtection(settings.ecs_agent_uri)
 
     # The loop
@@ -77,60 +101,92 @@ class Worker:
     def run(self) -> None:
         logger.info("runner started", extra={"runner_id": self.runner_id, "queue": self.queue_url})
         self._heartbeat.start()
+        own = self._open_own_queue()
         try:
             while not self.stopping.is_set():
                 self.poll_once()
         finally:
+            if own is not None:
+                own[1].join(timeout=self.wait_seconds + 5)
+                own[0].executor.shutdown(wait=True)
             self._pool.shutdown(wait=True)
+            if own is not None:
+                own[0].heartbeat.stop()
             self._heartbeat.stop()
             self.services.close()
+            if self.own_queue is not None:
+                self.own_queue.close()  # after the jobs: what waits there still goes to the shared queue
             logger.info("runner stopped", extra={"runner_id": self.runner_id})
+
+    def _open_own_queue(self) -> tuple[Lane, threading.Thread] | None:
+        """The own queue and the thread taking jobs from it, when this runner keeps warm sessions."""
+        if self.settings.warm_sessions <= 0:
+            return None
+        own = OwnQueue(self.sqs, self.queue_url, self.runner_id)
+        try:
+            url = own.open()
+        except (BotoCoreError, ClientError):
+            logger.exception("could not create the runner's own queue: every turn comes from the shared queue")
+            return None
+        self.own_queue = own
+        lane = Lane.of(self.sqs, url, self.settings.runner_concurrency, "warm-job")
+        lane.heartbeat.start()
+
+        def take() -> None:
+            while not self.stopping.is_set():
+                self.poll_once(lane)
+
+        thread = threading.Thread(target=take, name="own-queue-poller", daemon=True)
+        thread.start()
+        return lane, thread
 
     def stop(self) -> None:
         self.stopping.set()
 
-    def poll_once(self) -> int:
+    def poll_once(self, lane: Lane | None = None) -> int:
         """Receive as many messages as there are free slots and start them; returns how many started."""
-        if not self._slots.acquire(timeout=1):
+        lane = lane or self._shared
+        if not lane.slots.acquire(timeout=1):
             return 0
         free = 1
-        while free < SQS_MAX_MESSAGES and self._slots.acquire(blocking=False):
+        while free < SQS_MAX_MESSAGES and lane.slots.acquire(blocking=False):
             free += 1
         try:
             response = self.sqs.receive_message(
-                QueueUrl=self.queue_url,
+                QueueUrl=lane.url,
                 MaxNumberOfMessages=free,
                 WaitTimeSeconds=self.wait_seconds,
                 MessageSystemAttributeNames=["ApproximateReceiveCount", "MessageGroupId"],
             )
         except (BotoCoreError, ClientError):
-            logger.exception("could not receive from the jobs queue")
-            self._release(free)
+            logger.exception("could not receive from the jobs queue", extra={"queue": lane.url})
+            self._release(lane, free)
             self.stopping.wait(2)
             return 0
         messages = response.get("Messages", [])
-        self._release(free - len(messages))
+        self._release(lane, free - len(messages))
         # A FIFO batch may hold several messages of one group: they run one after another, in order.
         groups: dict[str, list[MessageTypeDef]] = {}
         for message in messages:
-            self._heartbeat.track(message["MessageId"], message["ReceiptHandle"])
+            lane.heartbeat.track(message["MessageId"], message["ReceiptHandle"])
             group = message.get("Attributes", {}).get("MessageGroupId") or message["MessageId"]
             groups.setdefault(group, []).append(message)
         for group_messages in groups.values():
-            self._pool.submit(self._process_in_order, group_messages)
+            lane.executor.submit(self._process_in_order, group_messages, lane)
         return len(messages)
 
-    def _process_in_order(self, messages: list[MessageTypeDef]) -> None:
+    def _process_in_order(self, messages: list[MessageTypeDef], lane: Lane) -> None:
         for message in messages:
-            self._process(message)
+            self._process(message, lane)
 
-    def _release(self, count: int) -> None:
+    @staticmethod
+    def _release(lane: Lane, count: int) -> None:
         for _ in range(count):
-            self._slots.release()
+            lane.slots.release()
 
     # One message
 
-    def _process(self, message: MessageTypeDef) -> None:
+    def _process(self, message: MessageTypeDef, lane: Lane) -> None:
         try:
             outcome = self.handle(message)
         except Exception:
@@ -138,21 +194,21 @@ class Worker:
             logger.exception("job supervision failed; the message will be redelivered")
             outcome = KEEP
         finally:
-            self._heartbeat.untrack(message["MessageId"])
+            lane.heartbeat.untrack(message["MessageId"])
             logger.thread_safe_clear_keys()
         try:
             if outcome.delete:
-                self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
+                self.sqs.delete_message(QueueUrl=lane.url, ReceiptHandle=message["ReceiptHandle"])
             elif outcome.retry_after is not None:
                 self.sqs.change_message_visibility(
-                    QueueUrl=self.queue_url,
+                    QueueUrl=lane.url,
                     ReceiptHandle=message["ReceiptHandle"],
                     VisibilityTimeout=outcome.retry_after,
                 )
         except (BotoCoreError, ClientError):
             logger.exception("could not settle the job message")
         finally:
-            self._slots.release()
+            lane.slots.release()
 
     def handle(self, message: MessageTypeDef) -> Outcome:
         """Decide, run and record one job; returns what to do with its message."""

@@ -27,9 +27,9 @@ from runner.errors import JobFailedError
 from runner.registry import job_handler
 from shared import integrations, jobs
 from shared.chat import records, views
-from shared.chat.events import SessionStream
 from shared.chat.records import Conversation, ExchangeStatus, Pending
-from shared.jobs import Job
+from shared.chat.stream import TurnStream
+from shared.jobs import Job, routing
 from shared.logs import logger
 from shared.projects import service as projects
 from shared.provider.service import active as active_provider
@@ -42,21 +42,22 @@ def interrupted(job: Job) -> None:
     if not pending.is_open:
         return
     message = "The turn was interrupted because the runner stopped. Send the message again."
-    stream = SessionStream(conversation.id, conversation.user_id)
     _record(conversation, pending, ExchangeStatus.FAILED, error=message)
-    stream.publish({"type": "error", "turn": pending.turn, "code": "runner_stopped", "message": message})
+    # Through a stream of its own, whose close also ends the `streaming` mark the dead runner's stream left.
+    error = {"type": "error", "turn": pending.turn, "code": "runner_stopped", "message": message}
+    TurnStream(conversation.id, conversation.user_id).close(error)
 
 
 @job_handler("chat.turn", on_interrupted=interrupted)
 def chat_turn(ctx: JobContext) -> dict[str, Any]:
     conversation, pending = records.take(ctx.job.payload["session_id"], int(ctx.job.payload["turn"]))
     session_id, turn = conversation.id, pending.turn
-    stream = SessionStream(session_id, conversation.user_id)
+    stream = TurnStream(session_id, conversation.user_id)
     if not pending.is_open:
         return {"skipped": pending.status}
     if pending.abort_requested:
         _record(conversation, pending, ExchangeStatus.ABORTED)
-        stream.publish({"type": "turn.aborted", "turn": turn})
+        stream.close({"type": "turn.aborted", "turn": turn})
         return {"status": "aborted"}
     records.start(session_id, turn)
     stream.publish({"type": "turn.started", "turn": turn})
@@ -67,13 +68,14 @@ def chat_turn(ctx: JobContext) -> dict[str, Any]:
         logger.exception("chat turn failed")
         outcome.fail("turn_failed", f"The turn failed on our side: {type(exc).__name__}. Try again.")
     finally:
-        recorded = _record(conversation, pending, outcome.status, error=outcome.error, relay=relay, started=started)
-        if outcome.status is ExchangeStatus.ABORTED:
-            stream.publish({"type": "turn.aborted", "turn": turn})
-        elif outcome.error:
-            stream.publish({"type": "error", "turn": turn, "code": outcome.code, "message": outcome.error})
-        else:
-            stream.publish(_done_event(recorded))
+        with stream:  # closed with the turn's last event, the turn logged whole before the quality job reads it
+            recorded = _record(conversation, pending, outcome.status, error=outcome.error, relay=relay, started=started)
+            if outcome.status is ExchangeStatus.ABORTED:
+                stream.close({"type": "turn.aborted", "turn": turn})
+            elif outcome.error:
+                stream.close({"type": "error", "turn": turn, "code": outcome.code, "message": outcome.error})
+            else:
+                stream.close(_done_event(recorded))
     jobs.enqueue("chat.quality", {"session_id": session_id, "turn": turn}, group_id=f"quality-{session_id}")
     if outcome.status is ExchangeStatus.FAILED and outcome.code == "timeout":
         raise JobFailedError(outcome.error or "timeout")
@@ -81,7 +83,7 @@ def chat_turn(ctx: JobContext) -> dict[str, Any]:
 
 
 def _run(
-    ctx: JobContext, conversation: Conversation, pending: Pending, stream: SessionStream, outcome: TurnOutcome
+    ctx: JobContext, conversation: Conversation, pending: Pending, stream: TurnStream, outcome: TurnOutcome
 ) -> Relay | None:
     settings = get_settings()
     provider = active_provider()
@@ -116,7 +118,19 @@ def _run(
             pushed = place.push()
             record_claude_edit(box, pushed, conversation.user_id)
             services.sandbox.settle(box)
+    _lease(ctx, key)
     return relay
+
+
+def _lease(ctx: JobContext, key: SessionKey) -> None:
+    """Tell the API where the session's next turn should go: here while its process is kept (shared.jobs.routing)."""
+    try:
+        if warm_pool(ctx.services).holds(key):
+            routing.lease_session(key.session_id, ctx.runner_id, get_settings().warm_idle_seconds)
+        else:
+            routing.release_session(key.session_id, ctx.runner_id)
+    except Exception:
+        logger.exception("could not record where the session's process is; its next turn may start cold")
 
 
 @job_handler("chat.prewarm")
@@ -141,6 +155,7 @@ def chat_prewarm(ctx: JobContext) -> dict[str, Any]:
             process = start_process(settings, warm, conversation, resume, place.transcripts)
             warm.replace_process(process, started_with, resume)
         ctx.services.sandbox.settle(warm.box)
+    _lease(ctx, key)
     return {"warm": True}
 
 

@@ -19,6 +19,7 @@ from shared.chat.events import SessionStream
 from shared.chat.records import OPEN
 from shared.chat.schemas import MAX_MESSAGE_CHARS, ChatAnswer, ChatPrewarm, ChatSend
 from shared.errors import ConflictError, NotFoundError, StudioError, ValidationError
+from shared.jobs.store import new_job_id
 from shared.logs import logger
 from shared.models.chat import ExchangeStatus, RawExchange
 from shared.projects import service as projects
@@ -70,6 +71,7 @@ def accept(
         request_text=request.message,
         status=ExchangeStatus.QUEUED.value,
         client_message_id=request.client_message_id,
+        job_id=new_job_id(),  # the job queued below carries it: one write fewer than recording it after
     )
     exchange.save()
     if connection_id:
@@ -126,6 +128,7 @@ def prewarm(caller: Principal, request: ChatPrewarm) -> dict[str, Any]:
         {"session_id": session_id, "user_id": caller.user_id, "project_id": project_id},
         group_id=f"prewarm-{session_id}",
         owner_id=caller.user_id,
+        warm_session=session_id,  # a runner that keeps it already has nothing to do
     )
     return {"type": "session.prewarming", "sessionId": session_id, "projectId": project_id, "new": new}
 
@@ -134,13 +137,15 @@ def _queue(exchange: RawExchange, stream: SessionStream, *, owner_id: str, corre
     """Queue the turn's job; a queue that cannot take it fails the turn, and says so on the stream."""
     session_id, turn = exchange.session_id, int(exchange.turn)
     try:
-        job = jobs.enqueue(
+        jobs.enqueue(
             "chat.turn",
             {"session_id": session_id, "turn": turn},
             group_id=f"session-{session_id}",
             owner_id=owner_id,
             correlation_id=correlation_id,
             timeout_seconds=get_settings().chat_turn_timeout_seconds,
+            warm_session=session_id,  # to the runner keeping its Claude process, if one does
+            job_id=exchange.job_id,
         )
     except StudioError as exc:
         exchange.update(
@@ -148,7 +153,6 @@ def _queue(exchange: RawExchange, stream: SessionStream, *, owner_id: str, corre
         )
         stream.publish({"type": "error", "turn": turn, "code": exc.code, "message": exc.message})
         raise
-    exchange.update(actions=[RawExchange.job_id.set(job.job_id)])
 
 
 def _active_turns(session_id: str, *, before: int) -> int:

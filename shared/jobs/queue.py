@@ -9,7 +9,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from shared import aws
 from shared.errors import ServiceUnavailableError
-from shared.jobs import store
+from shared.jobs import routing, store
 from shared.jobs.types import spec_for
 from shared.logs import logger
 from shared.models.jobs import Job, JobStatus
@@ -29,6 +29,7 @@ def enqueue(
     correlation_id: str | None = None,
     job_id: str | None = None,
     timeout_seconds: int | None = None,
+    warm_session: str | None = None,
 ) -> Job:
     """Create the job record (queued) and send its message; jobs of one group run in order.
 
@@ -48,15 +49,33 @@ def enqueue(
         correlation_id=correlation_id,
     )
     try:
-        aws.client("sqs").send_message(
-            QueueUrl=get_settings().jobs_queue_url,
-            MessageBody=message_body(job),
-            MessageGroupId=job.group_id,
-            MessageDeduplicationId=job.job_id,
-        )
+        _send(job, routing.queue_for_session(warm_session) if warm_session else None)
     except (BotoCoreError, ClientError) as exc:
         logger.exception("could not send the job message", extra={"job_id": job_id, "job_type": job_type})
         store.finish(job, JobStatus.FAILED, error="The job could not be queued.")
         raise ServiceUnavailableError("The work queue is not reachable right now; try again in a moment.") from exc
     logger.info("job queued", extra={"job_id": job_id, "job_type": job_type, "group_id": job.group_id})
     return job
+
+
+def _send(job: Job, runner_queue: str | None) -> None:
+    """To the runner's own queue when given (it keeps the session's process), else, or when that fails, the shared
+    one (a runner queue is deleted when its runner goes)."""
+    sqs, message = aws.client("sqs"), message_body(job)
+    if runner_queue is not None:
+        try:
+            sqs.send_message(
+                QueueUrl=runner_queue,
+                MessageBody=message,
+                MessageGroupId=job.group_id,
+                MessageDeduplicationId=job.job_id,
+            )
+            return
+        except (BotoCoreError, ClientError):
+            logger.warning("a runner's queue refused a job; it goes to the shared queue", extra={"job_id": job.job_id})
+    sqs.send_message(
+        QueueUrl=get_settings().jobs_queue_url,
+        MessageBody=message,
+        MessageGroupId=job.group_id,
+        MessageDeduplicationId=job.job_id,
+    )

@@ -90,3 +90,17 @@ class Job(StudioModel):
 
     active_index = ActiveJobsIndex()
     by_owner = JobsByOwnerIndex()
+
+
+class RunnerLease(StudioModel):
+    """Where work should go: a runner that is alive with its own queue, and the runner keeping a chat session's
+    Claude process (shared.jobs.routing; docs/claude-cli.md, "Warm sessions")."""
+
+    class Meta:
+        logical_name = "runner_leases"
+
+    key = UnicodeAttribute(hash_key=True)  # "runner#<runner id>" or "session#<session id>"
+    runner_id = UnicodeAttribute()
+    queue_url = UnicodeAttribute(null=True)  # a runner's own queue (runner items)
+    until = NumberAttribute()  # epoch seconds: the runner is alive, or keeps the session's process, until then
+    expires_at = TTLAttribute(null=True)  # DynamoDB removes what nobody renewed

@@ -24,6 +24,7 @@ from typing import Literal
 from shared import jobs, metrics
 from shared.drives import syncs as drive_syncs
 from shared.errors import StudioError
+from shared.jobs import routing
 from shared.logs import logger
 from shared.meetings import sweep as meetings
 from shared.models.schedules import Execution, ExecutionStatus, Schedule
@@ -48,6 +49,7 @@ class TickResult:
     timed_out: int = 0
     meetings_stopped: int = 0
     drive_syncs: int = 0
+    turns_moved: int = 0  # from the queues of runners that died, to the shared queue
 
     def count(self, outcome: Outcome) -> None:
         setattr(self, outcome, getattr(self, outcome) + 1)
@@ -73,6 +75,7 @@ def run_tick(now: datetime, *, correlation_id: str | None = None) -> TickResult:
     _time_out_orphans(now, result)
     _stop_silent_meetings(now, result)
     _queue_drive_syncs(now, result)
+    _empty_gone_runners(result)
     logger.info("scheduler tick", extra={"tick_at": now.isoformat(), **result.as_dict()})
     return result
 
@@ -174,6 +177,14 @@ def _stop_silent_meetings(now: datetime, result: TickResult) -> None:
                 result.errors += 1
     except Exception:
         logger.exception("could not read silent meetings")
+        result.errors += 1
+
+
+def _empty_gone_runners(result: TickResult) -> None:
+    try:
+        result.turns_moved = routing.empty_gone_runners()
+    except Exception:
+        logger.exception("could not empty the queues of runners that stopped")
         result.errors += 1
 
 

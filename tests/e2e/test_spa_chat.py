@@ -177,6 +177,7 @@ def test_signed_in_a_person_creates_a_project_and_watches_the_answer_stream_in(
     expect(answer_of(page, 1)).to_contain_text("Done.")
     expect(turn(page, 1).locator(".msg-user-text")).to_have_text("Outline the plan\nbriefly")
     expect(turn(page, 1).locator(".msg-usage")).to_have_text(USAGE)
+    page.wait_for_load_state("networkidle")  # leaving with the chat's settings still loading would abort them
 
     # And the project is remembered when they come back to Chat itself
     page.goto("/chat")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import time
 from collections.abc import Iterator
@@ -11,9 +12,11 @@ from pathlib import Path
 
 import pytest
 import requests
+from playwright.sync_api import Page, expect
 
 from runner.claude.process import resident_bytes
-from tests.e2e.test_chat import Chat
+from tests.e2e.test_chat import END, Chat
+from tests.e2e.test_spa_chat import answer_of, expect_done, open_chat_in, send, turn
 from tests.support.claude import claude_env, requires_claude
 from tests.support.fake_anthropic import FakeAnthropic, Reply
 from tests.support.stack import LocalStack, wait_until
@@ -87,11 +90,11 @@ def first_turn(chat: Chat, api: FakeAnthropic, project: str, text: str = "first 
     return session_id
 
 
-def follow_up(chat: Chat, api: FakeAnthropic, session_id: str, turn: int, message: str, reply: str = "ok") -> dict:
-    api.script(Reply.text([reply]))
+def follow_up(chat: Chat, api: FakeAnthropic, session_id: str, turn: int, message: str, *, timeout: float = 60) -> dict:
+    api.script(Reply.text(["ok"]))
     before = len(api.message_requests)
     chat.send(message=message, sessionId=session_id)
-    done = chat.turn_end(turn)
+    done = chat.until(lambda e: e.get("type") in END and e.get("turn") == turn, timeout=timeout)
     assert done["type"] == "turn.done", done
     return {"done": done, "request": api.message_requests[before]}
 
@@ -239,7 +242,8 @@ def test_a_runner_killed_with_warm_sessions_loses_no_turn(
 
     os.kill(runner, signal.SIGKILL)
     wait_until(lambda: stack.info()["children"]["runner"] != runner, timeout=60, what="the runner's restart")
-    sent = follow_up(chat, api, session_id, 2, "what was the word?")
+    # The dead runner's last message holds the session's FIFO group until its visibility runs out (60 s).
+    sent = follow_up(chat, api, session_id, 2, "what was the word?", timeout=150)
 
     assert "tangerine" in json.dumps(sent["request"].messages)  # resumed by the new runner from the transcript
     assert len(cli_processes(stack, project)) == 1
@@ -267,3 +271,23 @@ def test_ten_sessions_on_one_runner_stay_within_the_memory_budget(api: FakeAnthr
         assert 0 < len(kept) < 10
     finally:
         stack.stop()
+
+
+def test_a_turn_waiting_for_a_runner_says_that_a_workspace_is_starting(
+    page: Page, stack: LocalStack, api: FakeAnthropic
+):
+    open_chat_in(page, stack, "Starting")
+    runner = stack.info()["children"]["runner"]
+    api.script(Reply.text(["hello after the wait"]))
+
+    os.kill(runner, signal.SIGSTOP)  # as if no runner task were running yet
+    try:
+        send(page, "hello")
+        pending = turn(page, 1).locator(".msg-pending")
+        expect(pending).to_contain_text("Starting a workspace for Claude…", timeout=15_000)
+        expect(pending.locator(".msg-elapsed")).to_have_text(re.compile(r"^ \d+ s$"))
+    finally:
+        os.kill(runner, signal.SIGCONT)
+
+    expect_done(page, 1)
+    expect(answer_of(page, 1)).to_have_text("hello after the wait")

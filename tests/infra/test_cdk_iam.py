@@ -50,6 +50,7 @@ RUNNER_WRITES = {
     "cloud_credentials",
     "cloud_connections",
     "meetings",
+    "runner_leases",
 }
 RUNNER_READS = {
     "projects", "project_members", "users", "api_keys", "personas", "guides", "bedrock_config", "git_remotes",
@@ -195,12 +196,15 @@ def test_tick_uses_schedules_executions_jobs_due_mounts_and_the_queue_only(synth
     tick = synthesized.function_statements(TICK_HANDLER)
 
     assert _table_names(synthesized, tick) == {
-        "schedules", "executions", "jobs", "cloud_mounts", "cloud_connections", "meetings",
+        "schedules", "executions", "jobs", "cloud_mounts", "cloud_connections", "meetings", "runner_leases",
     }  # fmt: skip
     assert _services(synthesized, tick) == {"dynamodb", "sqs", "logs", "xray"}
-    sqs_actions = {a for s in tick for a in _actions(synthesized, s) if a.startswith("sqs:")}
-    assert "sqs:ReceiveMessage" not in sqs_actions
-    assert "sqs:SendMessage" in sqs_actions
+    jobs_queue = {a for s in tick if not _runner_queues(s["Resource"]) for a in _actions(synthesized, s)}
+    assert "sqs:ReceiveMessage" not in jobs_queue
+    assert "sqs:SendMessage" in jobs_queue
+    # It empties the queues of runners that died into the jobs queue (shared.jobs.routing), and nothing more there.
+    gone_runners = {a for s in tick if _runner_queues(s["Resource"]) for a in _actions(synthesized, s)}
+    assert gone_runners == {"sqs:GetQueueAttributes", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:DeleteQueue"}
 
 
 def test_ingest_uses_the_workspace_bucket_uploads_and_file_trees_only(synthesized):
@@ -234,7 +238,25 @@ def test_the_runner_consumes_jobs_extends_them_and_queues_follow_ups(synthesized
     assert {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"} <= actions
     # A finished turn queues its quality job and an integration run's callback (shared.jobs.enqueue).
     assert "sqs:SendMessage" in actions
-    assert all(synthesized.referenced_ids(s["Resource"]) == {queue} for s in sqs_statements)
+    shared = [s for s in sqs_statements if synthesized.referenced_ids(s["Resource"]) == {queue}]
+    # Beside the jobs queue: only its own queue and gone runners' (runner/queues.py), by their name's pattern.
+    own = [s for s in sqs_statements if s not in shared]
+    assert own and all(_runner_queues(s["Resource"]) for s in own)
+    own_actions = {a for s in own for a in _actions(synthesized, s)}
+    assert {"sqs:CreateQueue", "sqs:DeleteQueue", "sqs:ReceiveMessage", "sqs:SendMessage"} <= own_actions
+
+
+def test_the_api_sends_a_turn_to_the_runner_keeping_its_session_and_may_do_nothing_else_there(synthesized):
+    for handler in (API_HANDLER, DEFAULT_HANDLER):
+        statements = synthesized.function_statements(handler)
+        own = [s for s in statements if _runner_queues(s["Resource"])]
+        assert own, handler
+        assert {a for s in own for a in _actions(synthesized, s)} == {"sqs:SendMessage"}, handler
+
+
+def _runner_queues(resource: object) -> bool:
+    """Whether a statement's resource is the pattern of the runners' own queues."""
+    return "jobs-r-*" in json.dumps(resource)
 
 
 def test_the_runner_writes_only_the_tables_its_code_writes(synthesized):

@@ -39,6 +39,7 @@ EXPECTED_TABLES = {
     "cloud_connections", "cloud_credentials", "cloud_mounts", "meetings", "transcript_segments", "bedrock_config",
     "bedrock_context_audit", "settings", "connections", "jobs", "schedules", "executions", "counters",
     "integration_runs", "uploads", "file_trees", "git_remotes", "budgets", "usage_aggregates", "audit_log",
+    "runner_leases",
 }  # fmt: skip
 
 # Tables that hold a user's data but are reached through a parent, not by a user index; each says why.
@@ -249,26 +250,16 @@ def test_oauth_state_index_holds_only_connections_waiting_for_a_callback(aws: No
 
 
 def test_replay_after_seq_n_is_a_range_query(aws: None) -> None:
-    # Given ten events of a session and one of another session
+    # Given ten events of a session logged in batches of three, keyed by their last seq, and one of another session
     expires = timedelta(days=7)
-    for seq in range(1, 11):
-        SessionEvent("s1", seq, event={"type": "delta", "n": seq}, expires_at=expires).save()
-    SessionEvent("s2", 9, event={}, expires_at=expires).save()
+    for first, last in ((1, 3), (4, 6), (7, 9), (10, 10)):
+        batch = [{"type": "delta", "seq": seq} for seq in range(first, last + 1)]
+        SessionEvent("s1", last, events=batch, published_at=[0] * len(batch), expires_at=expires).save()
+    SessionEvent("s2", 9, events=[{"seq": 9}], published_at=[0], expires_at=expires).save()
     # When a client that saw seq 7 reconnects
     missed = list(SessionEvent.query("s1", SessionEvent.seq > 7))
-    # Then it receives exactly 8, 9 and 10, in order
-    assert [(e.seq, e.event["n"]) for e in missed] == [(8, 8), (9, 9), (10, 10)]
-
-
-def test_an_event_seq_is_written_only_once(aws: None) -> None:
-    # Given seq 1 written
-    SessionEvent("s1", 1, event={"v": 1}, expires_at=timedelta(days=1)).save()
-    # When a retried writer puts seq 1 again with the append condition, then it is refused
-    with pytest.raises(PutError):
-        SessionEvent("s1", 1, event={"v": 2}, expires_at=timedelta(days=1)).save(
-            condition=SessionEvent.seq.does_not_exist()
-        )
-    assert SessionEvent.get("s1", 1).event == {"v": 1}
+    # Then the batch that holds 8 and 9 comes first, then 10, in order
+    assert [[e["seq"] for e in item.events] for item in missed] == [[7, 8, 9], [10]]
 
 
 def save_prompt(scope: str, version: int, content: str) -> None:

@@ -22,9 +22,10 @@ from moto.core.botocore_stubber import BotocoreStubber
 from shared import aws
 from shared.constants import JOBS_QUEUE_NAME, Env
 from shared.errors import ConflictError, ValidationError
+from shared.jobs import routing
 from shared.models.base import bind_models
 from shared.models.cloud import CloudConnection, CloudMount
-from shared.models.jobs import Job
+from shared.models.jobs import Job, RunnerLease
 from shared.models.meetings import Meeting
 from shared.models.schedules import DUE_SHARDS, Execution, ExecutionStatus, Schedule
 from shared.scheduling import cron, executions, runlog, store
@@ -74,7 +75,8 @@ def studio(monkeypatch: pytest.MonkeyPatch) -> Iterator[Studio]:
         get_settings.cache_clear()
         aws.reset_clients()
         bind_models(get_settings())
-        for model in (Schedule, Execution, Job, Meeting, CloudMount, CloudConnection):  # meetings, drives too
+        # Meetings, drives and the runners' leases too: the tick sweeps them all.
+        for model in (Schedule, Execution, Job, Meeting, CloudMount, CloudConnection, RunnerLease):
             model.create_table(wait=True)
         boto3.client("s3", region_name="us-east-1").create_bucket(Bucket=get_settings().workspace_bucket)
         yield Studio(queue_url, sqs)
@@ -645,3 +647,19 @@ def test_the_tick_queues_a_sync_for_each_drive_mount_due_and_only_once(studio: S
     [message] = studio.messages()
     assert message["job_type"] == "drive.sync"
     assert Job.get(message["job_id"]).payload == {"mount_id": "m-due", "project_id": "p1"}
+
+
+def test_the_tick_moves_the_waiting_turns_of_a_runner_that_died_to_the_jobs_queue(studio: Studio) -> None:
+    own = studio.sqs.create_queue(QueueName="jobs-r-dead.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
+    studio.sqs.send_message(
+        QueueUrl=own, MessageBody='{"job_id": "j1"}', MessageGroupId="session-s1", MessageDeduplicationId="j1"
+    )
+    routing.register_runner("dead", own)
+    RunnerLease("runner#dead").update(actions=[RunnerLease.until.set(0)])  # it stopped renewing its lease
+
+    result = run_tick(datetime.now(UTC))
+
+    assert (result.turns_moved, result.errors) == (1, 0)
+    [moved] = studio.sqs.receive_message(QueueUrl=studio.queue_url, MessageSystemAttributeNames=["All"])["Messages"]
+    assert (moved["Body"], moved["Attributes"]["MessageGroupId"]) == ('{"job_id": "j1"}', "session-s1")
+    assert own not in studio.sqs.list_queues().get("QueueUrls", [])

@@ -76,7 +76,7 @@ def test_a_bad_message_gets_one_clear_error_event(cloud: Settings, body: str, co
 def test_an_unknown_action_names_the_known_ones(cloud: Settings) -> None:
     [event] = send('{"action": "nope"}')
 
-    assert "Known actions: chat.abort, chat.answer, chat.send, ping, session.resume" in event["message"]
+    assert "Known actions: chat.abort, chat.answer, chat.prewarm, chat.send, ping, session.resume" in event["message"]
 
 
 def test_binary_garbage_is_refused_as_invalid_json(cloud: Settings) -> None:

@@ -1,5 +1,6 @@
 // One turn of a conversation: the person's message, then Claude's answer as it happened (text, tool calls,
 // permission questions, notices), and how it ended (usage, "stopped", or the error in place).
+import { useEffect, useState } from 'preact/hooks';
 import { describeUsage } from '../chat/format.js';
 import { ChatIcon } from '../chat/icons.js';
 import { Markdown } from '../chat/markdown.js';
@@ -15,6 +16,23 @@ const PENDING = {
   running: 'Claude is thinking…',
 };
 const TOOL_STATES = { running: 'Running', done: 'Done', error: 'Failed' };
+// A turn accepted but not started for this long is waiting for a runner: after a quiet time the service starts
+// one (about a minute in the cloud), so the wait is named and counted instead of silent.
+const STARTING_AFTER_MS = 3000;
+
+/** "Claude is thinking…", until the wait is long enough to say that a workspace is starting, with the seconds. */
+function AcceptedNote() {
+  const [since] = useState(() => Date.now());
+  const [now, setNow] = useState(since);
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, []);
+  const waited = now - since;
+  if (waited < STARTING_AFTER_MS) return PENDING.accepted;
+  // The seconds are for the eye: a screen reader hears the sentence once, not a count.
+  return html`Starting a workspace for Claude…<span class="msg-elapsed" aria-hidden="true"> ${Math.round(waited / 1000)} s</span>`;
+}
 
 function UserMessage({ turn }) {
   const badge = { waiting: 'Waiting', sending: 'Sending', queued: 'Queued', unsent: 'Not sent' }[turn.phase];
@@ -88,7 +106,7 @@ function Ending({ turn, onRetry, onDiscard }) {
   const stopping = turn.stopping && turn.phase === 'running';
   if (turn.phase === 'running' && turn.parts.at(-1)?.kind === 'text' && !stopping) return null; // the caret says it
   const asking = isAsking(turn);
-  let text = PENDING[turn.phase];
+  let text = turn.phase === 'accepted' ? html`<${AcceptedNote} />` : PENDING[turn.phase];
   if (stopping) text = 'Stopping…';
   else if (asking) text = 'Waiting for your answer…';
   else if (turn.phase === 'running' && turn.parts.length) text = 'Working…';
