@@ -37,6 +37,10 @@ CSV_COLUMNS = (
     "key", "label", "inputTokens", "outputTokens", "cacheReadTokens", "cacheWriteTokens", "costUsd", "requests"
 )  # fmt: skip
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet would run a cell starting so as a formula
+# Usage is recorded from the product's first day on; the bounds keep a period's neighbouring days and months (read
+# to choose between day and month boards) within what `date` can represent.
+EARLIEST_DAY = date(2000, 1, 1)
+LATEST_DAY = date(2999, 12, 31)
 
 
 class Caller(Protocol):
@@ -116,6 +120,10 @@ def summary_csv(
 
 
 def _check_period(from_day: date, to_day: date) -> None:
+    if from_day < EARLIEST_DAY or to_day > LATEST_DAY:
+        raise ValidationError(
+            f"A period lies between {EARLIEST_DAY:%Y-%m-%d} and {LATEST_DAY:%Y-%m-%d}.", code="invalid_period"
+        )
     if from_day > to_day:
         raise ValidationError("The period's start (from) is after its end (to).", code="invalid_period")
     if (to_day - from_day).days + 1 > MAX_PERIOD_DAYS:

@@ -245,6 +245,7 @@ def test_a_period_counts_the_events_of_its_days(
     [
         ({"from": "2025-02-01", "to": "2025-01-01"}, "invalid_period"),
         ({"from": "2024-01-01", "to": "2025-01-01"}, "invalid_period"),  # 367 days
+        ({"from": "0001-01-01", "to": "0001-12-01"}, "invalid_period"),  # before any usage (and the calendar's edge)
         ({"from": "2025-01-01", "to": "2025-13-01"}, "invalid_request"),
         ({"from": "2025-01-01"}, "invalid_request"),
         ({**JANUARY, "groupBy": "week"}, "invalid_request"),
