@@ -40,6 +40,9 @@ LIMITS = {
     RateLimitScope.LOGIN_USER: 100,
     RateLimitScope.RESET_USER: 5,
     RateLimitScope.RESET_IP: 20,
+    # Far more than opening sessions and focusing a composer asks for (the web app sends one a minute per session
+    # at most); each may start a Claude process, and a new chat's evicts the least recently used one.
+    RateLimitScope.PREWARM_USER: 60,
 }
 # What a refusal names: the limit on the wire, and what there were too many of, for a person.
 NAMES = {
@@ -54,6 +57,7 @@ NAMES = {
     ),
     RateLimitScope.RESET_USER: ("reset_per_account", "password reset requests for this account"),
     RateLimitScope.RESET_IP: ("reset_per_address", "password reset requests from your network address"),
+    RateLimitScope.PREWARM_USER: ("prewarm_per_account", "requests to start Claude ahead of a message"),
 }
 IPV6_PREFIX = 64  # one subscriber's IPv6 network: its addresses are one address to the limits
 

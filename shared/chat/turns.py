@@ -13,6 +13,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from shared import aws, jobs
+from shared.accounts import ratelimit
 from shared.accounts.domain import Principal
 from shared.chat import followers, sessions, views
 from shared.chat.events import SessionStream
@@ -21,6 +22,7 @@ from shared.chat.schemas import MAX_MESSAGE_CHARS, ChatAnswer, ChatPrewarm, Chat
 from shared.errors import ConflictError, NotFoundError, StudioError, ValidationError
 from shared.jobs.store import new_job_id
 from shared.logs import logger
+from shared.models.accounts import RateLimitScope
 from shared.models.chat import ExchangeStatus, RawExchange
 from shared.projects import service as projects
 from shared.quotas.daily import take_turn
@@ -123,6 +125,7 @@ def prewarm(caller: Principal, request: ChatPrewarm) -> dict[str, Any]:
         assert request.project_id is not None  # ChatPrewarm requires one of them
         session_id, project_id, new = sessions.new_id(), request.project_id, True
     projects.open_project(caller, project_id, write=True)  # only someone who may chat there
+    ratelimit.take(RateLimitScope.PREWARM_USER, caller.user_id)
     jobs.enqueue(
         "chat.prewarm",
         {"session_id": session_id, "user_id": caller.user_id, "project_id": project_id},

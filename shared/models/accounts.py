@@ -126,6 +126,7 @@ class RateLimitScope(StrEnum):
     LOGIN_IP = "login#ip"
     RESET_USER = "reset#user"
     RESET_IP = "reset#ip"
+    PREWARM_USER = "prewarm#user"  # chat.prewarm: each one may start a Claude process on a runner
 
 
 def rate_limit_bucket(scope: RateLimitScope, *subject: str) -> str:

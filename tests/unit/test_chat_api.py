@@ -173,3 +173,23 @@ def test_history_pages_from_the_newest_turn(cloud: Settings) -> None:
 
     assert [e.turn for e in first] == [5, 4]
     assert [e.turn for e in second] == [3, 2]
+
+
+def test_prewarm_reserves_a_new_chats_id_that_the_first_message_uses_and_is_rate_limited(cloud: Settings) -> None:
+    _alice, project_id = person("alice")
+
+    [reserved] = say("alice", action="chat.prewarm", projectId=project_id)
+    assert (reserved["type"], reserved["new"], reserved["projectId"]) == ("session.prewarming", True, project_id)
+    [job] = [json.loads(m["Body"]) for m in queued_messages(cloud)]
+    assert job["job_type"] == "chat.prewarm"
+
+    events = say("alice", action="chat.send", projectId=project_id, message="Hi", newSessionId=reserved["sessionId"])
+    assert events[-2]["type"] == "session.created" and events[-2]["sessionId"] == reserved["sessionId"]
+    again = say("alice", action="chat.send", projectId=project_id, message="Hi", newSessionId=reserved["sessionId"])
+    assert (again[-1]["type"], again[-1]["code"]) == ("error", "session_exists")  # one chat per reserved id
+
+    for _ in range(60 - 1):  # the first prewarm counted too
+        say("alice", action="chat.prewarm", sessionId=reserved["sessionId"])
+    refused = say("alice", action="chat.prewarm", sessionId=reserved["sessionId"])[-1]
+    assert (refused["type"], refused["code"]) == ("error", "too_many_attempts"), refused
+    assert "start Claude ahead of a message" in refused["message"]
