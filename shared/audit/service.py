@@ -9,7 +9,6 @@ administrator is not locked out of their installation because the audit table th
 from __future__ import annotations
 
 import base64
-import binascii
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
@@ -159,7 +158,7 @@ def _decoded(cursor: str | None) -> str | None:
         return None
     try:
         sk = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-    except (binascii.Error, UnicodeDecodeError):
+    except ValueError:  # not base64 (binascii.Error), not ASCII, or not UTF-8 (UnicodeDecodeError)
         sk = ""
     if len(sk) < 12 or sk[4] != "-" or "#" not in sk:
         raise ValidationError("The cursor is not one this list gave; start again without it.", code="invalid_cursor")

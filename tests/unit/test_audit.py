@@ -479,6 +479,7 @@ def test_filters_by_actor_action_target_words_and_period(world: World) -> None:
         ({"action": "user.hacked"}, "invalid_request"),
         ({"limit": "1000"}, "invalid_request"),
         ({"cursor": "bm90LWEtY3Vyc29y"}, "invalid_cursor"),
+        ({"cursor": "m\x04ØvAv\U000f0bbb5Ä"}, "invalid_cursor"),  # not even ASCII (found by the API fuzz test)
     ],
 )
 def test_a_bad_query_is_a_clear_400(world: World, query: dict[str, str], code: str) -> None:
