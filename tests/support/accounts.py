@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 from urllib.parse import parse_qs, urlsplit
 
 import botocore.endpoint
@@ -341,10 +341,14 @@ def serialized_moto() -> Iterator[None]:
         yield
 
 
-def run_together(calls: list[Callable[[], Reply]], *, timeout: float = 30) -> list[Reply]:
-    """Start one thread per call (each like its own Lambda instance), release them at once, collect replies."""
+R = TypeVar("R")
+
+
+def run_together(calls: list[Callable[[], R]], *, timeout: float = 30) -> list[R]:
+    """Start one thread per call (each like its own Lambda instance), release them at once, collect what they
+    return; the first exception a call raised is raised here."""
     barrier = threading.Barrier(len(calls))
-    replies: list[Reply | BaseException | None] = [None] * len(calls)
+    replies: list[R | BaseException | None] = [None] * len(calls)
 
     def run(index: int) -> None:
         loop = asyncio.new_event_loop()  # Mangum runs the app on the thread's event loop
@@ -367,4 +371,4 @@ def run_together(calls: list[Callable[[], Reply]], *, timeout: float = 30) -> li
     for reply in replies:
         if isinstance(reply, BaseException):
             raise reply
-    return [reply for reply in replies if isinstance(reply, Reply)]
+    return cast(list[R], replies)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
-import threading
 from collections import defaultdict
 from datetime import UTC, datetime
 from typing import Any
@@ -16,7 +16,7 @@ from local.lambda_events import LambdaContext
 from shared.models.chat import Session
 from shared.models.usage import UsageAggregate, UsageEvent
 from shared.usage import ModelUsage, record
-from tests.support.accounts import AccountsStack, Person, api_event, call, create_user, register_first
+from tests.support.accounts import AccountsStack, Person, api_event, call, create_user, register_first, run_together
 
 AMOUNTS = ("tokens_in", "tokens_out", "cache_read_tokens", "cache_write_tokens", "cost_usd")
 JANUARY = {"from": "2025-01-01", "to": "2025-01-31"}
@@ -134,25 +134,10 @@ def test_aggregates_equal_the_sum_of_the_events_after_concurrent_records(
         )
         for n in range(20)
     ]
-    barrier = threading.Barrier(len(calls))
-    failures: list[BaseException] = []
-
-    def run(one: ModelUsage) -> None:
-        try:
-            barrier.wait(timeout=10)
-            record(one)
-        except BaseException as exc:
-            failures.append(exc)
-
-    threads = [threading.Thread(target=run, args=(one,)) for one in calls]
     # When each is recorded on its own thread
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    run_together([functools.partial(record, one) for one in calls], timeout=30)  # raises what a call raised
 
     # Then every aggregate equals the sum of its events, and there is no aggregate of nothing
-    assert not failures
     events = list(UsageEvent.scan())
     assert len(events) == 20
     assert aggregates_held() == events_sum(events)

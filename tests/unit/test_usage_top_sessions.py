@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import threading
+import functools
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -11,7 +11,7 @@ import pytest
 
 from shared.models.usage import UsageAggregate, UsageEvent
 from shared.usage import ModelUsage, boards, record, top
-from tests.support.accounts import Person, call, create_user, register_first
+from tests.support.accounts import Person, call, create_user, register_first, run_together
 from tests.unit.test_usage_dashboard import usage
 
 SIZE = 3  # boards this small fill up and push sessions off with a few calls
@@ -80,25 +80,10 @@ def test_boards_equal_the_top_sessions_of_the_events_after_concurrent_records(
 ) -> None:
     # Given 30 calls of 10 sessions of two users over 3 days, all ending at once
     calls = calls_of([people["ann"].id, people["bob"].id], 30, date(2025, 1, 1), 3)
-    barrier = threading.Barrier(len(calls))
-    failures: list[BaseException] = []
-
-    def run(one: ModelUsage) -> None:
-        try:
-            barrier.wait(timeout=10)
-            record(one)
-        except BaseException as exc:
-            failures.append(exc)
-
-    threads = [threading.Thread(target=run, args=(one,)) for one in calls]
     # When each is recorded on its own thread (boards read, changed and put conditionally by all at once)
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    run_together([functools.partial(record, one) for one in calls], timeout=60)  # raises what a call raised
 
     # Then every board of every scope and period holds exactly the top sessions computed from the events
-    assert not failures
     events = list(UsageEvent.scan())
     assert len(events) == 30
     assert boards_held() == expected_boards(events)
