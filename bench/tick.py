@@ -13,28 +13,24 @@
 from __future__ import annotations
 
 import functools
-import os
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import requests
-from moto import mock_aws
 
+from bench.moto import in_process_moto
 from bench.stats import row, summary
 from shared import aws
-from shared.constants import JOBS_QUEUE_NAME, Env
-from shared.models.base import bind_models
+from shared.constants import Env
 from shared.models.cloud import CloudConnection, CloudMount
 from shared.models.jobs import Job, RunnerLease
 from shared.models.meetings import Meeting
 from shared.models.schedules import Execution, ExecutionStatus, Schedule, ScheduleKind
 from shared.scheduling import cron, executions, store
 from shared.scheduling.tick import run_tick
-from shared.settings import Settings, get_settings
+from shared.settings import get_settings
 from tests.support.fake_anthropic import TEST_API_KEY, FakeAnthropic
 from tests.support.stack import ROOT, LocalStack, bound_to, wait_until
 
@@ -44,39 +40,6 @@ SIZES = (1_000, 10_000)
 DELAY_SAMPLES = 10
 CLAUDE = ROOT / "runner" / "node_modules" / ".bin" / "claude"
 BASE = datetime(2030, 1, 7, 9, 0, tzinfo=UTC)  # a Monday at 09:00 UTC
-
-
-@contextmanager
-def in_process_moto() -> Iterator[None]:
-    saved = dict(os.environ)
-    os.environ.update(
-        {
-            "AWS_ACCESS_KEY_ID": "bench",
-            "AWS_SECRET_ACCESS_KEY": "bench",
-            "AWS_DEFAULT_REGION": "us-east-1",
-            Env.REGION: "us-east-1",
-            Env.TABLE_PREFIX: "bench-",
-        }
-    )
-    os.environ.pop(Env.AWS_ENDPOINT_URL, None)
-    try:
-        with mock_aws():
-            get_settings.cache_clear()
-            aws.reset_clients()
-            url = aws.client("sqs").create_queue(QueueName=JOBS_QUEUE_NAME, Attributes={"FifoQueue": "true"})
-            os.environ[Env.JOBS_QUEUE_URL] = url["QueueUrl"]
-            get_settings.cache_clear()
-            aws.reset_clients()
-            bind_models(get_settings())
-            for model in (Schedule, Execution, Job, Meeting, CloudMount, CloudConnection, RunnerLease):
-                model.create_table(wait=True)
-            yield
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-        get_settings.cache_clear()
-        aws.reset_clients()
-        bind_models(Settings())
 
 
 def _schedules(total: int) -> None:
@@ -106,7 +69,7 @@ def _schedules(total: int) -> None:
 
 
 def tick_durations(total: int) -> dict[str, list[float]]:
-    with in_process_moto():
+    with in_process_moto(Schedule, Execution, Job, Meeting, CloudMount, CloudConnection, RunnerLease, jobs_queue=True):
         _schedules(total)
         ticks, queries, returned = [], [], []
         for minute in range(TICKS):
@@ -143,8 +106,11 @@ def slot_to_job_start(stack: LocalStack) -> tuple[list[float], list[float]]:
     project = requests.post(f"{stack.base_url}/api/projects", json={"name": "bench"}, headers=headers, timeout=30)
     project.raise_for_status()
     # Every-minute schedules, one per sample: this stack's administrator allows them (the default minimum is 15 min).
-    quotas = {"maxActiveSchedules": 1000, "minScheduleIntervalMinutes": 1, "uploadsPerHour": 200}
-    allowed = requests.put(f"{stack.base_url}/api/admin/settings/quotas", json=quotas, headers=headers, timeout=30)
+    url = f"{stack.base_url}/api/admin/settings/quotas"
+    current = requests.get(url, headers=headers, timeout=30)
+    current.raise_for_status()  # a PUT names every quota: the others stay as they are
+    quotas = {**current.json(), "maxActiveSchedules": 1000, "minScheduleIntervalMinutes": 1}
+    allowed = requests.put(url, json=quotas, headers=headers, timeout=30)
     allowed.raise_for_status()
     delays, ticks = [], []
     with bound_to(stack):

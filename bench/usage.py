@@ -25,7 +25,6 @@ Run: `.venv/bin/python -m bench.usage`.
 
 from __future__ import annotations
 
-import os
 import random
 import time
 from collections import Counter, defaultdict
@@ -37,20 +36,16 @@ from functools import partial
 from typing import Any
 
 from botocore.client import BaseClient
-from moto import mock_aws
 from moto.dynamodb.models.table import Table
 
+from bench.moto import in_process_moto
 from bench.stats import row
-from shared import aws
 from shared.api.routes.usage import domain_names
-from shared.constants import Env
 from shared.models.accounts import RateLimit, User
-from shared.models.base import bind_models
 from shared.models.chat import Session
 from shared.models.fields import time_sort_key
 from shared.models.projects import Project
 from shared.models.usage import UsageAggregate, UsageEvent
-from shared.settings import get_settings
 from shared.usage import ModelUsage, Tally, aggregates, boards, dashboard, layout, record, top
 from shared.usage.schemas import GroupBy
 from shared.usage.views import UsageSummary
@@ -73,33 +68,6 @@ WRITES_BEFORE = {"no session": 20, "session": 24}
 class Admin:
     user_id: str = "bench-admin"
     is_admin: bool = True
-
-
-@contextmanager
-def in_process_moto() -> Iterator[None]:
-    saved = dict(os.environ)
-    os.environ.update(
-        {
-            "AWS_ACCESS_KEY_ID": "bench",
-            "AWS_SECRET_ACCESS_KEY": "bench",
-            "AWS_DEFAULT_REGION": "us-east-1",
-            Env.REGION: "us-east-1",
-            Env.TABLE_PREFIX: "bench-",
-        }
-    )
-    os.environ.pop(Env.AWS_ENDPOINT_URL, None)
-    try:
-        with mock_aws():
-            get_settings.cache_clear()
-            aws.reset_clients()
-            bind_models(get_settings())
-            for model in (UsageEvent, UsageAggregate, RateLimit, User, Project, Session):
-                model.create_table(wait=True)
-            yield
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-        get_settings.cache_clear()
 
 
 @contextmanager
@@ -318,7 +286,7 @@ def _writes_per_call() -> None:
 
 def run() -> None:
     print(f"Usage dashboard, in-process moto, a month of {EVENTS:,} usage events ({SAMPLE:,} through record()):")
-    with in_process_moto(), partitioned_queries():
+    with in_process_moto(UsageEvent, UsageAggregate, RateLimit, User, Project, Session), partitioned_queries():
         started = time.perf_counter()
         recorded = _populate(_calls(random.Random(19)))
         held = sum(1 for _ in UsageAggregate.scan())
