@@ -45,8 +45,9 @@ class Workspace:
         state_dir: Path | None = None,
         transfer_config: TransferConfig | None = None,
         lock_timeout: float = 300.0,
-        on_pushed: Callable[[SyncReport], None] | None = None,
+        on_pushed: Callable[[SyncReport], int | None] | None = None,
         on_placed: Callable[[Path], None] | None = None,
+        generation: Callable[[], int] | None = None,
     ) -> None:
         if not prefix.endswith("/") or prefix.startswith("/"):
             raise ValueError(f"the prefix must be relative and end with '/', not {prefix!r}")
@@ -54,8 +55,12 @@ class Workspace:
         self.prefix = prefix
         self.local_root = Path(local_root).resolve()
         self.lock_timeout = lock_timeout
-        self._on_pushed = on_pushed  # called after a push that changed something in S3
+        # Called after a push that changed something in S3; returns the prefix's new generation, if it keeps one.
+        self._on_pushed = on_pushed
         self._on_placed = on_placed  # called for each file a pull put in place (e.g. to give it the folder's group)
+        # Reads the prefix's generation, which every change to it moves on (after the change is in S3): a sync that
+        # finds it where the manifest left it knows S3 holds the manifest's objects, and lists nothing.
+        self._generation = generation
         self._remote = S3Prefix(
             s3 if s3 is not None else aws.client("s3"), bucket, prefix, transfer_config or DEFAULT_TRANSFER_CONFIG
         )
@@ -72,7 +77,8 @@ class Workspace:
     def pull(self) -> SyncReport:
         """Bring S3's changes down: download new and changed objects, delete the files S3 no longer has."""
         with self._session("pull") as session:
-            remote = self._remote.listing()
+            seen = self._generation() if self._generation is not None else None
+            remote = self._remote_as_of(session.manifest, seen)
             self.local_root.mkdir(parents=True, exist_ok=True)
             downloads: list[Download] = []
             for relative in sorted(session.manifest.entries.keys() | remote.keys()):
@@ -96,6 +102,7 @@ class Workspace:
                 elif decision.action is Action.CONFLICT:
                     session.report.conflict(relative, str(decision.conflict))
             self._remote.download(session, downloads, self._temp_dir, placed=self._on_placed)
+            session.manifest.in_step_with(seen if self._in_step(session, remote) else None)
             return session.report
 
     def push(self) -> SyncReport:
@@ -106,7 +113,8 @@ class Workspace:
             for relative, reason in sorted(found.skipped.items()):
                 logger.warning("workspace file skipped", extra={"path": relative, "reason": reason})
                 session.report.skip(relative, reason)
-            remote = self._remote.listing()
+            seen = self._generation() if self._generation is not None else None
+            remote = self._remote_as_of(session.manifest, seen)
             entries = session.manifest.entries
             uploads: list[Upload] = []
             deletes: list[str] = []
@@ -135,8 +143,8 @@ class Workspace:
                 self._remote.upload(session, uploads, self.local_root)
             finally:
                 # Even a push that failed halfway changed S3: whoever caches a view of it must hear of it.
-                if self._on_pushed is not None and (session.report.uploaded or session.report.deleted):
-                    self._on_pushed(session.report)
+                moved_to = self._pushed(session.report)
+            session.manifest.in_step_with(self._generation_after_push(session, remote, seen, moved_to))
             return session.report
 
     def changed_paths(self) -> list[str]:
@@ -165,6 +173,45 @@ class Workspace:
                 where = {"bucket": self.bucket, "prefix": self.prefix}
                 logger.info(f"workspace {direction}", extra={**where, **session.report.summary()})
             session.raise_failures(f"s3://{self.bucket}/{self.prefix}")
+
+    def _remote_as_of(self, manifest: Manifest, seen: int | None) -> dict[str, RemoteObject]:
+        """S3's objects: the manifest's own when the generation has not moved since it was last in step, else listed."""
+        if seen is None or seen != manifest.generation or not self.local_root.is_dir():
+            return self._remote.listing()
+        return {
+            relative: RemoteObject(self.prefix + relative, entry.etag, entry.size)
+            for relative, entry in manifest.entries.items()
+        }
+
+    def _pushed(self, report: SyncReport) -> int | None:
+        """Tells `on_pushed` of a push that changed S3; the prefix's generation it moved to, if it keeps one."""
+        if self._on_pushed is None or not (report.uploaded or report.deleted):
+            return None
+        return self._on_pushed(report)
+
+    def _generation_after_push(
+        self, session: Session, remote: dict[str, RemoteObject], seen: int | None, moved_to: int | None
+    ) -> int | None:
+        if seen is None or not self._in_step(session, remote):
+            return None
+        if not (session.report.uploaded or session.report.deleted):
+            return seen
+        # Ours is the only change since `seen` only when it moved the generation on by exactly one.
+        return moved_to if moved_to == seen + 1 else None
+
+    @staticmethod
+    def _in_step(session: Session, remote: dict[str, RemoteObject]) -> bool:
+        """Whether the manifest now holds exactly what S3 holds: `remote` as found, with this sync's own changes.
+
+        A conflict left as it was, a skipped key or a failed file keeps them apart: the next sync lists again.
+        """
+        if session.failures:
+            return False
+        report = session.report
+        uploaded, deleted = set(report.uploaded), set(report.deleted)
+        expected = {r: obj.etag for r, obj in remote.items() if r not in uploaded and r not in deleted}
+        held = {r: entry.etag for r, entry in session.manifest.entries.items() if r not in uploaded}
+        return expected == held
 
     def _refuse_missing_root(self, manifest: Manifest) -> None:
         # A folder that vanished (a wiped cache) is not the user deleting every file: never push that as deletions.
@@ -197,9 +244,17 @@ class Workspace:
 def project_files(*, bucket: str, project_id: str, s3_prefix: str, local_root: Path, **options: Any) -> Workspace:
     """A project's files (`<s3_prefix>files/`): a push that changes S3 moves the project's file tree on."""
 
-    def invalidate_tree(report: SyncReport) -> None:
-        generations.invalidate(project_id)
+    def invalidate_tree(report: SyncReport) -> int:
+        return generations.invalidate(project_id)
+
+    def generation() -> int:
+        return generations.generation(project_id)
 
     return Workspace(
-        bucket=bucket, prefix=f"{s3_prefix}files/", local_root=local_root, on_pushed=invalidate_tree, **options
+        bucket=bucket,
+        prefix=f"{s3_prefix}files/",
+        local_root=local_root,
+        on_pushed=invalidate_tree,
+        generation=generation,
+        **options,
     )

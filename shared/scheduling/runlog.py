@@ -17,6 +17,8 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from shared import aws
+from shared.constants import PROJECTS_PREFIX
+from shared.files import generations
 from shared.settings import get_settings
 
 LOG_FOLDER = ".sasha/schedules/"
@@ -58,6 +60,8 @@ def append(project_prefix: str, schedule_id: str, record: dict[str, Any], *, now
                 time.sleep(random.uniform(0, 0.02 * (attempt + 1)))  # noqa: S311  # jitter, not security
                 continue  # another run appended meanwhile: read again
             raise
+        # The Files screen's tree and the runners' copies of the files follow the project's generation.
+        generations.invalidate(project_prefix.removeprefix(PROJECTS_PREFIX).strip("/"))
         return
     raise RunLogError(f"the run log {key} changed {_ATTEMPTS} times while a line was being appended")
 

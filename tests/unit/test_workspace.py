@@ -256,6 +256,102 @@ def test_a_push_after_a_push_and_a_pull_after_it_transfer_nothing(s3: Any, calls
     assert calls.names == ["ListObjectsV2", "ListObjectsV2"]
 
 
+class Generation:
+    """A prefix's generation as the file-tree table keeps it: every change to the prefix moves it on by one."""
+
+    def __init__(self) -> None:
+        self.value = 0
+
+    def read(self) -> int:
+        return self.value
+
+    def move_on(self, *_: Any) -> int:
+        self.value += 1
+        return self.value
+
+
+def counted(s3: Any, root: Path, generation: Generation) -> Workspace:
+    return workspace(s3, root, generation=generation.read, on_pushed=generation.move_on)
+
+
+def test_while_the_generation_stays_a_pull_and_a_push_list_nothing_yet_move_what_changed_here(
+    s3: Any, calls: Calls, tmp_path: Path
+):
+    # Given a workspace pulled once at a generation nobody has moved since
+    for relative, body in PROJECT.items():
+        put(s3, relative, body)
+    root, generation = root_of(tmp_path), Generation()
+    synced = counted(s3, root, generation)
+    synced.pull()
+    calls.clear()
+
+    # When it pulls again, Claude edits and deletes a file, and it pushes
+    pulled = synced.pull()
+    write(root, "README.md", b"# Revised\n")
+    (root / "empty.txt").unlink()
+    pushed = synced.push()
+
+    # Then neither listed the prefix, and the push still uploaded and deleted exactly what changed here
+    assert not pulled.changed
+    assert calls.count("ListObjectsV2") == 0
+    assert (pushed.uploaded, pushed.deleted) == (["README.md"], ["empty.txt"])
+    assert remote_files(s3) == local_files(root)
+
+    # And since its push was the only change, the next pull lists nothing either
+    calls.clear()
+    assert not synced.pull().changed and calls.count("ListObjectsV2") == 0
+
+
+def test_a_generation_moved_on_by_someone_else_makes_the_next_sync_list_and_bring_the_change(
+    s3: Any, calls: Calls, tmp_path: Path
+):
+    # Given a workspace in step with its generation
+    put(s3, "plan.md", b"v1")
+    root, generation = root_of(tmp_path), Generation()
+    synced = counted(s3, root, generation)
+    synced.pull()
+
+    # When the user uploads a new version (which moves the generation on) and the runner pulls
+    put(s3, "plan.md", b"v2")
+    generation.move_on()
+    calls.clear()
+    pulled = synced.pull()
+
+    # Then the pull listed and brought it down
+    assert calls.count("ListObjectsV2") == 1 and pulled.downloaded == ["plan.md"]
+    assert (root / "plan.md").read_bytes() == b"v2"
+
+    # And a push that races another change (the generation moves on by two) is not trusted next time
+    write(root, "notes.md", b"by Claude")
+    put(s3, "upload.txt", b"by the user")
+    generation.move_on()
+    synced.push()
+    calls.clear()
+    assert synced.pull().downloaded == ["upload.txt"] and calls.count("ListObjectsV2") == 1
+
+
+def test_a_conflict_left_by_a_pull_keeps_the_workspace_listing_until_it_is_settled(s3: Any, tmp_path: Path):
+    # Given a file changed on both sides, with the generation moved on by the upload
+    put(s3, "report.md", b"original")
+    root, generation = root_of(tmp_path), Generation()
+    synced = counted(s3, root, generation)
+    synced.pull()
+    put(s3, "report.md", b"the user's new upload")
+    generation.move_on()
+    write(root, "report.md", b"Claude's edit")
+
+    # When it pulls (a conflict: the local edit is kept) and then pushes
+    pulled = synced.pull()
+    pushed = synced.push()
+
+    # Then the push still sees S3's version and keeps both, as without generations
+    assert [conflict.path for conflict in pulled.conflicts] == ["report.md"]
+    [copy] = pushed.uploaded
+    assert remote_files(s3) == {"report.md": b"the user's new upload", copy: b"Claude's edit"}
+    assert synced.pull().downloaded == ["report.md"]
+    assert local_files(root) == remote_files(s3)
+
+
 UNSAFE_KEYS = ["../x", "/abs", "a\\b", "a/../../b", "nul\x00"]
 
 
