@@ -8,6 +8,7 @@ from bench import (
     drives,
     fast_turns,
     files,
+    first_paint,
     gateway,
     git,
     ping_rtt,
@@ -48,3 +49,5 @@ if __name__ == "__main__":
     speech.run()
     print()
     usage.run()
+    print()
+    first_paint.run()

@@ -21,7 +21,7 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -30,6 +30,7 @@ from local.lambda_events import LambdaContext, rest_event, websocket_event
 from local.mailbox import Mailbox
 from local.sigv4 import SignatureError, verify
 from shared.constants import WS_MESSAGE_LIMIT_BYTES
+from shared.spa_assets import PreloadedIndex
 
 
 class _Anything(Convertor[str]):
@@ -107,8 +108,12 @@ class Gateway:
         credentials: Mapping[str, str],
         mailbox: Mailbox | None = None,
         mode: str = "local",
+        preload: bool = True,
     ) -> None:
         self.web_dir = web_dir
+        # index.html gains a modulepreload list of the entry's static imports (shared/spa_assets.py); off only to
+        # measure the page without it (bench/first_paint.py).
+        self._index = PreloadedIndex(web_dir) if preload else None
         self.mailbox = mailbox
         self.handlers = handlers
         self.credentials = dict(credentials)  # access key id → secret: who may call @connections
@@ -252,11 +257,14 @@ class Gateway:
         path = request.path_params.get("path", "")
         if path.startswith(("api/", "ws/")) or path in ("api", "ws"):
             return _error(404, "not_found", f"There is no route {request.method} /{path}.")
-        if "." not in path.rsplit("/", 1)[-1]:
+        if "." not in path.rsplit("/", 1)[-1] or path == "index.html":
             index = self.web_dir / "index.html"
             if not index.exists():
                 return _error(503, "spa_missing", "The web app is not installed (web/index.html is missing).")
-            return FileResponse(index, headers={"Cache-Control": "no-cache", **SECURITY_HEADERS})
+            if self._index is None:
+                return FileResponse(index, headers={"Cache-Control": "no-cache", **SECURITY_HEADERS})
+            body = await run_in_threadpool(self._index.html)
+            return HTMLResponse(body, headers={"Cache-Control": "no-cache", **SECURITY_HEADERS})
         return _error(404, "not_found", f"There is no file /{path}.")
 
     def app(self) -> Starlette:
@@ -278,7 +286,8 @@ class Gateway:
 
     async def _static_or_spa(self, request: Request) -> Response:
         path = request.path_params.get("path", "")
-        if path and "." in path.rsplit("/", 1)[-1] and not path.startswith(("api/", "vendor/")):
+        is_file = "." in path.rsplit("/", 1)[-1] and path != "index.html"  # index.html gets its preloads in spa()
+        if path and is_file and not path.startswith(("api/", "vendor/")):
             candidate = (self.web_dir / path).resolve()
             if candidate.is_file() and self.web_dir.resolve() in candidate.parents:
                 return FileResponse(candidate, headers={"Cache-Control": "no-cache", **SECURITY_HEADERS})

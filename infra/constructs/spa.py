@@ -8,8 +8,10 @@ import json
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import aws_cdk as cdk
+import jsii
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
 from aws_cdk import aws_s3 as s3
@@ -18,6 +20,7 @@ from constructs import Construct
 
 from infra.constructs.bundling import UNUSED_BUNDLING_IMAGE, CopyTrees, Tree, fingerprint
 from infra.nag import LAMBDA_BASIC_EXECUTION, PACK, acknowledge, acknowledge_singleton_policies, cdk_singletons
+from infra.spa_build import build, build_key, esbuild_path
 
 # Never deployed from web/: the npm manifest and the full node_modules (only the vendored packages are).
 WEB_EXCLUDE = frozenset({"node_modules", "package.json", "package-lock.json"})
@@ -82,6 +85,21 @@ def content_security_policy(*, connect_sources: Sequence[str], script_hashes: Se
         "object-src": ["'none'"],
     }
     return "; ".join(f"{name} {' '.join(sources)}" for name, sources in directives.items())
+
+
+@jsii.implements(cdk.ILocalBundling)
+class SpaBuild:
+    """Copy web/ and the vendored packages, then bundle the entry and write the deployed index.html."""
+
+    def __init__(self, trees: Sequence[Tree], *, web_dir: Path, esbuild: Path | None) -> None:
+        self._copy = CopyTrees(trees)
+        self._web_dir = web_dir
+        self._esbuild = esbuild
+
+    def try_bundle(self, output_dir: str, *, image: cdk.DockerImage, **options: Any) -> bool:
+        self._copy.try_bundle(output_dir, image=image)
+        build(self._web_dir, Path(output_dir), esbuild=self._esbuild)
+        return True
 
 
 class Spa(Construct):
@@ -210,7 +228,7 @@ class Spa(Construct):
 
     def _web_trees(self, web_dir: Path) -> list[Tree]:
         """web/ (minus the npm files) plus each vendored package under vendor/<package>/."""
-        trees = [Tree(web_dir, "", WEB_EXCLUDE)]
+        trees = [Tree(web_dir, "", WEB_EXCLUDE)]  # src/ too: the bundle's sources, and what its source map shows
         for package in vendor_packages(web_dir):
             source = web_dir / "node_modules" / package
             if source.is_dir():
@@ -226,13 +244,22 @@ class Spa(Construct):
         sources = [s3_deployment.Source.json_data(CONFIG_FILE, {"wsUrl": websocket_url, "mode": "aws"})]
         if web_dir.is_dir():
             trees = self._web_trees(web_dir)
+            esbuild = esbuild_path(web_dir)
+            if esbuild is None:
+                cdk.Annotations.of(self).add_warning_v2(
+                    "sasha:spa-unbundled",
+                    "web/node_modules/.bin/esbuild is missing, so the SPA is deployed as plain modules (with a "
+                    "modulepreload list) instead of one bundle: run `npm ci` in web/ first.",
+                )
             sources.insert(
                 0,
                 s3_deployment.Source.asset(
                     str(web_dir),
-                    asset_hash=fingerprint(trees, salt="spa"),
+                    asset_hash=fingerprint(trees, salt=f"spa:{build_key(web_dir)}"),
                     asset_hash_type=cdk.AssetHashType.CUSTOM,
-                    bundling=cdk.BundlingOptions(image=UNUSED_BUNDLING_IMAGE, local=CopyTrees(trees)),
+                    bundling=cdk.BundlingOptions(
+                        image=UNUSED_BUNDLING_IMAGE, local=SpaBuild(trees, web_dir=web_dir, esbuild=esbuild)
+                    ),
                 ),
             )
         else:
@@ -244,7 +271,7 @@ class Spa(Construct):
             "Deploy",
             destination_bucket=self.bucket,
             sources=sources,
-            # No build step means no content hashes in file names: browsers revalidate with ETags.
+            # index.html and app/main.js keep their names (no content hashes): browsers revalidate with ETags.
             cache_control=[s3_deployment.CacheControl.no_cache()],
             distribution=self.distribution,
             distribution_paths=["/*"],

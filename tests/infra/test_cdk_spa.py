@@ -16,6 +16,8 @@ from infra.constructs.spa import (
     content_security_policy,
     inline_script_hashes,
 )
+from infra.spa_build import BUNDLE_ENTRY, esbuild_path
+from shared.spa_assets import entry_script
 
 pytestmark = pytest.mark.infra
 
@@ -195,3 +197,33 @@ def test_spa_asset_is_web_without_npm_files_plus_vendored_packages(synthesized):
     for package in ("preact", "htm"):
         if (REPO_ROOT / "web" / "node_modules" / package).is_dir():
             assert (spa / "vendor" / package / "package.json").is_file(), package
+
+
+def _csp_literal(synthesized) -> str:
+    (policy,) = synthesized.resources("AWS::CloudFront::ResponseHeadersPolicy").values()
+    csp = policy["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]["ContentSecurityPolicy"]
+    value = csp["ContentSecurityPolicy"]
+    parts = value["Fn::Join"][1] if isinstance(value, dict) else [value]
+    return "".join(part for part in parts if isinstance(part, str))
+
+
+def test_the_deployed_spa_loads_one_bundle_and_its_inline_scripts_are_allowed_by_hash(synthesized):
+    # Given the synthesized SPA asset (esbuild ran during synth, as the deploy runs it)
+    web = REPO_ROOT / "web"
+    if esbuild_path(web) is None:
+        pytest.skip("web/node_modules is not installed (npm ci in web/)")
+    (spa,) = [path for path in synthesized.assembly_dir.glob("asset.*") if (path / "index.html").is_file()]
+    index = (spa / "index.html").read_text()
+    bundle = (spa / "app" / "main.js").read_text()
+
+    # Then index.html starts the bundle, not the plain modules, and the bundle imports no bare name
+    assert entry_script(index) == BUNDLE_ENTRY
+    assert "/src/main.js" not in index
+    assert 'from"preact"' not in bundle and "from 'preact'" not in bundle
+    # And the splash and the import map stay byte for byte, so the CSP's hashes of web/index.html allow them
+    deployed_hashes = inline_script_hashes(spa / "index.html")
+    assert deployed_hashes == inline_script_hashes(web / "index.html")
+    assert len(deployed_hashes) >= 2  # the import map and the splash's script
+    csp = _csp_literal(synthesized)
+    script_sources = csp.split("script-src", 1)[1].split(";", 1)[0]
+    assert all(digest in script_sources for digest in deployed_hashes)

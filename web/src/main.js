@@ -16,6 +16,17 @@ if (window.location.pathname === '/') {
 
 render(html`<${App} />`, document.getElementById('app'));
 
+// index.html's splash covers the page until the first screen is rendered: the frame after the session's phase is
+// known (preact renders the change first). Then `data-ready` on <html> says the app is up (bench/first_paint.py).
+const stopWaiting = onSessionChange(({ phase }) => {
+  if (phase === 'loading') return;
+  stopWaiting();
+  requestAnimationFrame(() => {
+    document.getElementById('boot')?.remove();
+    document.documentElement.dataset.ready = 'true';
+  });
+});
+
 let config = null;
 // Loaded lazily inside the resolver, so a failed load is retried with the socket's backoff.
 const resolveUrl = async () => socketUrl((config ??= await loadConfig()));
