@@ -34,6 +34,7 @@ from typing import Any
 from urllib.parse import quote
 
 from shared.errors import StudioError
+from shared.logs import logger
 
 # The caps fit what the ingest function (1024 MB, 2 minutes) can do. Measured with tests/support/documents.py on
 # one core of a laptop: mammoth + markdownify take ~0.9 s and ~23 MB of memory per MB of XML, BeautifulSoup +
@@ -60,6 +61,8 @@ INLINE_MAX_UNCOMPRESSED_BYTES = 16 * 1024**2
 _KINDS = {".docx": "docx", ".pdf": "pdf", ".html": "html", ".htm": "html"}
 _LABELS = {"docx": "Word document", "pdf": "PDF", "html": "web page"}
 _HTML_DROPPED = ("script", "style", "noscript", "iframe", "template")
+# What a parser's own exception means to a person; its text goes to the log, never into the message.
+_DAMAGED = "it looks damaged or password-protected"
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
 
 
@@ -131,8 +134,12 @@ def convert(name: str, data: bytes, *, seconds: float | None = None) -> Conversi
         markdown, extracted = _CONVERTERS[kind](name, data, clock)
     except ConversionError:
         raise
-    except Exception as exc:  # parsers raise many types on damaged input; the user gets a reason, not a traceback
-        raise _failed(kind, _describe(exc)) from exc
+    except Exception as exc:  # parsers raise many types on damaged input; the user gets a reason, the log the detail
+        logger.warning(
+            "document conversion failed",
+            extra={"kind": kind, "document": name, "error": type(exc).__name__, "detail": str(exc)[:500]},
+        )
+        raise _failed(kind, _DAMAGED) from exc
     return Conversion(kind=kind, markdown=markdown.strip() + "\n", extracted=tuple(extracted))
 
 
@@ -155,8 +162,11 @@ def _check_docx_archive(data: bytes) -> None:
         entries = zipfile.ZipFile(io.BytesIO(data)).infolist()
     except zipfile.BadZipFile as exc:
         if data.startswith(b"PK"):
-            raise _failed("docx", "it is damaged (its zip archive is incomplete or corrupt)") from exc
-        reason = "it is not a .docx file (not a zip archive: a .doc from older Word, or a password-protected file?)"
+            raise _failed("docx", "it looks damaged (the file is incomplete)") from exc
+        reason = (
+            "it is not a .docx file: it may be a .doc from older Word (save it as .docx and upload it again) "
+            "or protected by a password"
+        )
         raise _failed("docx", reason) from exc
     if len(entries) > DOCX_MAX_ENTRIES:
         raise _failed("docx", f"it holds {len(entries):,} parts, more than the {DOCX_MAX_ENTRIES:,} allowed")
@@ -168,7 +178,7 @@ def _check_docx_archive(data: bytes) -> None:
         limit_mb = DOCX_MAX_XML_BYTES // 1024**2
         raise _failed("docx", f"its text and formatting (XML) would unpack to more than {limit_mb} MB")
     if "word/document.xml" not in {entry.filename for entry in entries}:
-        raise _failed("docx", "it has no document body (word/document.xml is missing)")
+        raise _failed("docx", "it looks damaged: it has no document body")
 
 
 def _unpacked_bytes(entries: list[zipfile.ZipInfo]) -> int:
@@ -305,11 +315,6 @@ def _failed(kind: str, reason: str) -> ConversionError:
 
 def _message(kind: str, reason: str) -> str:
     return f"The {_LABELS[kind]} could not be converted to Markdown: {reason}."
-
-
-def _describe(exc: Exception) -> str:
-    detail = " ".join(str(exc).split())[:200]
-    return f"it is damaged or unsupported ({type(exc).__name__}{': ' + detail if detail else ''})"
 
 
 _CONVERTERS: dict[str, Callable[[str, bytes, _Clock], tuple[str, list[ExtractedFile]]]] = {

@@ -14,11 +14,14 @@ from shared.errors import ValidationError
 
 # S3 keys are at most 1,024 bytes; the project prefix takes some of that.
 MAX_PATH_BYTES = 900
+# The folders at a project's top that the product writes itself (skills, schedule run logs, git), never the person.
+MANAGED_FOLDERS = frozenset({".claude", ".sasha", ".git"})
 # "%252e" decodes to "%2e", then to "."; more rounds than this is itself suspicious.
 _MAX_DECODINGS = 3
 # Characters that make a name read differently from what it is: bidirectional overrides and isolates,
 # zero-width characters, the byte-order mark. (Unicode category Cf covers them; a few are named for the message.)
 _FORMAT_CATEGORY = "Cf"
+_BAD_SEGMENT = "A file or folder name can't be empty, '.' or '..'."
 # Slashes and backslashes in disguise that NFKC leaves alone (division and fraction slash, big solidus, ...).
 _SEPARATOR_LOOKALIKES = frozenset("\u2215\u2044\u29f8\u2571\u29f5\u2216\u29f9\u2572")
 
@@ -75,22 +78,33 @@ def _check_form(form: str, original: str, *, disguised: bool = False) -> None:
     """One spelling of the path: the rules every spelling must pass."""
     how = " once decoded or normalised" if disguised else ""
     if any(ord(char) < 0x20 or ord(char) == 0x7F for char in form):
-        raise _invalid(f"The file path contains a NUL or another control character{how}.")
+        raise _invalid("A file or folder name can't contain control characters (such as a tab or a line break).")
     if any(unicodedata.category(char) == _FORMAT_CATEGORY for char in form):
-        raise _invalid("The file path contains an invisible or text-direction character.")
+        raise _invalid("A file or folder name can't contain invisible or text-direction characters.")
     if any(0xD800 <= ord(char) <= 0xDFFF for char in form):
         raise _invalid("The file path is not valid UTF-8.")
     if any(char in _SEPARATOR_LOOKALIKES for char in form):
-        raise _invalid("The file path contains a character that looks like a '/' or '\\'.")
+        raise _invalid("A file or folder name can't contain a character that looks like '/' or '\\'.")
     if "\\" in form:
-        raise _invalid(f"The file path contains a backslash{how}; use '/' between folders.")
+        raise _invalid(f"A file or folder name can't contain a backslash{how}: use '/' between folders.")
     if form.startswith("/"):
-        raise _invalid(f"The file path is absolute{how}; it must be relative to the project.")
+        raise _invalid(f"A path can't start with '/'{how}: give it from the project's top folder (reports/q1.docx).")
     if disguised and form.count("/") != original.count("/"):
         raise _invalid("The file path hides a '/' in an encoded or look-alike character.")
     for segment in form.split("/"):
         if segment in ("", ".", ".."):
-            raise _invalid(f"The file path {original!r} has an empty, '.' or '..' segment{how}.")
+            raise _invalid(_BAD_SEGMENT)
+
+
+def managed_folder(path: str) -> str | None:
+    """The folder Sasha Studio manages that holds `path` (".claude", ".sasha", ".git" at the top), or None.
+
+    Skills, schedule run logs and the git repository live there and are written by the product's own code; the
+    Files routes refuse to delete, rename or move them (or anything into them), so a person cannot break them by
+    accident. Compared case-insensitively, as a case-insensitive disk would.
+    """
+    top = path.strip().strip("/").split("/", 1)[0]
+    return top if top.casefold() in MANAGED_FOLDERS else None
 
 
 def _invalid(message: str) -> ValidationError:

@@ -3,6 +3,8 @@
 
 Every path goes through `safe_relative_path`; every call starts from a project the caller may use
 (`shared.projects.service.open_project`). Each change lands in S3 first and moves the file tree on after.
+The folders the product manages (`.claude`, `.sasha`, `.git`: skills, schedule run logs, git) are refused as what
+a person deletes, renames or moves, and as where they move something; the product's own code writes there directly.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from botocore.exceptions import ClientError
 
 from shared import aws
 from shared.constants import PROJECTS_PREFIX
-from shared.errors import ConflictError, PayloadTooLargeError, ValidationError
+from shared.errors import ConflictError, PayloadTooLargeError, PermissionDeniedError, ValidationError
 from shared.files import tree
 from shared.files.objects import (
     NOT_CONVERTED,
@@ -26,7 +28,7 @@ from shared.files.objects import (
     not_found,
     storage,
 )
-from shared.files.paths import safe_folder, safe_relative_path
+from shared.files.paths import managed_folder, safe_folder, safe_relative_path
 from shared.files.schemas import Folder, Moved
 from shared.files.views import FileInfo
 from shared.projects.service import ProjectView
@@ -95,6 +97,9 @@ def move(project: ProjectView, source: str, destination: str) -> Moved:
         raise ValidationError("The new path is the same as the old one.", code="invalid_path")
     if destination.startswith(source + "/"):
         raise ValidationError("A folder cannot move into itself.", code="invalid_path")
+    _refuse_managed(source, "renamed or moved")
+    if managed_folder(destination):
+        raise _managed(f"Files can't be moved into {managed_folder(destination)}/: Sasha Studio manages that folder.")
     s3 = aws.client("s3")
     with storage("move", project_id=project.project_id, source=source, destination=destination):
         if head(s3, project.project_id, destination) is not None or folder_exists(s3, project.project_id, destination):
@@ -112,6 +117,7 @@ def delete(project: ProjectView, path: str) -> int:
     path = safe_folder(path)
     if not path:
         raise ValidationError("Name the file or folder to delete; the project itself is deleted elsewhere.")
+    _refuse_managed(path, "deleted")
     s3 = aws.client("s3")
     with storage("delete", project_id=project.project_id, path=path):
         keys = [file_key(project.project_id, path)] if head(s3, project.project_id, path) is not None else []
@@ -121,6 +127,20 @@ def delete(project: ProjectView, path: str) -> int:
         _delete_keys(s3, keys)
     tree.invalidate(project.project_id)
     return len(keys)
+
+
+def _refuse_managed(path: str, done: str) -> None:
+    """A person may not delete, rename or move what the product keeps in its own folders (the product may)."""
+    folder = managed_folder(path)
+    if folder is None:
+        return
+    if path.casefold() == folder.casefold():
+        raise _managed(f"This folder is managed by Sasha Studio and can't be {done}.")
+    raise _managed(f"{path} is in {folder}/, which Sasha Studio manages: it can't be {done} here.")
+
+
+def _managed(message: str) -> PermissionDeniedError:
+    return PermissionDeniedError(message, code="managed_folder")
 
 
 def _objects_to_move(s3: Any, project_id: str, source: str, destination: str) -> list[tuple[str, str]]:

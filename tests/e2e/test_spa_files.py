@@ -12,9 +12,10 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
-from playwright.sync_api import Browser, JSHandle, Locator, Page, Route, expect
+from playwright.sync_api import Browser, FilePayload, JSHandle, Locator, Page, Route, expect
 
 from tests.e2e.browser import PageProblems, watch
 from tests.support.accounts_e2e import admin_session, call, seed_session
@@ -433,3 +434,139 @@ def test_a_post_that_storage_refuses_as_too_large_is_reported_and_cancelled(page
     assert "EntityTooLarge" in (ended["reason"] or ""), ended
 
     assert not problems.excluding((400, local_stack.aws_endpoint)), problems.summary()
+
+
+def flash(page: Page) -> Locator:
+    return page.locator(".files-flash")
+
+
+def put_text(stack: LocalStack, project: dict[str, Any], path: str, content: str) -> None:
+    status, saved = call(stack, "PUT", files_url(project, "/content"), {"path": path, "content": content}, token(stack))
+    assert status == 200, saved
+
+
+LONG_NAME = "minutes-of-the-quarterly-planning-meeting-with-the-regional-sales-and-marketing-teams-final-v3.txt"
+
+
+def test_hidden_and_managed_folders_long_names_and_links_to_a_file(page: Page, local_stack: LocalStack):
+    problems = watch(page)
+    project = open_files(page, local_stack, "Hidden")
+    # Given a project with a skill and a schedule's run log (what Sasha Studio writes itself) and the person's files
+    put_text(local_stack, project, ".claude/skills/weekly/SKILL.md", "---\nname: weekly\n---\nSummarise the week.\n")
+    put_text(local_stack, project, ".sasha/schedules/s1.jsonl", "{}\n")
+    put_text(local_stack, project, f"reports/2026/{LONG_NAME}", "Agreed: a new plan.\n")
+    page.get_by_role("button", name="Refresh the files").click()
+
+    # Then the hidden folders are not shown, and a toggle says how many there are
+    expect(panel(page).locator('[data-folder="reports"]')).to_be_visible(timeout=UI_TIMEOUT_MS)
+    expect(panel(page).locator('[data-folder=".claude"]')).to_have_count(0)
+    toggle = panel(page).get_by_label(re.compile(r"^Show hidden files"))
+    expect(toggle).not_to_be_checked()
+    expect(panel(page).locator(".file-hidden-toggle")).to_have_text("Show hidden files (2)")
+
+    # When they are shown, they are there, but offer no Delete or Rename
+    toggle.check()
+    claude = panel(page).locator('[data-folder=".claude"] > .file-row')
+    expect(claude).to_be_visible()
+    expect(panel(page).locator('[data-folder=".sasha"]')).to_be_visible()
+    expect(claude.get_by_role("button", name=re.compile("^(Delete|Rename)"))).to_have_count(0)
+    expect(claude).to_contain_text("Managed by Sasha Studio")
+    snap(page, "hidden-shown")
+    # and the choice is remembered after a reload
+    page.reload()
+    expect(panel(page).locator('[data-folder=".claude"]')).to_be_visible(timeout=UI_TIMEOUT_MS)
+    expect(panel(page).get_by_label(re.compile(r"^Show hidden files"))).to_be_checked()
+    # and the API refuses to delete it, in words
+    status, refusal = call(local_stack, "DELETE", files_url(project, "?path=.claude"), None, token(local_stack))
+    assert status == 403, refusal
+    assert refusal["error"]["message"] == "This folder is managed by Sasha Studio and can't be deleted."
+    panel(page).get_by_label(re.compile(r"^Show hidden files")).uncheck()
+    expect(panel(page).locator('[data-folder=".claude"]')).to_have_count(0)
+
+    # When a link to a file deep in a folder is opened
+    path = f"reports/2026/{LONG_NAME}"
+    page.goto(f"/files?project={project['id']}&path={quote(path)}")
+
+    # Then the viewer shows it, the tree is opened down to it, and its long name is whole in the titles
+    expect(viewer(page)).to_have_attribute("data-path", path, timeout=UI_TIMEOUT_MS)
+    expect(viewer(page).locator(".file-code")).to_have_text("Agreed: a new plan.\n", timeout=UI_TIMEOUT_MS)
+    expect(viewer(page).locator("#file-viewer-title")).to_have_attribute("title", path)
+    expect(viewer(page).locator("#file-viewer-title")).to_have_text(LONG_NAME)
+    name = tree_item(page, path).locator(".file-name")
+    expect(name).to_be_visible()
+    expect(name).to_have_attribute("title", path)
+    expect(page.get_by_label("Project", exact=True)).to_have_value(project["id"])
+    # and the size and date are not covered by the row's buttons, even while it is hovered
+    for width, height in ((1400, 900), (390, 844)):  # a desktop, and a phone (where the actions always show)
+        page.set_viewport_size({"width": width, "height": height})
+        tree_row(page, path).hover()
+        meta = tree_row(page, path).locator(".file-row-meta").bounding_box()
+        actions = tree_row(page, path).locator(".file-row-actions").bounding_box()
+        assert meta and actions and meta["x"] + meta["width"] <= actions["x"], (width, meta, actions)
+        snap(page, f"deep-link-{width}")
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    # And a link to a file that is gone says so
+    page.goto(f"/files?project={project['id']}&path=reports/gone.txt")
+    expect(viewer(page).get_by_role("alert")).to_contain_text("This file no longer exists.", timeout=UI_TIMEOUT_MS)
+    viewer(page).get_by_role("button", name="Close").click()
+    expect(page.get_by_text("Pick a file to read it here.")).to_be_visible()
+    # and so does a link into a project that is not there (nothing is looked for in another project)
+    page.goto("/files?project=no-such-project&path=reports/a.txt")
+    expect(flash(page)).to_have_text("The project in that link no longer exists, or you are not a member of it.")
+    expect(page.get_by_text("Pick a file to read it here.")).to_be_visible()
+
+    assert not problems.excluding((404, files_url(project, "/content"))), problems.summary()
+
+
+def test_the_upload_message_turns_into_its_result_and_ctrl_s_saves_in_the_editor(page: Page, local_stack: LocalStack):
+    problems = watch(page)
+    project = open_files(page, local_stack, "Saving")
+    expect(panel(page).get_by_label("Upload to")).to_have_value("")
+
+    # When two files are chosen
+    chosen: list[FilePayload] = [
+        {"name": "a.txt", "mimeType": "text/plain", "buffer": b"alpha\n"},
+        {"name": "b.txt", "mimeType": "text/plain", "buffer": b"beta\n"},
+    ]
+    page.locator("#files-picker").set_input_files(chosen)
+    # Then the message says where they go, turns into the result once both are stored, and clears itself
+    expect(flash(page)).to_have_text(re.compile(r"Uploading 2 files to the top folder…|2 files uploaded"))
+    expect(flash(page)).to_have_text("2 files uploaded to the top folder.", timeout=INGEST_TIMEOUT_MS)
+    expect(upload_row(page, "a.txt")).to_have_attribute("data-phase", "stored")
+    expect(flash(page)).to_be_empty(timeout=UI_TIMEOUT_MS)
+
+    # And a selected folder becomes the upload target, and says so
+    put_text(local_stack, project, "reports/keep.txt", "x")
+    page.get_by_role("button", name="Refresh the files").click()
+    panel(page).locator('[data-folder="reports"] .file-row-open').click()
+    expect(panel(page).get_by_label("Upload to")).to_have_value("reports")
+
+    # When a text file is edited and Ctrl+S is pressed
+    tree_item(page, "a.txt").click()
+    expect(viewer(page).locator(".file-code")).to_have_text("alpha\n", timeout=UI_TIMEOUT_MS)
+    viewer(page).get_by_role("button", name="Edit").click()
+    editor = page.get_by_label("Content of a.txt")
+    editor.fill("alpha\ngamma\n")
+    downloads: list[str] = []
+    page.on("download", lambda d: downloads.append(d.suggested_filename))
+    editor.press("Control+s")
+
+    # Then it is saved, "Saved" shows, and the editor stays open
+    expect(viewer(page).locator(".file-editor-state")).to_have_text("Saved", timeout=UI_TIMEOUT_MS)
+    expect(editor).to_be_visible()
+    status, content = call(local_stack, "GET", files_url(project, "/content?path=a.txt"), None, token(local_stack))
+    assert (status, content["content"]) == (200, "alpha\ngamma\n"), content
+    # and typing again makes it unsaved, and a second Ctrl+S saves over the first (the new version is the base)
+    editor.press("End")
+    editor.type("delta\n")
+    expect(viewer(page).locator(".file-editor-state")).to_have_text("")
+    editor.press("Control+s")
+    expect(viewer(page).locator(".file-editor-state")).to_have_text("Saved", timeout=UI_TIMEOUT_MS)
+    status, content = call(local_stack, "GET", files_url(project, "/content?path=a.txt"), None, token(local_stack))
+    assert content["content"] == "alpha\ngamma\ndelta\n", content
+    viewer(page).get_by_role("button", name="Close").click()
+    expect(viewer(page).locator(".file-code")).to_have_text("alpha\ngamma\ndelta\n")
+    assert not downloads, downloads
+
+    assert not problems, problems.summary()

@@ -533,6 +533,47 @@ def test_folders_are_created_moved_and_deleted_with_their_files(accounts: Accoun
     assert call("DELETE", delete, query={"path": "final"}, token=owner.token).status == 404
 
 
+def test_the_folders_sasha_studio_manages_cannot_be_deleted_renamed_or_moved(
+    accounts: AccountsStack, owner: Person
+) -> None:
+    # Given a project with a skill, a schedule's run log and a file of the person's own
+    project = make_project(owner)
+    multipart(owner, project, ("SKILL.md", b"---\nname: weekly\n---\n"), folder=".claude/skills/weekly")
+    multipart(owner, project, ("s1.jsonl", b"{}\n"), folder=".sasha/schedules")
+    multipart(owner, project, ("notes.txt", b"mine"))
+    before = stored(accounts, project)
+    delete, move = f"/api/projects/{project}/files", f"/api/projects/{project}/files/move"
+
+    # When the person deletes, renames or moves them (whatever the case of the name), or moves a file into them
+    refusals = [
+        call("DELETE", delete, query={"path": ".claude"}, token=owner.token),
+        call("DELETE", delete, query={"path": ".Claude/"}, token=owner.token),
+        call("DELETE", delete, query={"path": ".sasha/schedules/s1.jsonl"}, token=owner.token),
+        call("DELETE", delete, query={"path": ".git"}, token=owner.token),
+        call("POST", move, json_body={"from": ".claude", "to": "claude"}, token=owner.token),
+        call("POST", move, json_body={"from": ".claude/skills/weekly", "to": "weekly"}, token=owner.token),
+        call("POST", move, json_body={"from": "notes.txt", "to": ".sasha/notes.txt"}, token=owner.token),
+    ]
+
+    # Then each is a 403 with a message for a person, and nothing changed
+    assert [(reply.status, reply.json["error"]["code"]) for reply in refusals] == [(403, "managed_folder")] * 7
+    assert refusals[0].json["error"]["message"] == "This folder is managed by Sasha Studio and can't be deleted."
+    assert refusals[4].json["error"]["message"] == (
+        "This folder is managed by Sasha Studio and can't be renamed or moved."
+    )
+    assert "Sasha Studio manages" in refusals[2].json["error"]["message"]
+    assert stored(accounts, project) == before
+    # while folders that only look alike are the person's own
+    multipart(owner, project, ("a.txt", b"a"), folder="docs/.claude")
+    assert call("DELETE", delete, query={"path": "docs/.claude"}, token=owner.token).status == 204
+
+
+def test_a_bad_path_is_refused_in_words_a_person_understands(accounts: AccountsStack, owner: Person) -> None:
+    project = make_project(owner)
+    reply = call("POST", f"/api/projects/{project}/files/folders", json_body={"path": "a//b"}, token=owner.token)
+    assert (reply.status, reply.json["error"]["message"]) == (400, "A file or folder name can't be empty, '.' or '..'.")
+
+
 # --- who may do what -------------------------------------------------------------------------------------------------
 
 

@@ -14,6 +14,7 @@ from shared.files import multipart, presigned, reading, service, tree
 from shared.files.paths import MAX_PATH_BYTES, safe_folder
 from shared.files.schemas import CancelIn, Folder, FolderIn, Moved, MoveIn, PresignIn, SaveIn, UploadedFiles
 from shared.files.views import DownloadLink, FileContent, FileInfo, PresignedUpload, Tree, Upload
+from shared.logs import logger
 from shared.projects import service as projects
 from shared.rules import service as rules
 from shared.settings import get_settings
@@ -68,8 +69,12 @@ async def upload_documents(projectName: str, request: Request, caller: CurrentUs
         raise ValidationError("Send the files as multipart/form-data, in parts named 'files'.")
     try:
         form = await request.form(max_files=MAX_FILES_PER_REQUEST, max_fields=10)
-    except Exception as exc:  # python-multipart's parse errors, Starlette's limits
-        raise ValidationError(f"The multipart body could not be read: {exc}") from exc
+    except Exception as exc:  # python-multipart's parse errors, Starlette's limits: the detail is for the log
+        logger.info("unreadable multipart upload", extra={"error": type(exc).__name__, "detail": str(exc)[:300]})
+        raise ValidationError(
+            f"The upload could not be read: send the files as multipart/form-data, at most {MAX_FILES_PER_REQUEST} "
+            "files in parts named 'files'."
+        ) from exc
     try:
         folder = form.get("folder")
         base = safe_folder(folder if isinstance(folder, str) else "")

@@ -8,6 +8,7 @@ import { FileIcon } from '../files/icons.js';
 import { languageOf, viewKind } from '../files/kinds.js';
 import { renderDocument, useProjectLinks } from '../files/markdown.js';
 import { formatBytes } from '../files/paths.js';
+import { managedFolderOf } from '../files/visibility.js';
 import { DateText } from '../format.js';
 import { html } from '../html.js';
 import { FileEditor } from './file-editor.js';
@@ -116,7 +117,7 @@ function ModeSwitch({ mode, onMode }) {
 export function FileViewer({ projectId, path, canWrite, markdownPath, linkFor, on }) {
   const { file, error, reload, replace } = useFileContent(projectId, path);
   const [mode, setMode] = useState('rendered');
-  const [editing, setEditing] = useState(false);
+  const [editing, setEditing] = useState(0); // 0, or which editing session (a new editor each time Edit is pressed)
   const [problem, setProblem] = useState(null);
 
   const download = async () => {
@@ -130,39 +131,56 @@ export function FileViewer({ projectId, path, canWrite, markdownPath, linkFor, o
   const handlers = { ...on, download };
   const isText = file && typeof file.content === 'string' && viewKind(path) !== 'image';
   const node = file ? { type: 'file', path: file.path, name: file.name } : { type: 'file', path, name: path };
+  const managed = managedFolderOf(path);
+  const name = file?.name || path.split('/').pop();
 
   return html`
     <section class="card file-viewer" aria-labelledby="file-viewer-title" data-path=${path}>
       <div class="card-header file-viewer-header">
         <div class="file-viewer-heading">
-          <h2 id="file-viewer-title" tabindex="-1">${file?.name || path.split('/').pop()}</h2>
+          <h2 id="file-viewer-title" tabindex="-1" title=${path}>${name}</h2>
           ${file && html`<p class="muted file-viewer-meta"><span class="path">${file.path}</span> · ${formatBytes(file.size)} ·
             changed <${DateText} value=${file.modifiedAt} ago /></p>`}
         </div>
         ${file && !editing && html`
           <div class="card-actions">
             ${viewKind(path) === 'markdown' && isText && html`<${ModeSwitch} mode=${mode} onMode=${setMode} />`}
-            ${isText && canWrite && html`<button type="button" class="button button-small button-secondary" onClick=${() => setEditing(true)}>
+            ${isText && canWrite && html`<button type="button" class="button button-small button-secondary" onClick=${() => setEditing(Date.now())}>
               <${FileIcon} name="edit" size=${15} /> Edit</button>`}
             <button type="button" class="button button-small button-secondary" onClick=${download}>
               <${FileIcon} name="download" size=${15} /> Download</button>
-            ${canWrite && html`
+            ${canWrite && !managed && html`
               <button type="button" class="button button-small button-secondary" onClick=${() => on.rename(node)}>
                 <${FileIcon} name="move" size=${15} /> Rename / Move</button>
               <button type="button" class="button button-small button-ghost-danger" onClick=${() => on.delete(node)}>
                 <${FileIcon} name="trash" size=${15} /> Delete</button>`}
           </div>`}
       </div>
+      ${managed && file && html`<p class="callout file-managed-note">This file is in <span class="path">${managed}/</span>, which
+        Sasha Studio manages: it can't be renamed, moved or deleted here.</p>`}
       ${problem && html`<p class="callout callout-bad" role="alert">${problem}</p>`}
-      ${error && html`
+      ${error?.code === 'file_not_found' && html`
+        <div class="callout callout-bad callout-row file-missing" role="alert">
+          <p><strong>This file no longer exists.</strong> <span class="path">${path}</span> may have been renamed, moved or
+            deleted since the link to it was made.</p>
+          <button type="button" class="button button-small button-secondary" onClick=${on.close}>Close</button>
+        </div>`}
+      ${error && error.code !== 'file_not_found' && html`
         <div class="callout callout-bad callout-row" role="alert">
-          <p>${error.code === 'file_not_found' ? `${path} is not in the project any more.` : `Could not open ${path}: ${error.message}`}</p>
+          <p>Could not open ${path}: ${error.message}</p>
           <button type="button" class="button button-small button-secondary" onClick=${reload}>Try again</button>
         </div>`}
       ${!file && !error && html`<p class="loading" role="status"><span class="spinner" aria-hidden="true"></span> Opening ${path}…</p>`}
-      ${file && editing && html`<${FileEditor} key=${file.etag} projectId=${projectId} file=${file} onDirty=${on.dirty}
-        onCancel=${() => setEditing(false)} onReload=${() => { setEditing(false); reload(); }}
-        onSaved=${(saved) => { replace(saved); setEditing(false); on.changed(); }} />`}
+      ${file && editing > 0 && html`<${FileEditor} key=${editing} projectId=${projectId} file=${file} onDirty=${on.dirty}
+        onCancel=${() => setEditing(0)} onReload=${() => { setEditing(0); reload(); }}
+        onSaved=${(saved, { stay = false } = {}) => {
+          replace(saved);
+          if (!stay) {
+            setEditing(0);
+            on.saved?.(saved);
+          }
+          on.changed();
+        }} />`}
       ${file && !editing && html`<div class="file-body"><${Body} projectId=${projectId} file=${file} mode=${mode}
         linkFor=${linkFor} markdownPath=${markdownPath} on=${handlers} /></div>`}
     </section>

@@ -142,7 +142,7 @@ function startNext() {
   for (const item of items.filter((i) => i.phase === 'queued').slice(0, Math.max(0, PARALLEL - running))) run(item.id);
 }
 
-/** Queues `files` (a FileList or array) for upload into `folder` of the project. */
+/** Queues `files` (a FileList or array) for upload into `folder` of the project; returns their ids. */
 export function uploadFiles(projectId, folder, files) {
   const added = [...files].map((file) => ({
     id: nextId++, projectId, file, name: file.name, path: joinPath(folder, file.name), size: file.size,
@@ -151,7 +151,7 @@ export function uploadFiles(projectId, folder, files) {
   items = [...items, ...added];
   publish();
   startNext();
-  return added.length;
+  return added.map((item) => item.id);
 }
 
 /** Stops an upload that has not reached storage yet, and cancels its record. */

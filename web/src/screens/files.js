@@ -1,7 +1,8 @@
 // Files: a project's documents, uploaded here or written by Claude. Pick a project; browse its tree; upload by
 // dropping files or choosing them (Word documents are converted to Markdown beside the original); open a file to
 // read it (Markdown rendered, code highlighted, images shown), edit text, download, rename or move, and delete.
-// The open file is in the URL (/files?project=…&path=…, replaced, not pushed), so a reload or a link comes back to it.
+// The project and the open file are in the URL (/files?project=…&path=…, replaced, not pushed), so a reload or a
+// link comes back to them.
 // Folders synced from cloud drives (the project's mounts, set up in /drives) are marked in the tree.
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { rememberedProject, useProjects } from '../chat/projects.js';
@@ -16,7 +17,8 @@ import { filesApi } from '../files/api.js';
 import { FileIcon } from '../files/icons.js';
 import { ancestorsOf, isWithin, joinPath, parentOf } from '../files/paths.js';
 import { countFiles, findNode, useFileTree } from '../files/tree.js';
-import { onUploadFinished, uploadFiles, useUploads } from '../files/uploads.js';
+import { ACTIVE, onUploadFinished, uploadFiles, useUploads } from '../files/uploads.js';
+import { isManaged, useShowHidden, visibleTree } from '../files/visibility.js';
 import { html } from '../html.js';
 import { DRIVES } from '../paths.js';
 import { Link } from '../router.js';
@@ -33,21 +35,63 @@ function fileLink(projectId, path) {
   return `${FILES_PATH}?${query}`;
 }
 
-/** The open file in the URL, as the Chat screen keeps the open chat: only while one is open. */
+/** The project and the open file in the URL, as the Chat screen keeps the open chat: a reload comes back to them. */
 function writeUrl(projectId, path) {
   if (window.location.pathname.replace(/\/+$/, '') !== FILES_PATH || !projectId) return;
-  const next = path ? fileLink(projectId, path) : FILES_PATH;
+  const next = fileLink(projectId, path);
   if (window.location.pathname + window.location.search !== next) window.history.replaceState(null, '', next);
 }
 
 const moved = (path, from, to) => (path && isWithin(path, from) ? to + path.slice(from.length) : path);
 const folderName = (folder) => (folder ? `${folder}/` : 'the top folder');
 
+const filesWord = (n) => (n === 1 ? '1 file' : `${n} files`);
+const FLASH_CLEARS_MS = 6000; // a result that went well clears itself; a problem stays until dismissed
+
 function uploadMessage(added, target, folders) {
   const parts = [];
-  if (added) parts.push(`Uploading ${added === 1 ? '1 file' : `${added} files`} to ${folderName(target)}.`);
+  if (added) parts.push(`Uploading ${filesWord(added)}${target === null ? '' : ` to ${folderName(target)}`}…`);
   if (folders) parts.push(`Folders cannot be dropped here (${folders} left out): drop the files inside them.`);
   return parts.join(' ');
+}
+
+/** What became of a batch of uploads, once none is on its way: `{ tone, message }`. */
+function uploadResult(items, target, folders) {
+  const uploaded = items.filter((item) => ['stored', 'converted', 'conversion_failed'].includes(item.phase)).length;
+  const cancelled = items.filter((item) => item.phase === 'cancelled').length;
+  const failed = items.length - uploaded - cancelled;
+  const parts = [];
+  if (uploaded) parts.push(`${filesWord(uploaded)} uploaded${target === null ? '' : ` to ${folderName(target)}`}.`);
+  if (cancelled) parts.push(`${filesWord(cancelled)} cancelled.`);
+  if (failed) parts.push(`${failed === 1 ? '1 file' : `${failed} files`} could not be uploaded: see Uploads for why.`);
+  if (folders) parts.push(`Folders cannot be dropped here (${folders} left out): drop the files inside them.`);
+  return { tone: failed || folders ? 'bad' : 'ok', message: parts.join(' ') };
+}
+
+/**
+ * The screen's status line: `say(tone, message)`; a result that went well clears itself after a few seconds (or on
+ * the next thing done, `settle()`), a problem stays until dismissed. `busy` messages (uploads on their way) stay
+ * until their result replaces them.
+ */
+function useFlash() {
+  const [flash, setFlash] = useState(null);
+  useEffect(() => {
+    if (flash?.tone !== 'ok' || flash.busy) return undefined;
+    const timer = setTimeout(() => setFlash((current) => (current === flash ? null : current)), FLASH_CLEARS_MS);
+    return () => clearTimeout(timer);
+  }, [flash]);
+  const say = (tone, message, extra = {}) => setFlash({ tone, message, ...extra });
+  const settle = () => setFlash((current) => (current && current.tone === 'ok' && !current.busy ? null : current));
+  return { flash, say, settle, clear: () => setFlash(null) };
+}
+
+function Flash({ flash, onDismiss }) {
+  return html`
+    <div class="flash files-flash" role="status" data-tone=${flash?.tone}>${flash && html`
+      <span>${flash.message}</span>
+      ${flash.tone === 'bad' && html`<button type="button" class="icon-button files-flash-dismiss" aria-label="Dismiss this message"
+        title="Dismiss" onClick=${onDismiss}><${FileIcon} name="close" size=${16} /></button>`}`}</div>
+  `;
 }
 
 /** Whether the editor holds unsaved text; asks before `action` throws it away, and before the page unloads. */
@@ -84,7 +128,9 @@ export default function FilesScreen({ user }) {
   const [folder, setFolder] = useState(initial.path ? parentOf(initial.path) : '');
   const [expanded, setExpanded] = useState(() => new Set(initial.path ? ancestorsOf(initial.path) : []));
   const [dialog, setDialog] = useState(null); // { kind: 'new-folder' | 'move' | 'delete' | 'discard', … }
-  const [flash, setFlash] = useState(null);
+  const { flash, say, settle, clear: clearFlash } = useFlash();
+  const [batch, setBatch] = useState(null); // the last uploads started here: { ids, target, folders }
+  const [showHidden, setShowHidden] = useShowHidden(user?.id);
   const [announcement, setAnnouncement] = useState('');
   const [reloads, setReloads] = useState(0);
   const tree = useFileTree(projectId);
@@ -94,11 +140,41 @@ export default function FilesScreen({ user }) {
   const mounted = useMemo(() => mountsByFolder(mounts.items), [mounts.items]);
   useMountsSynced(projectId, mounts.items, tree.refresh);
 
-  useEffect(() => writeUrl(projectId, openPath), [projectId, openPath]);
+  // A link to a project this person cannot open (deleted, or not theirs) says so rather than look for its file in
+  // another project; until the projects are in, the linked file waits.
+  const loaded = projects.projects !== null;
+  const [linkChecked, setLinkChecked] = useState(!initial.projectId);
+  useEffect(() => {
+    if (!loaded || linkChecked) return;
+    if (!list.some((p) => p.id === initial.projectId)) {
+      setOpenPath(null);
+      setFolder('');
+      setExpanded(new Set());
+      if (list.length) say('bad', 'The project in that link no longer exists, or you are not a member of it.');
+    }
+    setLinkChecked(true);
+  }, [loaded]);
+  useEffect(() => linkChecked && writeUrl(projectId, openPath), [projectId, openPath, linkChecked]);
 
   const expand = (paths) => setExpanded((set) => new Set([...set, ...paths]));
   const changed = () => tree.refresh();
-  const say = (tone, message) => setFlash({ tone, message });
+  // Uploads go to the selected folder, never into one Sasha Studio manages (the tree's "Upload to" says where).
+  const target = isManaged(folder) ? '' : folder;
+  const shown = useMemo(
+    () => visibleTree(tree.tree?.root ?? null, { showHidden, keep: [openPath, folder] }),
+    [tree.tree, showHidden, openPath, folder],
+  );
+
+  // The last batch of uploads: "Uploading 2 files…" turns into what became of them once none is on its way.
+  const batchItems = batch ? uploads.filter((item) => batch.ids.includes(item.id)) : [];
+  const batchDone = batch !== null && batchItems.every((item) => !ACTIVE.has(item.phase));
+  useEffect(() => {
+    if (!batchDone) return;
+    const { tone, message } = uploadResult(batchItems, batch.target, batch.folders);
+    setBatch(null);
+    if (message) say(tone, message);
+    else clearFlash(); // every item of it was cleared from the list meanwhile
+  }, [batchDone]);
 
   // Every upload that ends refreshes the tree; one that replaced the open file (not being edited) reloads it.
   useEffect(() => onUploadFinished((item) => {
@@ -116,7 +192,8 @@ export default function FilesScreen({ user }) {
       setOpenPath(null);
       setFolder('');
       setExpanded(new Set());
-      setFlash(null);
+      setBatch(null);
+      clearFlash();
     }),
     createProject: async (name) => {
       const created = await projects.create(name);
@@ -124,6 +201,7 @@ export default function FilesScreen({ user }) {
     },
     file: (path) => {
       if (path === openPath) return;
+      settle();
       guard(openPath, () => {
         setOpenPath(path);
         setFolder(parentOf(path));
@@ -131,6 +209,7 @@ export default function FilesScreen({ user }) {
       });
     },
     folder: (path) => {
+      settle();
       setFolder(path);
       if (!path) return;
       setExpanded((set) => {
@@ -140,15 +219,30 @@ export default function FilesScreen({ user }) {
         return next;
       });
     },
-    upload: (target, files, folders) => {
-      const added = files.length ? uploadFiles(projectId, target, files) : 0;
-      if (target) expand([...ancestorsOf(target), target]);
-      if (added || folders) say(added ? 'ok' : 'bad', uploadMessage(added, target, folders));
+    target: (path) => {
+      settle();
+      setFolder(path);
+      if (path) expand([...ancestorsOf(path), path]);
+    },
+    showHidden: setShowHidden,
+    upload: (into, files, folders) => {
+      const ids = files.length ? uploadFiles(projectId, into, files) : [];
+      if (into) expand([...ancestorsOf(into), into]);
+      if (ids.length) {
+        // Files added while others are on their way join them: one message for all, once all have ended.
+        const joined = batch && !batchDone
+          ? { ids: [...batch.ids, ...ids], target: batch.target === into ? into : null, folders: batch.folders + folders }
+          : { ids, target: into, folders };
+        setBatch(joined);
+        say('ok', uploadMessage(joined.ids.length, joined.target, joined.folders), { busy: true });
+      } else if (folders) {
+        say('bad', uploadMessage(0, into, folders));
+      }
     },
     refresh: () => tree.refresh(),
     newFolder: () => setDialog({ kind: 'new-folder', folder }),
-    rename: (node) => guardOpen(node, () => setDialog({ kind: 'move', node })),
-    delete: (node) => guardOpen(node, () => setDialog({ kind: 'delete', node, files: countFiles(findNode(tree.tree, node.path) || node) })),
+    rename: (node) => !isManaged(node.path) && guardOpen(node, () => setDialog({ kind: 'move', node })),
+    delete: (node) => !isManaged(node.path) && guardOpen(node, () => setDialog({ kind: 'delete', node, files: countFiles(findNode(tree.tree, node.path) || node) })),
   };
 
   const createFolder = async (path) => {
@@ -181,6 +275,8 @@ export default function FilesScreen({ user }) {
   const markdownPath = openPath && findNode(tree.tree, `${openPath}.md`) ? `${openPath}.md` : null;
   const viewerOn = {
     open: on.file,
+    close: () => setOpenPath(null),
+    saved: (file) => say('ok', `Saved ${file.path}.`),
     changed,
     rename: on.rename,
     delete: on.delete,
@@ -196,16 +292,17 @@ export default function FilesScreen({ user }) {
           in <${Link} href=${projectId ? `${DRIVES}?${new URLSearchParams({ project: projectId })}` : DRIVES}>Drives<//>.</p>
       </header>
       <${FileProjectPicker} projects=${projects} projectId=${projectId} onPick=${on.pickProject} onCreate=${on.createProject} />
-      <div class="flash" role="status" data-tone=${flash?.tone}>${flash?.message || ''}</div>
+      <${Flash} flash=${flash} onDismiss=${clearFlash} />
       <div class="sr-only" role="status" aria-live="polite">${announcement}</div>
       ${project && html`
         <div class="files-layout">
           <div class="files-side">
-            <${FileTree} tree=${tree.tree} error=${tree.error} refreshing=${tree.refreshing} canWrite=${canWrite}
-              folder=${folder} openPath=${openPath} expanded=${expanded} mounts=${mounted} on=${on} />
+            <${FileTree} tree=${tree.tree} root=${shown.root} hiddenCount=${shown.hidden} showHidden=${showHidden}
+              error=${tree.error} refreshing=${tree.refreshing} canWrite=${canWrite} folder=${folder} target=${target}
+              openPath=${openPath} expanded=${expanded} mounts=${mounted} on=${on} />
             <${FileUploads} projectId=${projectId} uploads=${uploads} onOpen=${on.file} />
           </div>
-          ${openPath
+          ${openPath && linkChecked
             ? html`<${FileViewer} key=${`${projectId}\n${openPath}\n${reloads}`} projectId=${projectId} path=${openPath}
                 canWrite=${canWrite} markdownPath=${markdownPath} linkFor=${(path) => fileLink(projectId, path)} on=${viewerOn} />`
             : html`<section class="card file-viewer file-viewer-empty" aria-label="No file open">
