@@ -80,8 +80,10 @@ def _summary(stored: StoredSkill) -> SkillSummary:
             updated_at=stored.updated_at,
             error=exc.message,
         )
+    title = parsed.front_matter.get("title")
     return SkillSummary(
         name=parsed.name,
+        title=(title.strip() or None) if isinstance(title, str) else None,
         description=parsed.description,
         kind=parsed.kind or "skill",
         step_count=len(parsed.steps),

@@ -17,6 +17,7 @@ from shared.skills.document import MAX_SKILL_BYTES, Step
 
 class SkillSummary(View):
     name: str
+    title: str | None = Field(default=None, description="The display name (front matter 'title'), null when unset")
     description: str
     kind: str = Field(description="skill, workflow or agent-flow")
     step_count: int

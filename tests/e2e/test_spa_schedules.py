@@ -1,6 +1,8 @@
-"""The Schedules screen in real Chromium against a local stack whose runner drives the real Claude CLI, answered by
-a scripted fake Messages API: a schedule made in the editor (presets, the server's preview of the next runs), Run now
-and the run completing in the history; an invalid cron expression explained by the server's own words."""
+"""The Schedules and Skills screens in real Chromium against a local stack whose runner drives the real Claude CLI,
+answered by a scripted fake Messages API: a schedule made in the editor (presets, the expression in words, the
+server's preview of the next runs), Run now and the run completing in the history with its output linked to Files;
+an invalid cron expression explained by the server's own words; a skill made in the form editor (and its SKILL.md),
+run with a preview of its output and kept out of the schedules."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import re
 import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -73,6 +75,8 @@ def test_a_schedule_made_in_the_editor_runs_now_and_its_run_completes_in_the_his
     page.get_by_role("button", name="Every weekday at 9:00").click()
     cron = page.get_by_label("Cron expression")
     expect(cron).to_have_value("0 9 * * 1-5")
+    # And says when in words under the field
+    expect(page.locator("#schedule-cron-words")).to_have_text("Weekdays at 9:00")
     next_runs = page.get_by_role("list", name="Next runs").get_by_role("listitem")
     expect(next_runs).to_have_count(5, timeout=UI_TIMEOUT_MS)
     expect(next_runs.first).to_contain_text(re.compile(r"· (in|tomorrow)"))
@@ -81,6 +85,7 @@ def test_a_schedule_made_in_the_editor_runs_now_and_its_run_completes_in_the_his
     expect(next_runs.first.locator("time")).to_have_attribute("datetime", re.compile(r"^\d{4}-01-01T00:00:00Z$"))
     expect(next_runs).to_have_count(5)
     expect(cron).to_have_attribute("aria-invalid", "false")
+    expect(page.locator("#schedule-cron-words")).to_have_text("On the 1st of January at 0:00")
     snap(page, "editor")
 
     # And the schedule is created
@@ -96,6 +101,8 @@ def test_a_schedule_made_in_the_editor_runs_now_and_its_run_completes_in_the_his
 
     # When it is run now
     history.get_by_role("button", name="Run now").click()
+    started = history.get_by_role("status").filter(has_text="Started.")
+    expect(started.or_(history.get_by_role("status").filter(has_text="The run completed"))).to_be_visible()
 
     # Then its run shows in the history and completes, with its duration, tokens, cost and output file
     run = history.locator("tr[data-execution]")
@@ -104,6 +111,17 @@ def test_a_schedule_made_in_the_editor_runs_now_and_its_run_completes_in_the_his
     expect(run).to_contain_text("Completed")
     expect(run).to_contain_text("Run now")
     expect(run.locator(".run-output")).to_have_text(re.compile(r"^outputs/morning-digest/\d{8}T\d{6}Z\.md$"))
+    # And the "Started." line has given way to the outcome
+    expect(started).to_have_count(0)
+    expect(history.get_by_role("status").filter(has_text="The run completed")).to_be_visible()
+    # And the output is a link to the file in Files, with a preview of its first lines behind "Preview"
+    output = run.locator(".run-output").inner_text()
+    link = run.get_by_role("link", name=output)
+    href = link.get_attribute("href") or ""
+    assert urlsplit(href).path == "/files", href
+    assert parse_qs(urlsplit(href).query) == {"project": [project["id"]], "path": [output]}, href
+    run.get_by_text("Preview", exact=True).click()
+    expect(run.locator(".run-preview")).to_contain_text("Three notes changed today.", timeout=UI_TIMEOUT_MS)
     expect(run).to_contain_text(re.compile(r"\d+(\.\d+)? m?s"))
     expect(run).to_contain_text(re.compile(r"[\d.]+K? in · [\d.]+K? out"))
     expect(run).to_contain_text(re.compile(r"\$\d+\.\d+"))
@@ -116,6 +134,18 @@ def test_a_schedule_made_in_the_editor_runs_now_and_its_run_completes_in_the_his
     row.get_by_role("switch").uncheck()
     expect(page.get_by_role("status").filter(has_text="“Morning digest” is off.")).to_be_visible()
     expect(row).to_contain_text("Off")
+
+    # And a schedule's expression reads in words in the list, with the expression and its zone beside it
+    body = {"projectId": project["id"], "name": "Standup notes", "prompt": "Notes.", "cron": "0 9 * * 1-5"}
+    status, created = call(
+        stack, "POST", "/api/schedules", {**body, "timezone": "UTC", "enabled": False}, token=admin_session(stack).token
+    )
+    assert status == 201, created
+    page.reload()
+    weekdays = page.locator("tr[data-schedule]").filter(has_text="Standup notes")
+    expect(weekdays.locator(".schedule-when")).to_have_text("Weekdays at 9:00")
+    expect(weekdays.locator(".schedule-when")).to_have_attribute("title", "0 9 * * 1-5 (UTC)")
+    expect(weekdays.locator(".schedule-zone")).to_have_text("0 9 * * 1-5 · UTC")
 
     assert not problems, problems.summary()
 
@@ -151,10 +181,13 @@ def test_an_invalid_cron_expression_shows_the_servers_reason(page: Page, stack: 
     page.get_by_role("button", name="Create schedule").click()
     expect(page.locator(".form-error")).not_to_be_empty(timeout=UI_TIMEOUT_MS)
 
-    # And a valid expression clears the reason
-    cron.fill("*/15 * * * *")
+    # And a valid preset clears the reason by the field and the refusal under the form
+    page.get_by_role("button", name="Every hour").click()
     expect(page.get_by_role("list", name="Next runs").get_by_role("listitem")).to_have_count(5, timeout=UI_TIMEOUT_MS)
     expect(cron).to_have_attribute("aria-invalid", "false")
+    expect(page.locator("#schedule-cron-error")).to_have_count(0)
+    expect(page.locator(".form-error")).to_be_empty()
+    expect(page.locator("#schedule-cron-words")).to_have_text("Every hour")
 
     rest = problems.excluding((400, "/api/schedules/preview"), (400, "/api/schedules"))
     assert not rest, rest.summary()
@@ -164,12 +197,14 @@ def test_a_workflow_skill_made_from_the_template_runs_step_by_step(page: Page, s
     problems = watch(page)
     api.script(Reply.text("Three notes changed."), Reply.text("Draft digest."), Reply.text("# Weekly digest\n"))
     project = open_schedules(page, stack)
-    page.get_by_role("link", name="Skills").click()
+    page.get_by_role("navigation", name="Areas").get_by_role("link", name="Skills").click()
     page.get_by_label("Project", exact=True).select_option(label=project["name"])
     expect(page.get_by_text("No skills in this project yet")).to_be_visible(timeout=UI_TIMEOUT_MS)
 
     # Given SKILL.md that the server refuses, its reason shows by the editor
     page.get_by_role("button", name="New workflow").click()
+    expect(page.get_by_label("Name", exact=True)).to_be_focused()
+    page.get_by_role("button", name="Edit as SKILL.md").click()
     editor = page.get_by_label("SKILL.md")
     expect(editor).to_be_focused()
     template = editor.input_value()
@@ -196,8 +231,111 @@ def test_a_workflow_skill_made_from_the_template_runs_step_by_step(page: Page, s
     for index, name in enumerate(["gather", "draft", "polish"]):
         expect(steps.nth(index)).to_contain_text(name)
         expect(steps.nth(index)).to_have_attribute("data-status", "completed")
-    expect(run.locator(".run-output").first).to_have_text(re.compile(r"^outputs/.+\.md$"))
+    expect(run.locator(".run-output-preview .run-output")).to_have_text(
+        re.compile(r"^outputs/weekly-digest/[^/]+\.md$")
+    )
     expect(run).to_contain_text(re.compile(r"[\d.]+K? in · [\d.]+K? out"))
     snap(page, "skill-run")
 
     assert not problems.excluding((400, "/api/skills/weekly-digest")), problems.summary()
+
+
+def test_a_skill_made_in_the_form_runs_with_a_preview_and_is_not_listed_as_a_schedule(
+    page: Page, stack: LocalStack, api: FakeAnthropic
+):
+    problems = watch(page)
+    api.script(Reply.text("Gathered three notes."), Reply.text("Weekly report: all quiet on the wiki."))
+    project = open_schedules(page, stack)
+    page.get_by_role("navigation", name="Areas").get_by_role("link", name="Skills").click()
+    page.get_by_label("Project", exact=True).select_option(label=project["name"])
+    expect(page.get_by_text("No skills in this project yet. Press New skill for a template")).to_be_visible(
+        timeout=UI_TIMEOUT_MS
+    )
+
+    # Given the form of a new skill, a name with no letter or digit is refused in plain words
+    page.get_by_role("button", name="New skill").click()
+    name = page.get_by_label("Name", exact=True)
+    expect(name).to_be_focused()
+    name.fill("!!!")
+    page.get_by_role("button", name="Create skill").click()
+    expect(page.locator("#skill-title-error")).to_have_text(re.compile("at least one letter or digit"))
+    expect(name).to_have_attribute("aria-invalid", "true")
+
+    # When it is named freely, described, and given two steps, the second moved first
+    name.fill("Weekly Report!")
+    expect(page.locator("#skill-title-error")).to_have_count(0)
+    expect(page.locator(".skill-identifier")).to_have_text("weekly-report")
+    page.get_by_label("Description").fill("Sum up the week")
+    page.get_by_text("Steps in order").click()
+    page.get_by_label("Name of step 1").fill("draft")
+    page.get_by_label("Instructions for step 1").fill("Draft the report from the notes.")
+    page.get_by_role("button", name="Add a step").click()
+    expect(page.get_by_label("Name of step 2")).to_be_focused()
+    page.get_by_label("Name of step 2").fill("gather")
+    page.get_by_label("Instructions for step 2").fill("List the notes of this week.")
+    page.get_by_role("button", name="Move step 2 up").click()
+    expect(page.get_by_label("Name of step 1")).to_have_value("gather")
+    expect(page.get_by_role("button", name="Move step 1 down")).to_be_focused()
+    page.get_by_label("Background for every step").fill("The project is the company wiki.")
+
+    # Then the raw view shows the matching SKILL.md, and an edit there shows in the form
+    page.get_by_role("button", name="Edit as SKILL.md").click()
+    raw = page.get_by_label("SKILL.md")
+    expect(raw).to_have_value(
+        "---\n"
+        "name: weekly-report\n"
+        "title: Weekly Report!\n"
+        "description: Sum up the week\n"
+        "kind: workflow\n"
+        "steps:\n"
+        "  - name: gather\n"
+        "    prompt: List the notes of this week.\n"
+        "  - name: draft\n"
+        "    prompt: Draft the report from the notes.\n"
+        "---\n"
+        "The project is the company wiki.\n"
+    )
+    raw.fill(raw.input_value().replace("description: Sum up the week", "description: Sum up the week's notes"))
+    raw.fill(raw.input_value().replace("steps:\n", "steps: [oops\n"))
+    expect(page.locator("#skill-content-error")).to_contain_text("steps")
+    expect(page.get_by_role("button", name="Back to the form")).to_be_disabled()
+    raw.fill(raw.input_value().replace("steps: [oops\n", "steps:\n"))
+    page.get_by_role("button", name="Back to the form").click()
+    expect(page.get_by_label("Description")).to_have_value("Sum up the week's notes")
+    snap(page, "skill-form")
+
+    # And it is created under its identifier, listed under its name
+    page.get_by_role("button", name="Create skill").click()
+    expect(page.get_by_role("status").filter(has_text="Created “Weekly Report!”.")).to_be_visible(timeout=UI_TIMEOUT_MS)
+    row = page.locator("tr[data-skill='weekly-report']")
+    expect(row.locator(".skill-title")).to_have_text("Weekly Report!")
+    expect(row).to_contain_text("2 steps")
+
+    # When it runs, the panel shows the output as a link to Files and a preview of its first lines
+    row.get_by_role("button", name="Run").click()
+    panel = page.locator(".skill-run")
+    expect(panel).to_have_attribute("data-status", "completed", timeout=RUN_TIMEOUT_MS)
+    preview = panel.locator(".run-output-preview")
+    expect(preview.locator(".run-preview")).to_contain_text("all quiet on the wiki", timeout=UI_TIMEOUT_MS)
+    output = preview.locator(".run-output").inner_text()
+    assert output.startswith("outputs/weekly-report/"), output
+    snap(page, "skill-run-preview")
+    preview.get_by_role("link", name=output).click()
+    expect(page).to_have_url(re.compile(r"/files\?" + re.escape(urlencode({"project": project["id"], "path": output}))))
+
+    # And on the Schedules screen it is not a schedule: it is listed apart, as runs, removed with fitting words
+    page.get_by_role("navigation", name="Areas").get_by_role("link", name="Schedules").click()
+    expect(page.get_by_role("heading", name="Skills you ran by hand")).to_be_visible(timeout=UI_TIMEOUT_MS)
+    expect(page.locator("tr[data-schedule]").filter(has_text="weekly-report")).to_have_count(0)
+    runs = page.locator("tr[data-skill-runs]").filter(has_text="weekly-report")
+    expect(runs.locator(".run-status")).to_have_attribute("data-status", "completed")
+    runs.get_by_role("button", name="Remove the runs of weekly-report").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("The skill itself stays")
+    dialog.get_by_role("button", name="Remove from the list").click()
+    expect(
+        page.get_by_role("status").filter(has_text="Removed the runs of “weekly-report” from the list.")
+    ).to_be_visible()
+    expect(runs).to_have_count(0)
+
+    assert not problems, problems.summary()

@@ -78,6 +78,7 @@ def test_a_skill_is_created_listed_viewed_replaced_and_deleted(accounts: Account
     assert listed.json == [
         {
             "name": "weekly-report",
+            "title": None,
             "description": "Summarise the week's changes",
             "kind": "skill",
             "stepCount": 0,

@@ -1,10 +1,11 @@
 // The schedule editor: name, project, what runs (a prompt or one of the project's skills), the cron expression
 // with presets and the server's preview of the next runs, time zone, timeout and whether it is on.
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { Checkbox, Field, FormError, SubmitButton, useAutoFocus, useSubmit } from '../forms.js';
 import { html } from '../html.js';
 import { PRESETS, timeZones, useCronPreview } from '../schedules/cron.js';
+import { cronWords } from '../schedules/describe.js';
 import { BROWSER_ZONE, relativeWords, whenText } from '../schedules/format.js';
 
 const DEFAULT_TIMEOUT_MINUTES = 5;
@@ -62,7 +63,7 @@ export function ScheduleEditor({ schedule, projects, projectId: initialProject, 
   const nameRef = useAutoFocus();
   const writable = projects.filter((p) => p.canWrite || p.id === schedule?.projectId);
 
-  const { busy, error, onSubmit } = useSubmit(async (values) => {
+  const { busy, error, setError, onSubmit } = useSubmit(async (values) => {
     const body = {
       name: values.name.trim(),
       cron: cron.trim(),
@@ -82,6 +83,15 @@ export function ScheduleEditor({ schedule, projects, projectId: initialProject, 
   });
 
   const invalid = preview.state === 'invalid';
+  // A refusal shown under the form is out of date once the expression it was about is valid again.
+  const refusedCron = useRef(null);
+  useEffect(() => {
+    if (error) refusedCron.current = cron.trim();
+  }, [error]);
+  useEffect(() => {
+    if (error && preview.state === 'ok' && cron.trim() !== refusedCron.current) setError(null);
+  }, [preview.state, cron]);
+  const words = cronWords(cron);
   return html`
     <section class="card" aria-labelledby="schedule-editor-title">
       <div class="card-header">
@@ -126,7 +136,7 @@ export function ScheduleEditor({ schedule, projects, projectId: initialProject, 
                   ? html`<select id="schedule-skill" class="input" name="skillName" required value=${skillName}
                       onChange=${(e) => setSkillName(e.currentTarget.value)}>
                       <option value="">Choose a skill</option>
-                      ${skills.skills.map((s) => html`<option key=${s.name} value=${s.name}>${s.name}${s.description ? ` — ${s.description}` : ''}</option>`)}
+                      ${skills.skills.map((s) => html`<option key=${s.name} value=${s.name}>${s.title || s.name}${s.description ? ` — ${s.description}` : ''}</option>`)}
                     </select>`
                   : html`<p class="hint">This project has no skills yet. Create one on the Skills screen, or run a prompt.</p>`)}
               </div>`}
@@ -144,7 +154,8 @@ export function ScheduleEditor({ schedule, projects, projectId: initialProject, 
               <input id="schedule-cron" class="input input-mono" name="cron" required autocomplete="off" spellcheck="false"
                 placeholder="0 9 * * 1-5" value=${cron} onInput=${(e) => setCron(e.currentTarget.value)}
                 aria-invalid=${invalid ? 'true' : 'false'}
-                aria-describedby=${invalid ? 'schedule-cron-hint schedule-cron-error' : 'schedule-cron-hint'} />
+                aria-describedby=${invalid ? 'schedule-cron-words schedule-cron-hint schedule-cron-error' : 'schedule-cron-words schedule-cron-hint'} />
+              <p class="cron-words" id="schedule-cron-words" aria-live="polite">${words && !invalid ? words : ''}</p>
               <p class="hint" id="schedule-cron-hint">Minute, hour, day of month, month, day of week — e.g. <code>30 7 * * 1-5</code> is 7:30 on weekdays.</p>
             </div>
             <div class="field">

@@ -1,21 +1,32 @@
-// A schedule's run history: status, when, duration, tokens, cost, output file and error of each run, newest
-// first, refreshed while a run is in progress; "Run now" starts one.
-import { useState } from 'preact/hooks';
+// A schedule's run history: status, when, duration, tokens, cost, output file (a link to Files, with a preview)
+// and error of each run, newest first, refreshed while a run is in progress; "Run now" starts one, and its
+// "Started." line becomes the run's outcome once it ends.
+import { useRef, useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { html } from '../html.js';
 import { Icon } from '../icons.js';
-import { RunStatus, When, costText, durationText, tokensText } from '../schedules/format.js';
+import { RunStatus, STATUS_LABELS, When, costText, durationText, tokensText } from '../schedules/format.js';
 import { useHistory } from '../schedules/runs.js';
+import { OutputDisclosure, OutputLink } from './run-output.js';
 
 const TRIGGERS = { schedule: 'On schedule', manual: 'Run now', api_key: 'API' };
 
-export function RunSteps({ steps }) {
+/** The line that replaces "Started." once the run it started has ended. */
+export function outcomeFlash(run) {
+  const label = STATUS_LABELS[run.status] || run.status;
+  if (run.status === 'completed') return { tone: 'ok', message: `The run completed${run.outputFile ? ': its output is below' : ''}.` };
+  return { tone: 'bad', message: `The run ended: ${label}.${run.error ? ` ${run.error}` : ''}` };
+}
+
+export function RunSteps({ steps, projectId }) {
   if (!steps?.length) return null;
   return html`
     <ol class="run-steps" aria-label="Steps">
       ${steps.map((step, index) => html`
         <li key=${index} data-status=${step.status}>
           <span class="run-step-name">${step.name}</span>
+          ${step.outputFile && projectId && html`<${OutputLink} projectId=${projectId} path=${step.outputFile}
+            label=${step.outputFile.slice(step.outputFile.lastIndexOf('/') + 1)} />`}
           <${RunStatus} status=${step.status} />
           ${step.durationMs != null && html`<span class="muted">${durationText(step.durationMs)}</span>`}
           ${step.error && html`<span class="run-error">${step.error}</span>`}
@@ -24,33 +35,44 @@ export function RunSteps({ steps }) {
   `;
 }
 
-function RunRow({ run }) {
+function RunRow({ run, projectId }) {
   return html`
     <tr data-status=${run.status} data-execution=${run.id}>
-      <td><${RunStatus} status=${run.status} /></td>
-      <td><${When} value=${run.startedAt} /><div class="muted run-trigger">${TRIGGERS[run.trigger] || run.trigger}</div></td>
-      <td>${durationText(run.durationMs) || html`<span class="muted">—</span>`}</td>
-      <td>${run.status === 'running' ? html`<span class="muted">—</span>` : tokensText(run)}</td>
-      <td>${run.status === 'running' ? html`<span class="muted">—</span>` : costText(run.costUsd)}</td>
-      <td class="cell-wrap">
-        ${run.outputFile ? html`<code class="path run-output">${run.outputFile}</code>` : html`<span class="muted">None</span>`}
+      <td data-label="Status"><${RunStatus} status=${run.status} /></td>
+      <td data-label="When"><${When} value=${run.startedAt} /><div class="muted run-trigger">${TRIGGERS[run.trigger] || run.trigger}</div></td>
+      <td data-label="Duration">${durationText(run.durationMs) || html`<span class="muted">—</span>`}</td>
+      <td data-label="Tokens">${run.status === 'running' ? html`<span class="muted">—</span>` : tokensText(run)}</td>
+      <td data-label="Cost">${run.status === 'running' ? html`<span class="muted">—</span>` : costText(run.costUsd)}</td>
+      <td class="cell-wrap" data-label="Output">
+        ${run.outputFile
+          ? html`<${OutputDisclosure} key=${run.outputFile} projectId=${projectId} path=${run.outputFile} />`
+          : html`<span class="muted">None</span>`}
         ${run.error && html`<p class="run-error">${run.error}</p>`}
-        <${RunSteps} steps=${run.steps} />
+        <${RunSteps} steps=${run.steps} projectId=${projectId} />
       </td>
     </tr>
   `;
 }
 
 export function ScheduleHistory({ schedule, onRunEnded, onClose }) {
-  const history = useHistory(schedule.id, onRunEnded);
   const [starting, setStarting] = useState(false);
   const [flash, setFlash] = useState(null);
+  const started = useRef(null); // the execution "Started." speaks of
+  const history = useHistory(schedule.id, (run) => {
+    if (run.id === started.current) {
+      started.current = null;
+      setFlash(outcomeFlash(run));
+    }
+    onRunEnded?.(run);
+  });
+  const byHand = schedule.kind === 'on_demand';
 
   const runNow = async () => {
     setStarting(true);
     setFlash(null);
     try {
       const accepted = await api.post(`/api/schedules/${encodeURIComponent(schedule.id)}/run`);
+      started.current = accepted.executionId;
       history.expect(accepted.executionId);
       setFlash({
         tone: 'ok',
@@ -67,11 +89,11 @@ export function ScheduleHistory({ schedule, onRunEnded, onClose }) {
   return html`
     <section class="card" aria-labelledby="history-title">
       <div class="card-header">
-        <h2 id="history-title" tabindex="-1">Runs of “${schedule.name}”</h2>
+        <h2 id="history-title" tabindex="-1">Runs of “${byHand ? schedule.skillName || schedule.name : schedule.name}”</h2>
         <div class="card-actions">
-          <button type="button" class="button button-primary" onClick=${runNow} disabled=${starting}>
+          ${!byHand && html`<button type="button" class="button button-primary" onClick=${runNow} disabled=${starting}>
             ${starting && html`<span class="spinner" aria-hidden="true"></span>`}${starting ? 'Starting…' : 'Run now'}
-          </button>
+          </button>`}
           <button type="button" class="button button-secondary" onClick=${onClose}>Close</button>
         </div>
       </div>
@@ -82,17 +104,18 @@ export function ScheduleHistory({ schedule, onRunEnded, onClose }) {
           <button type="button" class="button button-small button-secondary" onClick=${history.reload}>Try again</button>
         </div>`}
       ${!runs && !error && html`<p class="loading" role="status"><span class="spinner" aria-hidden="true"></span> Loading runs…</p>`}
-      ${runs && !runs.length && html`<p class="card-empty">No runs yet. Press <strong>Run now</strong> to try it, or wait for
-        its next run.</p>`}
+      ${runs && !runs.length && (byHand
+        ? html`<p class="card-empty">No runs kept. Run the skill from the Skills screen.</p>`
+        : html`<p class="card-empty">No runs yet. Press <strong>Run now</strong> to try it, or wait for its next run.</p>`)}
       ${runs?.length > 0 && html`
         <div class="table-wrap">
-          <table class="table run-table" aria-describedby="history-title">
+          <table class="table table-stack run-table" aria-describedby="history-title">
             <caption class="sr-only">Runs, newest first</caption>
             <thead>
               <tr><th scope="col">Status</th><th scope="col">When</th><th scope="col">Duration</th>
                 <th scope="col">Tokens</th><th scope="col">Cost</th><th scope="col">Output</th></tr>
             </thead>
-            <tbody>${runs.map((run) => html`<${RunRow} key=${run.id} run=${run} />`)}</tbody>
+            <tbody>${runs.map((run) => html`<${RunRow} key=${run.id} run=${run} projectId=${schedule.projectId} />`)}</tbody>
           </table>
         </div>`}
       ${history.nextBefore && html`

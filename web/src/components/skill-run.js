@@ -1,13 +1,14 @@
 // A skill's run as it happens: polled until it completes, fails or times out; then its output file, duration,
-// tokens and cost. A workflow shows each step and its status.
+// tokens and cost, the output as a link to Files and a preview of its first lines. A workflow shows each step.
 import { useEffect, useRef } from 'preact/hooks';
 import { html } from '../html.js';
 import { Icon } from '../icons.js';
 import { RunStatus, costText, durationText, isFinished, tokensText } from '../schedules/format.js';
 import { usePolledRun } from '../schedules/runs.js';
+import { OutputLink, OutputPreview } from './run-output.js';
 import { RunSteps } from './schedule-history.js';
 
-export function SkillRun({ name, pollUrl, onEnded, onDismiss }) {
+export function SkillRun({ name, projectId, pollUrl, onEnded, onDismiss }) {
   const { run, error } = usePolledRun(pollUrl);
   const heading = useRef(null);
   const ended = useRef(false);
@@ -31,10 +32,13 @@ export function SkillRun({ name, pollUrl, onEnded, onDismiss }) {
         <dl>
           ${run.durationMs != null && html`<dt>Duration</dt><dd>${durationText(run.durationMs)}</dd>`}
           ${isFinished(run.status) && html`<dt>Tokens</dt><dd>${tokensText(run)}</dd><dt>Cost</dt><dd>${costText(run.costUsd)}</dd>`}
-          ${run.outputFile && html`<dt>Output</dt><dd><code class="path run-output">${run.outputFile}</code></dd>`}
+          ${run.outputFile && !isFinished(run.status) && html`<dt>Output</dt><dd><${OutputLink} projectId=${projectId} path=${run.outputFile} /></dd>`}
           ${run.error && html`<dt>Error</dt><dd class="run-error">${run.error}</dd>`}
         </dl>
-        <${RunSteps} steps=${run.steps} />`}
+        <${RunSteps} steps=${run.steps} projectId=${projectId} />
+        ${run.outputFile && isFinished(run.status) && html`
+          <h4 class="run-output-title">Output</h4>
+          <${OutputPreview} key=${run.outputFile} projectId=${projectId} path=${run.outputFile} />`}`}
     </section>
   `;
 }

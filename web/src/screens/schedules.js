@@ -11,6 +11,7 @@ import { ScheduleHistory } from '../components/schedule-history.js';
 import { html } from '../html.js';
 import { Icon } from '../icons.js';
 import { Link } from '../router.js';
+import { cronWords } from '../schedules/describe.js';
 import { RunStatus, When } from '../schedules/format.js';
 
 const newestFirst = (a, b) => (b.createdAt || '').localeCompare(a.createdAt || '');
@@ -59,8 +60,15 @@ function What({ schedule, projectName }) {
   return html`<div class="muted schedule-what">${what} · ${projectName || 'A project you cannot see'}</div>`;
 }
 
+/** When it runs, in words, with the expression and its zone on a second line (and on hover). */
+function CronWhen({ schedule }) {
+  const words = cronWords(schedule.cron);
+  const raw = `${schedule.cron} (${schedule.timezone})`;
+  return html`<span class="schedule-when" title=${raw}>${words || html`<code class="cron-code">${schedule.cron}</code>`}</span>
+    <div class="muted schedule-zone">${words && html`<code class="cron-code">${schedule.cron}</code> · `}${schedule.timezone}</div>`;
+}
+
 function NextRun({ schedule }) {
-  if (schedule.kind === 'on_demand') return html`<span class="muted">Only when run from Skills</span>`;
   if (!schedule.enabled) return html`<span class="muted">Off</span>`;
   return html`<${When} value=${schedule.nextRunAt} empty="Not planned" />`;
 }
@@ -68,7 +76,7 @@ function NextRun({ schedule }) {
 function ScheduleTable({ schedules, projectNames, selectedId, onToggle, onHistory, onEdit, onDelete }) {
   return html`
     <div class="table-wrap">
-      <table class="table schedule-table">
+      <table class="table table-stack schedule-table">
         <caption class="sr-only">Your schedules</caption>
         <thead>
           <tr>
@@ -79,24 +87,24 @@ function ScheduleTable({ schedules, projectNames, selectedId, onToggle, onHistor
         <tbody>
           ${schedules.map((s) => html`
             <tr key=${s.id} data-schedule=${s.id} data-selected=${s.id === selectedId ? 'true' : 'false'}>
-              <td><${EnabledSwitch} schedule=${s} onChange=${onToggle} /></td>
-              <th scope="row" class="cell-wrap">
+              <td data-label="On"><${EnabledSwitch} schedule=${s} onChange=${onToggle} /></td>
+              <th scope="row" class="cell-wrap" data-label="Name">
                 <span class="schedule-name">${s.name}</span>
                 <${What} schedule=${s} projectName=${projectNames.get(s.projectId)} />
               </th>
-              <td>${s.cron ? html`<code class="cron-code">${s.cron}</code><div class="muted schedule-zone">${s.timezone}</div>` : html`<span class="muted">By hand</span>`}</td>
-              <td><${NextRun} schedule=${s} /></td>
-              <td>
+              <td data-label="When"><${CronWhen} schedule=${s} /></td>
+              <td data-label="Next run"><${NextRun} schedule=${s} /></td>
+              <td data-label="Last run">
                 <${RunStatus} status=${s.lastStatus} />
                 ${s.lastRunAt && html`<div class="muted"><${When} value=${s.lastRunAt} /></div>`}
               </td>
-              <td class="row-actions">
+              <td class="row-actions" data-label="Actions">
                 <button type="button" class="button button-small button-secondary" onClick=${() => onHistory(s)}>
                   Runs<span class="sr-only"> of ${s.name}</span>
                 </button>
-                ${s.kind !== 'on_demand' && html`<button type="button" class="button button-small button-secondary" onClick=${() => onEdit(s)}>
+                <button type="button" class="button button-small button-secondary" onClick=${() => onEdit(s)}>
                   Edit<span class="sr-only"> ${s.name}</span>
-                </button>`}
+                </button>
                 <button type="button" class="button button-small button-ghost-danger" onClick=${() => onDelete(s)}>
                   Delete<span class="sr-only"> ${s.name}</span>
                 </button>
@@ -108,11 +116,58 @@ function ScheduleTable({ schedules, projectNames, selectedId, onToggle, onHistor
   `;
 }
 
+// Runs started from the Skills screen are kept by the server under an "on-demand schedule" per skill and person.
+// They never run by themselves, so they are listed apart, as the runs of a skill, not as schedules.
+function SkillRunsTable({ runs, projectNames, selectedId, onHistory, onDelete }) {
+  return html`
+    <div class="table-wrap">
+      <table class="table table-stack schedule-table skill-runs-table">
+        <caption class="sr-only">Skills you ran by hand</caption>
+        <thead>
+          <tr><th scope="col">Skill</th><th scope="col">Last run</th><th scope="col"><span class="sr-only">Actions</span></th></tr>
+        </thead>
+        <tbody>
+          ${runs.map((s) => html`
+            <tr key=${s.id} data-skill-runs=${s.id} data-selected=${s.id === selectedId ? 'true' : 'false'}>
+              <th scope="row" class="cell-wrap" data-label="Skill">
+                <span class="schedule-name">${s.skillName || s.name}</span>
+                <div class="muted schedule-what">${projectNames.get(s.projectId) || 'A project you cannot see'}</div>
+              </th>
+              <td data-label="Last run">
+                <${RunStatus} status=${s.lastStatus} />
+                ${s.lastRunAt && html`<div class="muted"><${When} value=${s.lastRunAt} /></div>`}
+              </td>
+              <td class="row-actions" data-label="Actions">
+                <button type="button" class="button button-small button-secondary" onClick=${() => onHistory(s)}>
+                  Runs<span class="sr-only"> of ${s.skillName || s.name}</span>
+                </button>
+                <button type="button" class="button button-small button-ghost-danger" onClick=${() => onDelete(s)}>
+                  Remove<span class="sr-only"> the runs of ${s.skillName || s.name}</span>
+                </button>
+              </td>
+            </tr>`)}
+        </tbody>
+      </table>
+    </div>
+  `;
+}
+
 function DeleteScheduleDialog({ schedule, onClose, onDeleted }) {
+  const byHand = schedule.kind === 'on_demand';
   const remove = async () => {
     await api.delete(`/api/schedules/${encodeURIComponent(schedule.id)}`);
     onDeleted(schedule);
   };
+  if (byHand) {
+    const skill = schedule.skillName || schedule.name;
+    return html`
+      <${ConfirmDialog} title=${`Remove the runs of “${skill}” from the list?`} confirmLabel="Remove from the list"
+        busyLabel="Removing…" onClose=${onClose} onConfirm=${remove}>
+        <p>Their history (status, usage) is removed from this list. The skill itself stays, and so do the files its
+          runs wrote. Running it again from Skills lists it here again.</p>
+      <//>
+    `;
+  }
   return html`
     <${ConfirmDialog} title=${`Delete “${schedule.name}”?`} confirmLabel="Delete schedule" busyLabel="Deleting…"
       onClose=${onClose} onConfirm=${remove}>
@@ -128,6 +183,8 @@ export default function SchedulesScreen({ user }) {
   const [deleting, setDeleting] = useState(null);
   const [flash, setFlash] = useState(null);
   const projectNames = new Map((projects.projects || []).map((p) => [p.id, p.name]));
+  const timed = schedules && schedules.filter((s) => s.kind !== 'on_demand');
+  const byHand = schedules ? schedules.filter((s) => s.kind === 'on_demand') : [];
   const noProjects = projects.projects && !projects.projects.length;
 
   const open = (next, focusId) => {
@@ -152,7 +209,10 @@ export default function SchedulesScreen({ user }) {
     remove(schedule.id);
     setDeleting(null);
     if (view?.schedule?.id === schedule.id) setView(null);
-    setFlash({ tone: 'ok', message: `Deleted “${schedule.name}”.` });
+    setFlash({
+      tone: 'ok',
+      message: schedule.kind === 'on_demand' ? `Removed the runs of “${schedule.skillName || schedule.name}” from the list.` : `Deleted “${schedule.name}”.`,
+    });
     focusLater('schedules-title');
   };
   const closeView = () => {
@@ -176,7 +236,7 @@ export default function SchedulesScreen({ user }) {
       <section class="card" aria-labelledby="schedules-title">
         <div class="card-header">
           <h2 id="schedules-title" tabindex="-1"><${Icon} name="schedules" size=${20} /> Your schedules
-            ${schedules && html`<span class="count">${schedules.length}</span>`}</h2>
+            ${timed && html`<span class="count">${timed.length}</span>`}</h2>
           <button type="button" class="button button-primary" disabled=${!projects.projects?.length || view?.kind === 'new'}
             onClick=${() => open({ kind: 'new' }, 'schedule-name')}>
             <${Icon} name="plus" size=${18} /> New schedule
@@ -189,17 +249,29 @@ export default function SchedulesScreen({ user }) {
             <button type="button" class="button button-small button-secondary" onClick=${() => { load(); projects.reload(); }}>Try again</button>
           </div>`}
         ${!schedules && !error && html`<p class="loading" role="status"><span class="spinner" aria-hidden="true"></span> Loading schedules…</p>`}
-        ${schedules && !schedules.length && (noProjects
+        ${timed && !timed.length && (noProjects
           ? html`<p class="card-empty">Schedules run in a project, and you have none yet. Create one on the
               <${Link} href="/chat">Chat</${Link}> screen first.</p>`
           : html`<p class="card-empty">No schedules yet. Press <strong>New schedule</strong>, write a prompt and
               pick when it runs — “every weekday at 9:00”, say.</p>`)}
-        ${schedules?.length > 0 && html`<${ScheduleTable} schedules=${schedules} projectNames=${projectNames}
+        ${timed?.length > 0 && html`<${ScheduleTable} schedules=${timed} projectNames=${projectNames}
           selectedId=${view?.schedule?.id} onToggle=${toggle}
           onHistory=${(s) => open({ kind: 'history', schedule: s }, 'history-title')}
           onEdit=${(s) => open({ kind: 'edit', schedule: s }, 'schedule-editor-title')}
           onDelete=${setDeleting} />`}
       </section>
+
+      ${byHand.length > 0 && html`
+        <section class="card" aria-labelledby="skill-runs-title">
+          <div class="card-header">
+            <h2 id="skill-runs-title" tabindex="-1"><${Icon} name="skills" size=${20} /> Skills you ran by hand
+              <span class="count">${byHand.length}</span></h2>
+          </div>
+          <p class="card-note">Runs started with <strong>Run</strong> on the <${Link} href="/skills">Skills</${Link}> screen.
+            They are not schedules: they only run when you start them.</p>
+          <${SkillRunsTable} runs=${byHand} projectNames=${projectNames} selectedId=${view?.schedule?.id}
+            onHistory=${(s) => open({ kind: 'history', schedule: s }, 'history-title')} onDelete=${setDeleting} />
+        </section>`}
 
       ${view?.kind === 'history' && html`<${ScheduleHistory} key=${view.schedule.id} schedule=${view.schedule}
         onRunEnded=${load} onClose=${closeView} />`}

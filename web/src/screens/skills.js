@@ -39,7 +39,7 @@ function DeleteSkillDialog({ projectId, skill, onClose, onDeleted }) {
     onDeleted(skill);
   };
   return html`
-    <${ConfirmDialog} title=${`Delete ${skill.name}?`} confirmLabel="Delete skill" busyLabel="Deleting…"
+    <${ConfirmDialog} title=${`Delete “${skill.title || skill.name}”?`} confirmLabel="Delete skill" busyLabel="Deleting…"
       onClose=${onClose} onConfirm=${remove}>
       <p>Its folder (<code>.claude/skills/${skill.name}/</code>) is deleted from the project. Schedules that run it will fail until it is back.</p>
     <//>
@@ -49,7 +49,7 @@ function DeleteSkillDialog({ projectId, skill, onClose, onDeleted }) {
 function SkillTable({ skills, canWrite, running, onRun, onEdit, onDelete }) {
   return html`
     <div class="table-wrap">
-      <table class="table">
+      <table class="table table-stack">
         <caption class="sr-only">Skills of this project</caption>
         <thead>
           <tr><th scope="col">Name</th><th scope="col">Description</th><th scope="col">Kind</th>
@@ -58,12 +58,15 @@ function SkillTable({ skills, canWrite, running, onRun, onEdit, onDelete }) {
         <tbody>
           ${skills.map((skill) => html`
             <tr key=${skill.name} data-skill=${skill.name}>
-              <th scope="row"><code class="cron-code">${skill.name}</code></th>
-              <td class="cell-wrap">${skill.description || html`<span class="muted">No description</span>`}
+              <th scope="row" class="cell-wrap" data-label="Name">
+                <span class="skill-title">${skill.title || skill.name}</span>
+                ${skill.title && skill.title !== skill.name && html`<div><code class="skill-identifier">${skill.name}</code></div>`}
+              </th>
+              <td class="cell-wrap" data-label="Description">${skill.description || html`<span class="muted">No description</span>`}
                 ${skill.error && html`<div class="skill-error"><${Icon} name="alert" size=${14} /> ${skill.error}</div>`}</td>
-              <td><span class=${`badge${skill.kind === 'skill' ? '' : ' badge-accent'}`}>${KINDS[skill.kind] || skill.kind}</span>
+              <td data-label="Kind"><span class=${`badge${skill.kind === 'skill' ? '' : ' badge-accent'}`}>${KINDS[skill.kind] || skill.kind}</span>
                 ${skill.stepCount > 0 && html` <span class="muted">${skill.stepCount} steps</span>`}</td>
-              <td><${DateText} value=${skill.updatedAt} ago /></td>
+              <td data-label="Changed"><${DateText} value=${skill.updatedAt} ago /></td>
               <td class="row-actions">
                 <button type="button" class="button button-small button-primary" onClick=${() => onRun(skill)}
                   disabled=${!canWrite || Boolean(skill.error) || running}
@@ -102,7 +105,6 @@ export default function SkillsScreen({ user }) {
     setFlash(null);
     try {
       setEditor({ skill: await api.get(skillUrl(summary.name, projectId)) });
-      focusLater('skill-content');
     } catch (err) {
       setFlash({ tone: 'bad', message: err.message });
     }
@@ -111,7 +113,7 @@ export default function SkillsScreen({ user }) {
     setFlash(null);
     try {
       const accepted = await api.post(`/api/skills/${encodeURIComponent(skill.name)}/run`, { projectId });
-      setRun({ name: skill.name, pollUrl: accepted.pollUrl });
+      setRun({ name: skill.title || skill.name, pollUrl: accepted.pollUrl });
     } catch (err) {
       setFlash({ tone: 'bad', message: err.message });
     }
@@ -119,7 +121,8 @@ export default function SkillsScreen({ user }) {
   const saved = (skill, created) => {
     setEditor(null);
     load();
-    setFlash({ tone: 'ok', message: created ? `Created ${skill.name}.` : `Saved ${skill.name}.` });
+    const title = skill.frontMatter?.title || skill.name;
+    setFlash({ tone: 'ok', message: created ? `Created “${title}”.` : `Saved “${title}”.` });
     focusLater('skills-title');
   };
   const deleted = (skill) => {
@@ -131,7 +134,6 @@ export default function SkillsScreen({ user }) {
   const newSkill = (template) => {
     setFlash(null);
     setEditor({ template: TEMPLATES[template] });
-    focusLater('skill-content');
   };
   const canWrite = Boolean(project?.canWrite);
 
@@ -174,15 +176,15 @@ export default function SkillsScreen({ user }) {
             </div>`}
           </div>
           <div class="flash" role="status" data-tone=${flash?.tone}>${flash?.message || ''}</div>
-          ${run && html`<${SkillRun} key=${run.pollUrl} name=${run.name} pollUrl=${run.pollUrl} onDismiss=${() => setRun(null)} />`}
+          ${run && html`<${SkillRun} key=${run.pollUrl} name=${run.name} projectId=${projectId} pollUrl=${run.pollUrl} onDismiss=${() => setRun(null)} />`}
           ${error && html`
             <div class="callout callout-bad callout-row" role="alert">
               <p>${error}</p>
               <button type="button" class="button button-small button-secondary" onClick=${load}>Try again</button>
             </div>`}
           ${!skills && !error && html`<p class="loading" role="status"><span class="spinner" aria-hidden="true"></span> Loading skills…</p>`}
-          ${skills && !skills.length && html`<p class="card-empty">No skills in this project yet. Press <strong>New skill</strong>
-            for a template to start from: a name, a one-line description and the instructions Claude follows.</p>`}
+          ${skills && !skills.length && html`<p class="card-empty">No skills in this project yet. Press <strong>New skill</strong> for
+            a template to start from: a name, a one-line description and the instructions Claude follows.</p>`}
           ${skills?.length > 0 && html`<${SkillTable} skills=${skills} canWrite=${canWrite} running=${false}
             onRun=${startRun} onEdit=${edit} onDelete=${setDeleting} />`}
         </section>`}

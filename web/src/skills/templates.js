@@ -1,7 +1,8 @@
-// Starting points for a new SKILL.md, and the skill name its front matter declares.
+// Starting points for a new SKILL.md (the editor's form reads them), and the skill name its front matter declares.
 export const TEMPLATES = {
   skill: `---
 name: weekly-report
+title: Weekly report
 description: Summarise this week's changes into a short report
 ---
 Read the notes changed this week and write a one-page report:
@@ -9,6 +10,7 @@ what changed, what is blocked, and what comes next.
 `,
   workflow: `---
 name: weekly-digest
+title: Weekly digest
 description: Gather, draft and polish the weekly digest
 kind: workflow
 steps:
