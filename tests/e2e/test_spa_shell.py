@@ -11,9 +11,10 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, WebSocket, WebSocketRoute, expect
+from playwright.sync_api import Browser, Page, Request, WebSocket, WebSocketRoute, expect
 
 from tests.e2e.browser import chromium, watch
 from tests.support.accounts_e2e import admin_session, seed_session
@@ -128,10 +129,12 @@ def test_shell_connects_routes_and_stays_clean(page: Page, local_stack: Any) -> 
     expect_screen(page, "/chat", "Chat")
     expect(page.get_by_role("main")).to_contain_text("Pick a project to start.")
 
-    # And the connection indicator reaches "connected" once a pong has made the round trip, and shows it in ms
+    # And the connection indicator reaches "connected" once a pong has made the round trip: a plain word on the
+    # pill, the round trip in ms only in its tooltip
     indicator = page.locator("#connection-status")
     expect(indicator).to_have_attribute("data-state", "connected", timeout=CONNECT_TIMEOUT_MS)
-    expect(indicator).to_contain_text(re.compile(r"Connected · \d+ ms"))
+    expect(indicator.locator(".connection-label")).to_have_text("Connected")
+    expect(indicator).to_have_attribute("title", re.compile(r"Last round trip: \d+ ms\."))
     expect(indicator.get_by_role("status")).to_have_text("Connected. The back end is answering.")
     assert sockets.urls and sockets.urls[0].startswith(f"{local_stack.ws_url}?token="), sockets.urls
     pong = sockets.answered_pings()[0]
@@ -198,6 +201,77 @@ def test_api_client_sends_the_token_and_reads_error_bodies(page: Page, local_sta
     assert result["error"]["code"] == expected_error["error"]["code"]
 
 
+def record_request(request: Request, scripts: list[str], api_calls: list[str]) -> None:
+    path = urlsplit(request.url).path
+    if request.resource_type == "script":
+        scripts.append(path)
+    elif path.startswith("/api/"):
+        api_calls.append(path)
+
+
+def test_first_screen_comes_after_a_splash_with_every_module_preloaded(page: Page, local_stack: Any) -> None:
+    # Given an account exists (so the app opens on Sign in) and a browser that records the modules it fetches
+    admin_session(local_stack)
+    problems = watch(page)
+    fetched: list[str] = []
+    asked: list[str] = []
+    page.on("request", lambda request: record_request(request, fetched, asked))
+
+    # When a person opens the sign-in screen
+    page.goto("/sign-in")
+
+    # Then the first screen replaces the splash, and the page says it is ready
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
+    expect(page.locator("#boot")).to_have_count(0)
+    expect(page.locator("html")).to_have_attribute("data-ready", "true")
+    # And index.html listed every module the screen needed as a modulepreload (fetched at once, not level by level)
+    preloads = page.eval_on_selector_all(
+        'link[rel="modulepreload"]', "links => links.map((link) => new URL(link.href).pathname)"
+    )
+    assert "/vendor/preact/dist/preact.module.js" in preloads
+    assert set(fetched) - {"/src/main.js"} <= set(preloads), set(fetched) - set(preloads)
+    # And the API's first question was asked once, with the modules (its preload was used, not fetched again)
+    assert asked.count("/api/auth/status") == 1, asked
+    assert not problems, problems.summary()
+
+
+def test_a_signed_in_first_load_asks_the_api_once_per_question(page: Page, local_stack: Any) -> None:
+    # Given a stored session (the API client sends its token with every call)
+    seed_session(page, admin_session(local_stack))
+    problems = watch(page)
+    asked: list[str] = []
+    page.on("request", lambda request: record_request(request, [], asked))
+
+    # When the app opens, then the shell replaces the splash, and the preloaded status was used, not asked again
+    page.goto("/chat")
+    expect(page.locator("html")).to_have_attribute("data-ready", "true")
+    expect(page.get_by_role("navigation", name="Areas")).to_be_visible()
+    expect(page.locator("#boot")).to_have_count(0)
+    assert asked.count("/api/auth/status") == 1, asked
+    assert not problems, problems.summary()
+
+
+def test_splash_offers_a_reload_when_a_module_cannot_load(page: Page, local_stack: Any) -> None:
+    # Given a module of the app that the server cannot find
+    page.route("**/src/app.js", lambda route: route.fulfill(status=404, body="Not found"))
+
+    # When a person opens the app, then the splash says so (no endless spinner) with a focused Reload button
+    page.goto("/sign-in")
+    splash = page.locator("#boot")
+    expect(splash.get_by_role("alert")).to_have_text(
+        "Sasha Studio could not load. Check your connection, then reload the page."
+    )
+    reload = splash.get_by_role("button", name="Reload")
+    expect(reload).to_be_focused()
+
+    # When the module is back and they press Reload, then the app starts
+    page.unroute("**/src/app.js")
+    page.keyboard.press("Enter")
+    expect(page.locator("html")).to_have_attribute("data-ready", "true")
+    expect(splash).to_have_count(0)
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+
+
 def test_vendor_files_are_the_pinned_versions(local_stack: Any) -> None:
     # Given the exact versions pinned in web/package.json
     pinned = json.loads((WEB / "package.json").read_text())["dependencies"]
@@ -243,7 +317,7 @@ def test_indicator_follows_the_back_end_and_reconnects_with_backoff(page: Page, 
     backend.hang_up_all()
     for expected_ms in [500, 1_000, 2_000, 4_000, 8_000, 16_000, 30_000, 30_000]:
         # Each wait is announced only once the previous attempt has failed (the attempt itself clears it).
-        expect(indicator).to_contain_text(f"Reconnecting · retrying in {math.ceil(expected_ms / 1000)}s")
+        expect(indicator).to_contain_text(f"Reconnecting… · retrying in {math.ceil(expected_ms / 1000)}s")
         assert page.evaluate(READ_RETRY_WAIT) == expected_ms
         page.clock.run_for(expected_ms)
     expect(indicator).to_contain_text("retrying in 30s")
@@ -264,7 +338,7 @@ def test_indicator_follows_the_back_end_and_reconnects_with_backoff(page: Page, 
     page.clock.run_for(2_000)
     expect(indicator).to_have_attribute("data-state", "connected")
     backend.hang_up_all()
-    expect(indicator).to_contain_text("Reconnecting · retrying in 1s")
+    expect(indicator).to_contain_text("Reconnecting… · retrying in 1s")
     assert page.evaluate(READ_RETRY_WAIT) == 500
     page.clock.run_for(500)
     expect(indicator).to_have_attribute("data-state", "connected")

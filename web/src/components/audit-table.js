@@ -51,12 +51,12 @@ function Entry({ entry }) {
             <${Icon} name="chevron" size=${16} /><span class="sr-only">Details of ${entry.action} at ${entry.at}</span>
           </button>
         </td>
-        <td><${When} at=${entry.at} /></td>
-        <td class="audit-actor">${entry.actorName || entry.actorId || 'System'}
+        <td data-label="Time"><${When} at=${entry.at} /></td>
+        <td class="audit-actor" data-label="Who">${entry.actorName || entry.actorId || 'System'}
           ${entry.via && html` <span class="muted audit-via">via ${entry.via}</span>`}</td>
-        <td><code class="audit-action">${entry.action}</code></td>
-        <td class="cell-wrap"><${Target} target=${entry.target} /></td>
-        <td><span class="badge audit-outcome" data-good=${good ? 'true' : 'false'}>${entry.outcome}</span></td>
+        <td data-label="Action"><code class="audit-action">${entry.action}</code></td>
+        <td class="cell-wrap" data-label="Target"><${Target} target=${entry.target} /></td>
+        <td data-label="Outcome"><span class="badge audit-outcome" data-good=${good ? 'true' : 'false'}>${entry.outcome}</span></td>
       </tr>
       <tr id=${detailId} class="audit-detail" hidden=${!open}>
         <td colspan="6">
@@ -76,7 +76,7 @@ function Entry({ entry }) {
 export function AuditTable({ entries }) {
   return html`
     <div class="table-wrap">
-      <table class="table audit-table">
+      <table class="table table-stack audit-table">
         <caption class="sr-only">Audit log entries, newest first</caption>
         <thead>
           <tr>

@@ -1,6 +1,7 @@
 // The Chat screen's side panel: which project, a new chat, and the project's chats (most recent first) with
-// rename and delete.
-import { useState } from 'preact/hooks';
+// rename and delete. On a phone it is a drawer over the conversation: opening it moves focus in, Tab stays inside
+// while it is open, and Escape (or its close button) closes it and gives focus back to the ☰ button.
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { ChatIcon } from '../chat/icons.js';
 import { DateText } from '../format.js';
 import { html } from '../html.js';
@@ -81,9 +82,65 @@ function SessionList({ sessions, error, currentId, onOpen, onRename, onDelete, o
   `;
 }
 
+const FOCUSABLE = 'a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
+
+/** Whether the panel is shown as a drawer over the conversation (a phone), not as a column beside it. */
+function isDrawer(aside) {
+  return Boolean(aside && getComputedStyle(aside).position === 'absolute');
+}
+
+function focusToggle(aside) {
+  aside?.closest('.chat')?.querySelector('.chat-side-toggle')?.focus();
+}
+
+/** The drawer's keyboard behaviour: focus in on open, kept inside, Escape closes and returns to the ☰ button. */
+function useDrawer(ref, open, close) {
+  const wasOpen = useRef(open);
+  useLayoutEffect(() => {
+    const aside = ref.current;
+    const opened = open && !wasOpen.current;
+    const closed = !open && wasOpen.current;
+    wasOpen.current = open;
+    if (opened && isDrawer(aside)) {
+      const current = aside.querySelector('.session-open[aria-current="true"]');
+      (current || aside.querySelector(FOCUSABLE))?.focus();
+    }
+    // Closed while focus was inside (close button, Escape): back to the ☰ button; a chat opened from the list
+    // moves focus to the composer itself.
+    if (closed && aside && (aside.contains(document.activeElement) || document.activeElement === document.body)) {
+      focusToggle(aside);
+    }
+  }, [open]);
+
+  return (event) => {
+    const aside = ref.current;
+    if (!open || !isDrawer(aside)) return;
+    if (event.key === 'Escape' && !event.defaultPrevented) {
+      event.preventDefault();
+      close();
+      return;
+    }
+    if (event.key !== 'Tab') return;
+    const items = [...aside.querySelectorAll(FOCUSABLE)].filter((el) => el.offsetParent !== null);
+    if (!items.length) return;
+    const first = items[0];
+    const last = items[items.length - 1];
+    if (event.shiftKey && document.activeElement === first) {
+      event.preventDefault();
+      last.focus();
+    } else if (!event.shiftKey && document.activeElement === last) {
+      event.preventDefault();
+      first.focus();
+    }
+  };
+}
+
 export function ChatSidebar({ open, projects, project, sessions, currentSessionId, on }) {
+  const ref = useRef(null);
+  const onKeyDown = useDrawer(ref, open, on.closeSide);
   return html`
-    <aside class="chat-side" id="chat-side" data-open=${open ? 'true' : 'false'} aria-label="Projects and chats">
+    <aside class="chat-side" id="chat-side" ref=${ref} data-open=${open ? 'true' : 'false'} aria-label="Projects and chats"
+      onKeyDown=${onKeyDown}>
       <div class="chat-side-head">
         <h1 id="screen-title" tabindex="-1">Chat</h1>
         <button type="button" class="icon-button chat-side-close" aria-label="Close the chat list" onClick=${on.closeSide}>

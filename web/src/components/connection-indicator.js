@@ -1,5 +1,6 @@
-// The header's connection pill. `data-state` carries the raw state for tests and styling; a visually
-// hidden live region announces state changes only (not every round trip or countdown second).
+// The header's connection pill: a plain state ("Connected", "Reconnecting…"); the last round trip in milliseconds
+// is only in its tooltip. `data-state` carries the raw state for tests and styling; a visually hidden live region
+// announces state changes only (not every round trip or countdown second).
 import { useEffect, useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { realtime } from '../realtime.js';
@@ -24,18 +25,20 @@ function useSecondsUntil(at) {
   return at ? Math.max(0, Math.ceil((at - Date.now()) / 1000)) : null;
 }
 
-function labels({ status, rttMs }, secondsLeft) {
+/** The pill's words: a plain state, and (while waiting to retry) when the next attempt is. */
+function labels({ status }, secondsLeft) {
+  const retrying = secondsLeft ? `retrying in ${secondsLeft}s` : null;
   switch (status) {
     case 'connected':
-      return ['Connected', rttMs === null ? null : `${rttMs} ms`];
+      return ['Connected', null];
     case 'degraded':
-      return ['Degraded', 'back end not answering'];
+      return ['Waiting for the server', null];
     case 'reconnecting':
-      return ['Reconnecting', secondsLeft ? `retrying in ${secondsLeft}s` : null];
+      return ['Reconnecting…', retrying];
     case 'offline':
-      return ['Offline', secondsLeft ? `retrying in ${secondsLeft}s` : null];
+      return ['Offline', retrying];
     default:
-      return ['Connecting', null];
+      return ['Connecting…', null];
   }
 }
 

@@ -59,16 +59,16 @@ function AuditTable({ audit }) {
   if (!audit.rows.length) return html`<p class="card-empty">No changes yet. Every time someone turns it on or off, it is recorded here.</p>`;
   return html`
     <div class="table-wrap">
-      <table class="table audit-table">
+      <table class="table table-stack audit-table">
         <caption class="sr-only">Changes to the 1M-token context</caption>
         <thead><tr><th scope="col">When</th><th scope="col">Who</th><th scope="col">Change</th><th scope="col">Acknowledgement</th></tr></thead>
         <tbody>
           ${audit.rows.map((row, index) => html`
             <tr key=${`${row.createdAt}-${index}`}>
-              <td><${DateText} value=${row.createdAt} ago /></td>
-              <td class="username">${row.username || row.userId}</td>
-              <td>${row.enabled ? 'Turned on' : 'Turned off'}</td>
-              <td class="cell-wrap">${row.acknowledgment || html`<span class="muted">—</span>`}</td>
+              <td data-label="When"><${DateText} value=${row.createdAt} ago /></td>
+              <td class="username" data-label="Who">${row.username || row.userId}</td>
+              <td data-label="Change">${row.enabled ? 'Turned on' : 'Turned off'}</td>
+              <td class="cell-wrap" data-label="Acknowledgement">${row.acknowledgment || html`<span class="muted">—</span>`}</td>
             </tr>`)}
         </tbody>
       </table>

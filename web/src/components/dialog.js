@@ -12,10 +12,16 @@ export function Dialog({ title, onClose, children, tone = 'default' }) {
   const titleId = useRef(`dialog-title-${nextId++}`).current;
   useEffect(() => {
     const dialog = ref.current;
+    const opener = document.activeElement;
     dialog.showModal();
     // Not the autofocus attribute: Chrome ignores it (and says so) once the page has a focused element.
     dialog.querySelector('[data-autofocus]')?.focus();
-    return () => dialog.open && dialog.close();
+    return () => {
+      if (dialog.open) dialog.close();
+      // Back to what opened it, if it is still there and focus was not sent somewhere on purpose meanwhile.
+      const lost = document.activeElement === document.body || dialog.contains(document.activeElement);
+      if (lost && opener?.isConnected && opener !== document.body) opener.focus();
+    };
   }, []);
 
   const onCancel = (event) => {

@@ -56,17 +56,17 @@ function VersionView({ where, version, canRestore, onRestore, onClose }) {
 function VersionRow({ item, picked, canRestore, onPick, onView, onRestore }) {
   return html`
     <tr data-active=${item.isActive ? 'true' : 'false'} data-version=${item.version}>
-      <td>
+      <td class="rules-pick-cell" data-label="Compare">
         <input type="checkbox" class="rules-pick" id=${`rules-pick-${item.version}`} checked=${picked}
           aria-label=${`Compare version ${item.version}`} onChange=${(e) => onPick(item.version, e.currentTarget.checked)} />
       </td>
       <th scope="row">
         Version ${item.version}${item.isActive && html` <span class="badge badge-accent">Active</span>`}
       </th>
-      <td class="rules-author">${item.authorName || html`<span class="muted">Unknown</span>`}</td>
-      <td><${DateText} value=${item.createdAt} ago /></td>
-      <td>${SOURCES[item.source] || item.source}</td>
-      <td>${formatBytes(item.bytes ?? 0)}</td>
+      <td class="rules-author" data-label="Who">${item.authorName || html`<span class="muted">Unknown</span>`}</td>
+      <td data-label="When"><${DateText} value=${item.createdAt} ago /></td>
+      <td data-label="Source">${SOURCES[item.source] || item.source}</td>
+      <td data-label="Size">${formatBytes(item.bytes ?? 0)}</td>
       <td class="row-actions">
         <button type="button" class="button button-small button-secondary" onClick=${() => onView(item.version)}>
           View<span class="sr-only"> version ${item.version}</span></button>
@@ -110,7 +110,7 @@ export function RulesHistory({ where, revision, canEdit, onRestore }) {
       ${versions?.length === 0 && html`<p class="card-empty">No versions yet: the first save starts the history.</p>`}
       ${versions?.length > 0 && html`
         <div class="table-wrap">
-          <table class="table rules-history">
+          <table class="table table-stack rules-history">
             <caption class="sr-only">Versions of this CLAUDE.md</caption>
             <thead>
               <tr>

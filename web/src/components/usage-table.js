@@ -31,7 +31,7 @@ export function UsageTable({ summary }) {
   const { groupBy, rows, totals } = summary;
   return html`
     <div class="table-wrap">
-      <table class="table usage-table">
+      <table class="table table-stack usage-table">
         <caption class="sr-only">Tokens and cost by ${GROUP_HEADINGS[groupBy]?.toLowerCase() ?? groupBy}</caption>
         <thead>
           <tr>
@@ -44,15 +44,15 @@ export function UsageTable({ summary }) {
           ${ordered(rows, groupBy).map((row) => html`
             <tr key=${row.key}>
               <th scope="row" class="cell-wrap">${rowLabel(row, groupBy)}</th>
-              ${COLUMNS.map(([field]) => html`<td key=${field} class="num">${tokens(row[field])}</td>`)}
-              <td class="num" data-cost=${row.costUsd}>${money(row.costUsd)}</td>
+              ${COLUMNS.map(([field, label]) => html`<td key=${field} class="num" data-label=${label}>${tokens(row[field])}</td>`)}
+              <td class="num" data-label="Cost" data-cost=${row.costUsd}>${money(row.costUsd)}</td>
             </tr>`)}
         </tbody>
         <tfoot>
           <tr>
             <th scope="row">Total</th>
-            ${COLUMNS.map(([field]) => html`<td key=${field} class="num">${tokens(totals[field])}</td>`)}
-            <td class="num">${money(totals.costUsd)}</td>
+            ${COLUMNS.map(([field, label]) => html`<td key=${field} class="num" data-label=${label}>${tokens(totals[field])}</td>`)}
+            <td class="num" data-label="Cost">${money(totals.costUsd)}</td>
           </tr>
         </tfoot>
       </table>
@@ -73,7 +73,7 @@ export function TopSessions({ sessions, me, names }) {
   const showOwner = sessions.some((session) => session.userId !== me.id);
   return html`
     <div class="table-wrap">
-      <table class="table usage-top">
+      <table class="table table-stack usage-top">
         <caption class="sr-only">The sessions that cost the most in this period</caption>
         <thead>
           <tr>
@@ -86,10 +86,10 @@ export function TopSessions({ sessions, me, names }) {
           ${sessions.map((session) => html`
             <tr key=${session.sessionId}>
               <th scope="row" class="cell-wrap"><${SessionName} session=${session} me=${me} /></th>
-              ${showOwner && html`<td>${names.get(session.userId) ?? session.userId}</td>`}
-              <td class="num">${tokens(session.inputTokens)}</td>
-              <td class="num">${tokens(session.outputTokens)}</td>
-              <td class="num">${money(session.costUsd)}</td>
+              ${showOwner && html`<td data-label="Person">${names.get(session.userId) ?? session.userId}</td>`}
+              <td class="num" data-label="Input">${tokens(session.inputTokens)}</td>
+              <td class="num" data-label="Output">${tokens(session.outputTokens)}</td>
+              <td class="num" data-label="Cost">${money(session.costUsd)}</td>
             </tr>`)}
         </tbody>
       </table>

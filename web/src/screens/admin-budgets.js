@@ -75,9 +75,9 @@ function UserBudgetRow({ budget, spent, onEdit, onRemove }) {
     <tr>
       <th scope="row"><span class="username">${budget.username}</span>
         ${budget.exempt && html` <span class="badge badge-accent">Exempt</span>`}</th>
-      <td class="num">${limitText(budget.monthlyUsd, money)}</td>
-      <td class="num">${limitText(budget.monthlyTokens, tokens)}</td>
-      <td class="num">${money(spent?.costUsd ?? 0)}</td>
+      <td class="num" data-label="Monthly cost">${limitText(budget.monthlyUsd, money)}</td>
+      <td class="num" data-label="Monthly tokens">${limitText(budget.monthlyTokens, tokens)}</td>
+      <td class="num" data-label="Spent this month">${money(spent?.costUsd ?? 0)}</td>
       <td class="row-actions">
         <button type="button" class="button button-small button-secondary" onClick=${onEdit}>
           Change<span class="sr-only"> the budget of ${budget.username}</span>
@@ -96,7 +96,7 @@ function UserBudgets({ users, spent, setDialog }) {
   }
   return html`
     <div class="table-wrap">
-      <table class="table">
+      <table class="table table-stack">
         <caption class="sr-only">People with a budget of their own</caption>
         <thead>
           <tr>

@@ -34,15 +34,15 @@ function UserRow({ user, isSelf, sending, onEdit, onDelete, onWelcome }) {
           ${isSelf && html`<span class="badge">You</span>`}
         </span>
       </th>
-      <td class="cell-wrap">${user.email || html`<span class="muted">No email</span>`}</td>
-      <td>${user.isAdmin ? html`<span class="badge badge-accent">Administrator</span>` : 'Member'}</td>
-      <td>
+      <td class="cell-wrap" data-label="Email">${user.email || html`<span class="muted">No email</span>`}</td>
+      <td data-label="Role">${user.isAdmin ? html`<span class="badge badge-accent">Administrator</span>` : 'Member'}</td>
+      <td data-label="Status">
         <span class="status" data-active=${user.isActive ? 'true' : 'false'}>
           <span class="status-dot" aria-hidden="true"></span>${user.isActive ? 'Active' : 'Disabled'}
         </span>
       </td>
-      <td><${DateText} value=${user.lastLogin} ago /></td>
-      <td><${DateText} value=${user.createdAt} /></td>
+      <td data-label="Last sign-in"><${DateText} value=${user.lastLogin} ago /></td>
+      <td data-label="Created"><${DateText} value=${user.createdAt} /></td>
       <td class="row-actions">
         <button type="button" class="button button-small button-secondary" onClick=${onEdit}>
           Edit<span class="sr-only"> ${user.username}</span>
@@ -64,7 +64,7 @@ function UserRow({ user, isSelf, sending, onEdit, onDelete, onWelcome }) {
 function UserTable({ users, me, sendingId, setDialog, onWelcome }) {
   return html`
     <div class="table-wrap">
-      <table class="table">
+      <table class="table table-stack">
         <caption class="sr-only">Users of this workspace</caption>
         <thead>
           <tr>
