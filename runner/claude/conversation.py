@@ -2,6 +2,7 @@
 
     take the session's warm CLI process, or start one (resuming the session's conversation); send the message
     until its result: relay each line as events; every 250 ms read the turn's record for an abort and answers
+    (a request the session's "Allow for this session" rules cover is allowed without asking: runner/claude/allow.py)
     stop at the job's deadline, or 5 s after an interrupt the CLI does not act on
     a conversation that cannot be resumed here starts afresh, and the user is told
     the process stays for the session's next turn when it answered (runner/claude/warm.py), else it is closed
@@ -26,7 +27,7 @@ from runner.context import JobContext
 from runner.sandbox import JobBox
 from runner.workspace import Workspace
 from shared.chat import records
-from shared.chat.records import Conversation, ExchangeStatus, Pending
+from shared.chat.records import Conversation, ExchangeStatus, Pending, PermissionMode
 from shared.settings import Settings
 
 POLL_SECONDS = 0.25
@@ -136,7 +137,13 @@ def _converse(turn: Turn, process: ClaudeProcess) -> bool:
     """
     ctx, relay, outcome = turn.ctx, turn.relay, turn.outcome
     process.send_user_message(turn.pending.request)
-    asks = Asks()
+    conversation = turn.conversation
+    asks = Asks(
+        conversation.allowed_tools,
+        offer_session=conversation.permission_mode != PermissionMode.PLAN.value,  # plan mode asks every time
+        remember=lambda rule: records.allow_for_session(conversation.id, rule),
+    )
+    relay.denied_tools = asks.denied
     interrupted_at: float | None = None
     answered = False
     next_poll = time.monotonic() + POLL_SECONDS
@@ -166,7 +173,7 @@ def _converse(turn: Turn, process: ClaudeProcess) -> bool:
                 continue
             request = relay.handle(line)
             if request is not None:
-                asks.ask(relay, request)
+                asks.ask(relay, request, process)
             if line.get("type") == "result":
                 answered = True
                 break

@@ -16,6 +16,7 @@ from typing import Any
 DETAIL_LIMIT_BYTES = 12 * 1024
 COMMAND_CHARS = 8_000
 PREVIEW_CHARS = 4_000
+WRITE_CHARS = 8_000  # a write's content: about 200 lines of code, as many as a command
 EDIT_CHARS = 6_000  # shared by the old and new texts of the edits shown
 EDITS_SHOWN = 10
 PATH_CHARS = 1_000
@@ -79,7 +80,7 @@ def _bash(tool_input: dict[str, Any], _path: str) -> dict[str, Any]:
 
 def _write(tool_input: dict[str, Any], path: str) -> dict[str, Any]:
     content = _text(tool_input.get("content"))
-    preview, cut = _excerpt(content, PREVIEW_CHARS)
+    preview, cut = _excerpt(content, WRITE_CHARS)
     lines = content.count("\n") + (1 if content and not content.endswith("\n") else 0)
     size = len(content.encode("utf-8", "surrogatepass"))
     return {"path": path, "bytes": size, "lines": lines, "preview": preview, "truncated": cut}

@@ -108,6 +108,7 @@ class Relay:
         self.result: dict[str, Any] | None = None
         self.tool_errors = 0
         self.resumed = False  # set when the CLI continues an earlier session (its costs are cumulative)
+        self.denied_tools: set[str] = set()  # tool calls whose permission was denied (runner/claude/asks.py)
         self._streamed_messages: set[str] = set()
         self._current_message: str | None = None
 
@@ -172,16 +173,16 @@ class Relay:
                 continue
             self.text.flush()
             is_error = bool(block.get("is_error"))
-            self.tool_errors += int(is_error)
-            self.emit(
-                {
-                    "type": "tool.result",
-                    "turn": self.turn,
-                    "toolUseId": block.get("tool_use_id"),
-                    "isError": is_error,
-                    "summary": _clip(_result_text(block.get("content"))),
-                }
-            )
+            denied = is_error and block.get("tool_use_id") in self.denied_tools
+            self.tool_errors += int(is_error and not denied)
+            event = {
+                "type": "tool.result",
+                "turn": self.turn,
+                "toolUseId": block.get("tool_use_id"),
+                "isError": is_error,
+                "summary": _clip(_result_text(block.get("content"))),
+            }
+            self.emit({**event, "denied": True} if denied else event)
 
     @property
     def response_text(self) -> str:

@@ -75,6 +75,7 @@ def chat_turn(ctx: JobContext) -> dict[str, Any]:
             elif outcome.error:
                 stream.close({"type": "error", "turn": turn, "code": outcome.code, "message": outcome.error})
             else:
+                _announce_title(conversation, recorded, stream)
                 stream.close(_done_event(recorded))
     jobs.enqueue("chat.quality", {"session_id": session_id, "turn": turn}, group_id=f"quality-{session_id}")
     if outcome.status is ExchangeStatus.FAILED and outcome.code == "timeout":
@@ -211,6 +212,17 @@ def _answers(session_id: str, relay: Relay) -> dict[str, Any]:
     if not relay.activity.asked:
         return {}
     return records.poll(session_id, relay.turn).answers
+
+
+def _announce_title(conversation: Conversation, recorded: views.Turn, stream: TurnStream) -> None:
+    """A chat named from its first exchange tells whoever follows it (the web app's list and header follow)."""
+    try:
+        title = records.name_after_first_turn(conversation, recorded)
+    except Exception:
+        logger.exception("could not name the session from its first turn")
+        return
+    if title:
+        stream.publish({"type": "session.updated", "title": title})
 
 
 def _done_event(turn: views.Turn) -> dict[str, Any]:

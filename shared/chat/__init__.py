@@ -10,4 +10,5 @@ followers         which connections receive a session's events
 prompts, policy   personas and guides; the permission modes administrators allow
 quality           response quality signals of a finished turn
 titles            sessions' titles by id, for lists outside chat (the usage dashboard)
+naming            a session's title from its first exchange (pure)
 """

@@ -77,7 +77,7 @@ def _from_log(session_id: str, turn: int) -> tuple[int | None, int, int]:
                 first_text = at
             elif kind == "tool.use":
                 tools += 1
-            elif kind == "tool.result" and event.get("isError"):
+            elif kind == "tool.result" and event.get("isError") and not event.get("denied"):  # a denial is no fault
                 errors += 1
         if started is not None:
             break

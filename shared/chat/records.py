@@ -15,21 +15,35 @@ from typing import Any
 
 from pydantic import field_validator
 from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.expressions.condition import size
 
 from shared import aws
-from shared.chat import views
+from shared.chat import naming, views
 from shared.logs import logger
 from shared.models.base import utcnow
 from shared.models.chat import ExchangeStatus, PermissionMode, RawExchange, Session, SessionStatus
 from shared.schema import Amount, Schema
 from shared.settings import get_settings
 
-__all__ = ["Conversation", "ExchangeStatus", "Finished", "Pending", "finish", "poll", "start", "take"]
+__all__ = [
+    "Conversation",
+    "ExchangeStatus",
+    "Finished",
+    "Pending",
+    "PermissionMode",
+    "allow_for_session",
+    "finish",
+    "name_after_first_turn",
+    "poll",
+    "start",
+    "take",
+]
 
 RESPONSE_INLINE_LIMIT = 300_000  # bytes; DynamoDB items stop at 400 KB
 ACTIVITY_LIMIT = 200  # entries of a turn's activity kept; past it, the last ones (and how many were left out)
 ACTIVITY_BYTES = 60_000  # and at most this much JSON, so row + answer stay under DynamoDB's 400 KB
 ERROR_LIMIT = 2000
+ALLOWED_TOOLS_LIMIT = 50  # "Allow for this session" rules a session keeps; past it, requests are asked again
 OPEN = (ExchangeStatus.QUEUED.value, ExchangeStatus.RUNNING.value)  # a turn still to run, or running
 
 
@@ -127,6 +141,21 @@ def poll(session_id: str, turn: int) -> Pending:
     return Pending.model_validate(RawExchange.get(session_id, turn, consistent_read=True))
 
 
+def allow_for_session(session_id: str, rule: str) -> bool:
+    """Keep an "Allow for this session" rule with the session (its later turns apply it); False if it could not
+    be (the session is gone, or has ALLOWED_TOOLS_LIMIT rules already)."""
+    try:
+        Session(session_id).update(
+            actions=[Session.allowed_tools.add({rule})],
+            condition=Session.session_id.exists()
+            & (Session.allowed_tools.does_not_exist() | (size(Session.allowed_tools) < ALLOWED_TOOLS_LIMIT)),
+        )
+    except UpdateError:
+        logger.warning("could not keep a rule for the session", extra={"session_id": session_id})
+        return False
+    return True
+
+
 def start(session_id: str, turn: int) -> None:
     """queued → running, for the turn and its session."""
     RawExchange(session_id, turn).update(
@@ -155,6 +184,24 @@ def finish(conversation: Conversation, pending: Pending, finished: Finished) -> 
             session_actions.append(Session.cli_cost_total.set(finished.cli_cost_total))
     Session(conversation.id).update(actions=session_actions)
     return recorded
+
+
+def name_after_first_turn(conversation: Conversation, turn: views.Turn) -> str | None:
+    """A session's first completed turn names it from the exchange (shared.chat.naming), unless the person renamed
+    it: the write is conditional on the title it was created with. Returns the new title, or None if it stays."""
+    if turn.turn != 1 or turn.status != ExchangeStatus.COMPLETED.value:
+        return None
+    given = naming.title_for_message(turn.request)
+    title = naming.title_after_first_turn(turn.request, turn.response or "")
+    if title == given or conversation.title != given:  # the same words, or renamed before the turn began
+        return None
+    try:
+        Session(conversation.id).update(actions=[Session.title.set(title)], condition=Session.title == given)
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return None  # renamed while the turn ran
+        raise
+    return title
 
 
 def _turn_actions(conversation: Conversation, turn: int, finished: Finished) -> list[Any]:

@@ -92,6 +92,9 @@ class ChatSend(Message):
     # The id a chat.prewarm reserved for the new session (its CLI process may be running already), or None.
     new_session_id: Annotated[str | None, BeforeValidator(_new_session_id)] = None
     permission_mode: Any = None  # checked against what administrators allow (shared.chat.policy)
+    # A new session's persona and guides, chosen before its first message (checked as the caller's own).
+    persona_id: Any = None
+    guide_ids: Any = None
 
     @model_validator(mode="after")
     def _new_session_names_its_project(self) -> ChatSend:
@@ -120,13 +123,27 @@ class ChatAbort(Message):
     session_id: SessionId = None
 
 
+def _scope(value: Any) -> Any:
+    if value is not None and value not in ("once", "session"):
+        raise ValidationError("'scope' must be 'once' or 'session'.", code="invalid_request")
+    return value
+
+
 class ChatAnswer(Message):
-    """chat.answer: the user's answer to a question Claude asked during a turn."""
+    """chat.answer: the user's answer to a question Claude asked during a turn; `scope` "session" with "allow"
+    allows the same kind of request for the rest of the session too ("Allow for this session")."""
 
     session_id: SessionId = None
     turn: Annotated[int, BeforeValidator(_turn)] = required()
     question_id: Annotated[str, _text("questionId", MAX_QUESTION_ID)] = required()
     answer: Annotated[str | dict[str, Any] | bool, BeforeValidator(_reply)] = required()
+    scope: Annotated[str | None, BeforeValidator(_scope)] = None
+
+    @model_validator(mode="after")
+    def _session_scope_allows(self) -> ChatAnswer:
+        if self.scope == "session" and self.answer != "allow":
+            raise ValidationError("Only an 'allow' answer can be given for the session.", code="invalid_request")
+        return self
 
 
 class SessionResume(Message):
@@ -143,6 +160,10 @@ class SessionUpdate(Schema):
     permission_mode: str | None = None
     persona_id: str | None = None
     guide_ids: list[str] | None = None
+    # The session's "Allow for this session" rules to keep: only removing is possible (answering a request adds).
+    allowed_tools: list[Annotated[str, Field(max_length=200)]] | None = Field(
+        default=None, max_length=50, description="The session's rules to keep (a subset of its `allowedTools`)"
+    )
 
 
 Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME)]

@@ -14,7 +14,7 @@ from pynamodb.exceptions import DoesNotExist, PutError
 
 from shared import aws
 from shared.accounts.domain import Principal
-from shared.chat import policy, prompts, views
+from shared.chat import naming, policy, prompts, views
 from shared.chat.schemas import MAX_TITLE, SessionUpdate, session_not_found
 from shared.db import delete_all
 from shared.errors import ConflictError, ValidationError
@@ -24,13 +24,7 @@ from shared.models.usage import QualitySignal
 from shared.projects import service as projects
 from shared.settings import get_settings
 
-TITLE_LENGTH = 60
 _SESSION_ID = re.compile(r"^[0-9a-f]{32}$")
-
-
-def title_from(message: str) -> str:
-    line = " ".join(message.split())
-    return line if len(line) <= TITLE_LENGTH else line[: TITLE_LENGTH - 1].rstrip() + "…"
 
 
 def permission_mode(value: Any) -> str:
@@ -51,16 +45,27 @@ def new_id() -> str:
 
 
 def create(
-    caller: Principal, project_id: str, first_message: str, mode: str | None = None, session_id: str | None = None
+    caller: Principal,
+    project_id: str,
+    first_message: str,
+    mode: str | None = None,
+    session_id: str | None = None,
+    *,
+    persona_id: str | None = None,
+    guide_ids: list[str] | None = None,
 ) -> views.Session:
-    """A new session of the caller in the project; `session_id` is one a chat.prewarm reserved, else a new one."""
+    """A new session of the caller in the project, titled from its first message (shared.chat.naming), with the
+    persona and guides chosen before it; `session_id` is one a chat.prewarm reserved, else a new one."""
     projects.open_project(caller, project_id, write=True)
+    guides = prompts.own_guide_ids(caller, guide_ids) if guide_ids else None
     session = Session(
         session_id or new_id(),
         user_id=caller.user_id,
         project_id=project_id,
-        title=title_from(first_message),
+        title=naming.title_for_message(first_message),
         permission_mode=mode or PermissionMode.DEFAULT.value,
+        persona_id=prompts.own_persona_id(caller, persona_id) if persona_id is not None else None,
+        guide_ids=guides or None,
     )
     try:
         session.save(condition=Session.session_id.does_not_exist())
@@ -98,7 +103,7 @@ def list_in_project(caller: Principal, project_id: str, limit: int = 100) -> lis
 
 
 def update(caller: Principal, session_id: str, changes: SessionUpdate) -> views.Session:
-    """Rename a session, or change its permission mode, persona (None clears it) or guides."""
+    """Rename a session, or change its permission mode, persona (None clears it), guides, or remove its rules."""
     given = changes.model_fields_set
     session = _own(caller, session_id)
     actions: list[Any] = []
@@ -115,13 +120,28 @@ def update(caller: Principal, session_id: str, changes: SessionUpdate) -> views.
     if "guide_ids" in given:
         guides = prompts.own_guide_ids(caller, changes.guide_ids)
         actions.append(Session.guide_ids.set(guides) if guides else Session.guide_ids.remove())
+    rules = _kept_rules(session, changes.allowed_tools or []) if "allowed_tools" in given else None
     if actions:  # a new mode alone does not move the session up the list
         actions.append(Session.updated_at.set(utcnow()))
     if mode is not None:
         actions.append(Session.permission_mode.set(mode))
+    if rules is not None:  # nor does removing a rule
+        actions.append(rules)
     if actions:
         session.update(actions=actions)
     return views.Session.model_validate(session)
+
+
+def _kept_rules(session: Session, kept: list[str]) -> Any:
+    """The session's "Allow for this session" rules, down to `kept`: a rule is only added by answering a request."""
+    current = set(session.allowed_tools or ())
+    unknown = sorted(set(kept) - current)
+    if unknown:
+        raise ValidationError(
+            f"'allowedTools' can only keep rules this chat has; it has no {', '.join(unknown)}.",
+            code="invalid_request",
+        )
+    return Session.allowed_tools.set(set(kept)) if kept else Session.allowed_tools.remove()
 
 
 def _title(title: str) -> str:

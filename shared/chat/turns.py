@@ -23,7 +23,7 @@ from shared.errors import ConflictError, NotFoundError, StudioError, ValidationE
 from shared.jobs.store import new_job_id
 from shared.logs import logger
 from shared.models.accounts import RateLimitScope
-from shared.models.chat import ExchangeStatus, RawExchange
+from shared.models.chat import ExchangeStatus, PermissionMode, RawExchange
 from shared.projects import service as projects
 from shared.quotas.daily import take_turn
 from shared.realtime.messages import parse
@@ -100,7 +100,15 @@ def _session_for(caller: Principal, request: ChatSend) -> views.Session:
     if request.session_id is None:
         assert request.project_id is not None  # ChatSend requires it for a new session
         mode = sessions.permission_mode(request.permission_mode)
-        return sessions.create(caller, request.project_id, request.message, mode, request.new_session_id)
+        return sessions.create(
+            caller,
+            request.project_id,
+            request.message,
+            mode,
+            request.new_session_id,
+            persona_id=request.persona_id,
+            guide_ids=request.guide_ids,
+        )
     session = sessions.owned(caller, request.session_id)
     if request.project_id is not None and request.project_id != session.project_id:
         raise ValidationError("This session belongs to another project.", code="wrong_project")
@@ -189,6 +197,12 @@ def answer(caller: Principal, reply: ChatAnswer) -> None:
         raise NotFoundError("There is no such turn in this session.", code="turn_not_found") from None
     answers = dict(exchange.answers or {})
     answers[reply.question_id] = reply.answer
+    if reply.scope == "session":
+        if session.permission_mode == PermissionMode.PLAN.value:
+            raise ValidationError(
+                "In plan mode every change is asked for: allow this once instead.", code="invalid_request"
+            )
+        answers[reply.question_id] = {"behavior": "allow", "scope": "session"}  # the runner keeps its rule
     try:
         exchange.update(
             actions=[RawExchange.answers.set(answers)],

@@ -24,6 +24,8 @@ class Session(View):
     message_count: Count
     persona_id: str | None = None
     guide_ids: list[str] = []
+    # "Allow for this session" rules (`Bash(npm test)`, `Write`): matching requests run without asking.
+    allowed_tools: list[str] = Field(default=[], description="Rules that let requests through without asking")
     created_at: datetime
     updated_at: datetime
 
@@ -32,7 +34,7 @@ class Session(View):
     def _untitled(cls, value: Any) -> Any:
         return value or NEW_CHAT_TITLE
 
-    @field_validator("guide_ids", mode="before")
+    @field_validator("guide_ids", "allowed_tools", mode="before")
     @classmethod
     def _sorted(cls, value: Any) -> Any:
         return sorted(value or ())
@@ -50,8 +52,9 @@ class Usage(View):
 class Activity(View):
     """One thing Claude did or asked during a turn, as a reopened chat shows it.
 
-    `kind` tool: `name`, `summary`, `state` (running, done, error), `result` (the first 300 characters);
-    permission: `tool`, `summary`, `decision` (allow, deny, or null: nobody answered, so it was denied);
+    `kind` tool: `name`, `summary`, `state` (running, done, error, denied), `result` (the first 300 characters);
+    permission: `tool`, `summary`, `decision` (allow, allowSession, deny, rule: a rule of the session allowed it,
+    named in `rule`; or null: nobody answered, so it was denied);
     question: `questions` (their texts), `answer`; notice: `message`. `at`: the characters of the answer's text
     written before it (where it goes between the answer's paragraphs).
     """
@@ -65,6 +68,7 @@ class Activity(View):
     state: str | None = None
     result: str | None = None
     decision: str | None = None
+    rule: str | None = None
     questions: list[str] | None = None
     answer: Any = None
     message: str | None = None

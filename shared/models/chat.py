@@ -77,6 +77,9 @@ class Session(StudioModel):
     permission_mode = UnicodeAttribute(default=PermissionMode.DEFAULT.value)
     persona_id = UnicodeAttribute(null=True)
     guide_ids = UnicodeSetAttribute(null=True)
+    # Rules the person chose "Allow for this session" for (`Bash(npm test)`, `Write`): the runner lets the session's
+    # matching requests through without asking (runner/claude/allow.py); the person removes them in its settings.
+    allowed_tools = UnicodeSetAttribute(null=True)
     status = UnicodeAttribute(default=SessionStatus.IDLE.value)
     # Counters are bumped with UpdateItem ADD (atomic, no read): the runner allocates event seqs
     # and turn numbers from them while the API may rename the session, so no VersionAttribute here.

@@ -12,7 +12,8 @@ from functions.ws_default.handler import handler as ws_default
 from local.lambda_events import LambdaContext
 from shared.accounts import users
 from shared.accounts.domain import Principal
-from shared.chat import turns
+from shared.chat import prompts, turns
+from shared.chat.schemas import GuideIn, PersonaIn
 from shared.models.chat import ExchangeStatus, RawExchange, Session
 from shared.models.jobs import Job
 from shared.projects import service as projects
@@ -75,6 +76,24 @@ def test_the_first_message_creates_the_session_and_queues_the_turn(cloud: Settin
     job = Job.get(exchange.job_id)
     assert (job.job_type, job.group_id) == ("chat.turn", f"session-{session.session_id}")
     assert len(queued_messages(cloud)) == 1
+
+
+def test_a_new_chat_takes_the_settings_chosen_before_its_first_message(cloud: Settings) -> None:
+    alice, project_id = person("alice")
+    persona = prompts.save_persona(alice, PersonaIn(name="Analyst", prompt="Be careful."))
+    guide = prompts.save_guide(alice, GuideIn(name="Style", body="Keep it short."))
+
+    # A persona or guides that are not the caller's are refused, and no chat is started
+    say("alice", action="chat.send", projectId=project_id, message="hi", personaId="0" * 32)
+    refused = say("alice", action="chat.send", projectId=project_id, message="hi", guideIds="all")
+    assert [e["code"] for e in refused] == ["persona_not_found", "invalid_request"]
+    assert Session.count() == 0
+
+    chosen = {"personaId": persona.id, "guideIds": [guide.id], "permissionMode": "plan"}
+    created = say("alice", action="chat.send", projectId=project_id, message="Plan the quarter", **chosen)[-2]
+
+    session = Session.get(created["sessionId"])
+    assert (session.persona_id, session.guide_ids, session.permission_mode) == (persona.id, {guide.id}, "plan")
 
 
 def test_a_second_message_while_the_first_waits_is_queued_behind_it(cloud: Settings) -> None:

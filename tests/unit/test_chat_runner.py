@@ -114,3 +114,22 @@ def test_a_long_answer_goes_whole_to_s3_and_comes_back_whole_in_the_history(clou
     assert s3.list_objects_v2(Bucket=cloud.workspace_bucket, Prefix=row.response_s3_key)["KeyCount"] == 1
     sessions.remove(exchange.session_id)
     assert s3.list_objects_v2(Bucket=cloud.workspace_bucket, Prefix=row.response_s3_key)["KeyCount"] == 0
+
+
+def test_the_first_turn_names_the_chat_from_its_answer_unless_it_was_renamed(cloud: Settings):
+    # Given a new chat titled from its first message
+    exchange = start_turn("Hi, can you please draft the plan for next quarter?")
+    conversation, pending = records.take(exchange.session_id, exchange.turn)
+    assert conversation.title == "Draft the plan for next quarter"
+    answer = "# Quarterly plan\n\nHere it is."
+    done = records.Finished(status=ExchangeStatus.COMPLETED, duration_ms=5, response_text=answer)
+
+    # When the first turn ends with a short heading, then that names the chat
+    recorded = records.finish(conversation, pending, done)
+    assert records.name_after_first_turn(conversation, recorded) == "Quarterly plan"
+    assert Session.get(exchange.session_id).title == "Quarterly plan"
+
+    # And a chat renamed while its first turn ran keeps the person's name
+    Session(exchange.session_id).update(actions=[Session.title.set("Mine")])
+    assert records.name_after_first_turn(conversation, recorded) is None
+    assert Session.get(exchange.session_id).title == "Mine"

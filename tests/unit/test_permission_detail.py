@@ -143,7 +143,7 @@ def test_a_write_counts_its_lines(content: str, lines: int) -> None:
     assert permission_detail("Write", {"file_path": "a.txt", "content": content}, CWD)["lines"] == lines
 
 
-def test_a_long_write_previews_its_first_four_thousand_characters() -> None:
+def test_a_long_write_previews_its_first_eight_thousand_characters() -> None:
     # Given 1,000 lines of content
     content = "".join(f"line {n:04} of the generated report\n" for n in range(1_000))
 
@@ -151,7 +151,7 @@ def test_a_long_write_previews_its_first_four_thousand_characters() -> None:
     detail = permission_detail("Write", {"file_path": f"{CWD}/report.txt", "content": content}, CWD)
 
     # Then the preview is its start, flagged as cut, while size and lines describe the whole file
-    assert detail["preview"] == content[:4_000]
+    assert detail["preview"] == content[:8_000]
     assert detail["truncated"] is True
     assert detail["bytes"] == len(content)
     assert detail["lines"] == 1_000

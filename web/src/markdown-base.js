@@ -30,3 +30,34 @@ export function linkSafePurifier() {
   });
   return purifier;
 }
+
+const LANGUAGE = /^[\w#+.-]{1,32}$/;
+
+/** A code block's language as its info string names it (`python` of ```python title=x), or '' when none or odd. */
+export function codeLanguage(info) {
+  const name = String(info ?? '').trim().split(/\s+/)[0].toLowerCase();
+  return LANGUAGE.test(name) ? name : '';
+}
+
+/** Whether a fenced block has its closing fence (while an answer streams, the last one may not yet). */
+export function fenceClosed(raw) {
+  const lines = String(raw ?? '').trimEnd().split('\n');
+  return lines.length > 1 && /^\s{0,3}(`{3,}|~{3,})\s*$/.test(lines.at(-1));
+}
+
+/** The tags and attributes a code block adds (codeBlockHtml), for a view that shows them. */
+export const CODE_TAGS = ['div', 'span', 'button'];
+export const CODE_ATTR = ['type', 'aria-label'];
+
+/**
+ * A code block with its language and a Copy button (the view handles its clicks): `highlighted` is highlight.js's
+ * sanitised output, else the code is escaped here. Still passed through DOMPurify with the rest of the answer.
+ */
+export function codeBlockHtml(code, language, highlighted = null) {
+  const label = language || 'code';
+  const body = highlighted ?? escapeHtml(code.replace(/\n$/, ''));
+  const codeClass = [highlighted ? 'hljs' : '', language ? `language-${language}` : ''].filter(Boolean).join(' ');
+  return `<div class="code-block"><div class="code-head"><span class="code-lang">${escapeHtml(label)}</span>`
+    + `<button type="button" class="code-copy" aria-label="Copy the ${escapeHtml(label)} code">Copy</button></div>`
+    + `<pre><code${codeClass ? ` class="${codeClass}"` : ''}>${body}</code></pre></div>\n`;
+}

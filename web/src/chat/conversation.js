@@ -5,6 +5,7 @@
 // sends session.resume, and so does every reconnect, from the last seq seen, so no text is lost or doubled.
 import { notify } from '../notices.js';
 import { realtime } from '../realtime.js';
+import { plainError } from './errors.js';
 import { Loaded, fetchTurns } from './history.js';
 import { Sequencer } from './sequencer.js';
 import { answered, applyEvent, isEnded, localTurn, patchTurn, setLocal, withOlder } from './turns.js';
@@ -18,11 +19,20 @@ const DROPPED = 'The connection dropped before this message was confirmed. Send 
 // for many minutes, so asking again sooner only costs a queue message.
 const PREWARM_EVERY_MS = 60_000;
 
-// older: 'idle' | 'loading' | 'error' (the page before the oldest shown).
+// older: 'idle' | 'loading' | 'error' (the page before the oldest shown). personaId and guideIds: what a new chat
+// applies from its first message (an open chat's own are in its settings, components/chat-session-settings.js).
 const EMPTY = Object.freeze({
-  projectId: null, sessionId: null, title: null, permissionMode: 'default', turns: [], loading: false,
-  loadError: null, nextBefore: null, older: 'idle', olderError: null,
+  projectId: null, sessionId: null, title: null, permissionMode: 'default', personaId: null, guideIds: [], turns: [],
+  loading: false, loadError: null, nextBefore: null, older: 'idle', olderError: null,
 });
+
+/** The fields of a new chat's first chat.send that carry its settings (only those chosen). */
+function newChatFields(permissionMode, personaId, guideIds) {
+  const fields = { permissionMode };
+  if (personaId) fields.personaId = personaId;
+  if (guideIds.length) fields.guideIds = guideIds;
+  return fields;
+}
 
 function randomId() {
   return Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, '0')).join('');
@@ -139,10 +149,15 @@ export class Conversation {
     this.#set({ title });
   }
 
-  /** The permission mode of the next new chat. */
   /** The mode of the open chat: picked for a new one, or saved in its settings for an existing one. */
   setPermissionMode(permissionMode) {
     this.#set({ permissionMode });
+  }
+
+  /** A new chat's settings, chosen before its first message and sent with it. */
+  setNewChatSettings({ permissionMode, personaId, guideIds }) {
+    if (this.#state.sessionId) return;
+    this.#set({ permissionMode, personaId: personaId || null, guideIds: [...(guideIds || [])] });
   }
 
   /** Sends a message: at once when connected, otherwise as soon as the connection is back. */
@@ -172,7 +187,9 @@ export class Conversation {
   /** Answers a permission request or a question; false when the connection is down (the buttons stay). */
   answer(turn, requestId, answer) {
     const { sessionId } = this.#state;
-    if (!sessionId || !realtime.send('chat.answer', { sessionId, turn, questionId: requestId, answer })) return false;
+    // "Allow for this session" is an allow with scope "session" (docs/websocket-protocol.md).
+    const reply = answer === 'allowSession' ? { answer: 'allow', scope: 'session' } : { answer };
+    if (!sessionId || !realtime.send('chat.answer', { sessionId, turn, questionId: requestId, ...reply })) return false;
     this.#setTurns((turns) => answered(turns, turn, requestId, answer));
     return true;
   }
@@ -202,7 +219,7 @@ export class Conversation {
   /** Sends the messages that wait: all of them once the session exists; for a new chat, only the first. */
   #flush() {
     for (const turn of this.#state.turns.filter((t) => t.phase === 'waiting')) {
-      const { sessionId, projectId, permissionMode } = this.#state;
+      const { sessionId, projectId, permissionMode, personaId, guideIds } = this.#state;
       if (!sessionId) {
         this.#awaitingNew ??= turn.clientMessageId;
         if (this.#awaitingNew !== turn.clientMessageId) continue; // sent once its session exists
@@ -210,7 +227,7 @@ export class Conversation {
       const fields = { projectId, message: turn.request, clientMessageId: turn.clientMessageId };
       const reserved = !sessionId && this.#reserved?.projectId === projectId ? this.#reserved.sessionId : null;
       if (sessionId) fields.sessionId = sessionId;
-      else fields.permissionMode = permissionMode;
+      else Object.assign(fields, newChatFields(permissionMode, personaId, guideIds));
       if (reserved) fields.newSessionId = reserved;
       if (!realtime.send('chat.send', fields)) return;
       if (reserved) this.#reserved = null; // one new chat per reserved id
@@ -249,15 +266,38 @@ export class Conversation {
       return;
     }
     if (event.type === 'session.created') return this.#set({ title: event.title });
+    if (event.type === 'session.updated') return this.#updated(event);
     if (event.type === 'session.resumed') return this.#resumed();
     if (event.type === 'abort.requested') {
       return this.#setTurns((turns) => patchTurn(turns, event.turn, { stopping: true }));
     }
     const numbered = typeof event.turn === 'number';
-    if (event.type === 'error' && !numbered) return notify({ message: event.message, code: event.code });
+    if (event.type === 'error' && !numbered) return notify({ message: plainError(event).message, code: event.code });
     if (numbered && this.#loaded.covers(event.turn)) return;
+    if (event.type === 'error') return this.#failed(event);
     this.#setTurns((turns) => applyEvent(turns, event));
     if (TURN_ENDS.has(event.type)) this.onSessionsChanged();
+  }
+
+  /** The session was named (from its first exchange): the header and the list follow. */
+  #updated(event) {
+    if (event.title) this.#set({ title: event.title });
+    this.onSessionsChanged();
+  }
+
+  /**
+   * A turn that ended in an error: the error in plain words, and without the text that only repeated the server's
+   * message (the CLI writes API errors as text too).
+   */
+  #failed(event) {
+    const error = plainError(event);
+    const echo = (part) => part.kind === 'text' && part.text.trim() && (event.message || '').includes(part.text.trim());
+    this.#setTurns((turns) => {
+      const next = applyEvent(turns, event);
+      const turn = next.find((t) => t.turn === event.turn);
+      return turn ? patchTurn(next, event.turn, { error, parts: turn.parts.filter((part) => !echo(part)) }) : next;
+    });
+    this.onSessionsChanged();
   }
 
   #adopt(event) {
@@ -280,7 +320,7 @@ export class Conversation {
     const sending = this.#state.turns.find((t) => t.phase === 'sending');
     if (!sending) return;
     if (this.#awaitingNew === sending.clientMessageId) this.#awaitingNew = null;
-    const error = { code: event.code || null, message: event.message || 'The message was refused.' };
+    const error = plainError({ code: event.code, message: event.message || 'The message was refused.' });
     this.#setTurns((turns) => setLocal(turns, sending.key, { phase: 'unsent', error }));
     this.#flush();
   }

@@ -11,6 +11,7 @@ const shapes = {
   tool: () => html`<path d="M14.7 6.3a4 4 0 0 0-5.4 5.2L3 17.8V21h3.2l6.3-6.3a4 4 0 0 0 5.2-5.4l-2.6 2.6-2.4-.6-.6-2.4z" />`,
   info: () => html`<circle cx="12" cy="12" r="10" /><path d="M12 16v-4M12 8h.01" />`,
   menu: () => html`<path d="M3 6h18M3 12h18M3 18h18" />`,
+  retry: () => html`<path d="M3 12a9 9 0 1 0 3-6.7L3 8M3 3v5h5" />`,
   sparkle: () => html`<path d="M12 3l1.8 5.2L19 10l-5.2 1.8L12 17l-1.8-5.2L5 10l5.2-1.8z" /><path d="M19 17l.7 2 2 .7-2 .7-.7 2-.7-2-2-.7 2-.7z" />`,
 };
 

@@ -6,10 +6,14 @@
 // phase: 'waiting' (no connection yet) | 'sending' | 'unsent' | 'accepted' | 'queued' | 'running'
 //        | 'completed' | 'failed' | 'aborted'
 // parts, in the order they happened: { kind: 'text', text } | { kind: 'tool', id, name, summary, state, result }
-//        | { kind: 'permission', id, toolName, summary, detail, answer } | { kind: 'question', id, questions, answer }
-//        | { kind: 'notice', message }
-// A permission's or question's answer: null while open, 'allow' | 'deny' | { question: label } | 'expired'.
+//        | { kind: 'permission', id, toolName, summary, detail, sessionRule, rule, answer }
+//        | { kind: 'question', id, questions, answer } | { kind: 'notice', message }
+// A tool's state: 'running' | 'done' | 'error' (it failed) | 'denied' (its permission was not given).
+// A permission's answer: null while open, 'allow' | 'allowSession' (allowed for the rest of the session) | 'deny'
+// | 'rule' (a rule of the session allowed it without asking; `rule` names it) | 'expired' (nobody answered).
+// A question's answer: null while open, { question: label } | 'deny' | 'expired'.
 // A permission's detail: what the card shows below the summary (docs/websocket-protocol.md); null from older runners.
+// Its sessionRule: what "Allow for this session" would allow (e.g. `Bash(npm test)`); null when not offered.
 
 const ENDED = new Set(['completed', 'failed', 'aborted']);
 const UNSENT = new Set(['waiting', 'sending', 'unsent']);
@@ -72,13 +76,36 @@ function historyParts(row) {
     if (part) parts.push(part);
   }
   if (from < text.length) parts.push({ kind: 'text', text: text.slice(from).join('') });
-  return parts;
+  return deniedTools(parts);
 }
+
+const DENIED = new Set(['deny', 'expired']);
+
+/**
+ * Records from before denials were told apart: a tool call that "failed" right before a permission for the same
+ * step that was denied (or nobody answered) was denied, not failed.
+ */
+function deniedTools(parts) {
+  const denied = new Set();
+  parts.forEach((part, index) => {
+    if (part.kind !== 'permission' || !DENIED.has(part.answer)) return;
+    for (let i = index - 1; i >= 0; i -= 1) {
+      const tool = parts[i];
+      if (tool.kind === 'tool' && tool.summary === part.summary && tool.state === 'error') {
+        denied.add(i);
+        break;
+      }
+    }
+  });
+  return denied.size ? parts.map((part, i) => (denied.has(i) ? { ...part, state: 'denied' } : part)) : parts;
+}
+
+const DECISIONS = new Set(['allow', 'allowSession', 'deny', 'rule']);
 
 function recordedPart(entry) {
   switch (entry.kind) {
     case 'tool': {
-      const finished = entry.state === 'done' || entry.state === 'error';
+      const finished = ['done', 'error', 'denied'].includes(entry.state);
       return {
         kind: 'tool', id: entry.id, name: entry.name, summary: entry.summary || entry.name,
         state: finished ? entry.state : 'error', result: finished ? entry.result ?? '' : 'It did not finish before the turn ended.',
@@ -86,7 +113,7 @@ function recordedPart(entry) {
     }
     case 'permission':
       return { kind: 'permission', id: entry.id, toolName: entry.tool, summary: entry.summary, detail: null,
-        answer: entry.decision || 'expired' };
+        sessionRule: null, rule: entry.rule ?? null, answer: DECISIONS.has(entry.decision) ? entry.decision : 'expired' };
     case 'question': {
       const questions = (entry.questions || []).map((question) => ({ question, header: '', options: [], multiSelect: false }));
       let answer = entry.answer ?? 'expired';
@@ -175,13 +202,21 @@ const TURN_EVENTS = {
     const tool = { kind: 'tool', id: e.toolUseId, name: e.name, summary: e.summary || e.name, state: 'running', result: null };
     return { parts: withPart(turn.parts, tool) };
   },
-  'tool.result': (turn, e) => ({
-    parts: mapParts(turn, 'tool', e.toolUseId, { state: e.isError ? 'error' : 'done', result: e.summary || '' }),
-  }),
+  'tool.result': (turn, e) => {
+    const state = !e.isError ? 'done' : e.denied ? 'denied' : 'error';
+    return { parts: mapParts(turn, 'tool', e.toolUseId, { state, result: e.summary || '' }) };
+  },
   'permission.request': (turn, e) => {
     const { requestId: id, toolName, summary } = e;
-    const ask = { kind: 'permission', id, toolName, summary, detail: e.detail ?? null, answer: null };
+    const ask = { kind: 'permission', id, toolName, summary, detail: e.detail ?? null,
+      sessionRule: e.sessionRule ?? null, rule: null, answer: null };
     return { parts: withPart(turn.parts, ask) };
+  },
+  'permission.granted': (turn, e) => {
+    const { requestId: id, toolName, summary } = e;
+    const granted = { kind: 'permission', id, toolName, summary, detail: null, sessionRule: null, rule: e.rule ?? null,
+      answer: 'rule' };
+    return { parts: withPart(turn.parts, granted) };
   },
   question: (turn, e) => ({
     parts: withPart(turn.parts, { kind: 'question', id: e.requestId, questions: e.questions || [], answer: null }),

@@ -1,5 +1,6 @@
 // Where the message is written: Enter sends, Shift+Enter starts a new line; Stop while Claude works; the
-// permission mode for a new chat. Disabled, with the reason shown, when there is nowhere to send to.
+// permission mode for a new chat. Disabled, with the reason shown, when there is nowhere to send to. A `draft`
+// ({ text, key }: Edit on a message) replaces what is written, ready to change and send.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { PERMISSION_MODES, modeLabel } from '../chat/format.js';
 import { ChatIcon } from '../chat/icons.js';
@@ -28,12 +29,22 @@ function ModePicker({ isNew, mode, onMode }) {
   `;
 }
 
-export function ChatComposer({ reason, isNew, mode, onMode, running, stopping, onSend, onStop, onReady, focusKey }) {
+export function ChatComposer({ reason, isNew, mode, onMode, running, stopping, onSend, onStop, onReady, focusKey, draft }) {
   const [text, setText] = useState('');
   const input = useRef(null);
   useEffect(() => {
     if (!reason && window.matchMedia?.('(pointer: fine)').matches) input.current?.focus();
   }, [focusKey, reason]);
+  useEffect(() => {
+    const el = input.current;
+    if (!draft || !el) return;
+    setText(draft.text);
+    requestAnimationFrame(() => {
+      el.focus();
+      el.setSelectionRange(el.value.length, el.value.length);
+      grow(el);
+    });
+  }, [draft?.key]);
 
   const submit = (event) => {
     event?.preventDefault();

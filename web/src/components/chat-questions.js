@@ -1,35 +1,66 @@
-// What Claude asks the person during a turn: permission to use a tool (Allow / Deny), or a question with choices
-// (AskUserQuestion). Both fold to one quiet line once answered; the server sends no event for an answer.
-import { useState } from 'preact/hooks';
+// What Claude asks the person during a turn: permission to use a tool (Allow / Allow for this session / Deny), or a
+// question with choices (AskUserQuestion). Both fold to one quiet line once answered; the server sends no event for
+// an answer. A permission card takes the focus when it appears (it is an alertdialog, so it is announced) and gives
+// it back to the composer once answered.
+import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import { ChatIcon } from '../chat/icons.js';
 import { html } from '../html.js';
 import { PermissionDetail } from './permission-detail.js';
 
 const OFFLINE = 'Not connected: answer again once the connection is back.';
-const PERMISSION_DONE = {
-  allow: 'You allowed',
-  deny: 'You denied',
-  expired: 'Nobody answered before the turn ended:',
-};
+const COMPOSER_ID = 'chat-message'; // chat-composer.js's textarea
+
+/** What an answered permission request says, e.g. "You allowed Write notes.md". */
+function PermissionDone({ part }) {
+  const what = html`<code>${part.summary || part.toolName}</code>`;
+  const said = {
+    allow: html`You allowed ${what}`,
+    allowSession: html`You allowed ${what} for this session`,
+    deny: html`You denied ${what}`,
+    rule: html`Allowed without asking (you allowed ${part.rule ? html`<code>${part.rule}</code>` : 'it'} for this session): ${what}`,
+  }[part.answer] ?? html`Nobody answered before the turn ended: ${what}`;
+  return html`<p class="msg-notice permission-done" data-answer=${part.answer}>
+    <${ChatIcon} name="lock" size=${14} /> <span>${said}</span></p>`;
+}
+
+/** What "Allow for this session" also allows, in words: `Bash(npm test)` → commands that start with "npm test". */
+export function describeRule(rule) {
+  const command = /^Bash\((.+)\)$/.exec(rule || '');
+  if (command) return html`Also runs later commands that start with <code>${command[1]}</code> in this chat without asking.`;
+  return html`Also lets Claude use <strong>${rule}</strong> again in this chat without asking.`;
+}
 
 export function PermissionRequest({ part, onAnswer }) {
   const [problem, setProblem] = useState(null);
-  if (part.answer) {
-    return html`<p class="msg-notice permission-done" data-answer=${part.answer}>
-      <${ChatIcon} name="lock" size=${14} /> ${PERMISSION_DONE[part.answer]} <code>${part.summary || part.toolName}</code></p>`;
-  }
-  const answer = (choice) => setProblem(onAnswer(part.id, choice) ? null : OFFLINE);
+  const card = useRef(null);
+  const id = useId();
+  const open = !part.answer;
+  useEffect(() => {
+    // A new request takes the focus, unless another open request has it (several can come at once).
+    if (open && !document.activeElement?.closest?.('.permission[data-answer="pending"]')) card.current?.focus();
+  }, [open]);
+  if (part.answer) return html`<${PermissionDone} part=${part} />`;
+  const answer = (choice) => {
+    const sent = onAnswer(part.id, choice);
+    setProblem(sent ? null : OFFLINE);
+    if (sent) document.getElementById(COMPOSER_ID)?.focus();
+  };
   return html`
-    <div class="permission" role="group" aria-label="Permission request" data-answer="pending">
-      <p class="permission-text">
+    <div class="permission" role="alertdialog" aria-label="Permission request" aria-describedby=${`${id}-what`}
+      data-answer="pending" tabindex="-1" ref=${card}>
+      <p class="permission-text" id=${`${id}-what`}>
         <${ChatIcon} name="lock" size=${16} />
         <span>Claude wants to use <strong>${part.toolName}</strong>: <code>${part.summary}</code></span>
       </p>
       <${PermissionDetail} detail=${part.detail} />
       <div class="permission-actions">
         <button type="button" class="button button-small" onClick=${() => answer('allow')}>Allow</button>
+        ${part.sessionRule && html`
+          <button type="button" class="button button-small button-secondary" aria-describedby=${`${id}-rule`}
+            onClick=${() => answer('allowSession')}>Allow for this session</button>`}
         <button type="button" class="button button-small button-secondary" onClick=${() => answer('deny')}>Deny</button>
       </div>
+      ${part.sessionRule && html`<p class="permission-note permission-rule" id=${`${id}-rule`}>${describeRule(part.sessionRule)}</p>`}
       ${problem && html`<p class="permission-problem" role="alert">${problem}</p>`}
     </div>
   `;

@@ -1,5 +1,6 @@
-// An open chat's settings: its persona, the guides it applies and its permission mode, changed in a dialog and
-// saved with PATCH /api/sessions/{id}; what is applied reads beside the "Chat settings" button.
+// A chat's settings: its persona, the guides it applies and its permission mode, changed in a dialog and saved with
+// PATCH /api/sessions/{id}; what is applied reads beside the "Chat settings" button. A new chat (no session yet)
+// has them too: chosen as a `draft`, handed to `onSaved` without a request, and sent with its first message.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { PERMISSION_MODES } from '../chat/format.js';
@@ -7,19 +8,23 @@ import { Checkbox, FormError, SubmitButton, useAutoFocus, useSubmit } from '../f
 import { html } from '../html.js';
 import { Icon } from '../icons.js';
 import { Link } from '../router.js';
+import { AllowedTools } from './chat-allowed-tools.js';
 import { Dialog } from './dialog.js';
 
 const byName = (a, b) => a.name.localeCompare(b.name, undefined, { sensitivity: 'base' });
 
-/** `{ session, personas, guides, error, reload, setSession }` for the open chat; null fields until loaded. */
-function useChatSettings(sessionId) {
+/**
+ * `{ session, personas, guides, error, reload, setSession }` for the open chat (for a new one, `session` is the
+ * draft once the personas and guides are loaded); null fields until loaded.
+ */
+function useChatSettings(sessionId, draft) {
   const [state, setState] = useState({ sessionId, session: null, personas: null, guides: null, error: null });
   const serial = useRef(0);
   const reload = () => {
     const mine = ++serial.current;
     setState({ sessionId, session: null, personas: null, guides: null, error: null });
-    const path = `/api/sessions/${encodeURIComponent(sessionId)}`;
-    Promise.all([api.get(path), api.get('/api/personas'), api.get('/api/guides')]).then(
+    const session = sessionId ? api.get(`/api/sessions/${encodeURIComponent(sessionId)}`) : Promise.resolve(null);
+    Promise.all([session, api.get('/api/personas'), api.get('/api/guides')]).then(
       ([session, personas, guides]) => {
         if (mine !== serial.current) return; // another chat was opened meanwhile
         setState({ sessionId, session, personas: personas.sort(byName), guides: guides.sort(byName), error: null });
@@ -30,7 +35,8 @@ function useChatSettings(sessionId) {
   useEffect(reload, [sessionId]);
   const setSession = (session) => setState((s) => ({ ...s, session }));
   const current = state.sessionId === sessionId ? state : { session: null, personas: null, guides: null, error: null };
-  return { ...current, reload, setSession };
+  const session = sessionId ? current.session : current.personas && current.guides && draft;
+  return { ...current, session, reload, setSession };
 }
 
 /** "Persona: Analyst · 2 guides", or null when nothing is applied (a deleted persona or guide no longer counts). */
@@ -46,6 +52,7 @@ function SettingsForm({ sessionId, session, personas, guides, onSaved, onClose }
   const { busy, error, onSubmit } = useSubmit(async ({ personaId, permissionMode }, form) => {
     const guideIds = new FormData(form).getAll('guideIds');
     const body = { personaId: personaId || null, guideIds, permissionMode };
+    if (!sessionId) return onSaved(body); // a new chat: sent with its first message
     onSaved(await api.patch(`/api/sessions/${encodeURIComponent(sessionId)}`, body));
   });
   const personaId = personas.some((p) => p.id === session.personaId) ? session.personaId : '';
@@ -53,7 +60,7 @@ function SettingsForm({ sessionId, session, personas, guides, onSaved, onClose }
   const focus = useAutoFocus();
   return html`
     <form class="form chat-settings-form" onSubmit=${onSubmit}>
-      <p class="hint">Changes apply from the next message.</p>
+      <p class="hint">${sessionId ? 'Changes apply from the next message.' : 'These apply from your first message.'}</p>
       <div class="field">
         <label for="chat-settings-persona">Persona</label>
         <select id="chat-settings-persona" ref=${focus} class="input" name="personaId" data-autofocus
@@ -78,6 +85,7 @@ function SettingsForm({ sessionId, session, personas, guides, onSaved, onClose }
           type="radio" name="permissionMode" value=${m.value} label=${m.label} hint=${m.hint}
           defaultChecked=${session.permissionMode === m.value} />`)}
       </fieldset>
+      ${sessionId && html`<${AllowedTools} sessionId=${sessionId} />`}
       <${FormError} message=${error} />
       <div class="dialog-actions">
         <button type="button" class="button button-secondary" onClick=${onClose}>Cancel</button>
@@ -90,7 +98,7 @@ function SettingsForm({ sessionId, session, personas, guides, onSaved, onClose }
 function SettingsDialog({ settings, sessionId, onSaved, onClose }) {
   const { session, personas, guides, error, reload, setSession } = settings;
   const saved = (next) => {
-    setSession(next);
+    if (sessionId) setSession(next);
     onSaved?.(next);
     onClose();
   };
@@ -111,8 +119,8 @@ function SettingsDialog({ settings, sessionId, onSaved, onClose }) {
 }
 
 /** `onSaved(session)` (optional) hears about every saved change, e.g. to show the new permission mode elsewhere. */
-export function ChatSessionSettings({ sessionId, onSaved }) {
-  const settings = useChatSettings(sessionId);
+export function ChatSessionSettings({ sessionId, draft, onSaved }) {
+  const settings = useChatSettings(sessionId, draft);
   const [open, setOpen] = useState(false);
   const applied = appliedText(settings);
   return html`

@@ -1,8 +1,10 @@
 // The conversation's scrolling log: it follows the answer while you are at the bottom, stays put while you read
-// further up, and loads earlier turns page by page when you scroll to the top (keeping your place).
-import { useEffect, useLayoutEffect, useRef } from 'preact/hooks';
+// further up, and loads earlier turns page by page when you scroll to the top (keeping your place). Each turn has
+// its message actions (components/message-actions.js): Copy, and on the last turn Edit and Retry.
+import { useEffect, useLayoutEffect, useMemo, useRef } from 'preact/hooks';
 import { html } from '../html.js';
 import { ChatTurn } from './chat-turn.js';
+import { MessageActions, MessageActionsContext } from './message-actions.js';
 
 const NEAR_BOTTOM_PX = 80;
 
@@ -58,20 +60,27 @@ function Older({ state, loadOlder, sentinel }) {
     </div>`;
 }
 
-export function ChatTranscript({ state, busy, children, onAnswer, onRetry, onDiscard, loadOlder }) {
+export function ChatTranscript({ state, busy, children, onAnswer, onRetry, onDiscard, loadOlder, onResend, onEdit }) {
   const scroller = useRef(null);
   const sentinel = useRef(null);
   const onScroll = useScrollKeeping(scroller, state.turns, state.sessionId ?? `new:${state.projectId}`);
   const canLoad = Boolean(state.nextBefore) && state.older === 'idle' && !state.loading;
   useLoadOlder(scroller, sentinel, canLoad, loadOlder);
+  const lastKey = state.turns.filter((t) => t.phase !== 'unsent').at(-1)?.key ?? null;
+  const actions = useMemo(() => ({ lastKey, busy, onResend, onEdit }), [lastKey, busy, onResend, onEdit]);
   return html`
     <div class="chat-log" ref=${scroller} onScroll=${onScroll} role="log" aria-label="Conversation" tabindex="0"
       aria-busy=${busy ? 'true' : 'false'}>
       <div class="chat-log-inner">
         ${state.nextBefore && html`<${Older} state=${state} loadOlder=${loadOlder} sentinel=${sentinel} />`}
         ${children}
-        ${state.turns.map((turn) => html`<${ChatTurn} key=${turn.key} turn=${turn} onAnswer=${onAnswer}
-          onRetry=${onRetry} onDiscard=${onDiscard} />`)}
+        <${MessageActionsContext.Provider} value=${actions}>
+          ${state.turns.map((turn) => html`
+            <div class="turn-block" key=${turn.key}>
+              <${ChatTurn} turn=${turn} onAnswer=${onAnswer} onRetry=${onRetry} onDiscard=${onDiscard} />
+              <${MessageActions} turn=${turn} of="answer" />
+            </div>`)}
+        <//>
       </div>
     </div>
   `;

@@ -7,6 +7,7 @@ import { Markdown } from '../chat/markdown.js';
 import { isAsking } from '../chat/turns.js';
 import { html } from '../html.js';
 import { PermissionRequest, QuestionCard } from './chat-questions.js';
+import { MessageActions } from './message-actions.js';
 
 const PENDING = {
   waiting: 'Waiting for the connection…',
@@ -15,7 +16,9 @@ const PENDING = {
   queued: 'Waits for the answer above.',
   running: 'Claude is thinking…',
 };
-const TOOL_STATES = { running: 'Running', done: 'Done', error: 'Failed' };
+// A denied tool call (its permission was not given) is no failure: neutral, not red.
+const TOOL_STATES = { running: 'Running', done: 'Done', error: 'Failed', denied: 'Denied' };
+const TOOL_ICONS = { done: 'check', error: 'alert', denied: 'lock' };
 // A turn accepted but not started for this long is waiting for a runner: after a quiet time the service starts
 // one (about a minute in the cloud), so the wait is named and counted instead of silent.
 const STARTING_AFTER_MS = 3000;
@@ -48,7 +51,7 @@ function UserMessage({ turn }) {
 
 function ToolCall({ part }) {
   const icon = part.state === 'running' ? html`<span class="spinner" aria-hidden="true"></span>`
-    : html`<${ChatIcon} name=${part.state === 'error' ? 'alert' : 'check'} size=${16} />`;
+    : html`<${ChatIcon} name=${TOOL_ICONS[part.state] ?? 'check'} size=${16} />`;
   return html`
     <details class="tool" data-state=${part.state}>
       <summary>
@@ -133,6 +136,7 @@ export function ChatTurn({ turn, onAnswer, onRetry, onDiscard }) {
   return html`
     <article class="turn" data-turn=${turn.turn ?? ''} data-phase=${turn.phase} aria-label=${turn.turn ? `Turn ${turn.turn}` : 'New message'}>
       <${UserMessage} turn=${turn} />
+      <${MessageActions} turn=${turn} of="request" />
       ${turn.phase !== 'unsent' && html`
         <div class="msg-assistant">
           ${parts.map((part, index) => html`<${Part} key=${index} part=${part} onAnswer=${answer}

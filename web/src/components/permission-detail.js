@@ -1,11 +1,14 @@
 // What a permission card shows below its summary line: the `detail` of a permission.request (see
-// docs/websocket-protocol.md): the whole command, a write's path and content, the old and new text of edits, or
-// the tool's input. Every value goes in as a text node; a long text shows its first lines, the rest behind a toggle.
+// docs/websocket-protocol.md): the whole command, a write's path and its first 200 lines, edits as a diff (removed
+// and added lines, signed - and + as well as coloured), or the tool's input. Every value goes in as a text node; a
+// long command or content scrolls in its box; other long texts show their first lines, the rest behind a toggle.
 import { useId, useState } from 'preact/hooks';
 import { Icon } from '../icons.js';
 import { html } from '../html.js';
 
 const FOLD_LINES = 6;
+const WRITE_LINES = 200; // of a new file's content shown
+const DIFF_CELLS = 250_000; // old × new lines compared at most; past it an edit shows all removed, then all added
 const FOLD_CHARS = 600;
 const number = new Intl.NumberFormat();
 const counted = (n, noun) => `${number.format(n)} ${noun}${n === 1 ? '' : 's'}`;
@@ -62,10 +65,15 @@ function longer(shown, whole) {
   return `Only the first ${counted(shown, 'character')}${of} are shown.`;
 }
 
+/** A monospace box that scrolls when its text is long; focusable so that the keyboard can scroll it too. */
+function Scrolled({ text, label, children }) {
+  return html`<pre class="permission-code permission-scroll" tabindex="0" role="region" aria-label=${label}>${text}${children}</pre>`;
+}
+
 function Command({ detail }) {
   return html`
     ${detail.description && html`<p class="permission-description">${detail.description}</p>`}
-    <${Folded} text=${detail.command} noun="command" cut=${detail.truncated} />
+    <${Scrolled} text=${detail.command} label="The whole command" />
     ${detail.truncated && html`<p class="permission-note">${longer(detail.command.length, detail.length)}</p>`}
     <${Facts} items=${[
       ['Time limit', typeof detail.timeout === 'number' ? seconds(detail.timeout) : null],
@@ -74,25 +82,85 @@ function Command({ detail }) {
   `;
 }
 
+/** The first WRITE_LINES lines of a preview, and how many lines of them it shows. */
+function firstLines(preview) {
+  const lines = preview.split('\n');
+  if (lines.at(-1) === '') lines.pop();
+  const shown = lines.slice(0, WRITE_LINES);
+  return { text: shown.join('\n'), count: shown.length };
+}
+
 function Write({ detail }) {
   const size = `${counted(detail.bytes, 'byte')}, ${counted(detail.lines, 'line')}`;
+  const start = detail.preview ? firstLines(detail.preview) : null;
+  const more = start ? detail.lines - start.count : 0;
   return html`
     <${Facts} items=${[['Path', detail.path, true], ['Size', size]]} />
-    ${detail.preview ? html`<${Folded} text=${detail.preview} noun="content" cut=${detail.truncated} />`
+    ${start ? html`<${Scrolled} text=${start.text} label=${`Content of ${detail.path || 'the file'}`} />`
       : html`<p class="permission-note">The file will be empty.</p>`}
-    ${detail.truncated && html`<p class="permission-note">${longer(detail.preview.length)}</p>`}
+    ${more > 0 && html`<p class="permission-note permission-more-lines">… ${counted(more, 'more line')}</p>`}
+    ${detail.truncated && more <= 0 && html`<p class="permission-note">${longer(detail.preview.length)}</p>`}
   `;
 }
 
-function Edit({ edit }) {
+/** Lines of `before` and `after` as a unified diff: [{ sign: ' ' | '-' | '+', text }], by longest common subsequence. */
+export function diffLines(before, after) {
+  const a = before === '' ? [] : before.split('\n');
+  const b = after === '' ? [] : after.split('\n');
+  if (a.length * b.length > DIFF_CELLS) {
+    return [...a.map((text) => ({ sign: '-', text })), ...b.map((text) => ({ sign: '+', text }))];
+  }
+  const width = b.length + 1;
+  const common = new Uint32Array((a.length + 1) * width); // common[i][j]: of a[i..] and b[j..]
+  for (let i = a.length - 1; i >= 0; i -= 1) {
+    for (let j = b.length - 1; j >= 0; j -= 1) {
+      common[i * width + j] = a[i] === b[j] ? common[(i + 1) * width + j + 1] + 1
+        : Math.max(common[(i + 1) * width + j], common[i * width + j + 1]);
+    }
+  }
+  const lines = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    if (i < a.length && j < b.length && a[i] === b[j]) {
+      lines.push({ sign: ' ', text: a[i] });
+      i += 1;
+      j += 1;
+    } else if (j < b.length && (i === a.length || common[i * width + j + 1] >= common[(i + 1) * width + j])) {
+      lines.push({ sign: '+', text: b[j] });
+      j += 1;
+    } else {
+      lines.push({ sign: '-', text: a[i] });
+      i += 1;
+    }
+  }
+  // Removed lines before the added ones of the same change, as unified diffs show them.
+  for (let k = 1; k < lines.length; k += 1) {
+    for (let m = k; m > 0 && lines[m].sign === '-' && lines[m - 1].sign === '+'; m -= 1) {
+      [lines[m - 1], lines[m]] = [lines[m], lines[m - 1]];
+    }
+  }
+  return lines;
+}
+
+const SAID = { '-': 'Removed: ', '+': 'Added: ', ' ': '' };
+const SIGN = { '-': '-', '+': '+', ' ': ' ' };
+
+function Diff({ before, after, label }) {
+  const lines = diffLines(before, after);
+  return html`
+    <pre class="permission-code permission-scroll permission-diff" tabindex="0" role="region" aria-label=${label}>${
+      lines.map((line, index) => html`<span key=${index} class="diff-line" data-sign=${line.sign}><span class="diff-sign"
+        aria-hidden="true">${SIGN[line.sign]}</span><span class="sr-only">${SAID[line.sign]}</span>${line.text}${'\n'}</span>`)}</pre>
+  `;
+}
+
+function Edit({ edit, label }) {
+  const old = typeof edit.old === 'string' ? edit.old : '';
   return html`
     <li class="permission-edit">
-      ${typeof edit.old === 'string' && html`
-        <p class="permission-label">${edit.replaceAll ? 'Replace every occurrence of' : 'Replace'}</p>
-        <${Folded} text=${edit.old} noun="old text" />
-        <p class="permission-label">with</p>`}
-      ${typeof edit.old !== 'string' && html`<p class="permission-label">New content</p>`}
-      <${Folded} text=${edit.new} noun="new text" />
+      ${edit.replaceAll && html`<p class="permission-label">Every occurrence is changed:</p>`}
+      <${Diff} before=${old} after=${edit.new ?? ''} label=${label} />
       ${edit.truncated && html`<p class="permission-note">The edit is longer: only its start is shown.</p>`}
     </li>
   `;
@@ -100,9 +168,14 @@ function Edit({ edit }) {
 
 function Edits({ detail }) {
   const more = detail.editCount - detail.edits.length;
+  const of = detail.path || 'the file';
+  const label = (index) => (detail.edits.length > 1 ? `Change ${index + 1} to ${of}` : `Changes to ${of}`);
   return html`
     <${Facts} items=${[['Path', detail.path, true], ['Cell', detail.cellId, true], ['Change', detail.editMode]]} />
-    <ol class="permission-edits">${detail.edits.map((edit, index) => html`<${Edit} key=${index} edit=${edit} />`)}</ol>
+    <p class="permission-label permission-legend"><span class="diff-key" data-sign="-">- removed</span> <span
+      class="diff-key" data-sign="+">+ added</span></p>
+    <ol class="permission-edits">${detail.edits.map((edit, index) => html`<${Edit} key=${index} edit=${edit}
+      label=${label(index)} />`)}</ol>
     ${more > 0 && html`<p class="permission-note">…and ${counted(more, 'more edit')}.</p>`}
   `;
 }

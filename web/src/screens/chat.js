@@ -96,8 +96,8 @@ function ConversationHead({ state, project, sideOpen, toggleSide, onSettingsSave
         <h2 class="chat-title" id="chat-title">${project ? state.title || 'New chat' : 'No project yet'}</h2>
         ${project && html`<p class="chat-subtitle">${project.name}${state.sessionId ? ` · ${modeLabel(state.permissionMode)}` : ''}</p>`}
       </div>
-      ${project && state.sessionId && html`<${ChatSessionSettings} sessionId=${state.sessionId}
-        onSaved=${onSettingsSaved} />`}
+      ${project && html`<${ChatSessionSettings} sessionId=${state.sessionId}
+        draft=${state.sessionId ? null : state} onSaved=${onSettingsSaved} />`}
     </header>
   `;
 }
@@ -110,6 +110,7 @@ export default function ChatScreen({ user }) {
   const [dialog, setDialog] = useState(null); // { kind: 'rename' | 'delete', session }
   const [sideOpen, setSideOpen] = useState(false);
   const [focusKey, setFocusKey] = useState(0);
+  const [draft, setDraft] = useState(null); // { text, key }: a message put back in the composer (Edit)
   const projects = useProjects();
   const project = projects.projects?.find((p) => p.id === projectId) ?? null;
   const sessions = useSessions(project?.id ?? null);
@@ -146,6 +147,14 @@ export default function ChatScreen({ user }) {
   }, [state.projectId, state.sessionId]);
 
   const loadOlder = useMemo(() => () => store.loadOlder(), [store]);
+  const onResend = useMemo(() => (text) => store.send(text), [store]);
+  const onEdit = useMemo(() => (text) => setDraft({ text, key: Date.now() }), []);
+  // A new chat's settings stay with it until its first message; an open chat's are saved (and its mode followed).
+  const onSettingsSaved = (session) => {
+    if (!store.state.sessionId) return store.setNewChatSettings(session);
+    store.setPermissionMode(session.permissionMode);
+    sessions.reload?.();
+  };
   const running = state.turns.some(isRunning);
   const stopping = state.turns.some((t) => t.stopping && isRunning(t));
   const on = {
@@ -191,7 +200,7 @@ export default function ChatScreen({ user }) {
         currentSessionId=${state.sessionId} on=${on} />
       <section class="chat-main" aria-labelledby="chat-title">
         <${ConversationHead} state=${state} project=${project} sideOpen=${sideOpen} toggleSide=${() => setSideOpen(!sideOpen)}
-          onSettingsSaved=${(session) => { store.setPermissionMode(session.permissionMode); sessions.reload?.(); }} />
+          onSettingsSaved=${onSettingsSaved} />
         <${ConnectionBanner} />
         <${LimitedModeBanner} user=${user} compact />
         ${state.loadError && html`
@@ -201,13 +210,13 @@ export default function ChatScreen({ user }) {
           </div>`}
         <${ChatTranscript} state=${state} busy=${running} loadOlder=${loadOlder}
           onAnswer=${(turn, id, answer) => store.answer(turn, id, answer)}
-          onRetry=${(key) => store.retry(key)} onDiscard=${(key) => store.discard(key)}>
+          onRetry=${(key) => store.retry(key)} onDiscard=${(key) => store.discard(key)} onResend=${onResend} onEdit=${onEdit}>
           <${Welcome} state=${state} project=${project} />
         <//>
         <${ChatComposer} reason=${composerReason(projects, project)} isNew=${!state.sessionId} mode=${state.permissionMode}
           onMode=${(mode) => store.setPermissionMode(mode)} running=${running} stopping=${stopping}
           onSend=${(text) => store.send(text)} onStop=${() => store.abort()} onReady=${() => store.prewarm()}
-          focusKey=${`${focusKey}:${project?.id}`} />
+          focusKey=${`${focusKey}:${project?.id}`} draft=${draft} />
       </section>
       ${dialog?.kind === 'rename' && html`<${RenameSessionDialog} session=${dialog.session} onRename=${rename}
         onClose=${() => setDialog(null)} />`}
