@@ -4,10 +4,17 @@ The pool users `sasha-job-0` … `sasha-job-<n-1>` are baked into the runner ima
 install`) and created at start elsewhere when the runner is root. Groups need no /etc/group entry: the runner
 (root) gives a job process its groups by number, from a map kept in the sandbox's state folder, so a project
 keeps its group for as long as its workspace stays on this runner's disk.
+
+A pool user is a machine's, not a runner's: two runners on one machine (a developer's `make run` beside the tests'
+stacks) would otherwise lease the same uid at once, and one's clean-up (`reaper.kill_all`) would kill the other's
+jobs. So a lease also holds the slot's lock file (an `flock` in a root-only folder of the machine, released by the
+kernel when its holder dies), and a runner only leases, or cleans up after, a slot whose lock it gets.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import pwd
@@ -15,12 +22,15 @@ import shutil
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 USER_PREFIX = "sasha-job-"
+SLOT_LOCKS = Path("/run/sasha-sandbox")  # root's alone (/run is root's): a job user cannot take or plant a lock
+MACHINE_POOL_USERS = 256  # sasha-job-0 … sasha-job-255: what the runners of one machine lease from
+LOOK_AGAIN_SECONDS = 0.5  # a slot another runner of the machine holds may come free: how often a waiter looks
 FIRST_GROUP_ID = 2_000_000  # far above system and login groups
 NOLOGIN = "/usr/sbin/nologin"
 
@@ -40,19 +50,21 @@ class Slot:
 
 
 def ensure_pool_users(count: int) -> list[Slot]:
-    """The pool's users, created (as root, with useradd) when missing."""
-    slots = []
-    for index in range(count):
-        name = f"{USER_PREFIX}{index}"
-        try:
-            entry = pwd.getpwnam(name)
-        except KeyError:
-            _create_user(name)
-            entry = pwd.getpwnam(name)
-        if entry.pw_uid == 0:
-            raise SandboxError(f"the pool user {name} must not be root")
-        slots.append(Slot(index, name, entry.pw_uid, entry.pw_gid))
-    return slots
+    """The pool's first `count` users, created (as root, with useradd) when missing."""
+    return [pool_user(index) for index in range(count)]
+
+
+def pool_user(index: int) -> Slot:
+    """The pool user `sasha-job-<index>`, created (as root, with useradd) when missing."""
+    name = f"{USER_PREFIX}{index}"
+    try:
+        entry = pwd.getpwnam(name)
+    except KeyError:
+        _create_user(name)
+        entry = pwd.getpwnam(name)
+    if entry.pw_uid == 0:
+        raise SandboxError(f"the pool user {name} must not be root")
+    return Slot(index, name, entry.pw_uid, entry.pw_gid)
 
 
 def _create_user(name: str) -> None:
@@ -67,27 +79,89 @@ def _create_user(name: str) -> None:
 
 
 class SlotPool:
-    """Leases pool users to jobs, one job per user at a time."""
+    """Leases pool users to this runner's jobs: at most `size` at once, each one no other job of the machine holds.
 
-    def __init__(self, slots: list[Slot]) -> None:
-        self._free = list(slots)
+    A lease takes the first user of the machine's pool (`sasha-job-0` upwards) whose lock it gets, so runners
+    sharing a machine spread over the pool instead of waiting for each other's first users (see the module's
+    docstring); a user beyond those made at start is created then.
+    """
+
+    def __init__(self, size: int, lock_dir: Path = SLOT_LOCKS, users: Callable[[int], Slot] = pool_user) -> None:
+        self.size = size
+        self._held: set[int] = set()
         self._changed = threading.Condition()
+        self._lock_dir = _private_folder(lock_dir)
+        self._users = users
 
     @contextmanager
     def lease(self, timeout: float) -> Iterator[Slot]:
         deadline = time.monotonic() + timeout
         with self._changed:
-            while not self._free:
+            while (taken := self._take()) is None:
                 remaining = deadline - time.monotonic()
-                if remaining <= 0 or not self._changed.wait(remaining):
+                if remaining <= 0:
                     raise SandboxError("every sandbox user is busy; the job will be retried")
-            slot = self._free.pop(0)
+                self._changed.wait(min(remaining, LOOK_AGAIN_SECONDS))
+        slot, lock = taken
         try:
             yield slot
         finally:
+            os.close(lock)  # the user is the machine's again (after the job's clean-up, which ran inside)
             with self._changed:
-                self._free.append(slot)
+                self._held.discard(slot.index)
                 self._changed.notify()
+
+    @contextmanager
+    def idle(self, index: int) -> Iterator[Slot | None]:
+        """The pool user `index` while nobody holds it, its lock held for the block; None when someone does.
+
+        A runner starting cleans up only after the users no live runner of the machine holds."""
+        lock = self._lock(index)
+        try:
+            yield self._users(index) if lock is not None else None
+        finally:
+            if lock is not None:
+                os.close(lock)
+
+    def _take(self) -> tuple[Slot, int] | None:
+        if len(self._held) >= self.size:
+            return None
+        for index in range(MACHINE_POOL_USERS):
+            if index in self._held or (lock := self._lock(index)) is None:
+                continue
+            try:
+                slot = self._users(index)
+            except BaseException:
+                os.close(lock)
+                raise
+            self._held.add(index)
+            return slot, lock
+        return None
+
+    def _lock(self, index: int) -> int | None:
+        """The user's lock file, locked; None when another process of the machine holds it."""
+        flags = os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW
+        fd = os.open(self._lock_dir / f"{USER_PREFIX}{index}.lock", flags, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return None
+        except BaseException:
+            os.close(fd)
+            raise
+        return fd
+
+
+def _private_folder(path: Path) -> Path:
+    """`path` as a folder only this process's user may use (made if missing; a link or another owner refused)."""
+    with contextlib.suppress(FileExistsError):
+        path.mkdir(mode=0o700, parents=True)
+    info = os.lstat(path)
+    if not os.path.isdir(path) or os.path.islink(path) or info.st_uid != os.geteuid():
+        raise SandboxError(f"{path} must be a folder of the runner's own user")
+    os.chmod(path, 0o700)
+    return path
 
 
 class GroupIds:

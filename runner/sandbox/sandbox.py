@@ -146,11 +146,12 @@ class Sandbox:
             for part in ("projects", "users", "slots"):
                 tree.ensure_private(self.root / part, 0o711)
             slots = ensure_pool_users(settings.sandbox_pool_size)
+            self._pool = SlotPool(len(slots))
             for slot in slots:  # a runner that was killed may have left jobs' processes and files behind
-                reaper.kill_all(slot.uid)
-                reaper.remove_temp_files(slot.uid)
                 shutil.rmtree(self.root / "slots" / str(slot.index), ignore_errors=True)
-            self._pool = SlotPool(slots)
+                with self._pool.idle(slot.index) as unheld:
+                    if unheld is not None:  # else another runner of this machine has a job as that user now
+                        _end_leftovers(unheld)
             self._groups = GroupIds(self.state / "groups.json")
             managed.install()
             logger.info("sandbox ready", extra={"root": str(self.root), "slots": len(slots)})
@@ -217,6 +218,7 @@ class Sandbox:
         tree.normalize(user_gate / "home", user_gid)  # small; a job that crashed may have left files 0600
         plugin = self._plugin(project_gate)
         with self._pool.lease(timeout) as slot:
+            _end_leftovers(slot)  # of a runner of the machine that died holding it
             tmp = self.root / "slots" / str(slot.index) / "tmp"
             shutil.rmtree(tmp.parent, ignore_errors=True)
             tree.ensure_private(tmp.parent, 0o700, uid=slot.uid, gid=slot.gid)
@@ -281,6 +283,12 @@ class Sandbox:
         tmp = user_gate / "tmp"
         tmp.mkdir(exist_ok=True)
         return JobBox(project_id, user_id, project_gate / "files", user_gate / "home", tmp, self._plugin(project_gate))
+
+
+def _end_leftovers(slot: Slot) -> None:
+    """What a job of a dead runner left as this user, before a new job runs as it: its processes, its temp files."""
+    reaper.kill_all(slot.uid)
+    reaper.remove_temp_files(slot.uid)
 
 
 def _share(path: Path, gid: int | None) -> None:

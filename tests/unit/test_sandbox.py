@@ -5,6 +5,7 @@ Tests that switch uids need root (as the runner does); they are skipped otherwis
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import stat
@@ -19,7 +20,7 @@ import pytest
 from runner.claude.access import ModelAccess
 from runner.claude.config import cli_arguments, cli_environment
 from runner.sandbox import Sandbox, SandboxError, reaper, tree
-from runner.sandbox.identities import GroupIds, Slot, SlotPool
+from runner.sandbox.identities import SLOT_LOCKS, GroupIds, Slot, SlotPool
 from shared.provider.service import ActiveProvider
 from shared.provider.views import AiProvider
 from shared.settings import Settings, from_env
@@ -111,8 +112,8 @@ def test_the_cli_never_loads_project_settings_or_mcp_servers(sandbox_root: Path)
 
 
 @pytest.mark.unit
-def test_a_slot_is_leased_to_one_job_at_a_time_and_a_full_pool_says_so():
-    pool = SlotPool([Slot(0, "sasha-job-0", 60000, 60000)])
+def test_a_slot_is_leased_to_one_job_at_a_time_and_a_full_pool_says_so(tmp_path: Path):
+    pool = SlotPool(1, lock_dir=tmp_path / "locks", users=made_up_user)
     with pool.lease(timeout=1) as slot:
         assert slot.uid == 60000
         with pytest.raises(SandboxError, match="busy"), pool.lease(timeout=0.05):
@@ -122,8 +123,8 @@ def test_a_slot_is_leased_to_one_job_at_a_time_and_a_full_pool_says_so():
 
 
 @pytest.mark.unit
-def test_a_waiting_job_gets_the_slot_when_it_is_released():
-    pool = SlotPool([Slot(0, "sasha-job-0", 60000, 60000)])
+def test_a_waiting_job_gets_the_slot_when_it_is_released(tmp_path: Path):
+    pool = SlotPool(1, lock_dir=tmp_path / "locks", users=made_up_user)
     got: list[Slot] = []
     with pool.lease(timeout=1):
         waiter = threading.Thread(target=lambda: got.append(pool.lease(timeout=5).__enter__()))
@@ -132,6 +133,40 @@ def test_a_waiting_job_gets_the_slot_when_it_is_released():
         assert got == []
     waiter.join(5)
     assert got and got[0].index == 0
+
+
+def made_up_user(index: int) -> Slot:
+    return Slot(index, f"sasha-job-{index}", 60000 + index, 60000 + index)
+
+
+@pytest.mark.unit
+def test_two_runners_of_one_machine_never_lease_the_same_user_nor_clean_up_after_each_others_jobs(tmp_path: Path):
+    # Given two runners on one machine (two stacks, or `make run` beside the tests), each allowed two users
+    first, second = (SlotPool(2, lock_dir=tmp_path / "locks", users=made_up_user) for _ in range(2))
+
+    # When the first leases a user, and the second two
+    with first.lease(timeout=1) as taken, second.lease(timeout=1) as one, second.lease(timeout=1) as two:
+        # Then the second's are others (it goes past the users the first holds), and it holds no more than two
+        assert taken.index == 0 and {one.index, two.index} == {1, 2}
+        with pytest.raises(SandboxError, match="busy"), second.lease(timeout=0.05):
+            pass
+        # And a runner starting would not clean up after a user another runner holds
+        with second.idle(taken.index) as unheld:
+            assert unheld is None
+    # Until it is let go
+    with second.idle(taken.index) as unheld:
+        assert unheld == taken
+
+
+@pytest.mark.unit
+def test_slot_locks_live_in_a_folder_of_the_runners_own_user(tmp_path: Path):
+    planted = tmp_path / "planted"
+    planted.mkdir()
+    (tmp_path / "link").symlink_to(planted)
+    with pytest.raises(SandboxError, match="own user"):
+        SlotPool(1, lock_dir=tmp_path / "link")
+    SlotPool(1, lock_dir=tmp_path / "made")
+    assert (tmp_path / "made").stat().st_mode & 0o777 == 0o700
 
 
 @pytest.mark.unit
@@ -277,15 +312,33 @@ def test_a_sandbox_that_must_isolate_refuses_to_start_without_root(sandbox_root:
         Sandbox(settings_for(sandbox_root, STUDIO_SANDBOX="uid"))
 
 
+def release_locks_as_the_kernel_does_for_a_dead_process() -> None:
+    """Let go of this process's slot locks (a dead runner's go with it) while its job's processes stay.
+
+    Each lock's descriptor is pointed at /dev/null, which closes the locked file and keeps the number valid for
+    the lease's own close later."""
+    null = os.open(os.devnull, os.O_RDONLY)
+    try:
+        for name in os.listdir("/proc/self/fd"):
+            with contextlib.suppress(OSError):
+                if os.readlink(f"/proc/self/fd/{name}").startswith(f"{SLOT_LOCKS}/"):
+                    os.dup2(null, int(name))
+    finally:
+        os.close(null)
+
+
 def test_a_new_runner_ends_what_a_killed_one_left_running(isolated: Sandbox, sandbox_root: Path):
     # given a job whose runner died before the job could end (its processes are still there)
     lease = isolated.job(project_id="p1", user_id="u1")
     box = lease.__enter__()
     run_as(box, "sh", "-c", f"setsid sleep 603 {QUIET} & echo ok").communicate(timeout=30)
     assert list(reaper.processes_of(box.slot.uid))
+    release_locks_as_the_kernel_does_for_a_dead_process()
 
-    # when the next runner opens the sandbox
-    Sandbox(settings_for(sandbox_root, STUDIO_SANDBOX="uid", STUDIO_SANDBOX_SLOTS="2"))
+    # when the next runner opens the sandbox (its pool reaching that user: other runners of the machine may hold
+    # the first ones, and a lease would end the leftovers too)
+    slots = str(max(box.slot.index + 1, 2))
+    Sandbox(settings_for(sandbox_root, STUDIO_SANDBOX="uid", STUDIO_SANDBOX_SLOTS=slots))
 
     # then
     assert list(reaper.processes_of(box.slot.uid)) == []
