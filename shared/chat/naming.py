@@ -21,6 +21,7 @@ _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$")
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _MARKS = re.compile(r"[*_`~]+|^\s*(?:[>#]+|[-+*]|\d+[.)])\s+", re.MULTILINE)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n\s*\n")  # a sentence, or a paragraph
+_CLAUSE_BREAKS = ",;:\u2013\u2014"
 _TRAILING = re.compile(r"[\s.,;:!?\u2026\u2013\u2014-]+$")
 _COURTESY = re.compile(
     r"^(?:"
@@ -84,10 +85,19 @@ def _strip_courtesy(text: str) -> str:
 
 
 def _shortened(text: str) -> str:
-    """At most MAX_WORDS words and MAX_CHARS characters, cut at a word boundary, no trailing punctuation."""
-    words = text.split()[:MAX_WORDS]
+    """At most MAX_WORDS words and MAX_CHARS characters, cut at a word boundary, no trailing punctuation.
+
+    A cut text ends at its last clause break (a comma, a colon, a dash) when that keeps MIN_WORDS words or more:
+    "What changed this quarter, and what should we do next?" is "What changed this quarter".
+    """
+    every = text.split()
+    words = every[:MAX_WORDS]
     while len(words) > 1 and len(" ".join(words)) > MAX_CHARS:
         words.pop()
+    if len(words) < len(every):
+        breaks = [n for n, word in enumerate(words, 1) if n >= MIN_WORDS and word[-1] in _CLAUSE_BREAKS]
+        if breaks and breaks[-1] < len(words):
+            words = words[: breaks[-1]]
     title = " ".join(words)
     if len(title) > MAX_CHARS:  # one word longer than a title
         title = title[: MAX_CHARS - 1] + "…"
