@@ -5,6 +5,9 @@
 
 Only the user's own transcripts reach the user's CLI configuration folder. Transcripts of the earlier shared
 layout (`sessions/<project id>/<id>.jsonl`) move under their session's user the first time it is resumed.
+
+The prefix has a generation, as a project's files do (the `file_trees` item `transcripts/<project id>/<user id>`),
+which every change to it moves on: a warm turn's pull and push read it instead of listing the prefix.
 """
 
 from __future__ import annotations
@@ -15,8 +18,9 @@ from pathlib import Path
 from botocore.exceptions import ClientError
 
 from runner.sandbox import JobBox, Sandbox
-from runner.workspace import Workspace
+from runner.workspace import SyncReport, Workspace
 from shared import aws
+from shared.files import generations
 from shared.logs import logger
 from shared.settings import Settings
 
@@ -25,14 +29,26 @@ def prefix(project_id: str, user_id: str) -> str:
     return f"sessions/{project_id}/users/{user_id}/"
 
 
+def generation_key(project_id: str, user_id: str) -> str:
+    """The `file_trees` key of the prefix's generation."""
+    return f"transcripts/{project_id}/{user_id}"
+
+
 def user_transcripts(settings: Settings, sandbox: Sandbox, box: JobBox) -> Workspace:
     """The sync of the box's user's transcripts of the box's project."""
+    key = generation_key(box.project_id, box.user_id)
+
+    def moved_on(report: SyncReport) -> int:
+        return generations.invalidate(key)
+
     return Workspace(
         bucket=settings.workspace_bucket,
         prefix=prefix(box.project_id, box.user_id),
         local_root=box.transcripts,
         state_dir=sandbox.sync_state(f"transcripts-{box.project_id}-{box.user_id}"),
         on_placed=box.share_user_file,
+        on_pushed=moved_on,
+        generation=lambda: generations.generation(key),
     )
 
 
@@ -48,6 +64,7 @@ def adopt_legacy(settings: Settings, *, project_id: str, user_id: str, claude_se
             logger.warning("could not adopt a transcript of the shared layout", extra={"key": source})
         return False
     s3.delete_object(Bucket=bucket, Key=source)
+    generations.invalidate(generation_key(project_id, user_id))
     return True
 
 

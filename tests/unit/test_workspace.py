@@ -17,11 +17,16 @@ import pytest
 from boto3.s3.transfer import TransferConfig
 from botocore.exceptions import EndpointConnectionError
 
+from runner.claude import transcripts
 from runner.workspace import Workspace, WorkspaceBusyError, WorkspaceSyncError
 from runner.workspace.local import LocalFile
 from runner.workspace.manifest import Entry
 from runner.workspace.plan import Action, RemoteObject, decide_pull, decide_push
 from shared import aws
+from shared.constants import Env
+from shared.files import generations
+from shared.models.files import FileTree
+from shared.settings import get_settings
 from tests.support.aws import moto_aws
 
 BUCKET = "studio-workspace-test"
@@ -622,3 +627,20 @@ def test_the_three_way_decision_table(base: Any, remote: Any, local: Any, pull: 
     # Given the last sync, S3 and the disk; when each direction decides; then it does what the table says
     assert decide_pull(base, remote, local).action is pull
     assert decide_push(base, remote, local).action is push
+
+
+def test_adopting_a_transcript_of_the_old_layout_moves_its_prefix_generation_on(tmp_path: Path):
+    # Given a user's transcripts prefix whose generation a runner is in step with, and a transcript of the old layout
+    with moto_aws([FileTree], **{Env.WORKSPACE_BUCKET: BUCKET}):
+        s3 = aws.client("s3")
+        s3.create_bucket(Bucket=BUCKET)
+        s3.put_object(Bucket=BUCKET, Key="sessions/p1/claude-1.jsonl", Body=b'{"type":"user"}\n')
+        key = transcripts.generation_key("p1", "u1")
+        before = generations.generation(key)
+
+        # When a turn resumes it and adopts it under the user's prefix
+        adopted = transcripts.adopt_legacy(get_settings(), project_id="p1", user_id="u1", claude_session_id="claude-1")
+
+        # Then it moved, and the generation says so: the next pull lists the prefix and brings it down
+        assert adopted and generations.generation(key) == before + 1
+        assert remote_files(s3, transcripts.prefix("p1", "u1")) == {"claude-1.jsonl": b'{"type":"user"}\n'}
