@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -31,6 +31,16 @@ def messages_in(queue_url: str) -> list[dict[str, Any]]:
         QueueUrl=queue_url, MaxNumberOfMessages=10, VisibilityTimeout=0, MessageSystemAttributeNames=["All"]
     )
     return list(response.get("Messages", []))
+
+
+def wait_until(condition: Callable[[], bool], *, seconds: float) -> bool:
+    """Whether `condition` held within `seconds` (checked every 50 ms)."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.05)
+    return True
 
 
 def test_a_turn_goes_to_the_shared_queue_unless_a_live_runner_keeps_its_session(cloud: Settings):
@@ -107,22 +117,23 @@ def test_a_gone_runners_queue_with_a_turn_still_in_flight_is_kept_until_it_comes
 
 
 def test_a_runner_takes_the_jobs_of_its_own_queue(cloud: Settings):
-    worker = Worker(cloud, runner_id="runner-a", wait_seconds=0)
-    lane = worker._open_own_queue()
-    assert lane is not None and worker.own_queue is not None
+    # The own queue's poller is the worker's own thread (one poller per lane, as in a runner): the test only waits.
+    worker = Worker(cloud, runner_id="runner-a", wait_seconds=1)
+    opened = worker._open_own_queue()
+    assert opened is not None and worker.own_queue is not None
+    lane, poller = opened
     try:
         routing.lease_session("s1", "runner-a", 600)
         job = jobs.enqueue("ping", {"connection_id": "conn-1", "ping_id": "p", "received_at_ms": 1}, warm_session="s1")
-        started, deadline = 0, time.monotonic() + 10
-        while not started and time.monotonic() < deadline:
-            started = worker.poll_once(lane[0])
-        lane[0].executor.shutdown(wait=True)  # the own queue's jobs run on threads of their own
 
-        assert store.get(job.job_id).status == JobStatus.SUCCEEDED  # type: ignore[union-attr]
-        assert messages_in(lane[0].url) == []
+        done = wait_until(lambda: JobStatus(store.get(job.job_id).status).is_terminal, seconds=30)  # type: ignore[union-attr]
+        assert done and store.get(job.job_id).status == JobStatus.SUCCEEDED  # type: ignore[union-attr]
+        assert wait_until(lambda: messages_in(lane.url) == [], seconds=10)
     finally:
         worker.stop()
-        lane[0].heartbeat.stop()
+        poller.join(timeout=10)
+        lane.executor.shutdown(wait=True)  # the own queue's jobs run on threads of their own
+        lane.heartbeat.stop()
         worker.own_queue.close()
 
 
