@@ -16,12 +16,11 @@ from playwright.sync_api import Browser, Locator, Page, expect
 
 from tests.e2e.browser import watch
 from tests.e2e.test_spa_chat import (
-    CONNECT_TIMEOUT_MS,
     TURN_TIMEOUT_MS,
     answer_of,
     composer,
-    create_project,
     expect_done,
+    open_chat_in,
     send,
     turn,
 )
@@ -49,12 +48,7 @@ def as_admin(stack: LocalStack, method: str, path: str, body: dict[str, Any] | N
 def open_new_chat(page: Page, stack: LocalStack, name: str) -> dict[str, Any]:
     """A signed-in page on the Chat screen of a new project, connected, allowed to use the clipboard."""
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
-    project = create_project(stack, f"{name} {time.monotonic_ns()}")
-    seed_session(page, admin_session(stack))
-    page.goto("/chat")
-    page.get_by_label("Project", exact=True).select_option(label=project["name"])
-    expect(page.locator("#connection-status")).to_have_attribute("data-state", "connected", timeout=CONNECT_TIMEOUT_MS)
-    return project
+    return open_chat_in(page, stack, name)
 
 
 def clipboard(page: Page) -> str:

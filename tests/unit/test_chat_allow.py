@@ -31,19 +31,7 @@ from shared.realtime import connections
 from shared.settings import Settings
 from tests.support.accounts import AccountsStack, call, register_first
 from tests.support.aws import ACCOUNT_ID, drain_queue, posted_events
-
-EVENT: dict[str, Any] = {
-    "requestContext": {
-        "routeKey": "$default",
-        "eventType": "MESSAGE",
-        "requestId": "req-1",
-        "requestTimeEpoch": 1,
-        "stage": "test",
-        "domainName": "example.test",
-        "apiId": "api",
-    },
-    "isBase64Encoded": False,
-}
+from tests.unit.test_chat_api import EVENT
 
 
 @pytest.mark.parametrize(
