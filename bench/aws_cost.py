@@ -65,7 +65,8 @@ class Call:
         fields = line.rstrip("\n").split("\t")
         self.service, self.operation, self.table, status, sent, received = fields[:6]
         self.status, self.sent, self.received = int(status), int(sent), int(received)
-        self.request, self.response = (_json(fields[6]), _json(fields[7])) if len(fields) == 8 else ({}, {})
+        self.started, self.ms, self.process = float(fields[6]), float(fields[7]), int(fields[8])
+        self.request, self.response = (_json(fields[9]), _json(fields[10])) if len(fields) == 11 else ({}, {})
 
     @property
     def idle_poll(self) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import os
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, overload
 
@@ -75,15 +76,20 @@ def _note_table(params: dict[str, Any], context: dict[str, Any], **_: Any) -> No
 def _note_request(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
     body = params.get("body")
     context["studio_request"] = body if isinstance(body, bytes) else b""
+    context["studio_started"] = time.time()
 
 
 def _log_call(fd: int, http_response: Any, model: Any, context: dict[str, Any], **_: Any) -> None:
-    """One line per call: service, operation, table, HTTP status, request and response sizes, and for DynamoDB both
-    bodies (a price table sizes their items). O_APPEND keeps lines whole."""
+    """One line per call: service, operation, table, HTTP status, request and response sizes, when it started (epoch
+    seconds), how long it took (ms) and the process, and for DynamoDB both bodies (a price table sizes their items).
+    O_APPEND keeps lines whole."""
     request: bytes = context.get("studio_request", b"")
     response: bytes = b"" if model.has_streaming_output else http_response.content  # a stream is the caller's
     service, table = model.service_model.service_id, context.get("studio_table", "-")
+    started = context.get("studio_started", time.time())
+    took = f"{(time.time() - started) * 1000:.2f}"
     fields = [service, model.name, table, http_response.status_code, len(request), len(response)]
+    fields += [f"{started:.4f}", took, os.getpid()]
     if service == "DynamoDB":  # JSON, on the line
         fields += [body.decode(errors="replace").replace("\t", " ").replace("\n", " ") for body in (request, response)]
     os.write(fd, ("\t".join(map(str, fields)) + "\n").encode())
