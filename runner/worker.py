@@ -219,6 +219,9 @@ class Worker:
             logger.error("dropping a message that is not a job", extra={"body": message.get("Body", "")[:500]})
             return DELETE
         logger.thread_safe_append_keys(job_id=job_id, correlation_id=body.get("correlation_id"))
+        started = self._start_queued(job_id, body.get("timeout_seconds"))
+        if started is not None:
+            return started
         job = store.get(job_id)
         if job is None:
             logger.error("dropping a message whose job record does not exist")
@@ -242,6 +245,23 @@ class Worker:
         except JobStateError:
             logger.info("job changed state before it could start; deciding again on redelivery")
             return KEEP
+        return self._run(handler, job)
+
+    def _start_queued(self, job_id: str, timeout_seconds: Any) -> Outcome | None:
+        """A queued job whose message says its timeout starts with one write, not a read and a write; None when it
+        is not queued (or the message is older), for `handle` to read and decide."""
+        if not isinstance(timeout_seconds, int) or isinstance(timeout_seconds, bool) or timeout_seconds <= 0:
+            return None
+        job = store.start_queued(job_id, self.runner_id, timeout_seconds)
+        if job is None:
+            return None
+        handler = handler_for(job.job_type)
+        if handler is None:
+            store.finish(job, JobStatus.FAILED, error=f"This runner cannot run {job.job_type!r} jobs.")
+            return DELETE
+        return self._run(handler, job)
+
+    def _run(self, handler: JobHandler, job: Job) -> Outcome:
         self._protection.job_started()
         try:
             return self._execute(handler, job)

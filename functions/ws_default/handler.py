@@ -13,13 +13,14 @@ from shared.ws.actions import dispatch
 def handler(event, context):  # type: ignore[no-untyped-def]
     message = APIGatewayWebSocketEvent(event)
     request = message.request_context
-    identity = connections.identity_of(request.connection_id)
+    identity, following = connections.caller_of(request.connection_id)
     if identity is not None and not standing.holds(identity):
         standing.end(request.connection_id)  # signed out since it connected: say so, close it
         return {"statusCode": 200}
     dispatch(
         connection_id=request.connection_id,
         user_id=identity.user_id if identity else None,
+        following=following,
         request_id=request.request_id or request.message_id or context.aws_request_id,
         body=message.body,
         is_base64=bool(message.is_base64_encoded),

@@ -30,7 +30,8 @@ from shared.chat import records
 from shared.chat.records import Conversation, ExchangeStatus, Pending, PermissionMode
 from shared.settings import Settings
 
-POLL_SECONDS = 0.25
+POLL_SECONDS = 0.25  # the turn record is read this often while Claude waits for the person's answer
+QUIET_POLL_SECONDS = 1.0  # and this often otherwise: a stop is the only thing to look for then
 ABORT_GRACE_SECONDS = 5.0
 
 
@@ -154,7 +155,7 @@ def _converse(turn: Turn, process: ClaudeProcess) -> bool:
                 outcome.fail("timeout", "The turn took too long and was stopped.")
                 break
             if now >= next_poll:
-                next_poll = now + POLL_SECONDS
+                next_poll = now + (POLL_SECONDS if asks.pending else QUIET_POLL_SECONDS)
                 pending = records.poll(turn.conversation.id, turn.pending.turn)
                 if pending.abort_requested and interrupted_at is None:
                     process.interrupt()
@@ -174,6 +175,7 @@ def _converse(turn: Turn, process: ClaudeProcess) -> bool:
             request = relay.handle(line)
             if request is not None:
                 asks.ask(relay, request, process)
+                next_poll = min(next_poll, time.monotonic() + POLL_SECONDS)  # look for its answer soon
             if line.get("type") == "result":
                 answered = True
                 break

@@ -39,6 +39,7 @@ from runner.gateway.errors import UnknownTokenError
 from runner.sandbox import JobBox, Sandbox
 from runner.services import Services
 from runner.workspace import SyncReport, project_files
+from shared.concurrency import soon
 from shared.logs import logger
 from shared.provider.service import ActiveProvider
 from shared.settings import Settings
@@ -79,10 +80,12 @@ class WarmBox:
     def begin_turn(
         self, provider: ActiveProvider, upstream: Upstream, *, job_id: str, turn: int, until: float
     ) -> ModelAccess:
-        """The token stands for this turn now (its job, deadline, upstream); returns the access for it."""
+        """The token stands for this turn now (its job, deadline, upstream); returns the access for it. The user's
+        quota and budgets are checked from now on, so the turn's first model call need not wait for them."""
         assert self.access.gateway is not None
         turn_grant = replace(self.grant, job_id=job_id, turn=turn, expires_at=until, upstream=upstream)
         self.access.gateway.rebind(self.access.token, turn_grant)
+        self.access.gateway.ahead(turn_grant.user_id)
         self.access = replace(self.access, provider=provider)
         return self.access
 
@@ -155,9 +158,13 @@ class Workplace:
         self.transcripts = transcripts.user_transcripts(settings, sandbox, box)
 
     def pull(self, warm: WarmBox) -> None:
-        """Bring both down; a kept process whose conversation went on elsewhere meanwhile is closed."""
-        self.files.pull()
-        report = self.transcripts.pull()
+        """Bring both down (at once: they are folders apart); a kept process whose conversation went on elsewhere
+        meanwhile is closed."""
+        files = soon(self.files.pull)
+        try:
+            report = self.transcripts.pull()
+        finally:
+            files.result()
         if warm.conversation is not None:
             mine = f"{warm.conversation}.jsonl"
             if mine in report.downloaded or mine in report.deleted:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +26,7 @@ from runner.drives.errors import DriveError
 from runner.drives.report import SyncResult
 from runner.drives.sync import pull, push
 from runner.sandbox import JobBox, Sandbox
+from shared.concurrency import soon
 from shared.drives import mounts, remote, syncs
 from shared.drives.access import DriveAccess
 from shared.drives.profiles import profile_of
@@ -61,9 +63,15 @@ class ProjectMounts:
         self._only = only  # a drive.sync job: this mount, whatever its profile
         self._seconds = seconds
         self._synced: list[_Synced] = []
+        self._found: Future[list[Mount]] | None = None
+
+    def read_ahead(self) -> None:
+        """Start reading the project's mounts now, for `before()` (a turn reads them while its workspace comes down)."""
+        self._found = soon(self._mounts)
 
     def before(self) -> None:
-        for mount in self._mounts():
+        found = self._found.result() if self._found is not None else self._mounts()
+        for mount in found:
             if self._only is None and not profile_of(mount.vfs_profile).pull_before_job:
                 continue  # synced by the tick only
             synced = self._open(mount)

@@ -39,18 +39,28 @@ class Admission:
         self._cache_seconds = cache_seconds
         self._clock = clock
         self._verdicts: dict[str, tuple[float, str | None]] = {}  # user: (until when, refusal message or None)
+        self._asking: dict[str, asyncio.Future[str | None]] = {}  # user: the checks being asked now
 
     async def refusal(self, user_id: str) -> str | None:
         """Why the user's next model call is refused, or None if it may go."""
-        now = self._clock()
         cached = self._verdicts.get(user_id)
-        if cached is not None and cached[0] > now:
+        if cached is not None and cached[0] > self._clock():
             return cached[1]
-        verdict = await asyncio.to_thread(self._ask, user_id)
-        if len(self._verdicts) >= _MAX_USERS:
-            self._verdicts.clear()
-        self._verdicts[user_id] = (now + self._cache_seconds, verdict)
-        return verdict
+        asking = self._asking.get(user_id)
+        if asking is None:  # calls that come while the checks run wait for the same answer
+            asking = self._asking[user_id] = asyncio.ensure_future(self._refresh(user_id))
+        return await asyncio.shield(asking)
+
+    async def _refresh(self, user_id: str) -> str | None:
+        try:
+            now = self._clock()
+            verdict = await asyncio.to_thread(self._ask, user_id)
+            if len(self._verdicts) >= _MAX_USERS:
+                self._verdicts.clear()
+            self._verdicts[user_id] = (now + self._cache_seconds, verdict)
+            return verdict
+        finally:
+            self._asking.pop(user_id, None)
 
     def _ask(self, user_id: str) -> str | None:
         for check in self._checks:

@@ -84,6 +84,13 @@ class ModelGateway:
         """Let `token` stand for `grant`, and go to its upstream, from now on (requests in flight keep theirs)."""
         self._book.rebind(token, grant)
 
+    def ahead(self, user_id: str) -> None:
+        """Ask the user's admission now, without waiting, so that their next model call finds the verdict made (a
+        turn's first call, asked while its workspace comes down)."""
+        if self._admission is not None:
+            with contextlib.suppress(RuntimeError):  # not serving
+                asyncio.run_coroutine_threadsafe(self._admission.refusal(user_id), self._loop)
+
     def upstream_status(self, token: str) -> int | None:
         """How the last failed upstream request of `token` failed: the upstream's status (400 or more), or
         UPSTREAM_UNREACHABLE (0) if the upstream gave no answer; None if none failed, or the token is revoked.

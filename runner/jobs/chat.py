@@ -12,7 +12,9 @@ so: a crash of the CLI, a timeout, an abort or a storage error never leaves it "
 
 from __future__ import annotations
 
+import contextlib
 import time
+from concurrent.futures import Future
 from typing import Any
 
 from runner.claude.access import EXPIRY_GRACE_SECONDS
@@ -25,13 +27,15 @@ from runner.context import JobContext
 from runner.drives.project import ProjectMounts
 from runner.errors import JobFailedError
 from runner.registry import job_handler
-from shared import integrations, jobs
-from shared.chat import records, views
+from shared import integrations
+from shared.chat import quality, records, views
 from shared.chat.records import Conversation, ExchangeStatus, Pending
 from shared.chat.stream import TurnStream
+from shared.concurrency import soon
 from shared.jobs import Job, routing
 from shared.logs import logger
 from shared.projects import service as projects
+from shared.projects.views import Project
 from shared.provider.service import active as active_provider
 from shared.settings import get_settings
 
@@ -50,26 +54,32 @@ def interrupted(job: Job) -> None:
 
 @job_handler("chat.turn", on_interrupted=interrupted)
 def chat_turn(ctx: JobContext) -> dict[str, Any]:
-    conversation, pending = records.take(ctx.job.payload["session_id"], int(ctx.job.payload["turn"]))
+    ahead = _Ahead(ctx.job.payload)
+    conversation, pending, taken = records.begin(ctx.job.payload["session_id"], int(ctx.job.payload["turn"]))
     session_id, turn = conversation.id, pending.turn
-    stream = TurnStream(session_id, conversation.user_id)
-    if not pending.is_open:
-        return {"skipped": pending.status}
-    if pending.abort_requested:
-        _record(conversation, pending, ExchangeStatus.ABORTED)
-        stream.close({"type": "turn.aborted", "turn": turn})
-        return {"status": "aborted"}
-    records.start(session_id, turn)
-    stream.publish({"type": "turn.started", "turn": turn})
+    if not taken:
+        if not pending.is_open:
+            return {"skipped": pending.status}
+        if pending.abort_requested:
+            _record(conversation, pending, ExchangeStatus.ABORTED)
+            TurnStream(session_id, conversation.user_id).close({"type": "turn.aborted", "turn": turn})
+            return {"status": "aborted"}
+    stream = records.start(conversation, turn, taken=taken)
+    # Sent while the workspace comes down; the CLI is spoken to only once it is out (_run), so it comes first.
+    ahead.started = soon(stream.publish, {"type": "turn.started", "turn": turn})
     started, outcome, relay = time.monotonic(), TurnOutcome(), None
     try:
-        relay = _run(ctx, conversation, pending, stream, outcome)
+        relay = _run(ctx, conversation, pending, stream, outcome, ahead=ahead)
     except Exception as exc:
         logger.exception("chat turn failed")
         outcome.fail("turn_failed", f"The turn failed on our side: {type(exc).__name__}. Try again.")
     finally:
+        with contextlib.suppress(Exception):  # failed: the turn failed with it (_run), and says so below
+            ahead.started.result()
         with stream:  # closed with the turn's last event, the turn logged whole before the quality job reads it
-            recorded = _record(conversation, pending, outcome.status, error=outcome.error, relay=relay, started=started)
+            recorded = _record(
+                conversation, pending, outcome.status, error=outcome.error, relay=relay, started=started, stream=stream
+            )
             if outcome.status is ExchangeStatus.ABORTED:
                 stream.close({"type": "turn.aborted", "turn": turn})
             elif outcome.error:
@@ -77,21 +87,54 @@ def chat_turn(ctx: JobContext) -> dict[str, Any]:
             else:
                 _announce_title(conversation, recorded, stream)
                 stream.close(_done_event(recorded))
-    jobs.enqueue("chat.quality", {"session_id": session_id, "turn": turn}, group_id=f"quality-{session_id}")
+    _quality(session_id, turn)
     if outcome.status is ExchangeStatus.FAILED and outcome.code == "timeout":
         raise JobFailedError(outcome.error or "timeout")
     return {"status": outcome.status.value}
 
 
+def _quality(session_id: str, turn: int) -> None:
+    """The turn's quality signals, once it is logged whole (here rather than in a chat.quality job of its own: a job
+    record, a message and its receipt fewer per turn)."""
+    try:
+        quality.record(session_id, turn)
+    except Exception:
+        logger.exception("could not record the turn's quality signals")
+
+
+class _Ahead:
+    """What a turn does that needs nothing from what comes before it, at once with that: the provider and the
+    project read while its records are taken (the project's id comes with the job; a job queued before it did is
+    read after), and its turn.started sent while the workspace comes down."""
+
+    def __init__(self, payload: dict[str, Any]) -> None:
+        self.started: Future[dict[str, Any]] | None = None
+        self.provider = soon(active_provider)
+        self._project = soon(projects.get, str(payload["project_id"])) if payload.get("project_id") else None
+
+    def project(self, project_id: str) -> Project:
+        if self._project is not None:
+            project = self._project.result()
+            if project.project_id == project_id:
+                return project
+        return projects.get(project_id)
+
+
 def _run(
-    ctx: JobContext, conversation: Conversation, pending: Pending, stream: TurnStream, outcome: TurnOutcome
+    ctx: JobContext,
+    conversation: Conversation,
+    pending: Pending,
+    stream: TurnStream,
+    outcome: TurnOutcome,
+    *,
+    ahead: _Ahead,
 ) -> Relay | None:
     settings = get_settings()
-    provider = active_provider()
+    provider = ahead.provider.result()
     if provider is None:
         outcome.fail("claude_not_configured", NOT_CONFIGURED)
         return None
-    project = projects.get(conversation.project_id)
+    project = ahead.project(conversation.project_id)
     services = ctx.services
     key = SessionKey(conversation.id, conversation.user_id, project.project_id)
     with warm_pool(services).session(key, provider) as warm:
@@ -104,12 +147,16 @@ def _run(
             until=time.time() + max(ctx.remaining(), 0) + EXPIRY_GRACE_SECONDS,
         )
         place = Workplace(settings, services.sandbox, box, project.s3_prefix)
-        place.pull(warm)
+        user_rules = soon(place_user_rules, box)  # the user's active CLAUDE.md, as it is now (docs/rules.md)
         drives = ProjectMounts(settings, services.sandbox, box)
+        drives.read_ahead()
+        place.pull(warm)
         drives.before()  # the project's drive folders as the drives have them now (docs/drives.md)
-        rules = place_user_rules(box)  # the user's active CLAUDE.md, as it is now (docs/rules.md)
+        rules = user_rules.result()
         relay = Relay(stream.publish, turn=pending.turn, cwd=box.files)
         started_with = fingerprint(provider, system_prompt(conversation), rules, box)
+        if ahead.started is not None:
+            ahead.started.result()
         try:
             talk(Turn(ctx, settings, conversation, pending, outcome, relay, warm, started_with, place.transcripts))
         finally:
@@ -168,10 +215,12 @@ def _record(
     error: str | None = None,
     relay: Relay | None = None,
     started: float | None = None,
+    stream: TurnStream | None = None,
 ) -> views.Turn:
-    """Record how the turn ended; then tell an integration run that started it (every way a turn ends passes here)."""
+    """Record how the turn ended; then tell an integration run that started it (every way a turn ends passes here).
+    With the turn's `stream`, the session's side is written when it closes (shared.chat.records.finish)."""
     finished = _finished(conversation, status, error, relay, time.monotonic() if started is None else started)
-    recorded = records.finish(conversation, pending, finished)
+    recorded = records.finish(conversation, pending, finished, stream)
     try:
         integrations.on_turn_finished(conversation.id, pending.turn)
     except Exception:

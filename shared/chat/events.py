@@ -66,10 +66,19 @@ class SessionStream:
         # The counter's new value comes with the followers, in one strongly consistent write: every event goes to
         # whoever followed before it was numbered.
         session.update(actions=[Session.last_seq.add(1)])
-        event = {**event, "sessionId": self.session_id, "seq": int(session.last_seq)}
-        log(self.session_id, [event], [now_ms()])
-        deliver(self.session_id, session.followers or (), [event])
+        [event] = announce(self.session_id, [event], int(session.last_seq), session.followers or ())
         return event
+
+
+def announce(
+    session_id: str, events: Sequence[dict[str, Any]], first_seq: int, following: Iterable[str]
+) -> list[dict[str, Any]]:
+    """Number events from `first_seq` (numbers taken already, with whoever followed then), log them as one item,
+    then send them; returns them with `seq` and `sessionId`."""
+    numbered = [{**event, "sessionId": session_id, "seq": first_seq + i} for i, event in enumerate(events)]
+    log(session_id, numbered, [now_ms()] * len(numbered))
+    deliver(session_id, following, numbered)
+    return numbered
 
 
 def replay(session_id: str, after_seq: int, connection_id: str, *, limit: int = 10_000) -> int:

@@ -26,13 +26,24 @@ def follow(connection_id: str, session_id: str) -> bool:
     # The session's side first, so a connection recorded as following is always among the session's followers.
     session = Session(session_id)
     session.update(actions=[Session.followers.add({connection_id})])
+    return joined(connection_id, session_id, previous) and session.streaming is not None
+
+
+def joined(connection_id: str, session_id: str, previous: str | None) -> bool:
+    """The connection's side of following, once the session lists it (here, or in the caller's own write of the
+    session: shared.chat.sessions.next_turn); it stops following `previous`. False when the connection is gone."""
     if not connections.set_following(connection_id, session_id):
         logger.info("a connection that is gone cannot follow a session", extra={"connection_id": connection_id})
         unfollow(session_id, connection_id)
         return False
-    if previous:
+    if previous and previous != session_id:
         unfollow(previous, connection_id)
-    return session.streaming is not None
+    return True
+
+
+def following(connection_id: str) -> str | None:
+    """The chat session the connection follows now (None: none, or the connection is gone)."""
+    return connections.following(connection_id)
 
 
 def streaming(session_id: str) -> bool:

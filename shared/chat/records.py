@@ -19,6 +19,9 @@ from pynamodb.expressions.condition import size
 
 from shared import aws
 from shared.chat import naming, views
+from shared.chat.stream import TurnStream
+from shared.concurrency import soon
+from shared.db import condition_failed
 from shared.logs import logger
 from shared.models.base import utcnow
 from shared.models.chat import ExchangeStatus, PermissionMode, RawExchange, Session, SessionStatus
@@ -32,6 +35,7 @@ __all__ = [
     "Pending",
     "PermissionMode",
     "allow_for_session",
+    "begin",
     "finish",
     "name_after_first_turn",
     "poll",
@@ -156,16 +160,43 @@ def allow_for_session(session_id: str, rule: str) -> bool:
     return True
 
 
-def start(session_id: str, turn: int) -> None:
-    """queued → running, for the turn and its session."""
-    RawExchange(session_id, turn).update(
-        actions=[RawExchange.status.set(ExchangeStatus.RUNNING.value), RawExchange.started_at.set(utcnow())]
-    )
-    Session(session_id).update(actions=[Session.status.set(SessionStatus.RUNNING.value)])
+def begin(session_id: str, turn: int) -> tuple[Conversation, Pending, bool]:
+    """Take a queued turn: queued → running in one conditional write that returns the turn, its session read at
+    the same time. The flag says whether it started; if it did not, the turn is as it stands (finished, asked to
+    stop before it started, or running already: a message delivered again), read strongly consistent."""
+    session = soon(Session.get, session_id, consistent_read=True)
+    exchange = RawExchange(session_id, turn)
+    try:
+        exchange.update(
+            actions=_running(),
+            condition=(RawExchange.status == ExchangeStatus.QUEUED.value)
+            & (RawExchange.abort_requested.does_not_exist() | (RawExchange.abort_requested == False)),  # noqa: E712
+        )
+        pending, started = Pending.model_validate(exchange), True
+    except UpdateError as exc:
+        if not condition_failed(exc):
+            raise
+        pending, started = poll(session_id, turn), False
+    return Conversation.model_validate(session.result()), pending, started
 
 
-def finish(conversation: Conversation, pending: Pending, finished: Finished) -> views.Turn:
-    """Record how the turn ended and where the CLI's conversation stands; the session is idle again.
+def start(conversation: Conversation, turn: int, *, taken: bool = False) -> TurnStream:
+    """queued → running: the turn (unless `begin` did), and its session with the first numbers of the turn's
+    stream, which is returned (one write of the session where there were two)."""
+    if not taken:
+        RawExchange(conversation.id, turn).update(actions=_running())
+    return TurnStream(conversation.id, conversation.user_id, on_open=[Session.status.set(SessionStatus.RUNNING.value)])
+
+
+def _running() -> list[Any]:
+    return [RawExchange.status.set(ExchangeStatus.RUNNING.value), RawExchange.started_at.set(utcnow())]
+
+
+def finish(
+    conversation: Conversation, pending: Pending, finished: Finished, stream: TurnStream | None = None
+) -> views.Turn:
+    """Record how the turn ended and where the CLI's conversation stands; the session is idle again (written when
+    the turn's `stream` closes, with its last numbers, when one is given: it closes before anyone sees the end).
 
     Returns the turn as recorded (as it was, if it could not be). The usage of each model request the turn made
     is recorded by the model gateway as it happens.
@@ -182,7 +213,10 @@ def finish(conversation: Conversation, pending: Pending, finished: Finished) -> 
         session_actions.append(Session.claude_session_id.set(finished.claude_session_id))
         if finished.cli_cost_total is not None:
             session_actions.append(Session.cli_cost_total.set(finished.cli_cost_total))
-    Session(conversation.id).update(actions=session_actions)
+    if stream is not None:
+        stream.closing += session_actions
+    else:
+        Session(conversation.id).update(actions=session_actions)
     return recorded
 
 

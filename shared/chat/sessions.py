@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import re
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.expressions.update import Action
 
 from shared import aws
 from shared.accounts.domain import Principal
@@ -155,11 +157,28 @@ def set_permission_mode(session_id: str, mode: str) -> None:
     Session(session_id).update(actions=[Session.permission_mode.set(mode)])
 
 
-def next_turn(session_id: str) -> int:
-    """Allocate the next turn number (atomic ADD: concurrent senders get distinct turns)."""
+@dataclass(frozen=True, slots=True)
+class Taken:
+    """A turn number, the event numbers taken with it (first_seq onwards), and who follows the session now."""
+
+    turn: int
+    first_seq: int
+    followers: frozenset[str]
+
+
+def next_turn(session_id: str, *, numbers: int = 0, follower: str | None = None) -> Taken:
+    """Allocate the next turn number (atomic ADD: concurrent senders get distinct turns), in the same write the
+    event numbers announcing it (shared.chat.events) and, for a connection that starts following the session
+    with it, the session's side of that (shared.chat.followers): one write where there were three."""
     session = Session(session_id)
-    session.update(actions=[Session.message_count.add(1), Session.updated_at.set(utcnow())])
-    return int(session.message_count)
+    actions: list[Action] = [Session.message_count.add(1), Session.updated_at.set(utcnow())]
+    if numbers:
+        actions.append(Session.last_seq.add(numbers))
+    if follower is not None:
+        actions.append(Session.followers.add({follower}))
+    session.update(actions=actions)
+    first_seq = int(session.last_seq) - numbers + 1
+    return Taken(int(session.message_count), first_seq, frozenset(session.followers or ()))
 
 
 def delete(caller: Principal, session_id: str) -> None:

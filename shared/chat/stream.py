@@ -30,6 +30,7 @@ import contextlib
 import secrets
 import threading
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
@@ -47,8 +48,21 @@ QUIET_READ_SECONDS = 16.0  # while nothing is published, the followers are read 
 class TurnStream:
     """Publishes the events of one runner turn; close it (or use it as a context manager) when the turn ends."""
 
-    def __init__(self, session_id: str, user_id: str, *, block: int = BLOCK, flush_seconds: float = FLUSH_SECONDS):
+    def __init__(
+        self,
+        session_id: str,
+        user_id: str,
+        *,
+        block: int = BLOCK,
+        flush_seconds: float = FLUSH_SECONDS,
+        on_open: Sequence[Any] = (),
+    ):
+        """`on_open`: updates of the session written with the stream's first numbers (the turn's start: one write
+        where there were two); `closing` (set before close): updates written with its last, when it clears its mark
+        (the turn's end)."""
         self.session_id, self.user_id = session_id, user_id
+        self._on_open: list[Any] = list(on_open)
+        self.closing: list[Any] = []
         self._block, self._flush_seconds = block, flush_seconds
         self._token = secrets.token_hex(8)  # whose `streaming` mark is on the session
         self._lock = threading.Lock()  # publish (the relay's thread) against the timer's flush
@@ -93,6 +107,8 @@ class TurnStream:
             if last is not None and self._next > self._end:
                 self._reserve()
             if not self._opened:
+                if self.closing:
+                    Session(self.session_id).update(actions=self.closing)
                 return
             held = [self._number(last)] if last is not None else []
             if self._next <= self._end:
@@ -102,11 +118,20 @@ class TurnStream:
                 self._sync()  # a newcomer is sent everything since the last read, these included
             except Exception:  # the turn is recorded; its live followers had the rest
                 logger.exception("could not log the last events of a turn")
-            with contextlib.suppress(UpdateError):  # a later stream (the turn's recovery) holds the mark now
-                Session(self.session_id).update(
-                    actions=[Session.streaming.remove()], condition=Session.streaming == self._token
-                )
+            self._unmark()
             events.deliver(self.session_id, following & self._following, held)
+
+    def _unmark(self) -> None:
+        """Clear the `streaming` mark, with the `closing` updates; a later stream (the turn's recovery) may hold the
+        mark now: then the updates alone."""
+        try:
+            Session(self.session_id).update(
+                actions=[Session.streaming.remove(), *self.closing], condition=Session.streaming == self._token
+            )
+        except UpdateError:
+            if self.closing:
+                with contextlib.suppress(UpdateError):  # deleted meanwhile: nothing to update
+                    Session(self.session_id).update(actions=self.closing, condition=Session.session_id.exists())
 
     def flush(self) -> None:
         """Log what is pending and bring new followers up to date now (the timer does it every FLUSH_SECONDS)."""
@@ -116,7 +141,8 @@ class TurnStream:
 
     def _reserve(self) -> None:
         session = Session(self.session_id)
-        session.update(actions=[Session.last_seq.add(self._block), Session.streaming.set(self._token)])
+        session.update(actions=[Session.last_seq.add(self._block), Session.streaming.set(self._token), *self._on_open])
+        self._on_open = []
         self._end = int(session.last_seq)
         self._next, self._opened = self._end - self._block + 1, True
         if not self._since_read:  # nothing was published since the last read: this read is as good as a flush's

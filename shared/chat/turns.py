@@ -15,11 +15,13 @@ from pynamodb.exceptions import DoesNotExist, UpdateError
 from shared import aws, jobs
 from shared.accounts import ratelimit
 from shared.accounts.domain import Principal
-from shared.chat import followers, sessions, views
+from shared.chat import events, followers, sessions, views
 from shared.chat.events import SessionStream
 from shared.chat.records import OPEN
 from shared.chat.schemas import MAX_MESSAGE_CHARS, ChatAnswer, ChatPrewarm, ChatSend
+from shared.concurrency import soon
 from shared.errors import ConflictError, NotFoundError, StudioError, ValidationError
+from shared.jobs import routing
 from shared.jobs.store import new_job_id
 from shared.logs import logger
 from shared.models.accounts import RateLimitScope
@@ -57,17 +59,50 @@ def send(
     return accept(caller, request, correlation_id=correlation_id, connection_id=connection_id)
 
 
+class _Unread:
+    """`following` not read yet (a caller other than the WebSocket's $default, which reads it with the caller)."""
+
+
+UNREAD = _Unread()
+
+
 def accept(
-    caller: Principal, request: ChatSend, *, correlation_id: str | None = None, connection_id: str | None = None
+    caller: Principal,
+    request: ChatSend,
+    *,
+    correlation_id: str | None = None,
+    connection_id: str | None = None,
+    following: str | _Unread | None = UNREAD,
 ) -> views.Turn:
-    """Accept one message: create the session on the first one, record the turn, queue it for the runner."""
-    take_turn(caller.user_id)  # first: a message refused by the daily quota creates no session and no turn
-    session = _session_for(caller, request)
-    turn = sessions.next_turn(session.id)
-    queued_behind = _active_turns(session.id, before=turn)
+    """Accept one message: create the session on the first one, record the turn, queue it for the runner.
+
+    The calls that need nothing from each other run at once: where the session's process is kept, the daily
+    quota and the session with its project; then the events announcing the turn with the turn's record and job.
+    The turn's number, the numbers of those events and, for a connection new to the session, its place among the
+    followers are one write of the session (sessions.next_turn).
+    """
+    warm = request.session_id or request.new_session_id  # a prewarmed new chat's process is leased too
+    route = soon(routing.queue_for_session, warm) if warm else None
+    if request.session_id is None:
+        take_turn(caller.user_id)  # first: a message refused by the daily quota creates no session and no turn
+        session = _new_session(caller, request)
+    else:
+        quota = soon(take_turn, caller.user_id)
+        session = _own_session(caller, request)
+        quota.result()
+    if connection_id is not None and isinstance(following, _Unread):
+        following = followers.following(connection_id)
+    joins = connection_id is not None and following != session.id
+    announced: list[dict[str, Any]] = []
+    if request.session_id is None:
+        announced.append({"type": "session.created", "projectId": session.project_id, "title": session.title})
+    taken = sessions.next_turn(session.id, numbers=len(announced) + 1, follower=connection_id if joins else None)
+    if joins:
+        assert connection_id is not None and not isinstance(following, _Unread)
+        followers.joined(connection_id, session.id, following)
     exchange = RawExchange(
         session.id,
-        turn,
+        taken.turn,
         user_id=caller.user_id,
         project_id=session.project_id,
         request_text=request.message,
@@ -75,44 +110,61 @@ def accept(
         client_message_id=request.client_message_id,
         job_id=new_job_id(),  # the job queued below carries it: one write fewer than recording it after
     )
+    # Numbered already (taken.first_seq), so the runner's turn.started is numbered after them whichever reaches
+    # a client first (clients release events in `seq` order): they are logged and sent while the turn is queued.
+    accepted = soon(_announce, session.id, announced, taken, request)
     exchange.save()
-    if connection_id:
-        followers.follow(connection_id, session.id)
-    stream = SessionStream(session.id, caller.user_id)
-    if request.session_id is None:
-        stream.publish({"type": "session.created", "projectId": session.project_id, "title": session.title})
-    # Announced before the job is queued, so the runner's turn.started can never be numbered ahead of it.
-    stream.publish(
-        {
-            "type": "message.accepted",
-            "turn": turn,
-            "clientMessageId": request.client_message_id,
-            "message": request.message,
-            "queued": queued_behind > 0,
-        }
+    _queue(
+        exchange,
+        SessionStream(session.id, caller.user_id),
+        owner_id=caller.user_id,
+        runner_queue=route.result() if route else None,
+        correlation_id=correlation_id,
     )
-    _queue(exchange, stream, owner_id=caller.user_id, correlation_id=correlation_id)
+    accepted.result()
     return views.Turn.model_validate(exchange)
 
 
-def _session_for(caller: Principal, request: ChatSend) -> views.Session:
-    """The session the message goes to: a new one in the named project, or the caller's own."""
-    if request.session_id is None:
-        assert request.project_id is not None  # ChatSend requires it for a new session
-        mode = sessions.permission_mode(request.permission_mode)
-        return sessions.create(
-            caller,
-            request.project_id,
-            request.message,
-            mode,
-            request.new_session_id,
-            persona_id=request.persona_id,
-            guide_ids=request.guide_ids,
-        )
+def _announce(session_id: str, announced: list[dict[str, Any]], taken: sessions.Taken, request: ChatSend) -> None:
+    """Log and send the events that announce the turn (a new session's first, then message.accepted), with whether
+    it waits behind earlier ones."""
+    accepted = {
+        "type": "message.accepted",
+        "turn": taken.turn,
+        "clientMessageId": request.client_message_id,
+        "message": request.message,
+        "queued": _active_turns(session_id, before=taken.turn) > 0,
+    }
+    events.announce(session_id, [*announced, accepted], taken.first_seq, taken.followers)
+
+
+def _new_session(caller: Principal, request: ChatSend) -> views.Session:
+    """A new session in the named project."""
+    assert request.project_id is not None  # ChatSend requires it for a new session
+    mode = sessions.permission_mode(request.permission_mode)
+    return sessions.create(
+        caller,
+        request.project_id,
+        request.message,
+        mode,
+        request.new_session_id,
+        persona_id=request.persona_id,
+        guide_ids=request.guide_ids,
+    )
+
+
+def _own_session(caller: Principal, request: ChatSend) -> views.Session:
+    """The caller's session the message goes to, in a project they may still change (read with the session when
+    the message names it, as the web app's do)."""
+    assert request.session_id is not None
+    project = soon(projects.open_project, caller, request.project_id, write=True) if request.project_id else None
     session = sessions.owned(caller, request.session_id)
     if request.project_id is not None and request.project_id != session.project_id:
         raise ValidationError("This session belongs to another project.", code="wrong_project")
-    projects.open_project(caller, session.project_id, write=True)
+    if project is not None:
+        project.result()
+    else:
+        projects.open_project(caller, session.project_id, write=True)
     if request.permission_mode is not None:
         mode = sessions.permission_mode(request.permission_mode)
         if mode != session.permission_mode:
@@ -144,18 +196,25 @@ def prewarm(caller: Principal, request: ChatPrewarm) -> dict[str, Any]:
     return {"type": "session.prewarming", "sessionId": session_id, "projectId": project_id, "new": new}
 
 
-def _queue(exchange: RawExchange, stream: SessionStream, *, owner_id: str, correlation_id: str | None) -> None:
+def _queue(
+    exchange: RawExchange,
+    stream: SessionStream,
+    *,
+    owner_id: str,
+    runner_queue: str | None,
+    correlation_id: str | None,
+) -> None:
     """Queue the turn's job; a queue that cannot take it fails the turn, and says so on the stream."""
     session_id, turn = exchange.session_id, int(exchange.turn)
     try:
         jobs.enqueue(
             "chat.turn",
-            {"session_id": session_id, "turn": turn},
+            {"session_id": session_id, "turn": turn, "project_id": exchange.project_id},
             group_id=f"session-{session_id}",
             owner_id=owner_id,
             correlation_id=correlation_id,
             timeout_seconds=get_settings().chat_turn_timeout_seconds,
-            warm_session=session_id,  # to the runner keeping its Claude process, if one does
+            runner_queue=runner_queue,  # the runner keeping the session's Claude process, if one does
             job_id=exchange.job_id,
         )
     except StudioError as exc:

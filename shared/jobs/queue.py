@@ -17,7 +17,15 @@ from shared.settings import get_settings
 
 
 def message_body(job: Job) -> str:
-    return json.dumps({"job_id": job.job_id, "job_type": job.job_type, "correlation_id": job.correlation_id})
+    """What the runner needs to start the job without reading its record first (runner/worker.py)."""
+    return json.dumps(
+        {
+            "job_id": job.job_id,
+            "job_type": job.job_type,
+            "correlation_id": job.correlation_id,
+            "timeout_seconds": int(job.timeout_seconds),
+        }
+    )
 
 
 def enqueue(
@@ -30,11 +38,13 @@ def enqueue(
     job_id: str | None = None,
     timeout_seconds: int | None = None,
     warm_session: str | None = None,
+    runner_queue: str | None = None,
 ) -> Job:
     """Create the job record (queued) and send its message; jobs of one group run in order.
 
     The record is written first so that the runner always finds it. If the message cannot be sent the
-    record is marked failed, so nothing is left waiting for a message that will never come.
+    record is marked failed, so nothing is left waiting for a message that will never come. The message goes to
+    `runner_queue` when given, else to the queue of the runner keeping `warm_session`'s process, if one does.
     """
     spec = spec_for(job_type)
     job_id = job_id or store.new_job_id()
@@ -49,7 +59,9 @@ def enqueue(
         correlation_id=correlation_id,
     )
     try:
-        _send(job, routing.queue_for_session(warm_session) if warm_session else None)
+        if runner_queue is None and warm_session:
+            runner_queue = routing.queue_for_session(warm_session)
+        _send(job, runner_queue)
     except (BotoCoreError, ClientError) as exc:
         logger.exception("could not send the job message", extra={"job_id": job_id, "job_type": job_type})
         store.finish(job, JobStatus.FAILED, error="The job could not be queued.")

@@ -85,20 +85,43 @@ def wait_for(job_id: str, seconds: float, *, first_poll: float = 0.01, last_poll
 
 def start(job: Job, runner_id: str) -> Job:
     """queued → running, or reclaim a running job whose runner died; counts an attempt."""
-    now = utcnow()
     _update(
         job,
-        [
-            Job.status.set(JobStatus.RUNNING.value),
-            Job.attempts.add(1),
-            Job.runner_id.set(runner_id),
-            Job.started_at.set(now),
-            Job.deadline_at.set(now + timedelta(seconds=int(job.timeout_seconds))),
-            Job.updated_at.set(now),
-        ],
+        _starting(runner_id, int(job.timeout_seconds)),
         Job.status.is_in(JobStatus.QUEUED.value, JobStatus.RUNNING.value),
     )
     return job
+
+
+def start_queued(job_id: str, runner_id: str, timeout_seconds: int) -> Job | None:
+    """queued → running without reading the job first: one conditional write, which returns it. None when it is
+    not queued (or has no record): read it, and decide (`start` reclaims a running one)."""
+    try:
+        # Below the model's update, whose optimistic lock wants the version read first; the condition on the
+        # status is the lock here, and the version still moves on, for whoever holds an older copy.
+        data = Job._get_connection().update_item(
+            job_id,
+            actions=[*_starting(runner_id, timeout_seconds), Job.version.add(1)],
+            condition=Job.status == JobStatus.QUEUED.value,
+            return_values="ALL_NEW",
+        )
+    except UpdateError as exc:
+        if condition_failed(exc):
+            return None
+        raise
+    return Job.from_raw_data(data["Attributes"])
+
+
+def _starting(runner_id: str, timeout_seconds: int) -> list[Any]:
+    now = utcnow()
+    return [
+        Job.status.set(JobStatus.RUNNING.value),
+        Job.attempts.add(1),
+        Job.runner_id.set(runner_id),
+        Job.started_at.set(now),
+        Job.deadline_at.set(now + timedelta(seconds=timeout_seconds)),
+        Job.updated_at.set(now),
+    ]
 
 
 def retry(job: Job, error: str) -> Job:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from shared.accounts.domain import Principal
+from shared.concurrency import soon
 from shared.errors import NotFoundError, PermissionDeniedError, ValidationError
 from shared.models.projects import ProjectRole
 from shared.projects import store
@@ -48,8 +49,11 @@ def list_for(caller: Principal) -> list[ProjectView]:
 
 def open_project(caller: Principal, project_id: str, *, write: bool = False) -> ProjectView:
     """The project if the caller may use it (write: change it); "not found" hides others' projects."""
-    project = store.find(project_id) if _PROJECT_ID.fullmatch(project_id or "") else None
-    role = store.role_of(project_id, caller.user_id) if project else None
+    if not _PROJECT_ID.fullmatch(project_id or ""):
+        raise NotFoundError("There is no such project.", code="project_not_found")
+    member = soon(store.role_of, project_id, caller.user_id)  # read at once with the project
+    project = store.find(project_id)
+    role = member.result() if project else None
     if role is None and project and caller.is_admin:
         role = ADMIN_ROLE
     if project is None or role is None:

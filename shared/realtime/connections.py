@@ -53,14 +53,19 @@ def remember(
 
 def identity_of(connection_id: str) -> Identity | None:
     """Who opened the connection (checked at $connect); None when it is gone or was never signed in."""
+    return caller_of(connection_id)[0]
+
+
+def caller_of(connection_id: str) -> tuple[Identity | None, str | None]:
+    """Who opened the connection (as `identity_of`), and the chat session it follows, in one read."""
     try:
         row = Connection.get(connection_id)
     except Connection.DoesNotExist:
-        return None
+        return None, None
     if not row.user_id:
-        return None
+        return None, row.session_id
     version = None if row.token_version is None else int(row.token_version)
-    return Identity(row.user_id, version, row.api_key_id)
+    return Identity(row.user_id, version, row.api_key_id), row.session_id
 
 
 def forget(connection_id: str) -> str | None:

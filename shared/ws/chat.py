@@ -19,7 +19,13 @@ def _caller(request: ActionRequest) -> Principal:
 
 @action("chat.send", ChatSend)
 def send(request: ActionRequest, body: ChatSend) -> None:
-    turns.accept(_caller(request), body, correlation_id=request.request_id, connection_id=request.connection_id)
+    turns.accept(
+        _caller(request),
+        body,
+        correlation_id=request.request_id,
+        connection_id=request.connection_id,
+        following=request.following,
+    )
 
 
 @action("chat.abort", ChatAbort)

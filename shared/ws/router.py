@@ -30,6 +30,7 @@ class ActionRequest:
     user_id: str | None = None
     received_at_ms: int = 0
     reply: Callable[[dict[str, Any]], bool] = field(default=lambda event: False, repr=False)
+    following: str | None = None  # the chat session the connection followed when the message came
 
 
 M = TypeVar("M", bound=Message)
@@ -96,6 +97,7 @@ def dispatch(
     is_base64: bool = False,
     user_id: str | None = None,
     received_at_ms: int = 0,
+    following: str | None = None,
 ) -> str | None:
     """Handle one client message; every failure becomes an error event on the same connection.
 
@@ -117,7 +119,7 @@ def dispatch(
                 code="unknown_action",
             )
         model, handler = _ACTIONS[name]
-        request = ActionRequest(connection_id, request_id, name, user_id, received_at_ms, reply)
+        request = ActionRequest(connection_id, request_id, name, user_id, received_at_ms, reply, following)
         handler(request, parse(model, message))
         return name
     except StudioError as exc:

@@ -236,7 +236,7 @@ def test_the_runner_consumes_jobs_extends_them_and_queues_follow_ups(synthesized
     actions = {a for s in sqs_statements for a in _actions(synthesized, s)}
 
     assert {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"} <= actions
-    # A finished turn queues its quality job and an integration run's callback (shared.jobs.enqueue).
+    # A finished turn queues an integration run's callback (shared.jobs.enqueue).
     assert "sqs:SendMessage" in actions
     shared = [s for s in sqs_statements if synthesized.referenced_ids(s["Resource"]) == {queue}]
     # Beside the jobs queue: only its own queue and gone runners' (runner/queues.py), by their name's pattern.

@@ -106,6 +106,42 @@ def test_a_second_message_while_the_first_waits_is_queued_behind_it(cloud: Setti
     assert (second["type"], second["turn"], second["queued"], second["seq"]) == ("message.accepted", 2, True, 3)
 
 
+def test_a_follow_up_writes_its_session_once_and_a_new_tab_joins_in_that_write(
+    cloud: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given alice's chat, and every write of a session counted
+    alice, project_id = person("alice")
+    [created, _] = say("alice", action="chat.send", projectId=project_id, message="one", clientMessageId="m1")
+    session_id = created["sessionId"]
+    writes: list[Any] = []
+    original = Session.update
+
+    def counted(self: Session, *args: Any, **kwargs: Any) -> Any:
+        writes.append(kwargs.get("actions"))
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Session, "update", counted)
+
+    # When she sends a follow-up from the tab that follows the chat, then the session is written once: the turn's
+    # number and the event's together
+    [accepted] = say("alice", action="chat.send", projectId=project_id, sessionId=session_id, message="two")[2:]
+    assert (accepted["type"], accepted["turn"], accepted["seq"]) == ("message.accepted", 2, 3)
+    assert len(writes) == 1
+
+    # When she sends one from a second tab, then that tab follows the chat from the same write and gets the event
+    connections.remember("conn-alice-2", user_id=alice.user_id)
+    event = {**EVENT, "requestContext": {**EVENT["requestContext"], "connectionId": "conn-alice-2"}}
+    ws_default(
+        {**event, "body": json.dumps({"action": "chat.send", "sessionId": session_id, "message": "three"})},
+        LambdaContext("ws-default"),
+    )
+    assert len(writes) == 2
+    assert [(e["type"], e["turn"], e["seq"]) for e in posted_events("conn-alice-2")] == [("message.accepted", 3, 4)]
+    assert connections.following("conn-alice-2") == session_id
+    assert {"conn-alice", "conn-alice-2"} <= set(Session.get(session_id).followers or ())
+    assert [e["seq"] for e in posted_events("conn-alice")][-1] == 4  # the first tab follows too
+
+
 def test_resume_replays_exactly_the_events_after_the_last_seen_seq(cloud: Settings) -> None:
     _alice, project_id = person("alice")
     [created, _] = say("alice", action="chat.send", projectId=project_id, message="one")

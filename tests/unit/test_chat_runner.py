@@ -17,6 +17,7 @@ from shared.chat.views import Turn
 from shared.jobs import store
 from shared.models.chat import ExchangeStatus, RawExchange, Session, SessionEvent
 from shared.models.jobs import Job, JobStatus
+from shared.models.usage import QualitySignal
 from shared.projects import service as projects
 from shared.realtime import connections
 from shared.settings import Settings, get_settings
@@ -133,3 +134,101 @@ def test_the_first_turn_names_the_chat_from_its_answer_unless_it_was_renamed(clo
     Session(exchange.session_id).update(actions=[Session.title.set("Mine")])
     assert records.name_after_first_turn(conversation, recorded) is None
     assert Session.get(exchange.session_id).title == "Mine"
+
+
+def test_a_queued_turn_is_taken_in_one_write_and_only_once(cloud: Settings):
+    # Given a queued turn
+    exchange = start_turn()
+
+    # When the runner takes it, then it is running, with its session read alongside
+    conversation, pending, taken = records.begin(exchange.session_id, exchange.turn)
+    assert taken and pending.status == ExchangeStatus.RUNNING and pending.request == "hello"
+    assert conversation.id == exchange.session_id and conversation.user_id
+    assert RawExchange.get(exchange.session_id, 1).started_at is not None
+
+    # And a second take (a message delivered again) finds it running, not taken
+    _, again, taken_again = records.begin(exchange.session_id, exchange.turn)
+    assert not taken_again and again.is_open and again.status == ExchangeStatus.RUNNING
+
+
+@pytest.mark.parametrize("state", ["aborted before it started", "finished"])
+def test_a_turn_asked_to_stop_or_finished_is_not_taken(cloud: Settings, state: str):
+    exchange = start_turn()
+    row = RawExchange(exchange.session_id, exchange.turn)
+    if state == "finished":
+        row.update(actions=[RawExchange.status.set(ExchangeStatus.COMPLETED.value)])
+    else:
+        row.update(actions=[RawExchange.abort_requested.set(True)])
+
+    _, pending, taken = records.begin(exchange.session_id, exchange.turn)
+
+    assert not taken
+    assert pending.abort_requested if state != "finished" else not pending.is_open
+    assert RawExchange.get(exchange.session_id, 1).started_at is None
+
+
+def test_the_session_is_running_with_the_streams_first_numbers_and_idle_with_its_last(cloud: Settings):
+    # Given a taken turn
+    exchange = start_turn()
+    conversation, pending, _ = records.begin(exchange.session_id, exchange.turn)
+    numbered = Session.get(exchange.session_id).last_seq
+
+    # When its stream opens, then the session is running and streaming, in the write that took its numbers
+    stream = records.start(conversation, pending.turn, taken=True)
+    assert Session.get(exchange.session_id).status == "idle"  # nothing written before the first event
+    stream.publish({"type": "turn.started", "turn": pending.turn})
+    session = Session.get(exchange.session_id)
+    assert (session.status, session.last_seq) == ("running", numbered + stream._block)
+    assert session.streaming is not None
+
+    # When the turn is recorded with its stream, then the session's side waits for the stream's close
+    done = records.Finished(status=ExchangeStatus.COMPLETED, duration_ms=5, claude_session_id="claude-1")
+    records.finish(conversation, pending, done, stream)
+    assert Session.get(exchange.session_id).status == "running"
+    stream.close({"type": "turn.done", "turn": pending.turn})
+    session = Session.get(exchange.session_id)
+    assert (session.status, session.claude_session_id, session.streaming) == ("idle", "claude-1", None)
+    assert RawExchange.get(exchange.session_id, 1).status == ExchangeStatus.COMPLETED
+
+
+def test_a_turn_recorded_after_a_later_stream_took_the_mark_still_leaves_the_session_idle(cloud: Settings):
+    # Given a turn's stream whose mark a recovery's stream took over (its runner was thought dead)
+    exchange = start_turn()
+    conversation, pending, _ = records.begin(exchange.session_id, exchange.turn)
+    stream = records.start(conversation, pending.turn, taken=True)
+    stream.publish({"type": "turn.started", "turn": pending.turn})
+    Session(exchange.session_id).update(actions=[Session.streaming.set("a later stream")])
+
+    # When the turn ends, then the session is idle and knows the CLI's conversation; the mark is not its to clear
+    records.finish(
+        conversation, pending, records.Finished(status=ExchangeStatus.COMPLETED, duration_ms=5, claude_session_id="c")
+    )  # without the stream: written at once
+    stream.closing.append(Session.title.set("kept"))
+    stream.close({"type": "turn.done", "turn": pending.turn})
+    session = Session.get(exchange.session_id)
+    assert (session.status, session.claude_session_id, session.title, session.streaming) == (
+        "idle",
+        "c",
+        "kept",
+        "a later stream",
+    )
+
+
+@pytest.mark.parametrize("queued_by", ["this API", "an older API"])
+def test_a_turn_ends_with_its_quality_signals_recorded_by_the_runner(
+    cloud: Settings, accounts: AccountsStack, queued_by: str
+):
+    # Given a turn whose job names its project (or, queued by an older API, does not)
+    accounts.configure(ANTHROPIC_API_KEY=None, ANTHROPIC_AUTH_TOKEN=None, CLAUDE_CODE_USE_BEDROCK=None)
+    exchange = start_turn()
+    job = Job.get(exchange.job_id)
+    project_id = Session.get(exchange.session_id).project_id
+    assert job.payload == {"session_id": exchange.session_id, "turn": 1, "project_id": project_id}
+    if queued_by == "an older API":
+        job.update(actions=[Job.payload.set({"session_id": exchange.session_id, "turn": 1})])
+
+    # When the runner runs it, then it ends as it should, and its quality signals are there with no job of theirs
+    run_queued_turn()
+    assert RawExchange.get(exchange.session_id, 1).status == ExchangeStatus.FAILED
+    assert QualitySignal.get(exchange.session_id, 1).truncated
+    assert not [m for m in queued_messages(get_settings()) if '"chat.quality"' in m["Body"]]

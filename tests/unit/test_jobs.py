@@ -32,7 +32,12 @@ def test_enqueue_records_the_job_then_sends_a_fifo_message(cloud: Settings) -> N
     assert stored.active == "active"
     assert stored.timeout_seconds == 10
     [message] = queued_messages(cloud)
-    assert json.loads(message["Body"]) == {"job_id": job.job_id, "job_type": "ping", "correlation_id": "r1"}
+    assert json.loads(message["Body"]) == {
+        "job_id": job.job_id,
+        "job_type": "ping",
+        "correlation_id": "r1",
+        "timeout_seconds": 10,  # the runner starts it with one write (runner/worker.py)
+    }
     assert message["Attributes"]["MessageGroupId"] == "g1"
     assert message["Attributes"]["MessageDeduplicationId"] == job.job_id
 
@@ -102,3 +107,25 @@ def test_retry_puts_a_running_job_back_to_queued(cloud: Settings) -> None:
     assert job.status == JobStatus.QUEUED
     assert job.error == "throttled"
     assert [active.job_id for active in store.list_active()] == [job.job_id]
+
+
+def test_a_queued_job_starts_in_one_write_and_its_version_moves_on(cloud: Settings) -> None:
+    # Given a queued job, read by someone before it starts
+    job = jobs.enqueue("ping", {"connection_id": "c1"})
+    copy = store.get(job.job_id)
+    assert copy is not None
+
+    # When a runner starts it without reading it, then it runs, with its deadline from the message's timeout
+    started = store.start_queued(job.job_id, "runner-1", 10)
+    assert started is not None
+    assert (started.status, started.attempts, started.runner_id) == (JobStatus.RUNNING, 1, "runner-1")
+    assert started.payload == {"connection_id": "c1"}
+    assert (started.deadline_at - started.started_at).total_seconds() == 10
+
+    # And the older copy can no longer be written over it
+    with pytest.raises(JobStateError):
+        store.finish(copy, JobStatus.FAILED, error="stale")
+    # And a job that is not queued (running, or with no record) is left to be read and decided
+    assert store.start_queued(job.job_id, "runner-2", 10) is None
+    assert store.start_queued("no-such-job", "runner-2", 10) is None
+    assert store.get(job.job_id).runner_id == "runner-1"  # type: ignore[union-attr]

@@ -5,6 +5,8 @@ model gateway before it forwards a call."""
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
 from collections.abc import Coroutine, Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -268,3 +270,34 @@ def test_admission_admits_when_the_quota_cannot_be_read() -> None:
         raise RuntimeError("the table is unreachable")
 
     assert run(Admission(broken).refusal("u1")) is None
+
+
+def test_calls_that_come_while_the_checks_run_wait_for_the_same_answer_and_a_turn_asks_ahead() -> None:
+    # Given checks that take a moment, counted
+    asked: list[str] = []
+    release = threading.Event()
+
+    def slow(user_id: str) -> None:
+        asked.append(user_id)
+        release.wait(5)
+
+    admission = Admission(slow)
+
+    # When three calls of u1 come at once, then the checks run once and all three get the verdict
+    async def three() -> list[str | None]:
+        calls = [asyncio.ensure_future(admission.refusal("u1")) for _ in range(3)]
+        await asyncio.sleep(0.05)
+        release.set()
+        return list(await asyncio.gather(*calls))
+
+    assert run(three()) == [None, None, None]
+    assert asked == ["u1"]
+
+    # And a gateway asked ahead for a user (a turn beginning) has the verdict before the first call comes
+    ahead: list[str] = []
+    with ModelGateway(recorder=lambda *_: None, admission=ahead.append) as gateway:
+        gateway.ahead("u2")
+        deadline = time.monotonic() + 5
+        while not ahead and time.monotonic() < deadline:
+            time.sleep(0.01)
+    assert ahead == ["u2"]

@@ -183,6 +183,24 @@ def test_a_job_interrupted_with_attempts_left_is_reclaimed_and_run(cloud: Settin
     assert (done.status, done.attempts, done.runner_id) == (JobStatus.SUCCEEDED, 2, "runner-test")
 
 
+@pytest.mark.parametrize("sent_by", ["this API", "an older API"])
+def test_a_job_runs_whether_or_not_its_message_says_its_timeout(cloud: Settings, sent_by: str) -> None:
+    # Given a job whose message says its timeout (started with one write), or one from before messages did
+    job = jobs.enqueue("test.echo", {"n": 2}, timeout_seconds=42)
+    message = receive(cloud)
+    body = json.loads(message["Body"])
+    assert body["timeout_seconds"] == 42
+    if sent_by == "an older API":
+        message = {**message, "Body": json.dumps({key: body[key] for key in ("job_id", "job_type", "correlation_id")})}
+
+    # When the runner handles it, then it runs once, with the job's own deadline
+    assert worker(cloud).handle(message).delete
+    done = store.get(job.job_id)
+    assert done is not None
+    assert (done.status, done.attempts, done.result) == (JobStatus.SUCCEEDED, 1, {"echo": {"n": 2}})
+    assert (done.deadline_at - done.started_at).total_seconds() == 42
+
+
 def test_a_message_without_a_job_is_dropped(cloud: Settings) -> None:
     aws.client("sqs").send_message(
         QueueUrl=cloud.jobs_queue_url, MessageBody="{not json", MessageGroupId="g", MessageDeduplicationId="d"

@@ -275,7 +275,12 @@ def test_a_due_schedule_gets_one_execution_and_one_message(studio: Studio) -> No
     assert execution.prompt == "Summarise yesterday's notes"
     # and one job message whose id is the execution id, in the schedule's group, with the schedule's timeout
     assert studio.messages() == [
-        {"job_id": execution.execution_id, "job_type": "schedule.run", "correlation_id": "tick-1"}
+        {
+            "job_id": execution.execution_id,
+            "job_type": "schedule.run",
+            "correlation_id": "tick-1",
+            "timeout_seconds": 120,
+        }
     ]
     job = Job.get(execution.execution_id)
     assert (job.group_id, job.timeout_seconds, job.owner_id) == (schedule.schedule_id, 120, "u1")

@@ -1,0 +1,33 @@
+"""Independent AWS calls at once: a small pool of threads per process (a Lambda container, the runner).
+
+A chat message's path is a chain of small calls, each a network round trip; the ones that need nothing from each
+other are started here and joined where their result is needed (shared.chat.turns, runner/jobs/chat.py).
+Clients of botocore are safe to share between threads. Work started from the pool's own threads runs there and
+then, so a task that waits for another can never wait for a thread the waiting tasks hold.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import ParamSpec, TypeVar
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+_WORKERS = 8
+_PREFIX = "studio-io"
+_pool = ThreadPoolExecutor(max_workers=_WORKERS, thread_name_prefix=_PREFIX)
+
+
+def soon(fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
+    """Start `fn` on the pool; `.result()` where it is needed (it raises what `fn` raised)."""
+    if not threading.current_thread().name.startswith(_PREFIX):
+        return _pool.submit(fn, *args, **kwargs)
+    done: Future[T] = Future()
+    try:
+        done.set_result(fn(*args, **kwargs))
+    except BaseException as exc:
+        done.set_exception(exc)
+    return done

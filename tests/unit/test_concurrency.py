@@ -1,0 +1,32 @@
+"""Independent calls at once (shared.concurrency): results and errors come back where joined; nesting never stalls."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from shared import concurrency
+from shared.concurrency import soon
+
+pytestmark = pytest.mark.unit
+
+
+def test_a_result_and_an_error_come_back_where_they_are_joined() -> None:
+    assert soon(sum, [1, 2, 3]).result(timeout=5) == 6
+    with pytest.raises(ZeroDivisionError):
+        soon(lambda: 1 / 0).result(timeout=5)
+
+
+def test_tasks_that_wait_for_tasks_finish_even_when_they_fill_every_thread() -> None:
+    # Given more tasks than the pool has threads, each waiting for work of its own started from the pool
+    names: list[str] = []
+
+    def outer(n: int) -> int:
+        inner = soon(lambda: (names.append(threading.current_thread().name), n * 2)[1])
+        return inner.result(timeout=5)
+
+    # When they all run at once, then each gets its answer: the inner work runs on the thread that asked for it
+    started = [soon(outer, n) for n in range(concurrency._WORKERS * 2)]
+    assert [future.result(timeout=10) for future in started] == [n * 2 for n in range(concurrency._WORKERS * 2)]
+    assert all(name.startswith("studio-io") for name in names)
