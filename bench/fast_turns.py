@@ -3,8 +3,9 @@
 In one run, with the real Claude CLI against the scripted fake Messages API:
 (a) the bare CLI's own start: spawn → its first request at the API (no product around it);
 (b) turn overhead, `chat.send` → the request at the fake API, through the local stack with the uid sandbox (when
-    root) and the model gateway: a cold new session, a prewarmed new session (chat.prewarm first), and a follow-up
-    on a warm session; each as a ratio to (a);
+    root) and the model gateway: a cold new session, a prewarmed new session (chat.prewarm first), and follow-ups
+    on a warm session, one sent the moment the answer ends (the runner is still syncing and recording the last
+    turn) and one half a second after (a person reads for longer than that); each as a ratio to (a);
 (c) where a turn's time goes, from the client's clock: chat.send → message.accepted (API: record, queue),
     → turn.started (the runner took the job), → the request at the API (workspace, CLI, first request);
 (d) the resident memory of a kept CLI process, and of the pool at its budget.
@@ -31,6 +32,13 @@ from tests.support.stack import LocalStack, wait_until
 
 ROUNDS = 12
 BARE_STARTS = 10
+READING_SECONDS = 0.5  # between an answer and a follow-up, and between a prewarm and the first message
+KINDS = {
+    "cold": "cold new session",
+    "prewarmed": "prewarmed new session",
+    "at once": "warm follow-up, sent as the answer ends",
+    "warm": "warm follow-up, 0.5 s after the answer",
+}
 
 
 def bare_start(api: FakeAnthropic, home: Path) -> float:
@@ -73,10 +81,8 @@ def run() -> None:
     if not CLAUDE.exists():
         print("Fast-turns benchmark skipped: the pinned Claude CLI is not installed (make deps-runner).")
         return
-    figures: dict[str, list[float]] = {"bare": [], "cold": [], "prewarmed": [], "warm": []}
-    stages: dict[str, dict[str, list[float]]] = {
-        kind: {"accepted": [], "started": [], "request": []} for kind in ("cold", "prewarmed", "warm")
-    }
+    figures: dict[str, list[float]] = {kind: [] for kind in ("bare", *KINDS)}
+    stages: dict[str, dict[str, list[float]]] = {kind: {"accepted": [], "started": [], "request": []} for kind in KINDS}
     with FakeAnthropic() as api, tempfile.TemporaryDirectory() as folder:
         for index in range(BARE_STARTS):
             figures["bare"].append(bare_start(api, Path(folder) / f"bare-{index}"))
@@ -87,7 +93,10 @@ def run() -> None:
                 chat = Chat(stack)
                 cold = timed_turn(chat, api, 1, stages["cold"], project_id=project, message="hello")
                 figures["cold"].append(cold["ms"])
-                warm = timed_turn(chat, api, 2, stages["warm"], message="again", sessionId=cold["session"])
+                warm = timed_turn(chat, api, 2, stages["at once"], message="again", sessionId=cold["session"])
+                figures["at once"].append(warm["ms"])
+                time.sleep(READING_SECONDS)
+                warm = timed_turn(chat, api, 3, stages["warm"], message="and again", sessionId=cold["session"])
                 figures["warm"].append(warm["ms"])
                 chat.close()
                 chat = Chat(stack)
@@ -100,14 +109,11 @@ def run() -> None:
     bare = statistics.median(figures["bare"])
     print("Fast turns (real Claude CLI, fake Messages API, local stack with the model gateway):")
     print("  " + row("(a) bare CLI: spawn -> first request", figures["bare"]))
-    for kind, label in (
-        ("cold", "cold new session"),
-        ("prewarmed", "prewarmed new session"),
-        ("warm", "warm follow-up"),
-    ):
+    print("  (b) chat.send -> the request at the API:")
+    for kind, label in KINDS.items():
         ratio = statistics.median(figures[kind]) / bare
-        print("  " + row(f"(b) {label}: chat.send -> request", figures[kind]) + f"  = {ratio:.2f}x the bare start")
-    for kind in ("cold", "prewarmed", "warm"):
+        print("  " + row(f"    {label}", figures[kind]) + f"  = {ratio:.2f}x the bare start")
+    for kind in KINDS:
         parts = ", ".join(f"{stage} {statistics.median(values):.0f} ms" for stage, values in stages[kind].items())
         print(f"  (c) {kind}, medians: send -> {parts}")
     if memory:
@@ -122,7 +128,7 @@ def prewarmed_turn(stack: LocalStack, chat: Chat, api: FakeAnthropic, project: s
     chat.ws.send(json.dumps({"action": "chat.prewarm", "projectId": project}))
     reserved = chat.until(lambda e: e["type"] == "session.prewarming")["sessionId"]
     wait_until(lambda: cli_processes(stack, project) - before, timeout=60, what="the prewarmed process")
-    time.sleep(0.5)  # a person types for longer than this after focusing the composer
+    time.sleep(READING_SECONDS)  # a person types for longer than this after focusing the composer
     return float(timed_turn(chat, api, 1, stages, project_id=project, message="hello", newSessionId=reserved)["ms"])
 
 

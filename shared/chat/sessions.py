@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +18,7 @@ from pynamodb.expressions.update import Action
 from shared import aws
 from shared.accounts.domain import Principal
 from shared.chat import naming, policy, prompts, views
-from shared.chat.schemas import MAX_TITLE, SessionUpdate, session_not_found
+from shared.chat.schemas import MAX_TITLE, ChatSend, SessionUpdate, session_not_found
 from shared.db import delete_all
 from shared.errors import ConflictError, ValidationError
 from shared.models.base import utcnow
@@ -58,9 +59,54 @@ def create(
 ) -> views.Session:
     """A new session of the caller in the project, titled from its first message (shared.chat.naming), with the
     persona and guides chosen before it; `session_id` is one a chat.prewarm reserved, else a new one."""
+    session = _new(
+        caller, project_id, first_message, mode=mode, session_id=session_id, persona_id=persona_id, guide_ids=guide_ids
+    )
+    _save_new(session, reserved=session_id is not None)
+    return views.Session.model_validate(session)
+
+
+def start(
+    caller: Principal,
+    request: ChatSend,
+    *,
+    numbers: int,
+    follower: str | None,
+    allowed: Callable[[], object],
+) -> tuple[views.Session, Taken]:
+    """A new session with its first turn (as `create`, then `next_turn`, in one write): its turn number, `numbers`
+    event numbers, and `follower` following it. `allowed()` is asked before the write (the daily quota: a message
+    it refuses creates nothing) while the project, persona and guides are read."""
+    assert request.project_id is not None  # ChatSend requires it for a new session
+    session = _new(
+        caller,
+        request.project_id,
+        request.message,
+        mode=permission_mode(request.permission_mode),
+        session_id=request.new_session_id,
+        persona_id=request.persona_id,
+        guide_ids=request.guide_ids,
+    )
+    session.message_count, session.last_seq = 1, numbers
+    session.followers = {follower} if follower else None
+    allowed()
+    _save_new(session, reserved=request.new_session_id is not None)
+    return views.Session.model_validate(session), Taken(1, 1, frozenset(session.followers or ()))
+
+
+def _new(
+    caller: Principal,
+    project_id: str,
+    first_message: str,
+    *,
+    mode: str | None,
+    session_id: str | None,
+    persona_id: str | None,
+    guide_ids: list[str] | None,
+) -> Session:
     projects.open_project(caller, project_id, write=True)
     guides = prompts.own_guide_ids(caller, guide_ids) if guide_ids else None
-    session = Session(
+    return Session(
         session_id or new_id(),
         user_id=caller.user_id,
         project_id=project_id,
@@ -69,15 +115,17 @@ def create(
         persona_id=prompts.own_persona_id(caller, persona_id) if persona_id is not None else None,
         guide_ids=guides or None,
     )
+
+
+def _save_new(session: Session, *, reserved: bool) -> None:
     try:
         session.save(condition=Session.session_id.does_not_exist())
     except PutError as exc:
-        if session_id and exc.cause_response_code == "ConditionalCheckFailedException":
+        if reserved and exc.cause_response_code == "ConditionalCheckFailedException":
             raise ConflictError(
                 "A chat was already started with this id; open it from the list.", code="session_exists"
             ) from None
         raise
-    return views.Session.model_validate(session)
 
 
 def _own(caller: Principal, session_id: Any) -> Session:

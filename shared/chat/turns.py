@@ -79,27 +79,28 @@ def accept(
     The calls that need nothing from each other run at once: where the session's process is kept, the daily
     quota and the session with its project; then the events announcing the turn with the turn's record and job.
     The turn's number, the numbers of those events and, for a connection new to the session, its place among the
-    followers are one write of the session (sessions.next_turn).
+    followers are one write of the session (sessions.next_turn; for a new chat, the write that creates it).
     """
     warm = request.session_id or request.new_session_id  # a prewarmed new chat's process is leased too
     route = soon(routing.queue_for_session, warm) if warm else None
-    if request.session_id is None:
-        take_turn(caller.user_id)  # first: a message refused by the daily quota creates no session and no turn
-        session = _new_session(caller, request)
-    else:
-        quota = soon(take_turn, caller.user_id)
-        session = _own_session(caller, request)
-        quota.result()
+    quota = soon(take_turn, caller.user_id)
     if connection_id is not None and isinstance(following, _Unread):
         following = followers.following(connection_id)
-    joins = connection_id is not None and following != session.id
     announced: list[dict[str, Any]] = []
     if request.session_id is None:
+        # The session, its first turn and its numbers in one write, made only once the quota allows it.
+        session, taken = sessions.start(caller, request, numbers=2, follower=connection_id, allowed=quota.result)
         announced.append({"type": "session.created", "projectId": session.project_id, "title": session.title})
-    taken = sessions.next_turn(session.id, numbers=len(announced) + 1, follower=connection_id if joins else None)
-    if joins:
+        joins = connection_id is not None
+    else:
+        session = _own_session(caller, request)
+        quota.result()
+        joins = connection_id is not None and following != session.id
+        taken = sessions.next_turn(session.id, numbers=1, follower=connection_id if joins else None)
+    joining = None
+    if joins:  # the connection's side of following, while the turn is recorded
         assert connection_id is not None and not isinstance(following, _Unread)
-        followers.joined(connection_id, session.id, following)
+        joining = soon(followers.joined, connection_id, session.id, following)
     exchange = RawExchange(
         session.id,
         taken.turn,
@@ -122,6 +123,8 @@ def accept(
         correlation_id=correlation_id,
     )
     accepted.result()
+    if joining is not None:
+        joining.result()
     return views.Turn.model_validate(exchange)
 
 
@@ -133,24 +136,9 @@ def _announce(session_id: str, announced: list[dict[str, Any]], taken: sessions.
         "turn": taken.turn,
         "clientMessageId": request.client_message_id,
         "message": request.message,
-        "queued": _active_turns(session_id, before=taken.turn) > 0,
+        "queued": taken.turn > 1 and _active_turns(session_id, before=taken.turn) > 0,
     }
     events.announce(session_id, [*announced, accepted], taken.first_seq, taken.followers)
-
-
-def _new_session(caller: Principal, request: ChatSend) -> views.Session:
-    """A new session in the named project."""
-    assert request.project_id is not None  # ChatSend requires it for a new session
-    mode = sessions.permission_mode(request.permission_mode)
-    return sessions.create(
-        caller,
-        request.project_id,
-        request.message,
-        mode,
-        request.new_session_id,
-        persona_id=request.persona_id,
-        guide_ids=request.guide_ids,
-    )
 
 
 def _own_session(caller: Principal, request: ChatSend) -> views.Session:

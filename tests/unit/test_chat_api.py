@@ -106,6 +106,22 @@ def test_a_second_message_while_the_first_waits_is_queued_behind_it(cloud: Setti
     assert (second["type"], second["turn"], second["queued"], second["seq"]) == ("message.accepted", 2, True, 3)
 
 
+def test_a_new_chat_is_created_with_its_first_turn_numbered_and_followed_in_one_write(
+    cloud: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _alice, project_id = person("alice")
+    updates: list[Any] = []
+    monkeypatch.setattr(Session, "update", lambda *args, **kwargs: updates.append(kwargs))
+
+    created, accepted = say("alice", action="chat.send", projectId=project_id, message="Hello", clientMessageId="m1")
+
+    session = Session.get(created["sessionId"])
+    assert (session.message_count, session.last_seq, session.followers) == (1, 2, {"conn-alice"})
+    assert (accepted["turn"], accepted["seq"], accepted["queued"]) == (1, 2, False)
+    assert updates == []  # created whole: no write after it
+    assert connections.following("conn-alice") == session.session_id
+
+
 def test_a_follow_up_writes_its_session_once_and_a_new_tab_joins_in_that_write(
     cloud: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
