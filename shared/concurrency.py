@@ -16,7 +16,7 @@ from typing import ParamSpec, TypeVar
 P = ParamSpec("P")
 T = TypeVar("T")
 
-_WORKERS = 8
+_WORKERS = 16  # a runner's jobs share them: a turn has up to five calls in flight
 _PREFIX = "studio-io"
 _pool = ThreadPoolExecutor(max_workers=_WORKERS, thread_name_prefix=_PREFIX)
 

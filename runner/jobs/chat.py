@@ -76,7 +76,7 @@ def chat_turn(ctx: JobContext) -> dict[str, Any]:
     finally:
         with contextlib.suppress(Exception):  # failed: the turn failed with it (_run), and says so below
             ahead.started.result()
-        with stream:  # closed with the turn's last event, the turn logged whole before the quality job reads it
+        with stream:  # closed with the turn's last event, the turn logged whole before its quality is read from it
             recorded = _record(
                 conversation, pending, outcome.status, error=outcome.error, relay=relay, started=started, stream=stream
             )

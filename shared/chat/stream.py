@@ -4,7 +4,7 @@ Numbering and logging events one by one (shared.chat.events.SessionStream) costs
 streams a few events a second for as long as it runs. A turn's stream instead
 
     takes a block of BLOCK numbers with one counter update (ADD last_seq), which also returns the followers and
-        marks the session `streaming`;
+        marks the session `streaming` (the first one also makes the turn's `on_open` updates: running);
     posts each event at once to the followers it knows;
     every FLUSH_SECONDS logs the events since the last write as one item (keyed by the last seq), THEN reads the
         followers: a connection that appeared since the last read is sent every event since that read (its replay
@@ -14,8 +14,9 @@ streams a few events a second for as long as it runs. A turn's stream instead
         message while the turn runs: that event must not wait for the end of the turn): one `seq.skipped` event
         {seq, through} declares the numbers left. While nothing is published, the read comes at doubling
         intervals, up to QUIET_READ_SECONDS.
-    on close: skips the rest of its block, logs and reads once more, clears `streaming`, and only then sends the
-        turn's last event (and the skip): a client that sees the turn end finds it whole in the log.
+    on close: skips the rest of its block, logs and reads once more, clears `streaming` (with the `closing`
+        updates: idle, and where the CLI's conversation stands), and only then sends the turn's last event (and the
+        skip): a client that sees the turn end finds it whole in the log.
 
 While `streaming` is set, session.resume says so: a number a client misses may still come (from the open block,
 or in a batch not logged yet), so it waits for it instead of giving up (web/src/chat/sequencer.js). A runner that

@@ -77,7 +77,8 @@ def accept(
     """Accept one message: create the session on the first one, record the turn, queue it for the runner.
 
     The calls that need nothing from each other run at once: where the session's process is kept, the daily
-    quota and the session with its project; then the events announcing the turn with the turn's record and job.
+    quota and the session with its project; the turn's record with whether earlier turns are open; then the
+    events announcing the turn with the turn's job.
     The turn's number, the numbers of those events and, for a connection new to the session, its place among the
     followers are one write of the session (sessions.next_turn; for a new chat, the write that creates it).
     """
@@ -111,10 +112,13 @@ def accept(
         client_message_id=request.client_message_id,
         job_id=new_job_id(),  # the job queued below carries it: one write fewer than recording it after
     )
-    # Numbered already (taken.first_seq), so the runner's turn.started is numbered after them whichever reaches
-    # a client first (clients release events in `seq` order): they are logged and sent while the turn is queued.
-    accepted = soon(_announce, session.id, announced, taken, request)
+    earlier = soon(_active_turns, session.id, before=taken.turn) if taken.turn > 1 else None
     exchange.save()
+    queued = earlier.result() > 0 if earlier is not None else False
+    # Numbered already (taken.first_seq), so the runner's turn.started is numbered after them whichever reaches
+    # a client first (clients release events in `seq` order): they are logged and sent while the turn is queued,
+    # once the turn is recorded (an accepted message is always a turn that exists).
+    accepted = soon(_announce, session.id, announced, taken, request, queued=queued)
     _queue(
         exchange,
         SessionStream(session.id, caller.user_id),
@@ -128,15 +132,17 @@ def accept(
     return views.Turn.model_validate(exchange)
 
 
-def _announce(session_id: str, announced: list[dict[str, Any]], taken: sessions.Taken, request: ChatSend) -> None:
-    """Log and send the events that announce the turn (a new session's first, then message.accepted), with whether
-    it waits behind earlier ones."""
+def _announce(
+    session_id: str, announced: list[dict[str, Any]], taken: sessions.Taken, request: ChatSend, *, queued: bool
+) -> None:
+    """Log and send the events that announce the turn (a new session's first, then message.accepted, which says
+    whether it waits behind earlier ones)."""
     accepted = {
         "type": "message.accepted",
         "turn": taken.turn,
         "clientMessageId": request.client_message_id,
         "message": request.message,
-        "queued": taken.turn > 1 and _active_turns(session_id, before=taken.turn) > 0,
+        "queued": queued,
     }
     events.announce(session_id, [*announced, accepted], taken.first_seq, taken.followers)
 
