@@ -7,6 +7,7 @@ meanwhile. The `raw_exchanges` table (one row per turn) is this module's and `sh
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -30,6 +31,8 @@ from shared.projects import service as projects
 from shared.quotas.daily import take_turn
 from shared.realtime.messages import parse
 from shared.settings import get_settings
+
+NOT_ANNOUNCED = "The message could not be accepted. Send it again."
 
 __all__ = ["MAX_MESSAGE_CHARS", "abort", "accept", "answer", "history", "page", "prewarm", "send"]
 
@@ -115,9 +118,8 @@ def accept(
     earlier = soon(_active_turns, session.id, before=taken.turn) if taken.turn > 1 else None
     exchange.save()
     queued = earlier.result() > 0 if earlier is not None else False
-    # Numbered already (taken.first_seq), so the runner's turn.started is numbered after them whichever reaches
-    # a client first (clients release events in `seq` order): they are logged and sent while the turn is queued,
-    # once the turn is recorded (an accepted message is always a turn that exists).
+    # Logged and sent once the turn is recorded (an accepted message is always a turn that exists), while its job
+    # is recorded, and before the job is sent: the runner's turn.started comes after them, in number and on the wire.
     accepted = soon(_announce, session.id, announced, taken, request, queued=queued)
     _queue(
         exchange,
@@ -125,8 +127,8 @@ def accept(
         owner_id=caller.user_id,
         runner_queue=route.result() if route else None,
         correlation_id=correlation_id,
+        before_send=accepted.result,
     )
-    accepted.result()
     if joining is not None:
         joining.result()
     return views.Turn.model_validate(exchange)
@@ -197,8 +199,10 @@ def _queue(
     owner_id: str,
     runner_queue: str | None,
     correlation_id: str | None,
+    before_send: Callable[[], object],
 ) -> None:
-    """Queue the turn's job; a queue that cannot take it fails the turn, and says so on the stream."""
+    """Queue the turn's job; a queue that cannot take it fails the turn, and says so on the stream. The turn fails
+    too when `before_send` (its announcement) fails: nobody was told of it."""
     session_id, turn = exchange.session_id, int(exchange.turn)
     try:
         jobs.enqueue(
@@ -210,12 +214,18 @@ def _queue(
             timeout_seconds=get_settings().chat_turn_timeout_seconds,
             runner_queue=runner_queue,  # the runner keeping the session's Claude process, if one does
             job_id=exchange.job_id,
+            before_send=before_send,
         )
     except StudioError as exc:
         exchange.update(
             actions=[RawExchange.status.set(ExchangeStatus.FAILED.value), RawExchange.error.set(exc.message)]
         )
         stream.publish({"type": "error", "turn": turn, "code": exc.code, "message": exc.message})
+        raise
+    except Exception:
+        exchange.update(
+            actions=[RawExchange.status.set(ExchangeStatus.FAILED.value), RawExchange.error.set(NOT_ANNOUNCED)]
+        )
         raise
 
 

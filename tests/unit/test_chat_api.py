@@ -158,6 +158,28 @@ def test_a_follow_up_writes_its_session_once_and_a_new_tab_joins_in_that_write(
     assert [e["seq"] for e in posted_events("conn-alice")][-1] == 4  # the first tab follows too
 
 
+def test_a_message_whose_announcement_fails_ends_failed_and_is_never_sent_to_a_runner(
+    cloud: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given alice's chat, and an event log that cannot be written just now
+    _alice, project_id = person("alice")
+    [created, _] = say("alice", action="chat.send", projectId=project_id, message="one")
+    drain_queue(cloud)
+
+    def unwritable(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("the event log is unreachable")
+
+    monkeypatch.setattr(turns.events, "announce", unwritable)
+
+    # When she sends a follow-up, then she is told it failed, and the turn and its job end failed, unsent
+    [refused] = say("alice", action="chat.send", sessionId=created["sessionId"], message="two")[2:]
+    assert (refused["type"], refused["code"]) == ("error", "internal_error")
+    exchange = RawExchange.get(created["sessionId"], 2)
+    assert (exchange.status, exchange.error) == (ExchangeStatus.FAILED, turns.NOT_ANNOUNCED)
+    assert Job.get(exchange.job_id).status == "failed"
+    assert queued_messages(cloud) == []
+
+
 def test_resume_replays_exactly_the_events_after_the_last_seen_seq(cloud: Settings) -> None:
     _alice, project_id = person("alice")
     [created, _] = say("alice", action="chat.send", projectId=project_id, message="one")
