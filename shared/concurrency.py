@@ -9,9 +9,10 @@ then, so a task that waits for another can never wait for a thread the waiting t
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
-from typing import ParamSpec, TypeVar
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
+from typing import Any, ParamSpec, TypeVar
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -31,3 +32,26 @@ def soon(fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
     except BaseException as exc:
         done.set_exception(exc)
     return done
+
+
+class Together:
+    """`soon`, keeping what it started (see `together`)."""
+
+    def __init__(self) -> None:
+        self.started: list[Future[Any]] = []
+
+    def soon(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
+        future = soon(fn, *args, **kwargs)
+        self.started.append(future)
+        return future
+
+
+@contextmanager
+def together() -> Iterator[Together]:
+    """Calls started with the yielded `soon` are all over when the block is left, however it is left (their errors
+    stay with their futures): none outlives the request that started it, even one that failed early."""
+    calls = Together()
+    try:
+        yield calls
+    finally:
+        wait(calls.started)

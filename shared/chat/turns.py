@@ -20,7 +20,7 @@ from shared.chat import events, followers, sessions, views
 from shared.chat.events import SessionStream
 from shared.chat.records import OPEN
 from shared.chat.schemas import MAX_MESSAGE_CHARS, ChatAnswer, ChatPrewarm, ChatSend
-from shared.concurrency import soon
+from shared.concurrency import Together, together
 from shared.errors import ConflictError, NotFoundError, StudioError, ValidationError
 from shared.jobs import routing
 from shared.jobs.store import new_job_id
@@ -85,52 +85,53 @@ def accept(
     The turn's number, the numbers of those events and, for a connection new to the session, its place among the
     followers are one write of the session (sessions.next_turn; for a new chat, the write that creates it).
     """
-    warm = request.session_id or request.new_session_id  # a prewarmed new chat's process is leased too
-    route = soon(routing.queue_for_session, warm) if warm else None
-    quota = soon(take_turn, caller.user_id)
-    if connection_id is not None and isinstance(following, _Unread):
-        following = followers.following(connection_id)
-    announced: list[dict[str, Any]] = []
-    if request.session_id is None:
-        # The session, its first turn and its numbers in one write, made only once the quota allows it.
-        session, taken = sessions.start(caller, request, numbers=2, follower=connection_id, allowed=quota.result)
-        announced.append({"type": "session.created", "projectId": session.project_id, "title": session.title})
-        joins = connection_id is not None
-    else:
-        session = _own_session(caller, request)
-        quota.result()
-        joins = connection_id is not None and following != session.id
-        taken = sessions.next_turn(session.id, numbers=1, follower=connection_id if joins else None)
-    joining = None
-    if joins:  # the connection's side of following, while the turn is recorded
-        assert connection_id is not None and not isinstance(following, _Unread)
-        joining = soon(followers.joined, connection_id, session.id, following)
-    exchange = RawExchange(
-        session.id,
-        taken.turn,
-        user_id=caller.user_id,
-        project_id=session.project_id,
-        request_text=request.message,
-        status=ExchangeStatus.QUEUED.value,
-        client_message_id=request.client_message_id,
-        job_id=new_job_id(),  # the job queued below carries it: one write fewer than recording it after
-    )
-    earlier = soon(_active_turns, session.id, before=taken.turn) if taken.turn > 1 else None
-    exchange.save()
-    queued = earlier.result() > 0 if earlier is not None else False
-    # Logged and sent once the turn is recorded (an accepted message is always a turn that exists), while its job
-    # is recorded, and before the job is sent: the runner's turn.started comes after them, in number and on the wire.
-    accepted = soon(_announce, session.id, announced, taken, request, queued=queued)
-    _queue(
-        exchange,
-        SessionStream(session.id, caller.user_id),
-        owner_id=caller.user_id,
-        runner_queue=route.result() if route else None,
-        correlation_id=correlation_id,
-        before_send=accepted.result,
-    )
-    if joining is not None:
-        joining.result()
+    with together() as calls:
+        warm = request.session_id or request.new_session_id  # a prewarmed new chat's process is leased too
+        route = calls.soon(routing.queue_for_session, warm) if warm else None
+        quota = calls.soon(take_turn, caller.user_id)
+        if connection_id is not None and isinstance(following, _Unread):
+            following = followers.following(connection_id)
+        announced: list[dict[str, Any]] = []
+        if request.session_id is None:
+            # The session, its first turn and its numbers in one write, made only once the quota allows it.
+            session, taken = sessions.start(caller, request, numbers=2, follower=connection_id, allowed=quota.result)
+            announced.append({"type": "session.created", "projectId": session.project_id, "title": session.title})
+            joins = connection_id is not None
+        else:
+            session = _own_session(caller, request, calls)
+            quota.result()
+            joins = connection_id is not None and following != session.id
+            taken = sessions.next_turn(session.id, numbers=1, follower=connection_id if joins else None)
+        joining = None
+        if joins:  # the connection's side of following, while the turn is recorded
+            assert connection_id is not None and not isinstance(following, _Unread)
+            joining = calls.soon(followers.joined, connection_id, session.id, following)
+        exchange = RawExchange(
+            session.id,
+            taken.turn,
+            user_id=caller.user_id,
+            project_id=session.project_id,
+            request_text=request.message,
+            status=ExchangeStatus.QUEUED.value,
+            client_message_id=request.client_message_id,
+            job_id=new_job_id(),  # the job queued below carries it: one write fewer than recording it after
+        )
+        earlier = calls.soon(_active_turns, session.id, before=taken.turn) if taken.turn > 1 else None
+        exchange.save()
+        queued = earlier.result() > 0 if earlier is not None else False
+        # Logged and sent once the turn is recorded (an accepted message is always a turn that exists), while its
+        # job is recorded, and before the job is sent: turn.started comes after them, in number and on the wire.
+        accepted = calls.soon(_announce, session.id, announced, taken, request, queued=queued)
+        _queue(
+            exchange,
+            SessionStream(session.id, caller.user_id),
+            owner_id=caller.user_id,
+            runner_queue=route.result() if route else None,
+            correlation_id=correlation_id,
+            before_send=accepted.result,
+        )
+        if joining is not None:
+            joining.result()
     return views.Turn.model_validate(exchange)
 
 
@@ -149,11 +150,11 @@ def _announce(
     events.announce(session_id, [*announced, accepted], taken.first_seq, taken.followers)
 
 
-def _own_session(caller: Principal, request: ChatSend) -> views.Session:
+def _own_session(caller: Principal, request: ChatSend, calls: Together) -> views.Session:
     """The caller's session the message goes to, in a project they may still change (read with the session when
     the message names it, as the web app's do)."""
     assert request.session_id is not None
-    project = soon(projects.open_project, caller, request.project_id, write=True) if request.project_id else None
+    project = calls.soon(projects.open_project, caller, request.project_id, write=True) if request.project_id else None
     session = sessions.owned(caller, request.session_id)
     if request.project_id is not None and request.project_id != session.project_id:
         raise ValidationError("This session belongs to another project.", code="wrong_project")

@@ -30,3 +30,20 @@ def test_tasks_that_wait_for_tasks_finish_even_when_they_fill_every_thread() -> 
     started = [soon(outer, n) for n in range(concurrency._WORKERS * 2)]
     assert [future.result(timeout=10) for future in started] == [n * 2 for n in range(concurrency._WORKERS * 2)]
     assert all(name.startswith("studio-io") for name in names)
+
+
+def test_calls_started_together_are_over_when_the_block_is_left_even_by_an_error() -> None:
+    # Given a call still running when its block fails
+    release = threading.Event()
+    done: list[str] = []
+
+    def slow() -> None:
+        release.wait(5)
+        done.append("slow")
+
+    # When the block raises, then it is left only once the call is over, its result still with its future
+    with pytest.raises(ValueError), concurrency.together() as calls:
+        started = calls.soon(slow)
+        threading.Timer(0.05, release.set).start()
+        raise ValueError("the request failed early")
+    assert done == ["slow"] and started.done()
