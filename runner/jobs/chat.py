@@ -31,7 +31,7 @@ from shared import integrations
 from shared.chat import quality, records, views
 from shared.chat.records import Conversation, ExchangeStatus, Pending
 from shared.chat.stream import TurnStream
-from shared.concurrency import soon
+from shared.concurrency import soon, together
 from shared.jobs import Job, routing
 from shared.logs import logger
 from shared.projects import service as projects
@@ -147,11 +147,12 @@ def _run(
             until=time.time() + max(ctx.remaining(), 0) + EXPIRY_GRACE_SECONDS,
         )
         place = Workplace(settings, services.sandbox, box, project.s3_prefix)
-        user_rules = soon(place_user_rules, box)  # the user's active CLAUDE.md, as it is now (docs/rules.md)
         drives = ProjectMounts(settings, services.sandbox, box)
-        drives.read_ahead()
-        place.pull(warm)
-        drives.before()  # the project's drive folders as the drives have them now (docs/drives.md)
+        with together() as calls:  # none still writes in the box if the pull fails
+            user_rules = calls.soon(place_user_rules, box)  # the user's active CLAUDE.md, now (docs/rules.md)
+            drives.read_ahead()
+            place.pull(warm)
+            drives.before()  # the project's drive folders as the drives have them now (docs/drives.md)
         rules = user_rules.result()
         relay = Relay(stream.publish, turn=pending.turn, cwd=box.files)
         started_with = fingerprint(provider, system_prompt(conversation), rules, box)

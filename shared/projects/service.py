@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from shared.accounts.domain import Principal
-from shared.concurrency import soon
+from shared.concurrency import together
 from shared.errors import NotFoundError, PermissionDeniedError, ValidationError
 from shared.models.projects import ProjectRole
 from shared.projects import store
@@ -51,8 +51,9 @@ def open_project(caller: Principal, project_id: str, *, write: bool = False) -> 
     """The project if the caller may use it (write: change it); "not found" hides others' projects."""
     if not _PROJECT_ID.fullmatch(project_id or ""):
         raise NotFoundError("There is no such project.", code="project_not_found")
-    member = soon(store.role_of, project_id, caller.user_id)  # read at once with the project
-    project = store.find(project_id)
+    with together() as calls:
+        member = calls.soon(store.role_of, project_id, caller.user_id)  # read at once with the project
+        project = store.find(project_id)
     role = member.result() if project else None
     if role is None and project and caller.is_admin:
         role = ADMIN_ROLE
