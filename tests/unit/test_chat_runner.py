@@ -13,6 +13,7 @@ from shared import aws
 from shared.accounts import users
 from shared.accounts.domain import Principal
 from shared.chat import records, sessions, turns
+from shared.chat.stream import BLOCK
 from shared.chat.views import Turn
 from shared.jobs import store
 from shared.models.chat import ExchangeStatus, RawExchange, Session, SessionEvent
@@ -178,7 +179,7 @@ def test_the_session_is_running_with_the_streams_first_numbers_and_idle_with_its
     assert Session.get(exchange.session_id).status == "idle"  # nothing written before the first event
     stream.publish({"type": "turn.started", "turn": pending.turn})
     session = Session.get(exchange.session_id)
-    assert (session.status, session.last_seq) == ("running", numbered + stream._block)
+    assert (session.status, session.last_seq) == ("running", numbered + BLOCK)
     assert session.streaming is not None
 
     # When the turn is recorded with its stream, then the session's side waits for the stream's close
