@@ -14,12 +14,15 @@ def handler(event, context):  # type: ignore[no-untyped-def]
     message = APIGatewayWebSocketEvent(event)
     request = message.request_context
     identity, following = connections.caller_of(request.connection_id)
-    if identity is not None and not standing.holds(identity):
+    try:
+        account = standing.caller(identity) if identity is not None else None
+    except standing.SignedOutError:
         standing.end(request.connection_id)  # signed out since it connected: say so, close it
         return {"statusCode": 200}
     dispatch(
         connection_id=request.connection_id,
         user_id=identity.user_id if identity else None,
+        account=account,
         following=following,
         request_id=request.request_id or request.message_id or context.aws_request_id,
         body=message.body,

@@ -8,6 +8,7 @@ meanwhile. The `raw_exchanges` table (one row per turn) is this module's and `sh
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Future
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -80,8 +81,8 @@ def accept(
     """Accept one message: create the session on the first one, record the turn, queue it for the runner.
 
     The calls that need nothing from each other run at once: where the session's process is kept, the daily
-    quota and the session with its project; the turn's record with whether earlier turns are open; then the
-    events announcing the turn with the turn's job.
+    quota and the session with its project; the turn's record, whether earlier turns are open and the record of
+    the turn's job; then the events announcing the turn, and only then the job's message.
     The turn's number, the numbers of those events and, for a connection new to the session, its place among the
     followers are one write of the session (sessions.next_turn; for a new chat, the write that creates it).
     """
@@ -116,14 +117,13 @@ def accept(
             client_message_id=request.client_message_id,
             job_id=new_job_id(),  # the job queued below carries it: one write fewer than recording it after
         )
+        recorded = calls.soon(exchange.save)  # while _queue records the job
         earlier = calls.soon(_active_turns, session.id, before=taken.turn) if taken.turn > 1 else None
-        exchange.save()
-        queued = earlier.result() > 0 if earlier is not None else False
-        # Logged and sent once the turn is recorded (an accepted message is always a turn that exists), while its
-        # job is recorded, and before the job is sent: turn.started comes after them, in number and on the wire.
-        accepted = calls.soon(_announce, session.id, announced, taken, request, queued=queued)
+        # Sent before the job is: turn.started comes after these events, in number and on the wire.
+        accepted = calls.soon(_announce, session.id, announced, taken, request, recorded=recorded, earlier=earlier)
         _queue(
             exchange,
+            recorded,
             SessionStream(session.id, caller.user_id),
             owner_id=caller.user_id,
             runner_queue=route.result() if route else None,
@@ -136,10 +136,21 @@ def accept(
 
 
 def _announce(
-    session_id: str, announced: list[dict[str, Any]], taken: sessions.Taken, request: ChatSend, *, queued: bool
+    session_id: str,
+    announced: list[dict[str, Any]],
+    taken: sessions.Taken,
+    request: ChatSend,
+    *,
+    recorded: Future[Any],
+    earlier: Future[int] | None,
 ) -> None:
-    """Log and send the events that announce the turn (a new session's first, then message.accepted, which says
-    whether it waits behind earlier ones)."""
+    """Once the turn is recorded (an accepted message is always a turn that exists), log and send the events that
+    announce it: a new session's first, then message.accepted, which says whether it waits behind earlier turns.
+
+    It waits in a pool thread only for calls started before it, which wait for nothing: it cannot starve the pool.
+    """
+    recorded.result()
+    queued = earlier is not None and earlier.result() > 0
     accepted = {
         "type": "message.accepted",
         "turn": taken.turn,
@@ -195,6 +206,7 @@ def prewarm(caller: Principal, request: ChatPrewarm) -> dict[str, Any]:
 
 def _queue(
     exchange: RawExchange,
+    recorded: Future[Any],
     stream: SessionStream,
     *,
     owner_id: str,
@@ -202,13 +214,16 @@ def _queue(
     correlation_id: str | None,
     before_send: Callable[[], object],
 ) -> None:
-    """Queue the turn's job; a queue that cannot take it fails the turn, and says so on the stream. The turn fails
-    too when `before_send` (its announcement) fails: nobody was told of it."""
+    """Queue the turn's job, its record written while the turn's is (`recorded`); a queue that cannot take it
+    fails the turn, and says so on the stream. The turn fails too when `before_send` (its announcement) fails:
+    nobody was told of it. A turn that was never recorded fails its job unsent (its announcement waits for the
+    record) and is not failed itself: there is no turn."""
     session_id, turn = exchange.session_id, int(exchange.turn)
     try:
         jobs.enqueue(
             "chat.turn",
-            {"session_id": session_id, "turn": turn, "project_id": exchange.project_id},
+            # The project and the user let the runner start the turn's reads before the turn is taken.
+            {"session_id": session_id, "turn": turn, "project_id": exchange.project_id, "user_id": owner_id},
             group_id=f"session-{session_id}",
             owner_id=owner_id,
             correlation_id=correlation_id,
@@ -218,16 +233,26 @@ def _queue(
             before_send=before_send,
         )
     except StudioError as exc:
+        _raise_unrecorded(recorded)
         exchange.update(
             actions=[RawExchange.status.set(ExchangeStatus.FAILED.value), RawExchange.error.set(exc.message)]
         )
         stream.publish({"type": "error", "turn": turn, "code": exc.code, "message": exc.message})
         raise
     except Exception:
+        _raise_unrecorded(recorded)
         exchange.update(
             actions=[RawExchange.status.set(ExchangeStatus.FAILED.value), RawExchange.error.set(NOT_ANNOUNCED)]
         )
         raise
+
+
+def _raise_unrecorded(recorded: Future[Any]) -> None:
+    """Raise the error that kept the turn from being recorded, if one did: the client is told what it would have
+    been told had the job not been started, and the turn is not updated (an update would write a partial turn)."""
+    error = recorded.exception()
+    if error is not None:
+        raise error
 
 
 def _active_turns(session_id: str, *, before: int) -> int:

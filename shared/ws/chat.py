@@ -11,7 +11,10 @@ from shared.ws.router import ActionRequest, action
 
 
 def _caller(request: ActionRequest) -> Principal:
-    account = users.get(request.user_id) if request.user_id else None
+    """The account the action acts as: the one read for the connection's standing, else read now."""
+    account = request.account
+    if account is None and request.user_id:
+        account = users.get(request.user_id)
     if account is None or not account.is_active:
         raise AuthenticationError("Your session has ended; sign in and reconnect.", code="unauthenticated")
     return Principal(account=account, via="token")

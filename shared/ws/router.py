@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from shared.accounts.views import Account
 from shared.constants import WS_FRAME_LIMIT_BYTES
 from shared.errors import StudioError
 from shared.logs import logger
@@ -31,6 +32,7 @@ class ActionRequest:
     received_at_ms: int = 0
     reply: Callable[[dict[str, Any]], bool] = field(default=lambda event: False, repr=False)
     following: str | None = None  # the chat session the connection followed when the message came
+    account: Account | None = None  # the caller as read for its standing (shared.ws.standing); None: not read yet
 
 
 M = TypeVar("M", bound=Message)
@@ -98,10 +100,12 @@ def dispatch(
     user_id: str | None = None,
     received_at_ms: int = 0,
     following: str | None = None,
+    account: Account | None = None,
 ) -> str | None:
     """Handle one client message; every failure becomes an error event on the same connection.
 
-    Returns the action name when the message was valid, None otherwise.
+    `account` is the caller's, when it was read already (actions that act as the caller use it rather than read
+    it again). Returns the action name when the message was valid, None otherwise.
     """
 
     def reply(event: dict[str, Any]) -> bool:
@@ -119,7 +123,7 @@ def dispatch(
                 code="unknown_action",
             )
         model, handler = _ACTIONS[name]
-        request = ActionRequest(connection_id, request_id, name, user_id, received_at_ms, reply, following)
+        request = ActionRequest(connection_id, request_id, name, user_id, received_at_ms, reply, following, account)
         handler(request, parse(model, message))
         return name
     except StudioError as exc:

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
+from botocore.client import BaseClient
 from moto import mock_aws
 from moto.apigatewaymanagementapi.models import apigatewaymanagementapi_backends
 
@@ -88,3 +89,30 @@ def drain_queue(settings: Settings) -> int:
             sqs.delete_message(QueueUrl=settings.jobs_queue_url, ReceiptHandle=message["ReceiptHandle"])
         drained += len(messages)
     return drained
+
+
+@contextmanager
+def aws_calls() -> Iterator[list[tuple[str, dict[str, Any]]]]:
+    """Every AWS call that succeeds inside the block, from any thread, as (operation, parameters), in the order they
+    returned."""
+    returned: list[tuple[str, dict[str, Any]]] = []
+    original = BaseClient._make_api_call
+
+    def recorded(self: BaseClient, operation: str, params: dict[str, Any]) -> Any:
+        answer = original(self, operation, params)
+        returned.append((operation, params))
+        return answer
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(BaseClient, "_make_api_call", recorded)
+        yield returned
+
+
+def table_of(model: type[StudioModel]) -> str:
+    """The name the model's table has in these tests."""
+    return model.Meta.table_name
+
+
+def reads_of(calls: Iterable[tuple[str, dict[str, Any]]], model: type[StudioModel]) -> int:
+    """How many of the calls read one item of the model's table."""
+    return sum(1 for operation, params in calls if operation == "GetItem" and params["TableName"] == table_of(model))

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from moto.apigatewaymanagementapi.models import apigatewaymanagementapi_backends
+from pynamodb.exceptions import PutError
 
 from functions.ws_default.handler import handler as ws_default
 from local.lambda_events import LambdaContext
@@ -14,13 +15,13 @@ from shared.accounts import users
 from shared.accounts.domain import Principal
 from shared.chat import prompts, turns
 from shared.chat.schemas import GuideIn, PersonaIn
-from shared.models.chat import ExchangeStatus, RawExchange, Session
+from shared.models.chat import ExchangeStatus, RawExchange, Session, SessionEvent
 from shared.models.jobs import Job
 from shared.projects import service as projects
 from shared.realtime import connections
 from shared.settings import Settings
 from tests.support.accounts import AccountsStack
-from tests.support.aws import ACCOUNT_ID, drain_queue, posted_events, queued_messages
+from tests.support.aws import ACCOUNT_ID, aws_calls, drain_queue, posted_events, queued_messages, table_of
 
 EVENT = {
     "requestContext": {
@@ -178,6 +179,65 @@ def test_a_message_whose_announcement_fails_ends_failed_and_is_never_sent_to_a_r
     assert (exchange.status, exchange.error) == (ExchangeStatus.FAILED, turns.NOT_ANNOUNCED)
     assert Job.get(exchange.job_id).status == "failed"
     assert queued_messages(cloud) == []
+
+
+def test_a_message_whose_turn_cannot_be_recorded_fails_its_job_unsent_and_leaves_no_turn(
+    cloud: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given alice's chat, and a turns table that cannot be written just now (the job's is written meanwhile)
+    _alice, project_id = person("alice")
+    [created, _] = say("alice", action="chat.send", projectId=project_id, message="one")
+    session_id = created["sessionId"]
+    drain_queue(cloud)
+
+    def unwritable(*args: Any, **kwargs: Any) -> None:
+        raise PutError("the turns table is unreachable")
+
+    monkeypatch.setattr(RawExchange, "save", unwritable)
+
+    # When she sends a follow-up
+    [refused] = say("alice", action="chat.send", sessionId=session_id, message="two")[2:]
+
+    # Then she is told it failed as before, nothing announced it, no part of a second turn was written, and its
+    # job ended failed without reaching a runner
+    assert (refused["type"], refused["code"]) == ("error", "internal_error")
+    assert [int(exchange.turn) for exchange in RawExchange.query(session_id)] == [1]
+    [job] = [job for job in Job.scan() if job.payload["turn"] == 2]
+    assert (job.job_type, job.status) == ("chat.turn", "failed")
+    assert queued_messages(cloud) == []
+
+
+def test_a_message_is_recorded_then_announced_and_only_then_sent_to_a_runner(cloud: Settings) -> None:
+    _alice, project_id = person("alice")
+
+    with aws_calls() as calls:
+        created, accepted = say("alice", action="chat.send", projectId=project_id, message="Hello")
+
+    # The turn and its job are recorded, the events logged and sent once the turn is, and the job sent after them
+    steps = [step for step in map(step_of, calls) if step]
+    assert sorted(steps) == sorted(["turn recorded", "job recorded", "events logged", "accepted sent", "job sent"])
+    assert steps.index("turn recorded") < steps.index("events logged") < steps.index("accepted sent")
+    assert steps.index("accepted sent") < steps.index("job sent")
+    assert steps.index("job recorded") < steps.index("job sent")
+    exchange = RawExchange.get(created["sessionId"], accepted["turn"])
+    [message] = queued_messages(cloud)
+    assert json.loads(message["Body"])["job_id"] == exchange.job_id
+    assert (exchange.status, Job.get(exchange.job_id).status) == (ExchangeStatus.QUEUED, "queued")
+
+
+def step_of(call: tuple[str, dict[str, Any]]) -> str | None:
+    """What a call of accepting a message did, named; None for the others."""
+    operation, params = call
+    if operation == "PutItem":
+        written = {
+            table_of(RawExchange): "turn recorded",
+            table_of(Job): "job recorded",
+            table_of(SessionEvent): "events logged",
+        }
+        return written.get(params["TableName"])
+    if operation == "PostToConnection":
+        return "accepted sent" if json.loads(params["Data"])["type"] == "message.accepted" else None
+    return "job sent" if operation == "SendMessage" else None
 
 
 def test_resume_replays_exactly_the_events_after_the_last_seen_seq(cloud: Settings) -> None:

@@ -219,12 +219,17 @@ def test_a_turn_recorded_after_a_later_stream_took_the_mark_still_leaves_the_ses
 def test_a_turn_ends_with_its_quality_signals_recorded_by_the_runner(
     cloud: Settings, accounts: AccountsStack, queued_by: str
 ):
-    # Given a turn whose job names its project (or, queued by an older API, does not)
+    # Given a turn whose job names its project and user (or, queued by an older API, does not)
     accounts.configure(ANTHROPIC_API_KEY=None, ANTHROPIC_AUTH_TOKEN=None, CLAUDE_CODE_USE_BEDROCK=None)
     exchange = start_turn()
     job = Job.get(exchange.job_id)
-    project_id = Session.get(exchange.session_id).project_id
-    assert job.payload == {"session_id": exchange.session_id, "turn": 1, "project_id": project_id}
+    session = Session.get(exchange.session_id)
+    assert job.payload == {
+        "session_id": exchange.session_id,
+        "turn": 1,
+        "project_id": session.project_id,
+        "user_id": session.user_id,
+    }
     if queued_by == "an older API":
         job.update(actions=[Job.payload.set({"session_id": exchange.session_id, "turn": 1})])
 

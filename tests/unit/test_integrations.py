@@ -183,7 +183,12 @@ def test_a_run_by_api_key_is_accepted_at_once_as_a_queued_chat_turn(people: tupl
     # and a chat turn waits for the runner, in acceptEdits mode since nobody is there to approve tools
     [message] = jobs_of("chat.turn")
     job = Job.get(json.loads(message["Body"])["job_id"])
-    assert job.payload == {"session_id": session_id, "turn": 1, "project_id": alice.project_id}
+    assert job.payload == {
+        "session_id": session_id,
+        "turn": 1,
+        "project_id": alice.project_id,
+        "user_id": alice.person.id,
+    }
     session = Session.get(session_id)
     assert (session.user_id, session.project_id, session.permission_mode) == (
         alice.person.id,

@@ -9,8 +9,14 @@ from typing import Any
 import pytest
 
 from local.lambda_events import LambdaContext
-from shared.accounts import users
+from shared.accounts import api_keys, users
+from shared.accounts.domain import Principal
+from shared.models.accounts import User
+from shared.models.api_keys import ApiKey
+from shared.models.chat import Session
 from shared.models.connections import Connection
+from shared.models.jobs import Job
+from shared.projects import service as projects
 from shared.realtime import standing as sockets
 from shared.ws import standing
 from tests.support.accounts import (
@@ -23,7 +29,7 @@ from tests.support.accounts import (
     create_user,
     register_first,
 )
-from tests.support.aws import posted_events
+from tests.support.aws import aws_calls, posted_events, reads_of
 
 
 def moto_connections() -> set[str]:
@@ -166,14 +172,108 @@ def test_a_change_made_another_way_is_caught_at_the_next_action(accounts: Accoun
     assert "conn-alice" not in moto_connections()
 
 
-def test_a_burst_of_actions_reads_the_account_once(accounts: AccountsStack, monkeypatch: pytest.MonkeyPatch) -> None:
+def own_project(person: Person) -> str:
+    account = users.get(person.id)
+    assert account is not None
+    return projects.create(Principal(account=account, via="token"), f"{person.username}'s project").project_id
+
+
+def chat_send(project_id: str) -> dict[str, Any]:
+    return {"action": "chat.send", "projectId": project_id, "message": "Summarise the notes"}
+
+
+@pytest.mark.usefixtures("fresh")
+@pytest.mark.parametrize("proof", ["session token", "API key"])
+def test_each_chat_action_reads_its_callers_account_once(accounts: AccountsStack, proof: str) -> None:
+    # Given alice connected with her session token or a key of hers, and a project of hers
+    alice = create_user(register_first(), "alice")
+    if proof == "API key":
+        connect_key(create_key(alice, scope="full")["key"], "conn-alice")
+    else:
+        connect(alice.token, "conn-alice")
+    project_id = own_project(alice)
+
+    # When she sends a message, then asks to stop it and to replay her chat (each action checked afresh)
+    with aws_calls() as sent:
+        accepted = send(chat_send(project_id), "conn-alice")
+    with aws_calls() as aborted:
+        requested = send({"action": "chat.abort", "sessionId": accepted["sessionId"]}, "conn-alice")
+    with aws_calls() as resumed:
+        replayed = send({"action": "session.resume", "sessionId": accepted["sessionId"], "lastSeq": 0}, "conn-alice")
+
+    # Then each was done, and each read her account once: for her standing and for the action (and the key once)
+    assert [accepted["type"], requested["type"], replayed["type"]] == [
+        "message.accepted",
+        "abort.requested",
+        "session.resumed",
+    ]
+    keys_read = 1 if proof == "API key" else 0
+    for calls in (sent, aborted, resumed):
+        assert (reads_of(calls, User), reads_of(calls, ApiKey)) == (1, keys_read)
+
+
+def test_a_burst_of_actions_reads_the_account_once(accounts: AccountsStack) -> None:
     alice = create_user(register_first(), "alice")
     connect(alice.token, "conn-burst")
-    reads: list[str] = []
-    real = sockets.accounts.token_version
-    monkeypatch.setattr(sockets.accounts, "token_version", lambda user_id: reads.append(user_id) or real(user_id))
+    project_id = own_project(alice)
 
-    for _ in range(5):
-        send({"action": "no-such-action"}, "conn-burst")
+    with aws_calls() as calls:
+        for _ in range(3):
+            send({"action": "no-such-action"}, "conn-burst")
+        for _ in range(2):
+            assert send(chat_send(project_id), "conn-burst")["type"] == "message.accepted"
 
-    assert reads == [alice.id]
+    assert reads_of(calls, User) == 1
+
+
+def ended_signed_out(refused: dict[str, Any], connection_id: str) -> bool:
+    """The action was refused as signed out, and the connection closed at API Gateway and forgotten."""
+    return (
+        (refused["type"], refused["code"]) == ("error", "signed_out")
+        and not list(Connection.query(connection_id))
+        and connection_id not in moto_connections()
+    )
+
+
+@pytest.mark.usefixtures("fresh")
+@pytest.mark.parametrize("change", ["disabled", "signed out everywhere"])
+def test_a_chat_message_after_a_change_made_another_way_is_refused_and_the_connection_ended(
+    accounts: AccountsStack, change: str
+) -> None:
+    # Given alice connected, with a project, and her account changed without a route that closes sockets
+    alice = create_user(register_first(), "alice")
+    connect(alice.token, "conn-alice")
+    project_id = own_project(alice)
+    if change == "disabled":
+        users.update(alice.id, is_active=False)
+    else:
+        users.revoke_tokens(alice.id)
+
+    # When she sends a message
+    refused = send(chat_send(project_id), "conn-alice")
+
+    # Then it is refused with the reason, the connection is ended, and nothing was started
+    assert ended_signed_out(refused, "conn-alice")
+    assert (Session.count(), Job.count()) == (0, 0)
+
+
+@pytest.mark.usefixtures("fresh")
+def test_a_chat_message_over_a_key_deactivated_another_way_is_refused_and_the_session_stays(
+    accounts: AccountsStack,
+) -> None:
+    # Given alice connected with a key and with her session token, and the key deactivated without its route
+    alice = create_user(register_first(), "alice")
+    created = create_key(alice, scope="full")
+    connect_key(created["key"], "conn-key")
+    connect(alice.token, "conn-session")
+    project_id = own_project(alice)
+    api_keys.deactivate(alice.id, created["id"])
+
+    # When she sends a message over each
+    refused = send(chat_send(project_id), "conn-key")
+    accepted = send(chat_send(project_id), "conn-session")
+
+    # Then the key's is refused and its connection ended; her session's is accepted
+    assert ended_signed_out(refused, "conn-key")
+    assert accepted["type"] == "message.accepted"
+    assert Session.count() == 1
