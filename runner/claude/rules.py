@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+from concurrent.futures import Future
 
 from runner.sandbox import JobBox
 from runner.workspace import SyncReport
@@ -23,9 +24,10 @@ PROJECT_RULES = rules.PROJECT_FILE
 _DIRECTORY = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
-def place_user_rules(box: JobBox) -> str | None:
-    """Give the CLI the user's active CLAUDE.md as its user memory, or none when they have none; returns it."""
-    content = rules.active_user_rules(box.user_id)
+def place_user_rules(box: JobBox, read: Future[str | None] | None = None) -> str | None:
+    """Give the CLI the user's active CLAUDE.md as its user memory, or none when they have none; returns it.
+    `read`: that CLAUDE.md read already (`rules.active_user_rules`, started with the turn)."""
+    content = rules.active_user_rules(box.user_id) if read is None else read.result()
     try:
         home = os.open(box.home, _DIRECTORY)
         try:

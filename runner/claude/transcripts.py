@@ -13,12 +13,13 @@ which every change to it moves on: a warm turn's pull and push read it instead o
 from __future__ import annotations
 
 import json
+from concurrent.futures import Future
 from pathlib import Path
 
 from botocore.exceptions import ClientError
 
 from runner.sandbox import JobBox, Sandbox
-from runner.workspace import SyncReport, Workspace
+from runner.workspace import SyncReport, Workspace, read_first
 from shared import aws
 from shared.files import generations
 from shared.logs import logger
@@ -34,8 +35,8 @@ def generation_key(project_id: str, user_id: str) -> str:
     return f"transcripts/{project_id}/{user_id}"
 
 
-def user_transcripts(settings: Settings, sandbox: Sandbox, box: JobBox) -> Workspace:
-    """The sync of the box's user's transcripts of the box's project."""
+def user_transcripts(settings: Settings, sandbox: Sandbox, box: JobBox, seen: Future[int] | None = None) -> Workspace:
+    """The sync of the box's user's transcripts of the box's project (`seen`: its generation read already)."""
     key = generation_key(box.project_id, box.user_id)
 
     def moved_on(report: SyncReport) -> int:
@@ -48,7 +49,7 @@ def user_transcripts(settings: Settings, sandbox: Sandbox, box: JobBox) -> Works
         state_dir=sandbox.sync_state(f"transcripts-{box.project_id}-{box.user_id}"),
         on_placed=box.share_user_file,
         on_pushed=moved_on,
-        generation=lambda: generations.generation(key),
+        generation=read_first(seen, lambda: generations.generation(key)),
     )
 
 

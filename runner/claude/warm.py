@@ -27,6 +27,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -40,6 +41,7 @@ from runner.sandbox import JobBox, Sandbox
 from runner.services import Services
 from runner.workspace import SyncReport, project_files
 from shared.concurrency import soon
+from shared.files import generations
 from shared.logs import logger
 from shared.provider.service import ActiveProvider
 from shared.settings import Settings
@@ -143,10 +145,30 @@ class WarmBox:
             self.stack.close()  # revokes the token, waits for its usage rows, ends the box
 
 
+@dataclass(frozen=True)
+class Seen:
+    """The generations of a box's two folders, read already (the turn reads them when its job starts), for the
+    pull; None: the pull reads its own."""
+
+    files: Future[int] | None = None
+    transcripts: Future[int] | None = None
+
+    @classmethod
+    def read(cls, project_id: str, user_id: str) -> Seen:
+        """Start reading both."""
+        return cls(
+            soon(generations.generation, project_id),
+            soon(generations.generation, transcripts.generation_key(project_id, user_id)),
+        )
+
+
 class Workplace:
     """A box's project files and the user's transcripts of the project: pulled before a turn, pushed after it."""
 
-    def __init__(self, settings: Settings, sandbox: Sandbox, box: JobBox, s3_prefix: str) -> None:
+    def __init__(
+        self, settings: Settings, sandbox: Sandbox, box: JobBox, s3_prefix: str, seen: Seen | None = None
+    ) -> None:
+        seen = seen or Seen()
         self.files = project_files(
             bucket=settings.workspace_bucket,
             project_id=box.project_id,
@@ -154,8 +176,9 @@ class Workplace:
             local_root=box.files,
             state_dir=sandbox.sync_state(f"files-{box.project_id}"),
             on_placed=box.share_project_file,
+            seen=seen.files,
         )
-        self.transcripts = transcripts.user_transcripts(settings, sandbox, box)
+        self.transcripts = transcripts.user_transcripts(settings, sandbox, box, seen.transcripts)
 
     def pull(self, warm: WarmBox) -> None:
         """Bring both down (at once: they are folders apart); a kept process whose conversation went on elsewhere

@@ -65,12 +65,13 @@ class ProjectMounts:
         self._synced: list[_Synced] = []
         self._found: Future[list[Mount]] | None = None
 
-    def read_ahead(self) -> None:
-        """Start reading the project's mounts now, for `before()` (a turn reads them while its workspace comes down)."""
-        self._found = soon(self._mounts)
+    def read_ahead(self, found: Future[list[Mount]] | None = None) -> None:
+        """Start reading the project's mounts now, for `before()` (a turn reads them while its workspace comes down),
+        or take `found`, the project's mounts read earlier (`mounts.mounts_for_project`)."""
+        self._found = soon(self._mounts) if found is None else found
 
     def before(self) -> None:
-        found = self._found.result() if self._found is not None else self._mounts()
+        found = self._chosen(self._found.result()) if self._found is not None else self._mounts()
         for mount in found:
             if self._only is None and not profile_of(mount.vfs_profile).pull_before_job:
                 continue  # synced by the tick only
@@ -87,7 +88,9 @@ class ProjectMounts:
         self._synced.clear()
 
     def _mounts(self) -> list[Mount]:
-        found = mounts.mounts_for_project(self._box.project_id)
+        return self._chosen(mounts.mounts_for_project(self._box.project_id))
+
+    def _chosen(self, found: list[Mount]) -> list[Mount]:
         return [m for m in found if self._only is None or m.mount_id == self._only]
 
     def _open(self, mount: Mount) -> _Synced | None:

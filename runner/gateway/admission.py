@@ -1,11 +1,11 @@
 """Whether a user may start another model call: the daily token quota and the monthly budgets, read at most every
 few seconds per user.
 
-The checks (in the runner `shared.quotas.daily.check_tokens`, then `shared.budgets.status.check`) read DynamoDB,
-so they run in a thread, never on the gateway's loop, and their verdict is kept for `CACHE_SECONDS` per user: a
-turn's dozens of calls cost one read each. A refusal is the first check's RateLimitedError, whose message the CLI
-shows as it ends the turn. A check that fails for any other reason (the table unreachable) admits the call as far
-as it is concerned, and the next check is still asked: metering problems never stop the work.
+The checks (in the runner `shared.quotas.daily.check_tokens` and `shared.budgets.status.check`, asked at once)
+read DynamoDB, so they run in threads, never on the gateway's loop, and their verdict is kept for `CACHE_SECONDS`
+per user: a turn's dozens of calls cost one read each. A refusal is the first check's RateLimitedError, whose
+message the CLI shows as it ends the turn. A check that fails for any other reason (the table unreachable) admits
+the call as far as it is concerned: metering problems never stop the work.
 
     admission = Admission([check_tokens, budgets.check])
     refusal = await admission.refusal(grant.user_id)   # None: forward it; else the message of a 429
@@ -54,7 +54,7 @@ class Admission:
     async def _refresh(self, user_id: str) -> str | None:
         try:
             now = self._clock()
-            verdict = await asyncio.to_thread(self._ask, user_id)
+            verdict = await self._ask(user_id)
             if len(self._verdicts) >= _MAX_USERS:
                 self._verdicts.clear()
             self._verdicts[user_id] = (now + self._cache_seconds, verdict)
@@ -62,12 +62,17 @@ class Admission:
         finally:
             self._asking.pop(user_id, None)
 
-    def _ask(self, user_id: str) -> str | None:
-        for check in self._checks:
-            try:
-                check(user_id)
-            except RateLimitedError as exc:
-                return exc.message
-            except Exception:
-                logger.exception("the model gateway could not check a quota or budget; it admits the call")
-        return None
+    async def _ask(self, user_id: str) -> str | None:
+        """The first refusal in the checks' order; they are asked at once, each in a thread of its own."""
+        answers = await asyncio.gather(*(asyncio.to_thread(_answer, check, user_id) for check in self._checks))
+        return next((refusal for refusal in answers if refusal is not None), None)
+
+
+def _answer(check: Check, user_id: str) -> str | None:
+    try:
+        check(user_id)
+    except RateLimitedError as exc:
+        return exc.message
+    except Exception:
+        logger.exception("the model gateway could not check a quota or budget; it admits the call")
+    return None

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
 
@@ -22,7 +23,7 @@ from runner.claude.config import NOT_CONFIGURED, system_prompt
 from runner.claude.conversation import Turn, TurnOutcome, start_process, talk
 from runner.claude.relay import Relay
 from runner.claude.rules import place_user_rules, record_claude_edit
-from runner.claude.warm import SessionKey, Workplace, fingerprint, warm_pool
+from runner.claude.warm import Seen, SessionKey, Workplace, fingerprint, warm_pool
 from runner.context import JobContext
 from runner.drives.project import ProjectMounts
 from runner.errors import JobFailedError
@@ -32,11 +33,13 @@ from shared.chat import quality, records, views
 from shared.chat.records import Conversation, ExchangeStatus, Pending
 from shared.chat.stream import TurnStream
 from shared.concurrency import soon, together
+from shared.drives.mounts import mounts_for_project
 from shared.jobs import Job, routing
 from shared.logs import logger
 from shared.projects import service as projects
 from shared.projects.views import Project
 from shared.provider.service import active as active_provider
+from shared.rules.service import active_user_rules
 from shared.settings import get_settings
 
 
@@ -54,7 +57,7 @@ def interrupted(job: Job) -> None:
 
 @job_handler("chat.turn", on_interrupted=interrupted)
 def chat_turn(ctx: JobContext) -> dict[str, Any]:
-    ahead = _Ahead(ctx.job.payload)
+    ahead = _Ahead(ctx)
     conversation, pending, taken = records.begin(ctx.job.payload["session_id"], int(ctx.job.payload["turn"]))
     session_id, turn = conversation.id, pending.turn
     if not taken:
@@ -64,18 +67,20 @@ def chat_turn(ctx: JobContext) -> dict[str, Any]:
             _record(conversation, pending, ExchangeStatus.ABORTED)
             TurnStream(session_id, conversation.user_id).close({"type": "turn.aborted", "turn": turn})
             return {"status": "aborted"}
-    stream = records.start(conversation, turn, taken=taken)
-    # Sent while the workspace comes down; the CLI is spoken to only once it is out (_run), so it comes first.
-    ahead.started = soon(stream.publish, {"type": "turn.started", "turn": turn})
+    # The stream opens (its first numbers; the session marked running) and says turn.started while the workspace
+    # is made ready and the CLI is given the message: the relay waits for it before the turn's first event.
+    opened = soon(records.start, conversation, turn, taken=taken)
+    ahead.started = soon(_say_started, opened, turn)
     started, outcome, relay = time.monotonic(), TurnOutcome(), None
     try:
-        relay = _run(ctx, conversation, pending, stream, outcome, ahead=ahead)
+        relay = _run(ctx, conversation, pending, ahead.publish, outcome, ahead=ahead)
     except Exception as exc:
         logger.exception("chat turn failed")
         outcome.fail("turn_failed", f"The turn failed on our side: {type(exc).__name__}. Try again.")
     finally:
         with contextlib.suppress(Exception):  # failed: the turn failed with it (_run), and says so below
             ahead.started.result()
+        stream = opened.result()  # a stream that could not open fails the job as before (the turn is interrupted)
         with stream:  # closed with the turn's last event, the turn logged whole before its quality is read from it
             recorded = _record(
                 conversation, pending, outcome.status, error=outcome.error, relay=relay, started=started, stream=stream
@@ -93,6 +98,12 @@ def chat_turn(ctx: JobContext) -> dict[str, Any]:
     return {"status": outcome.status.value}
 
 
+def _say_started(opened: Future[TurnStream], turn: int) -> TurnStream:
+    stream = opened.result()
+    stream.publish({"type": "turn.started", "turn": turn})
+    return stream
+
+
 def _quality(session_id: str, turn: int) -> None:
     """The turn's quality signals, once it is logged whole (here rather than in a chat.quality job of its own: a job
     record, a message and its receipt fewer per turn)."""
@@ -103,14 +114,24 @@ def _quality(session_id: str, turn: int) -> None:
 
 
 class _Ahead:
-    """What a turn does that needs nothing from what comes before it, at once with that: the provider and the
-    project read while its records are taken (the project's id comes with the job; a job queued before it did is
-    read after), and its turn.started sent while the workspace comes down."""
+    """What a turn reads that needs nothing from what comes before it, started with its job, at once with the turn
+    being taken: the provider, the project, the generations of the box's folders, the user's CLAUDE.md, the
+    project's drives, and the user's quota and budgets at the model gateway (a job queued without the project or
+    the user reads them later, as it comes to them). Then its turn.started, sent while the workspace is made ready.
+    """
 
-    def __init__(self, payload: dict[str, Any]) -> None:
-        self.started: Future[dict[str, Any]] | None = None
+    def __init__(self, ctx: JobContext) -> None:
+        payload = ctx.job.payload
+        project_id, user_id = payload.get("project_id"), payload.get("user_id")
+        self.started: Future[TurnStream] | None = None
         self.provider = soon(active_provider)
-        self._project = soon(projects.get, str(payload["project_id"])) if payload.get("project_id") else None
+        self._project = soon(projects.get, str(project_id)) if project_id else None
+        self._for: tuple[str, str] | None = (str(project_id), str(user_id)) if project_id and user_id else None
+        self.seen = Seen.read(*self._for) if self._for else None
+        self.rules = soon(active_user_rules, str(user_id)) if self._for else None
+        self.mounts = soon(mounts_for_project, str(project_id)) if self._for else None
+        if user_id:
+            ctx.services.gateway.ahead(str(user_id))
 
     def project(self, project_id: str) -> Project:
         if self._project is not None:
@@ -119,12 +140,21 @@ class _Ahead:
                 return project
         return projects.get(project_id)
 
+    def of(self, key: SessionKey) -> bool:
+        """Whether what was read ahead is of this box's project and user."""
+        return self._for == (key.project_id, key.user_id)
+
+    def publish(self, event: dict[str, Any]) -> dict[str, Any]:
+        """The turn's events, on its stream once turn.started is out."""
+        assert self.started is not None
+        return self.started.result().publish(event)
+
 
 def _run(
     ctx: JobContext,
     conversation: Conversation,
     pending: Pending,
-    stream: TurnStream,
+    publish: Callable[[dict[str, Any]], Any],
     outcome: TurnOutcome,
     *,
     ahead: _Ahead,
@@ -137,6 +167,7 @@ def _run(
     project = ahead.project(conversation.project_id)
     services = ctx.services
     key = SessionKey(conversation.id, conversation.user_id, project.project_id)
+    read = ahead.of(key)
     with warm_pool(services).session(key, provider) as warm:
         box = warm.box
         warm.begin_turn(
@@ -146,18 +177,16 @@ def _run(
             turn=pending.turn,
             until=time.time() + max(ctx.remaining(), 0) + EXPIRY_GRACE_SECONDS,
         )
-        place = Workplace(settings, services.sandbox, box, project.s3_prefix)
+        place = Workplace(settings, services.sandbox, box, project.s3_prefix, ahead.seen if read else None)
         drives = ProjectMounts(settings, services.sandbox, box)
         with together() as calls:  # none still writes in the box if the pull fails
-            user_rules = calls.soon(place_user_rules, box)  # the user's active CLAUDE.md, now (docs/rules.md)
-            drives.read_ahead()
+            user_rules = calls.soon(place_user_rules, box, ahead.rules if read else None)  # docs/rules.md
+            drives.read_ahead(ahead.mounts if read else None)
             place.pull(warm)
             drives.before()  # the project's drive folders as the drives have them now (docs/drives.md)
         rules = user_rules.result()
-        relay = Relay(stream.publish, turn=pending.turn, cwd=box.files)
+        relay = Relay(publish, turn=pending.turn, cwd=box.files)
         started_with = fingerprint(provider, system_prompt(conversation), rules, box)
-        if ahead.started is not None:
-            ahead.started.result()
         try:
             talk(Turn(ctx, settings, conversation, pending, outcome, relay, warm, started_with, place.transcripts))
         finally:

@@ -7,7 +7,7 @@
 
 from runner.workspace.errors import WorkspaceBusyError, WorkspaceError, WorkspaceSyncError
 from runner.workspace.report import Conflict, Skipped, SyncReport
-from runner.workspace.sync import DEFAULT_TRANSFER_CONFIG, Workspace, project_files
+from runner.workspace.sync import DEFAULT_TRANSFER_CONFIG, Workspace, project_files, read_first
 
 __all__ = [
     "DEFAULT_TRANSFER_CONFIG",
@@ -19,4 +19,5 @@ __all__ = [
     "WorkspaceError",
     "WorkspaceSyncError",
     "project_files",
+    "read_first",
 ]

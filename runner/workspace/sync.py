@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -241,20 +242,37 @@ class Workspace:
         session.report.deleted_bytes += base.size
 
 
-def project_files(*, bucket: str, project_id: str, s3_prefix: str, local_root: Path, **options: Any) -> Workspace:
-    """A project's files (`<s3_prefix>files/`): a push that changes S3 moves the project's file tree on."""
+def project_files(
+    *,
+    bucket: str,
+    project_id: str,
+    s3_prefix: str,
+    local_root: Path,
+    seen: Future[int] | None = None,
+    **options: Any,
+) -> Workspace:
+    """A project's files (`<s3_prefix>files/`): a push that changes S3 moves the project's file tree on. `seen`: the
+    tree's generation read already, for the first sync (see `read_first`)."""
 
     def invalidate_tree(report: SyncReport) -> int:
         return generations.invalidate(project_id)
-
-    def generation() -> int:
-        return generations.generation(project_id)
 
     return Workspace(
         bucket=bucket,
         prefix=f"{s3_prefix}files/",
         local_root=local_root,
         on_pushed=invalidate_tree,
-        generation=generation,
+        generation=read_first(seen, lambda: generations.generation(project_id)),
         **options,
     )
+
+
+def read_first(seen: Future[int] | None, read: Callable[[], int]) -> Callable[[], int]:
+    """`read`, whose first answer is `seen` when given: a generation read when the job began, at once with its other
+    reads, serves its pull (the pull then stands as of that moment); later syncs, such as its push, read anew."""
+    unused = [seen] if seen is not None else []
+
+    def generation() -> int:
+        return unused.pop().result() if unused else read()
+
+    return generation

@@ -17,6 +17,7 @@ import math
 from datetime import UTC, datetime, timedelta
 
 from shared import usage
+from shared.concurrency import soon
 from shared.models.base import utcnow
 from shared.quotas import counter, settings
 from shared.quotas.errors import TokenQuotaError, TurnQuotaError
@@ -35,8 +36,9 @@ def take_turn(user_id: str) -> None:
 def check_tokens(user_id: str) -> None:
     """Refuse (TokenQuotaError) a new model call of a user whose tokens today have reached tokensPerDay."""
     now = utcnow()
+    current = soon(settings.current)  # at once with the count: the gateway waits for both
     used = usage.tokens_on(user_id, now.date())
-    limit = settings.current().tokens_per_day
+    limit = current.result().tokens_per_day
     if used >= limit:
         resets_at = datetime.combine(now.date(), datetime.min.time(), UTC) + DAY
         raise TokenQuotaError(limit, used, resets_at, max(1, math.ceil((resets_at - now).total_seconds())))

@@ -301,3 +301,32 @@ def test_calls_that_come_while_the_checks_run_wait_for_the_same_answer_and_a_tur
         while not ahead and time.monotonic() < deadline:
             time.sleep(0.01)
     assert ahead == ["u2"]
+
+
+def test_admission_asks_its_checks_at_once_and_the_first_refusal_in_their_order_is_said() -> None:
+    # Given two checks that each wait until the other has started (asked one after the other, neither would end)
+    both = threading.Barrier(2, timeout=5)
+
+    def quota(user_id: str) -> None:
+        both.wait()
+        raise TurnQuotaError(10, datetime(2026, 3, 3, tzinfo=UTC), 60)
+
+    def budget(user_id: str) -> None:
+        both.wait()
+        raise RuntimeError("the budgets table is unreachable")
+
+    # When u1's next call is asked about, then both ran, and the quota's refusal is the answer
+    refusal = run(Admission([budget, quota]).refusal("u1"))
+    assert refusal is not None and "turnsPerDay = 10)" in refusal
+    assert not both.broken
+
+    # And with both refusing, the first check's refusal is said
+    def budget_refuses(user_id: str) -> None:
+        raise TurnQuotaError(99, datetime(2026, 3, 3, tzinfo=UTC), 60)
+
+    first = run(Admission([budget_refuses, quota_alone]).refusal("u2"))
+    assert first is not None and "turnsPerDay = 99)" in first
+
+
+def quota_alone(user_id: str) -> None:
+    raise TurnQuotaError(10, datetime(2026, 3, 3, tzinfo=UTC), 60)

@@ -8,7 +8,7 @@ import os
 import shutil
 import threading
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,7 @@ from boto3.s3.transfer import TransferConfig
 from botocore.exceptions import EndpointConnectionError
 
 from runner.claude import transcripts
-from runner.workspace import Workspace, WorkspaceBusyError, WorkspaceSyncError
+from runner.workspace import Workspace, WorkspaceBusyError, WorkspaceSyncError, read_first
 from runner.workspace.local import LocalFile
 from runner.workspace.manifest import Entry
 from runner.workspace.plan import Action, RemoteObject, decide_pull, decide_push
@@ -644,3 +644,35 @@ def test_adopting_a_transcript_of_the_old_layout_moves_its_prefix_generation_on(
         # Then it moved, and the generation says so: the next pull lists the prefix and brings it down
         assert adopted and generations.generation(key) == before + 1
         assert remote_files(s3, transcripts.prefix("p1", "u1")) == {"claude-1.jsonl": b'{"type":"user"}\n'}
+
+
+def test_a_generation_read_when_the_job_began_serves_its_pull_and_the_push_reads_anew(
+    s3: Any, calls: Calls, tmp_path: Path
+):
+    # Given a workspace in step with its generation, and that generation read again as a turn's job begins
+    put(s3, "plan.md", b"v1")
+    root, generation = root_of(tmp_path), Generation()
+    counted(s3, root, generation).pull()
+    seen: Future[int] = Future()
+    seen.set_result(generation.read())
+    asked: list[int] = []
+
+    def read() -> int:
+        asked.append(generation.value)
+        return generation.read()
+
+    synced = workspace(s3, root, generation=read_first(seen, read), on_pushed=generation.move_on)
+
+    # When the turn pulls, then it lists nothing and reads nothing more: it stands as of the generation it was given
+    calls.clear()
+    assert not synced.pull().changed
+    assert calls.count("ListObjectsV2") == 0 and asked == []
+
+    # And when someone uploads meanwhile, the push reads the generation anew, lists, and keeps both changes
+    put(s3, "upload.txt", b"by the user")
+    generation.move_on()
+    write(root, "notes.md", b"by Claude")
+    pushed = synced.push()
+    assert asked == [1] and calls.count("ListObjectsV2") == 1
+    assert pushed.uploaded == ["notes.md"]
+    assert sorted(remote_files(s3)) == ["notes.md", "plan.md", "upload.txt"]
