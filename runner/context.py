@@ -11,6 +11,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from runner.errors import JobTimeoutError
 from runner.services import Services, default_services
@@ -27,6 +28,7 @@ class JobContext:
     deadline: float  # time.monotonic() value
     cancelled: threading.Event = field(default_factory=threading.Event)
     services: Services = field(default_factory=default_services)
+    ahead: Any = None  # what the handler's `ahead` started from the job's message (runner/registry.py), if anything
 
     def remaining(self) -> float:
         return self.deadline - time.monotonic()

@@ -17,6 +17,9 @@ class JobHandler:
     never_retry: tuple[type[BaseException], ...]
     # Called when the job is failed without running (its runner died mid-job): close the domain records too.
     on_interrupted: Callable[[Any], None] | None = None
+    # Called with the payload its message carries (runner/worker.py) while the job is being started: it starts
+    # the job's reads, and what it returns is the job's `ctx.ahead`.
+    ahead: Callable[[dict[str, Any], Any], Any] | None = None
 
 
 _HANDLERS: dict[str, JobHandler] = {}
@@ -27,12 +30,13 @@ def job_handler(
     *,
     never_retry: tuple[type[BaseException], ...] = (),
     on_interrupted: Callable[[Any], None] | None = None,
+    ahead: Callable[[dict[str, Any], Any], Any] | None = None,
 ) -> Callable[[Callable[[Any], Any]], Callable[[Any], Any]]:
     """Register `fn(ctx) -> result` as the handler of `job_type` (its limits come from shared.jobs.types)."""
 
     def register(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
         assert job_type not in _HANDLERS, f"job type {job_type!r} registered twice"
-        _HANDLERS[job_type] = JobHandler(spec_for(job_type), fn, (JobFailedError, *never_retry), on_interrupted)
+        _HANDLERS[job_type] = JobHandler(spec_for(job_type), fn, (JobFailedError, *never_retry), on_interrupted, ahead)
         return fn
 
     return register

@@ -219,7 +219,8 @@ class Worker:
             logger.error("dropping a message that is not a job", extra={"body": message.get("Body", "")[:500]})
             return DELETE
         logger.thread_safe_append_keys(job_id=job_id, correlation_id=body.get("correlation_id"))
-        started = self._start_queued(job_id, body.get("timeout_seconds"))
+        ahead = self._read_ahead(body)
+        started = self._start_queued(job_id, body.get("timeout_seconds"), ahead)
         if started is not None:
             return started
         job = store.get(job_id)
@@ -245,9 +246,22 @@ class Worker:
         except JobStateError:
             logger.info("job changed state before it could start; deciding again on redelivery")
             return KEEP
-        return self._run(handler, job)
+        return self._run(handler, job, ahead)
 
-    def _start_queued(self, job_id: str, timeout_seconds: Any) -> Outcome | None:
+    def _read_ahead(self, body: dict[str, Any]) -> Ahead | None:
+        """Start the job's reads from the payload its message carries, while the job is being started: the
+        handler's `ahead` (runner/registry.py). None when there is none, or it failed (the job reads as it goes)."""
+        handler = handler_for(str(body.get("job_type")))
+        payload = body.get("payload")
+        if handler is None or handler.ahead is None or not isinstance(payload, dict):
+            return None
+        try:
+            return Ahead(handler, handler.ahead(payload, self.services))
+        except Exception:
+            logger.exception("could not start a job's reads ahead; it reads them as it goes")
+            return None
+
+    def _start_queued(self, job_id: str, timeout_seconds: Any, ahead: Ahead | None = None) -> Outcome | None:
         """A queued job whose message says its timeout starts with one write, not a read and a write; None when it
         is not queued (or the message is older), for `handle` to read and decide."""
         if not isinstance(timeout_seconds, int) or isinstance(timeout_seconds, bool) or timeout_seconds <= 0:
@@ -259,18 +273,20 @@ class Worker:
         if handler is None:
             store.finish(job, JobStatus.FAILED, error=f"This runner cannot run {job.job_type!r} jobs.")
             return DELETE
-        return self._run(handler, job)
+        return self._run(handler, job, ahead)
 
-    def _run(self, handler: JobHandler, job: Job) -> Outcome:
+    def _run(self, handler: JobHandler, job: Job, ahead: Ahead | None = None) -> Outcome:
         self._protection.job_started()
         try:
-            return self._execute(handler, job)
+            return self._execute(handler, job, ahead.of(handler) if ahead is not None else None)
         finally:
             self._protection.job_finished()
 
-    def _execute(self, handler: JobHandler, job: Job) -> Outcome:
+    def _execute(self, handler: JobHandler, job: Job, ahead: Any = None) -> Outcome:
         timeout = float(job.timeout_seconds)
-        ctx = JobContext(job=job, runner_id=self.runner_id, deadline=time.monotonic() + timeout, services=self.services)
+        ctx = JobContext(
+            job=job, runner_id=self.runner_id, deadline=time.monotonic() + timeout, services=self.services, ahead=ahead
+        )
         box: dict[str, Any] = {}
         keys = logger.thread_safe_get_current_keys()
 
@@ -314,6 +330,17 @@ class Worker:
         backoff = handler.spec.retry_backoff_seconds * 2 ** (attempts - 1)
         logger.warning("job failed; retrying", extra={"job_type": job.job_type, "error": reason, "in": backoff})
         return Outcome(delete=False, retry_after=min(backoff, 12 * 60 * 60))
+
+
+@dataclass(frozen=True)
+class Ahead:
+    """What a handler's `ahead` started from a job's message; it is the job's only if the job is of that handler."""
+
+    handler: JobHandler
+    started: Any
+
+    def of(self, handler: JobHandler) -> Any:
+        return self.started if handler is self.handler else None
 
 
 def main() -> None:

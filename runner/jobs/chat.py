@@ -28,6 +28,7 @@ from runner.context import JobContext
 from runner.drives.project import ProjectMounts
 from runner.errors import JobFailedError
 from runner.registry import job_handler
+from runner.services import Services
 from shared import integrations
 from shared.chat import quality, records, views
 from shared.chat.records import Conversation, ExchangeStatus, Pending
@@ -55,10 +56,16 @@ def interrupted(job: Job) -> None:
     TurnStream(conversation.id, conversation.user_id).close(error)
 
 
-@job_handler("chat.turn", on_interrupted=interrupted)
+def _read_ahead(payload: dict[str, Any], services: Services) -> _Ahead:
+    return _Ahead(payload, services)
+
+
+@job_handler("chat.turn", on_interrupted=interrupted, ahead=_read_ahead)
 def chat_turn(ctx: JobContext) -> dict[str, Any]:
-    ahead = _Ahead(ctx)
-    conversation, pending, taken = records.begin(ctx.job.payload["session_id"], int(ctx.job.payload["turn"]))
+    payload = ctx.job.payload
+    read = ctx.ahead  # from the job's message; used when it carried the record's very payload
+    ahead = read if isinstance(read, _Ahead) and read.payload == payload else _Ahead(payload, ctx.services)
+    conversation, pending, taken = records.begin(payload["session_id"], int(payload["turn"]), session=ahead.session)
     session_id, turn = conversation.id, pending.turn
     if not taken:
         if not pending.is_open:
@@ -114,16 +121,18 @@ def _quality(session_id: str, turn: int) -> None:
 
 
 class _Ahead:
-    """What a turn reads that needs nothing from what comes before it, started with its job, at once with the turn
-    being taken: the provider, the project, the generations of the box's folders, the user's CLAUDE.md, the
-    project's drives, and the user's quota and budgets at the model gateway (a job queued without the project or
-    the user reads them later, as it comes to them). Then its turn.started, sent while the workspace is made ready.
+    """What a turn reads that needs nothing from what comes before it, started from its job's message while the
+    job is being started (runner/worker.py), or else as the job starts: the session, the provider, the project, the
+    generations of the box's folders, the user's CLAUDE.md, the project's drives, and the user's quota and budgets
+    at the model gateway (a job queued without the project or the user reads them later, as it comes to them).
+    Then its turn.started, sent while the workspace is made ready.
     """
 
-    def __init__(self, ctx: JobContext) -> None:
-        payload = ctx.job.payload
+    def __init__(self, payload: dict[str, Any], services: Services) -> None:
+        self.payload = payload
         project_id, user_id = payload.get("project_id"), payload.get("user_id")
         self.started: Future[TurnStream] | None = None
+        self.session = records.read_session(str(payload["session_id"]))
         self.provider = soon(active_provider)
         self._project = soon(projects.get, str(project_id)) if project_id else None
         self._for: tuple[str, str] | None = (str(project_id), str(user_id)) if project_id and user_id else None
@@ -131,7 +140,7 @@ class _Ahead:
         self.rules = soon(active_user_rules, str(user_id)) if self._for else None
         self.mounts = soon(mounts_for_project, str(project_id)) if self._for else None
         if user_id:
-            ctx.services.gateway.ahead(str(user_id))
+            services.gateway.ahead(str(user_id))
 
     def project(self, project_id: str) -> Project:
         if self._project is not None:

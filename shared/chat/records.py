@@ -11,6 +11,7 @@ through `finish`, so none is left running.
 from __future__ import annotations
 
 import json
+from concurrent.futures import Future
 from typing import Any
 
 from pydantic import field_validator
@@ -160,11 +161,12 @@ def allow_for_session(session_id: str, rule: str) -> bool:
     return True
 
 
-def begin(session_id: str, turn: int) -> tuple[Conversation, Pending, bool]:
+def begin(session_id: str, turn: int, *, session: Future[Session] | None = None) -> tuple[Conversation, Pending, bool]:
     """Take a queued turn: queued → running in one conditional write that returns the turn, its session read at
-    the same time. The flag says whether it started; if it did not, the turn is as it stands (finished, asked to
-    stop before it started, or running already: a message delivered again), read strongly consistent."""
-    session = soon(Session.get, session_id, consistent_read=True)
+    the same time (or given, read as its job started: `read_session`). The flag says whether it started; if it did
+    not, the turn is as it stands (finished, asked to stop before it started, or running already: a message
+    delivered again), read strongly consistent."""
+    session = session or read_session(session_id)
     exchange = RawExchange(session_id, turn)
     try:
         exchange.update(
@@ -178,6 +180,11 @@ def begin(session_id: str, turn: int) -> tuple[Conversation, Pending, bool]:
             raise
         pending, started = poll(session_id, turn), False
     return Conversation.model_validate(session.result()), pending, started
+
+
+def read_session(session_id: str) -> Future[Session]:
+    """Start reading the session as `begin` needs it (the turns before are over by then: their jobs ran first)."""
+    return soon(Session.get, session_id, consistent_read=True)
 
 
 def start(conversation: Conversation, turn: int, *, taken: bool = False) -> TurnStream:

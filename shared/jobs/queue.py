@@ -16,17 +16,21 @@ from shared.logs import logger
 from shared.models.jobs import Job, JobStatus
 from shared.settings import get_settings
 
+AHEAD_PAYLOAD_BYTES = 2048  # a payload this small rides in the message too
+
 
 def message_body(job: Job) -> str:
-    """What the runner needs to start the job without reading its record first (runner/worker.py)."""
-    return json.dumps(
-        {
-            "job_id": job.job_id,
-            "job_type": job.job_type,
-            "correlation_id": job.correlation_id,
-            "timeout_seconds": int(job.timeout_seconds),
-        }
-    )
+    """What the runner needs to start the job without reading its record first (runner/worker.py), and a small
+    payload, so that the job's reads can start while it is being started (the record's payload stays the job's)."""
+    body: dict[str, Any] = {
+        "job_id": job.job_id,
+        "job_type": job.job_type,
+        "correlation_id": job.correlation_id,
+        "timeout_seconds": int(job.timeout_seconds),
+    }
+    if len(json.dumps(job.payload, default=str)) <= AHEAD_PAYLOAD_BYTES:
+        body["payload"] = job.payload
+    return json.dumps(body)
 
 
 def enqueue(

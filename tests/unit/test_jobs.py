@@ -11,6 +11,7 @@ from botocore.stub import Stubber
 from shared import aws, jobs
 from shared.errors import ServiceUnavailableError
 from shared.jobs import store
+from shared.jobs.queue import AHEAD_PAYLOAD_BYTES
 from shared.jobs.store import JobStateError
 from shared.models.jobs import Job, JobStatus
 from shared.settings import Settings
@@ -37,9 +38,19 @@ def test_enqueue_records_the_job_then_sends_a_fifo_message(cloud: Settings) -> N
         "job_type": "ping",
         "correlation_id": "r1",
         "timeout_seconds": 10,  # the runner starts it with one write (runner/worker.py)
+        "payload": {"connection_id": "c1"},  # its reads start meanwhile
     }
     assert message["Attributes"]["MessageGroupId"] == "g1"
     assert message["Attributes"]["MessageDeduplicationId"] == job.job_id
+
+
+def test_a_large_payload_stays_in_the_job_record_only(cloud: Settings) -> None:
+    job = jobs.enqueue("ping", {"connection_id": "c" * (AHEAD_PAYLOAD_BYTES + 1)}, group_id="g1")
+
+    [message] = queued_messages(cloud)
+    assert "payload" not in json.loads(message["Body"])
+    stored = store.get(job.job_id)
+    assert stored is not None and len(stored.payload["connection_id"]) == AHEAD_PAYLOAD_BYTES + 1
 
 
 def test_an_unknown_job_type_is_a_programming_error(cloud: Settings) -> None:

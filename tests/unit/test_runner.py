@@ -26,6 +26,7 @@ from tests.support.aws import moto_aws, posted_events, queued_messages
 
 SPECS = {
     "test.echo": JobTypeSpec("test.echo", timeout_seconds=5, max_attempts=2, retry_backoff_seconds=7),
+    "test.ahead": JobTypeSpec("test.ahead", timeout_seconds=5, max_attempts=1, retry_backoff_seconds=1),
     "test.flaky": JobTypeSpec("test.flaky", timeout_seconds=5, max_attempts=2, retry_backoff_seconds=7),
     "test.broken": JobTypeSpec("test.broken", timeout_seconds=5, max_attempts=3),
     "test.slow": JobTypeSpec("test.slow", timeout_seconds=1, max_attempts=1),
@@ -47,6 +48,15 @@ def register_test_handlers() -> None:
     @registry.job_handler("test.echo")
     def echo(ctx: JobContext) -> Any:
         return {"echo": ctx.job.payload}
+
+    def read(payload: dict[str, Any], services: Any) -> Any:
+        if payload.get("unreadable"):
+            raise ConnectionError("the table is unreachable")
+        return {"read from the message": payload}
+
+    @registry.job_handler("test.ahead", ahead=read)
+    def ahead(ctx: JobContext) -> Any:
+        return {"ahead": ctx.ahead}
 
     @registry.job_handler("test.flaky")
     def flaky(ctx: JobContext) -> Any:
@@ -199,6 +209,38 @@ def test_a_job_runs_whether_or_not_its_message_says_its_timeout(cloud: Settings,
     assert done is not None
     assert (done.status, done.attempts, done.result) == (JobStatus.SUCCEEDED, 1, {"echo": {"n": 2}})
     assert (done.deadline_at - done.started_at).total_seconds() == 42
+
+
+@pytest.mark.parametrize("sent_by", ["this API", "an older API"])
+def test_a_job_s_reads_start_from_its_message_while_it_is_being_started(cloud: Settings, sent_by: str) -> None:
+    # Given a job whose message carries its payload (or, from an older API, does not)
+    job = jobs.enqueue("test.ahead", {"n": 3})
+    message = receive(cloud)
+    if sent_by == "an older API":
+        body = json.loads(message["Body"])
+        message = {**message, "Body": json.dumps({key: body[key] for key in body if key != "payload"})}
+
+    # When the runner handles it, then the handler has what its reads started from the message, or nothing
+    assert worker(cloud).handle(message).delete
+    done = store.get(job.job_id)
+    assert done is not None
+    read = {"read from the message": {"n": 3}} if sent_by == "this API" else None
+    assert (done.status, done.result) == (JobStatus.SUCCEEDED, {"ahead": read})
+
+
+def test_reads_ahead_that_fail_or_belong_to_another_job_type_leave_the_job_to_read_as_it_goes(cloud: Settings) -> None:
+    # Given a job whose reads ahead fail, and a message whose type is not its job's
+    failing = jobs.enqueue("test.ahead", {"unreadable": True})
+    assert worker(cloud).handle(receive(cloud)).delete
+    other = jobs.enqueue("test.echo", {"n": 4})
+    message = receive(cloud)
+    message = {**message, "Body": json.dumps({**json.loads(message["Body"]), "job_type": "test.ahead"})}
+
+    # Then both still run, without anything read ahead
+    assert worker(cloud).handle(message).delete
+    failed_ahead, echoed = store.get(failing.job_id), store.get(other.job_id)
+    assert failed_ahead is not None and failed_ahead.result == {"ahead": None}
+    assert echoed is not None and (echoed.status, echoed.result) == (JobStatus.SUCCEEDED, {"echo": {"n": 4}})
 
 
 def test_a_message_without_a_job_is_dropped(cloud: Settings) -> None:
