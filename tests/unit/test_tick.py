@@ -274,15 +274,16 @@ def test_a_due_schedule_gets_one_execution_and_one_message(studio: Studio) -> No
     assert execution.kind == "prompt"
     assert execution.prompt == "Summarise yesterday's notes"
     # and one job message whose id is the execution id, in the schedule's group, with the schedule's timeout
+    job = Job.get(execution.execution_id)
     assert studio.messages() == [
         {
             "job_id": execution.execution_id,
             "job_type": "schedule.run",
             "correlation_id": "tick-1",
             "timeout_seconds": 120,
+            "payload": job.payload,  # small: it rides along, so the job's reads can start from the message
         }
     ]
-    job = Job.get(execution.execution_id)
     assert (job.group_id, job.timeout_seconds, job.owner_id) == (schedule.schedule_id, 120, "u1")
     assert job.payload["execution_id"] == execution.execution_id
     # and the schedule moved on to 11:00
