@@ -28,10 +28,18 @@ def stands(identity: Identity) -> bool:
     if identity.token_version is None and identity.api_key_id is None:
         return True  # a connection recorded before $connect kept how it proved itself: it expires within hours
     version = accounts.token_version(identity.user_id)
+    if version is None or identity.api_key_id is None:
+        return proven(identity, version, None)
+    return proven(identity, version, accounts.key_is_active(identity.user_id, identity.api_key_id))
+
+
+def proven(identity: Identity, version: int | None, key_active: bool | None) -> bool:
+    """The rule, from what was read: `version` is the account's token version while it is active (None: gone or
+    disabled), `key_active` whether the key the connection was opened with still works (None: not read)."""
     if version is None:
-        return False  # gone or disabled
+        return False
     if identity.api_key_id is not None:
-        return accounts.key_is_active(identity.user_id, identity.api_key_id)
+        return bool(key_active)
     return identity.token_version is None or version == identity.token_version
 
 

@@ -23,7 +23,7 @@ from shared.accounts.views import Account
 from shared.concurrency import together
 from shared.errors import AuthenticationError
 from shared.realtime.connections import Identity
-from shared.realtime.standing import SIGNED_OUT, end
+from shared.realtime.standing import SIGNED_OUT, end, proven
 
 __all__ = ["SIGNED_OUT", "SignedOutError", "caller", "end"]
 
@@ -70,15 +70,10 @@ def _cached(identity: Identity) -> Account | None:
 
 
 def _read(identity: Identity) -> Account | None:
-    """Read now (the account, and the key the connection was opened with at the same time), and decide as
-    shared.realtime.standing.stands does: the account active, and the connection's token version still the
-    account's, or its key still active."""
-    if identity.api_key_id is None:
+    """Read now (the account, and the key the connection was opened with at the same time), and decide by the
+    rule shared.realtime.standing.stands decides by."""
+    with together() as calls:
+        key = calls.soon(accounts.key_is_active, identity.user_id, identity.api_key_id) if identity.api_key_id else None
         account = users.get(identity.user_id)
-        proven = account is not None and account.token_version == identity.token_version
-    else:
-        with together() as calls:
-            key = calls.soon(accounts.key_is_active, identity.user_id, identity.api_key_id)
-            account = users.get(identity.user_id)
-        proven = key.result()
-    return account if account is not None and account.is_active and proven else None
+    version = account.token_version if account is not None and account.is_active else None
+    return account if proven(identity, version, key.result() if key else None) else None
