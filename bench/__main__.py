@@ -11,6 +11,7 @@ from bench import (
     first_paint,
     gateway,
     git,
+    local_aws,
     ping_rtt,
     speech,
     tick,
@@ -23,6 +24,8 @@ if __name__ == "__main__":
     cold_imports.run()
     print()
     ping_rtt.run()
+    print()
+    local_aws.run()
     print()
     auth.run()
     print()

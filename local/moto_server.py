@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
+from local import moto_speedups
 from local.moto_auth import Response, authenticate, buffer_body
 from local.persistence import SERVICES, Persistence
 from local.s3_cors import moto_rules, preflight, with_cors
@@ -222,6 +223,8 @@ class PersistentMoto:
 def serve(port: int, state_dir: Path, *, host: str = "127.0.0.1") -> None:
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
     from werkzeug.serving import make_server
+
+    moto_speedups.apply()
 
     persistence = Persistence(state_dir)
     restored = persistence.restore()

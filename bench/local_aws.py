@@ -1,0 +1,102 @@
+"""One call to the local AWS server (local/moto_server.py), as its clients see it: moto's own lookups per request,
+and with them memoized (local/moto_speedups.py), measured in the same run against two servers started alike.
+
+Every call the local stack makes goes through this server, the turns' and the tests' alike, so its cost per call
+is the floor under most local latencies.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from bench.stats import row, summary
+from tests.support.stack import free_port, wait_until
+
+CALLS = 300
+KEY, SECRET = "AKIALOCALAWSBENCH000", "local-aws-bench-secret-0123456789abcdef"
+# The server as `python -m local.moto_server` runs it, or with the memoization left out.
+SERVE = "from local.moto_server import serve; serve({port}, __import__('pathlib').Path({state!r}))"
+ONE = {":one": {"N": "1"}}
+UNMEMOIZED = "import local.moto_speedups as speedups; speedups.apply = lambda: None; "
+
+
+def run() -> None:
+    print(f"Local AWS server, {CALLS} calls of each kind, the two servers taking turns call by call:")
+    with tempfile.TemporaryDirectory() as folder, contextlib.ExitStack() as stack:
+        clients = {
+            label: stack.enter_context(_server(Path(folder) / str(number), prefix))
+            for number, (label, prefix) in enumerate(
+                (("moto's lookups per request", UNMEMOIZED), ("memoized (as served)", ""))
+            )
+        }
+        figures: dict[str, dict[str, list[float]]] = {label: {"GetItem": [], "UpdateItem": []} for label in clients}
+        for i in range(CALLS):
+            for label, client in clients.items():
+                key = {"id": {"S": f"k{i % 20}"}}
+                started = time.perf_counter()
+                client.get_item(TableName="bench", Key=key)
+                figures[label]["GetItem"].append((time.perf_counter() - started) * 1000)
+                started = time.perf_counter()
+                client.update_item(
+                    TableName="bench", Key=key, UpdateExpression="ADD n :one", ExpressionAttributeValues=ONE
+                )
+                figures[label]["UpdateItem"].append((time.perf_counter() - started) * 1000)
+    for label, operations in figures.items():
+        for operation, values in operations.items():
+            print("  " + row(f"{label}: {operation}", values))
+    before, after = figures.values()
+    for operation in after:
+        ratio = summary(after[operation])["median"] / summary(before[operation])["median"]
+        print(f"  DynamoDB {operation}: memoized / moto's own = {ratio:.2f}x (median)")
+
+
+@contextlib.contextmanager
+def _server(state: Path, prefix: str) -> Iterator[Any]:
+    """A local AWS server with a table of 20 items, and a client of it."""
+    port = free_port()
+    code = prefix + SERVE.format(port=port, state=str(state))
+    env = {**os.environ, "AWS_ACCESS_KEY_ID": KEY, "AWS_SECRET_ACCESS_KEY": SECRET}
+    server = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.DEVNULL)
+    try:
+        client = boto3.client(
+            "dynamodb",
+            endpoint_url=f"http://127.0.0.1:{port}",
+            region_name="us-east-1",
+            aws_access_key_id=KEY,
+            aws_secret_access_key=SECRET,
+        )
+        wait_until(lambda: _answers(client), timeout=30, what="the local AWS server")
+        client.create_table(
+            TableName="bench",
+            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        for i in range(20):
+            client.put_item(TableName="bench", Item={"id": {"S": f"k{i}"}, "body": {"S": "x" * 200}})
+        yield client
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def _answers(client: object) -> bool:
+    try:
+        client.list_tables()  # type: ignore[attr-defined]
+        return True
+    except Exception:
+        return False
+
+
+if __name__ == "__main__":
+    run()
