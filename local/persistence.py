@@ -1,7 +1,9 @@
 """Durable state for the local moto server: snapshots of the service backends, taken when they change.
 
-moto keeps everything in memory. Twice a second, if a service's state changed, the server pauses requests
-at a clean boundary, pickles the changed backends and writes them under the data folder:
+moto keeps everything in memory. Once a service's state changed, the server waits for a quiet moment (no request
+for QUIET_SECONDS), at most half a second, then pauses requests at a clean boundary, pickles the changed backends
+and writes them under the data folder. A burst of calls (a chat turn's) is not paused in its middle, as a fixed
+tick would pause one twice a second:
 
     state/manifest.json            which file holds each service (replaced atomically, last)
     state/<service>.<gen>.pickle   one snapshot per changed service
@@ -30,6 +32,8 @@ from moto import backends as moto_backends
 
 SERVICES = ("dynamodb", "s3", "sqs", "kms")
 FORMAT_VERSION = 1
+# A snapshot waits for this long a gap between requests, unless its changes are `interval` old already.
+QUIET_SECONDS = 0.05
 _LOCK_TYPES = (type(threading.Lock()), type(threading.RLock()))
 _PRIVATE_KEY_TYPES = (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey, ed25519.Ed25519PrivateKey)
 
@@ -130,6 +134,12 @@ class Gate:
         self._condition = threading.Condition()
         self._active = 0
         self._paused = False
+        self._last_ended = 0.0  # time.monotonic() when the last request ended
+
+    def quiet_for(self) -> float:
+        """Seconds since the last request ended; 0 while one runs."""
+        with self._condition:
+            return 0.0 if self._active else time.monotonic() - self._last_ended
 
     @contextlib.contextmanager
     def request(self) -> Any:
@@ -142,6 +152,7 @@ class Gate:
         finally:
             with self._condition:
                 self._active -= 1
+                self._last_ended = time.monotonic()
                 self._condition.notify_all()
 
     @contextlib.contextmanager
@@ -168,6 +179,7 @@ class Persistence:
         self.gate = Gate()
         self.blobs = _BlobStore(state_dir / "blobs")
         self._dirty: set[str] = set()
+        self._dirty_since: float | None = None  # time.monotonic() of the oldest change not snapshotted
         self._dirty_lock = threading.Lock()
         self.generation = 0  # counts changes
         self.saved_generation = 0  # the generation the files on disk include
@@ -184,6 +196,8 @@ class Persistence:
             with self._dirty_lock:
                 self._dirty.add(service)
                 self.generation += 1
+                if self._dirty_since is None:
+                    self._dirty_since = time.monotonic()
 
     def status(self) -> dict[str, Any]:
         return {
@@ -205,18 +219,37 @@ class Persistence:
         self.snapshot()
 
     def _loop(self) -> None:
-        while not self._stop.wait(self.interval):
+        while not self._stop.wait(min(QUIET_SECONDS, self.interval)):
+            if not self._due():
+                continue
             try:
                 self.snapshot()
             except Exception as exc:  # keep snapshotting; a failure is retried on the next round
                 print(f"[persistence] snapshot failed: {exc!r}", flush=True)
 
+    def _due(self) -> bool:
+        """Whether to snapshot now: something changed, and requests paused for a moment or the change is old."""
+        with self._dirty_lock:
+            since = self._dirty_since
+        if since is None:
+            return False
+        return self.gate.quiet_for() >= QUIET_SECONDS or time.monotonic() - since >= self.interval
+
     def snapshot(self) -> bool:
         with self._dirty_lock:
             dirty, self._dirty = self._dirty, set()
-            generation = self.generation
+            generation, since, self._dirty_since = self.generation, self._dirty_since, None
         if not dirty:
             return False
+        try:
+            return self._save(dirty, generation)
+        except Exception:
+            with self._dirty_lock:  # still to be saved: the next round tries again
+                self._dirty |= dirty
+                self._dirty_since = min(filter(None, (since, self._dirty_since)), default=time.monotonic())
+            raise
+
+    def _save(self, dirty: set[str], generation: int) -> bool:
         started = time.monotonic()
         pickled: dict[str, bytes] = {}
         with self.gate.paused():
