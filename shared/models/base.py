@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -16,6 +17,7 @@ from typing import Any
 import botocore.loaders
 import botocore.session
 import pynamodb.connection.base
+from pynamodb.connection import Connection, TableConnection
 from pynamodb.indexes import AllProjection, IncludeProjection, KeysOnlyProjection
 from pynamodb.models import Model
 
@@ -37,6 +39,25 @@ def _session_with_shared_loader() -> botocore.session.Session:
 # PynamoDB opens one botocore session per table, and each parses the DynamoDB service model again (~0.1 s):
 # a Lambda touching five tables would pay that five times on a cold start. One shared loader parses it once.
 pynamodb.connection.base.get_session = _session_with_shared_loader  # type: ignore[attr-defined]
+
+
+# PynamoDB also makes a session and a client per table (~50 ms the first time each table is used, in every process
+# and every test): every table on one endpoint shares one client instead (botocore clients are thread-safe).
+_CLIENTS: dict[tuple[str | None, str | None], Any] = {}
+_CLIENTS_LOCK = threading.Lock()
+# Connections per client: a turn's reads go at once, to several tables, through the one client.
+MAX_POOL_CONNECTIONS = 50
+
+
+def _share_client(connection: Connection) -> None:
+    """Give the table's connection the client of its endpoint, made by the first table to ask."""
+    key = (connection.region, connection.host)
+    with _CLIENTS_LOCK:
+        shared = _CLIENTS.get(key)
+        if shared is None:
+            _CLIENTS[key] = connection.client
+        else:
+            connection._client = shared
 
 
 def utcnow() -> datetime:
@@ -61,6 +82,14 @@ class StudioModel(Model):
             _REGISTRY.append(cls)
             _bind(cls, get_settings())
 
+    @classmethod
+    def _get_connection(cls) -> TableConnection:
+        made = cls._connection is None
+        connection = super()._get_connection()
+        if made:
+            _share_client(connection.connection)
+        return connection
+
 
 def _bind(model: type[StudioModel], settings: Settings) -> None:
     meta = model.Meta
@@ -68,11 +97,14 @@ def _bind(model: type[StudioModel], settings: Settings) -> None:
     meta.region = settings.region  # type: ignore[attr-defined]
     meta.host = settings.aws_endpoint_url  # type: ignore[attr-defined]
     meta.billing_mode = "PAY_PER_REQUEST"  # type: ignore[attr-defined]
+    meta.max_pool_connections = MAX_POOL_CONNECTIONS  # type: ignore[attr-defined]
     model._connection = None
 
 
 def bind_models(settings: Settings) -> None:
     """Point every model at the tables, region and endpoint of `settings` (tests and the local stack)."""
+    with _CLIENTS_LOCK:
+        _CLIENTS.clear()  # made for the endpoint and the credentials before
     for model in all_models():
         _bind(model, settings)
 

@@ -108,6 +108,40 @@ def aws_calls() -> Iterator[list[tuple[str, dict[str, Any]]]]:
         yield returned
 
 
+_WRITES = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"}
+_STATEMENTS = {"ExecuteStatement", "BatchExecuteStatement", "ExecuteTransaction"}  # PartiQL: any table
+EVERY_TABLE = "*"
+
+
+@contextmanager
+def tables_written() -> Iterator[set[str]]:
+    """The names of the DynamoDB tables written to inside the block, from any thread and any client (whether the
+    write succeeded or not: a failed one may have been applied in part); EVERY_TABLE among them for a PartiQL
+    statement, whose tables are not read from it here."""
+    written: set[str] = set()
+    original = BaseClient._make_api_call
+
+    def recording(self: BaseClient, operation: str, params: dict[str, Any]) -> Any:
+        if operation in _WRITES:
+            written.update(_tables_of(params))
+        elif operation in _STATEMENTS:
+            written.add(EVERY_TABLE)
+        return original(self, operation, params)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(BaseClient, "_make_api_call", recording)
+        yield written
+
+
+def _tables_of(params: dict[str, Any]) -> set[str]:
+    if "TableName" in params:
+        return {params["TableName"]}
+    if "RequestItems" in params:
+        return set(params["RequestItems"])
+    steps = params.get("TransactItems", [])
+    return {action["TableName"] for step in steps for action in step.values() if "TableName" in action}
+
+
 def table_of(model: type[StudioModel]) -> str:
     """The name the model's table has in these tests."""
     return model.Meta.table_name

@@ -308,17 +308,21 @@ def test_a_schedule_that_is_not_due_is_not_touched(studio: Studio) -> None:
 
 @dataclass
 class DynamoCalls:
-    """Every DynamoDB call the PynamoDB clients make, with the items each Query evaluated."""
+    """Every DynamoDB call made to the tables of some models, with the items each Query evaluated."""
 
     calls: list[dict[str, Any]] = field(default_factory=list)
+    tables: set[str] = field(default_factory=set)
 
     def attach(self, *models: type[Any]) -> None:
-        for model in models:
-            events = model._get_connection().connection.client.meta.events
-            events.register("provide-client-params.dynamodb", self._before)
-            events.register("after-call.dynamodb", self._after)
+        self.tables |= {model.Meta.table_name for model in models}
+        clients = {id(client): client for client in (m._get_connection().connection.client for m in models)}
+        for client in clients.values():  # the tables share one client
+            client.meta.events.register("provide-client-params.dynamodb", self._before)
+            client.meta.events.register("after-call.dynamodb", self._after)
 
     def _before(self, params: dict[str, Any], model: Any, context: dict[str, Any], **_: Any) -> None:
+        if params.get("TableName") not in self.tables:
+            return
         context["studio_call"] = {
             "operation": model.name,
             "table": params.get("TableName"),
