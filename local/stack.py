@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 from local.children import ROOT, Child, free_port, wait_for
 from local.console import banner, route_logs, say, tick_news, warn
 from local.data_folder import local_secrets, open_private, private_folder, write_private
-from local.serving import gateway_server
+from local.serving import gateway_server, load_handlers
 from shared.constants import LOCAL_UPLOAD_EVENTS_VISIBILITY_TIMEOUT_SECONDS, Env
 
 if TYPE_CHECKING:
@@ -102,6 +102,7 @@ class Stack:
         env = {**os.environ, **local_environment(self.data_dir, self.port, moto_port)}
         os.environ.update(env)  # before anything reads settings
         route_logs(self.logs)
+        handlers = load_handlers()  # while the local AWS starts and its resources are made
         moto = self.start_aws(env, moto_port)
         from local.bootstrap import ensure_resources
         from runner.recovery import requeue_unfinished
@@ -119,7 +120,10 @@ class Stack:
         threading.Thread(target=self.ingest_loop, args=(upload_events,), name="ingest", daemon=True).start()
         self.write_info(motoPort=moto_port)
         self.server = gateway_server(
-            self.data_dir, self.port, on_started=lambda: say(banner(self.port, self.data_dir, self.logs, recovered))
+            self.data_dir,
+            self.port,
+            on_started=lambda: say(banner(self.port, self.data_dir, self.logs, recovered)),
+            handlers=handlers,
         )
         self.server.run()
 

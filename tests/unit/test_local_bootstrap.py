@@ -58,4 +58,4 @@ def test_an_index_added_to_a_model_is_created_on_the_existing_table_and_finds_ol
     assert Execution.Meta.table_name not in created
     assert len(created) == len(all_models()) - 1
     assert [e.execution_id for e in Execution.by_project.query("p1")] == ["run-1"]
-    ensure_tables()  # and a second start changes nothing
+    assert ensure_tables() == []  # and a second start creates nothing
