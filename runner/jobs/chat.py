@@ -57,14 +57,14 @@ def interrupted(job: Job) -> None:
 
 
 def _read_ahead(payload: dict[str, Any], services: Services) -> _Ahead:
-    return _Ahead(payload, services)
+    return _Ahead(payload)
 
 
 @job_handler("chat.turn", on_interrupted=interrupted, ahead=_read_ahead)
 def chat_turn(ctx: JobContext) -> dict[str, Any]:
     payload = ctx.job.payload
     read = ctx.ahead  # from the job's message; used when it carried the record's very payload
-    ahead = read if isinstance(read, _Ahead) and read.payload == payload else _Ahead(payload, ctx.services)
+    ahead = read if isinstance(read, _Ahead) and read.payload == payload else _Ahead(payload)
     conversation, pending, taken = records.begin(payload["session_id"], int(payload["turn"]), session=ahead.session)
     session_id, turn = conversation.id, pending.turn
     if not taken:
@@ -123,12 +123,12 @@ def _quality(session_id: str, turn: int) -> None:
 class _Ahead:
     """What a turn reads that needs nothing from what comes before it, started from its job's message while the
     job is being started (runner/worker.py), or else as the job starts: the session, the provider, the project, the
-    generations of the box's folders, the user's CLAUDE.md, the project's drives, and the user's quota and budgets
-    at the model gateway (a job queued without the project or the user reads them later, as it comes to them).
+    generations of the box's folders, the user's CLAUDE.md and the project's drives (a job queued without the
+    project or the user reads them later, as it comes to them).
     Then its turn.started, sent while the workspace is made ready.
     """
 
-    def __init__(self, payload: dict[str, Any], services: Services) -> None:
+    def __init__(self, payload: dict[str, Any]) -> None:
         self.payload = payload
         project_id, user_id = payload.get("project_id"), payload.get("user_id")
         self.started: Future[TurnStream] | None = None
@@ -139,8 +139,6 @@ class _Ahead:
         self.seen = Seen.read(*self._for) if self._for else None
         self.rules = soon(active_user_rules, str(user_id)) if self._for else None
         self.mounts = soon(mounts_for_project, str(project_id)) if self._for else None
-        if user_id:
-            services.gateway.ahead(str(user_id))
 
     def project(self, project_id: str) -> Project:
         if self._project is not None:
@@ -194,6 +192,9 @@ def _run(
             place.pull(warm)
             drives.before()  # the project's drive folders as the drives have them now (docs/drives.md)
         rules = user_rules.result()
+        # The user's quota and budgets at the model gateway, asked as the CLI is given the message: the CLI takes
+        # longer to make its request than the checks take, and the reads the message waits for go first.
+        services.gateway.ahead(conversation.user_id)
         relay = Relay(publish, turn=pending.turn, cwd=box.files)
         started_with = fingerprint(provider, system_prompt(conversation), rules, box)
         try:
