@@ -1,7 +1,9 @@
 """Fast turns: how long a message waits before it reaches the model, cold, prewarmed and on a warm session.
 
 In one run, with the real Claude CLI against the scripted fake Messages API:
-(a) the bare CLI's own start: spawn → its first request at the API (no product around it);
+(a) the bare CLI's own start: spawn → its first request at the API (no product around it), one per round of (b),
+    while the stack runs: both sides of a ratio see the same machine at the same time (measured before the
+    stack started, the bare start saw an idle machine and the rounds a busier one, minutes later);
 (b) turn overhead, `chat.send` → the request at the fake API, through the local stack with the uid sandbox (when
     root) and the model gateway: a cold new session, a prewarmed new session (chat.prewarm first), and follow-ups
     on a warm session, one sent the moment the answer ends (the runner is still syncing and recording the last
@@ -31,7 +33,6 @@ from tests.support.fake_anthropic import FakeAnthropic, Reply
 from tests.support.stack import LocalStack, wait_until
 
 ROUNDS = 12
-BARE_STARTS = 10
 READING_SECONDS = 0.5  # between an answer and a follow-up, and between a prewarm and the first message
 KINDS = {
     "cold": "cold new session",
@@ -84,12 +85,11 @@ def run() -> None:
     figures: dict[str, list[float]] = {kind: [] for kind in ("bare", *KINDS)}
     stages: dict[str, dict[str, list[float]]] = {kind: {"accepted": [], "started": [], "request": []} for kind in KINDS}
     with FakeAnthropic() as api, tempfile.TemporaryDirectory() as folder:
-        for index in range(BARE_STARTS):
-            figures["bare"].append(bare_start(api, Path(folder) / f"bare-{index}"))
         stack = LocalStack(Path(folder) / "stack", env=claude_env(api)).start()
         try:
             project = new_project(stack)
-            for _ in range(ROUNDS):
+            for index in range(ROUNDS):
+                figures["bare"].append(bare_start(api, Path(folder) / f"bare-{index}"))
                 chat = Chat(stack)
                 cold = timed_turn(chat, api, 1, stages["cold"], project_id=project, message="hello")
                 figures["cold"].append(cold["ms"])

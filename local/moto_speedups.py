@@ -1,6 +1,6 @@
 """Two of moto's per-request lookups, memoized for the local AWS server: both answer from what cannot change while
-it serves. bench/local_aws.py measures a call with and without them (a GetItem's median 0.6-0.85x moto's own,
-the less the busier the machine).
+it serves. bench/local_aws.py measures a call with and without them, in the same run: a GetItem's and an
+UpdateItem's medians were 0.84-0.88x moto's own (one client, calls in a row).
 
 - The dispatcher asks which backend serves a host by listing moto's package folder, twice per request, under the
   lock every request takes (moto.backends.list_of_moto_modules): the answer for a host is now kept.
