@@ -45,7 +45,7 @@ class GatewayServer(uvicorn.Server):
 
 def load_handlers() -> Future[Handlers]:
     """Start importing the functions' handlers (the API's modules: a second or two) in a thread of their own, so
-    that the stack starts the local AWS and creates its resources meanwhile."""
+    that the stack starts the local AWS meanwhile."""
     from local.gateway import Handlers
 
     loading: Future[Handlers] = Future()

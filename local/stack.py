@@ -102,8 +102,12 @@ class Stack:
         env = {**os.environ, **local_environment(self.data_dir, self.port, moto_port)}
         os.environ.update(env)  # before anything reads settings
         route_logs(self.logs)
-        handlers = load_handlers()  # while the local AWS starts and its resources are made
+        # The handlers are imported while the local AWS starts, and waited for before this thread imports more
+        # (two threads importing at once can each find a module the other is making half made); a failure to load
+        # them is raised when the gateway starts.
+        handlers = load_handlers()
         moto = self.start_aws(env, moto_port)
+        handlers.exception()
         from local.bootstrap import ensure_resources
         from runner.recovery import requeue_unfinished
         from shared.settings import get_settings
