@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -23,7 +24,8 @@ from bench.stats import row, summary
 from tests.support.stack import free_port, wait_until
 
 CALLS = 300
-KEY, SECRET = "AKIALOCALAWSBENCH000", "local-aws-bench-secret-0123456789abcdef"
+# The servers' key pair, made for the run (they answer only requests signed with it).
+KEY, SECRET = f"bench-{secrets.token_hex(8)}", secrets.token_urlsafe(30)
 # The server as `python -m local.moto_server` runs it, or with the memoization left out.
 SERVE = "from local.moto_server import serve; serve({port}, __import__('pathlib').Path({state!r}))"
 ONE = {":one": {"N": "1"}}
