@@ -25,7 +25,7 @@ from local.lambda_events import LambdaContext
 from shared import aws
 from shared.models.base import all_models
 from shared.settings import Settings, get_settings
-from tests.support.aws import EVERY_TABLE, moto_aws, tables_written
+from tests.support.aws import moto_aws, tables_emptied_after
 
 EVENTS = Path(__file__).parent.parent / "events"
 GATEWAY_EVENT = json.loads((EVENTS / "api_health.json").read_text())
@@ -300,7 +300,7 @@ def _provision(settings: Settings, postmark: FakePostmark) -> AccountsStack:
 @pytest.fixture
 def accounts(accounts_stack: AccountsStack) -> Iterator[AccountsStack]:
     """The stack with empty tables, an empty bucket and a working Postmark; env changes are undone afterwards."""
-    with pytest.MonkeyPatch.context() as patch, tables_written() as written:
+    with tables_emptied_after(), pytest.MonkeyPatch.context() as patch:
         accounts_stack._patch = patch
         try:
             yield accounts_stack
@@ -308,12 +308,6 @@ def accounts(accounts_stack: AccountsStack) -> Iterator[AccountsStack]:
             accounts_stack._patch = None
     get_settings.cache_clear()
     accounts_stack.postmark.reset()
-    for model in all_models():
-        if model.Meta.table_name not in written and EVERY_TABLE not in written:
-            continue  # nothing was written to it: a scan of each of 40 tables after every test took a third of a second
-        with model.batch_write() as batch:
-            for item in model.scan():
-                batch.delete(item)
     s3 = aws.client("s3")
     for item in s3.list_objects_v2(Bucket=accounts_stack.settings.workspace_bucket).get("Contents", []):
         s3.delete_object(Bucket=accounts_stack.settings.workspace_bucket, Key=item["Key"])

@@ -29,7 +29,7 @@ from shared.models.cloud import CloudConnection
 from shared.models.fields import SealedSecret, normalize_key, time_sort_key
 from shared.models.prompts import PromptScope, PromptVersion, prompt_scope_key
 from shared.settings import Settings, get_settings
-from tests.support.aws import EVERY_TABLE, tables_written
+from tests.support.aws import tables_emptied_after
 
 SETTINGS = Settings(region="us-east-1", aws_endpoint_url=None, table_prefix="test-")
 
@@ -71,14 +71,8 @@ def aws_tables() -> Iterator[None]:
 @pytest.fixture
 def aws(aws_tables: None) -> Iterator[None]:
     """Empty tables for one test; whatever the test wrote is deleted after it."""
-    with tables_written() as written:
+    with tables_emptied_after():
         yield
-    for model in all_models():
-        if model.Meta.table_name not in written and EVERY_TABLE not in written:
-            continue
-        with model.batch_write() as batch:
-            for item in model.scan():
-                batch.delete(item)
 
 
 def transaction() -> TransactWrite:
