@@ -339,3 +339,35 @@ def test_a_skill_made_in_the_form_runs_with_a_preview_and_is_not_listed_as_a_sch
     expect(runs).to_have_count(0)
 
     assert not problems, problems.summary()
+
+
+def test_a_project_chosen_while_anothers_skills_load_shows_its_own_skills(page: Page, stack: LocalStack):
+    problems = watch(page)
+    create_project(stack, f"A first project {time.monotonic_ns()}")  # listed by name: shown before the other
+    chosen = open_schedules(page, stack)
+    held: list[Any] = []
+
+    def hold_other_projects(route: Any) -> None:
+        asked = parse_qs(urlsplit(route.request.url).query).get("projectId", [""])[0]
+        if asked == chosen["id"]:
+            route.continue_()
+        else:
+            held.append(route)  # answered below, after the chosen project's own answer
+
+    page.route(re.compile(r"/api/skills\?"), hold_other_projects)
+    # Given the Skills screen, loading the skills of the project it shows first
+    page.get_by_role("navigation", name="Areas").get_by_role("link", name="Skills").click()
+    expect(page.get_by_text("Loading skills…")).to_be_visible(timeout=UI_TIMEOUT_MS)
+    # When another project is chosen and its skills come first
+    page.get_by_label("Project", exact=True).select_option(label=chosen["name"])
+    empty = page.get_by_text("No skills in this project yet. Press New skill for a template")
+    expect(empty).to_be_visible(timeout=UI_TIMEOUT_MS)
+    assert held, "the first project's skills were never asked for"
+    # Then the first project's answer, coming last, does not take the chosen project's place
+    with page.expect_response(re.compile(r"/api/skills\?")):
+        for route in held:
+            route.continue_()
+    expect(page.get_by_text("Loading skills…")).to_have_count(0)
+    expect(empty).to_be_visible()
+    expect(page.get_by_label("Project", exact=True)).to_have_value(chosen["id"])
+    assert not problems, problems.summary()

@@ -21,9 +21,11 @@ function useSkills(projectId) {
   const [state, setState] = useState({ projectId: null, skills: null, error: null });
   const load = useCallback(() => {
     if (!projectId) return;
+    // An answer for a project no longer shown is dropped: it can come after the shown project's own.
+    const settle = (next) => setState((shown) => (shown.projectId === projectId ? next : shown));
     api.get(`/api/skills?projectId=${encodeURIComponent(projectId)}`).then(
-      (list) => setState({ projectId, skills: list, error: null }),
-      (err) => setState({ projectId, skills: null, error: err.message }),
+      (list) => settle({ projectId, skills: list, error: null }),
+      (err) => settle({ projectId, skills: null, error: err.message }),
     );
   }, [projectId]);
   useEffect(() => {
