@@ -31,6 +31,7 @@ STATUS_OF: dict[str, int] = {
     "invalid_request": 400,
     "claude_unavailable": 503,
     "git_busy": 503,
+    "runner_failed": 503,
     "project_gone": 404,
     "git_failed": 500,
 }

@@ -19,6 +19,7 @@ from shared.git.schemas import Paths
 from shared.git.views import JobState, Remote, Running, Status
 from shared.jobs import JobStatus, enqueue
 from shared.jobs import store as jobs
+from shared.logs import logger
 from shared.projects import service as projects
 from shared.schema import View
 
@@ -108,7 +109,10 @@ def checked_branch(name: str) -> str:
 
 def _outcome(project_id: str, op: str, status: str, result: Any, error: str | None) -> View:
     if status != JobStatus.SUCCEEDED or not isinstance(result, dict):
-        raise GitError("git_failed", f"The Git operation could not run: {error or 'the runner failed'}.")
+        # The runner's side, not git's and not the caller's: a 503 to try again, never a 500.
+        logger.error("a git job ended without its outcome", extra={"op": op, "status": status, "error": error})
+        reason = error or "the runner ended the job without its outcome"
+        raise GitError("runner_failed", f"The Git operation could not run: {reason.rstrip('.')}. Try again.")
     if not result.get("ok"):
         raise GitError.from_dict(result.get("error") or {})
     view = OPS[op].view.model_validate(result["result"])

@@ -5,7 +5,11 @@ The jobs themselves run in tests/e2e/test_git_e2e.py (real runner) and tests/uni
 
 from __future__ import annotations
 
-from shared.git import remotes
+import pytest
+
+from shared.git import remotes, service
+from shared.jobs import JobStatus, store
+from shared.jobs.store import Job
 from shared.models.git import GitRemote
 from shared.models.projects import ProjectMember, ProjectRole
 from tests.support.accounts import AccountsStack, Person, call, create_user, register_first
@@ -123,3 +127,29 @@ def test_deleting_a_project_deletes_its_remotes(accounts: AccountsStack) -> None
     put_remote(admin, project, token=TOKEN)
     assert call("DELETE", f"/api/projects/{project}", token=admin.token).status == 204
     assert list(GitRemote.query(project)) == []
+
+
+def test_a_git_job_the_runner_ended_without_its_outcome_is_a_503_to_try_again(
+    accounts: AccountsStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    admin = register_first()
+    project = make_project(admin)
+    endings = iter([(JobStatus.FAILED, None, "The runner stopped while this job was running."),
+                    (JobStatus.SUCCEEDED, None, None)])  # fmt: skip
+
+    def ended_by_the_runner(job_id: str, seconds: float) -> Job | None:
+        status, result, error = next(endings)
+        record = store.get(job_id)
+        assert record is not None
+        return store.finish(record, status, result=result, error=error)
+
+    monkeypatch.setattr(service.jobs, "wait_for", ended_by_the_runner)
+    stopped = call("GET", "/api/git/status", query={"projectId": project}, token=admin.token)
+    assert stopped.status == 503, stopped.json
+    assert stopped.json["error"]["code"] == "runner_failed"
+    assert stopped.json["error"]["message"] == (
+        "The Git operation could not run: The runner stopped while this job was running. Try again."
+    )
+    silent = call("GET", "/api/git/status", query={"projectId": project}, token=admin.token)
+    assert silent.status == 503 and silent.json["error"]["code"] == "runner_failed", silent.json
+    assert "without its outcome" in silent.json["error"]["message"]
