@@ -8,6 +8,8 @@ PY     := $(VENV)/bin/python
 PORT   ?= 8080
 STUDIO_DATA_DIR ?= .studio
 PYTEST_ARGS ?=
+# The suite's workers (pytest-xdist; 0 runs it in this process): each takes one test module at a time.
+PYTEST_WORKERS ?= 2
 
 export PORT STUDIO_DATA_DIR
 
@@ -17,7 +19,7 @@ run: deps-python deps-web deps-runner
 	$(PY) -m local.stack --port $(PORT) --data-dir $(STUDIO_DATA_DIR)
 
 test: deps-python deps-web deps-runner deps-system lint
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 # The inner loop: ruff and the pure unit tests only (seconds: no moto, no stack); `make test` before a commit.
 test-fast: deps-python

@@ -21,9 +21,32 @@ import botocore.client
 import pytest
 
 _FOLDER_MARKERS = {"/e2e/": "e2e", "/infra/": "infra"}
+# `make test` runs the modules on two workers, one module at a time each, in the order collected: the longest first
+# (by --durations), then the rest of the end-to-end ones, then the short ones that even out the two workers' ends.
+_LONGEST_FIRST = (
+    "tests/e2e/test_api_fuzz.py",
+    "tests/e2e/test_spa_a11y.py",
+    "tests/e2e/test_warm_sessions.py",
+    "tests/e2e/test_ws_load.py",
+    "tests/e2e/test_git_e2e.py",
+    "tests/e2e/test_durability.py",
+    "tests/e2e/test_chat.py",
+)
+_FOLDERS_IN_ORDER = ("tests/e2e/", "tests/integration/", "tests/infra/")
+
+
+def _module_rank(item: pytest.Item) -> tuple[int, int]:
+    module = item.nodeid.split("::", 1)[0]
+    if module in _LONGEST_FIRST:
+        return 0, _LONGEST_FIRST.index(module)
+    folder = next(
+        (i for i, prefix in enumerate(_FOLDERS_IN_ORDER) if module.startswith(prefix)), len(_FOLDERS_IN_ORDER)
+    )
+    return 1 + folder, 0
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=_module_rank)  # stable: a module's tests keep their order, and stay together
     for item in items:
         path = str(item.fspath)
         folder = next((marker for part, marker in _FOLDER_MARKERS.items() if part in path), None)

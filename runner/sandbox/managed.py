@@ -32,7 +32,7 @@ def install(directory: Path = MANAGED_DIR, policy: dict[str, Any] | None = None)
         os.chmod(folder, 0o755)  # noqa: S103  # every job uid's CLI must read the policy; only root writes it
     target = directory / DROP_IN_NAME
     if not target.exists() or target.read_text() != content:
-        temp = target.with_suffix(".tmp")
+        temp = target.with_suffix(f".{os.getpid()}.tmp")  # two installers at once each write their own
         temp.write_text(content)
         os.chmod(temp, 0o644)
         os.replace(temp, target)
