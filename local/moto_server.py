@@ -20,6 +20,7 @@ Cross-origin answers carry the bucket's CORS rules instead of moto's allow-every
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import json
 import os
@@ -117,6 +118,10 @@ class PersistentMoto:
         self.persistence = persistence
         self.credentials = dict(credentials or {})  # access key id → secret: every request is signed by one
         self._sqs_changed = threading.Condition()
+        # moto applies an update's actions to the stored item one by one, where another request's thread can read
+        # it half done (a job's status set and its result not yet). DynamoDB writes an item whole: its requests are
+        # served one at a time here (they hold the interpreter anyway; a long poll is SQS's and waits outside).
+        self._dynamodb = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         method, path = environ.get("REQUEST_METHOD", "GET"), environ.get("PATH_INFO", "")
@@ -137,7 +142,7 @@ class PersistentMoto:
         refused = self._check_upload(environ) if is_browser_upload(environ) else authenticate(environ, self.credentials)
         if refused is None and service == "sqs" and operation_of(environ) == "ReceiveMessage":
             return self._receive(environ, start_response)
-        status, headers, body = refused or self._call(environ)
+        status, headers, body = refused or self._call(environ, service)
         if refused is None and is_mutation(service, environ) and int(status.split()[0]) < 400:
             self._changed(service)
         if method in ("GET", "HEAD") and service in (None, "s3") and s3_resource(environ)[1] == "OBJECT":
@@ -177,13 +182,14 @@ class PersistentMoto:
             return refusal.response()
         return None
 
-    def _call(self, environ: dict[str, Any]) -> Response:
+    def _call(self, environ: dict[str, Any], service: str | None = None) -> Response:
         captured: dict[str, Any] = {}
 
         def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
             captured["status"], captured["headers"] = status, headers
 
-        with self.persistence.gate.request():
+        one_at_a_time = self._dynamodb if service == "dynamodb" else contextlib.nullcontext()
+        with self.persistence.gate.request(), one_at_a_time:
             chunks = self.app(environ, capture)
             try:
                 body = b"".join(chunks)
