@@ -391,10 +391,11 @@ def _dismiss(dialog: Dialog, seen: list[str]) -> None:
 def test_a_message_sent_while_claude_works_is_queued_and_stop_ends_a_turn(
     page: Page, stack: LocalStack, api: FakeAnthropic
 ) -> None:
-    # Given a chat whose first answer takes a while
+    # Given a chat whose first answer takes a while (long enough for the second message to be sent meanwhile on a
+    # busy machine, where the first part can take a second or two to show)
     problems = watch(page)
     open_chat_in(page, stack, "Queue")
-    api.script(Reply.text(["first ", "answer"], delay=[0, 2]), Reply.text(["second answer"]))
+    api.script(Reply.text(["first ", "answer"], delay=[0, 6]), Reply.text(["second answer"]))
     send(page, "one")
     expect(answer_of(page, 1)).to_contain_text("first", timeout=TURN_TIMEOUT_MS)
 
