@@ -19,7 +19,7 @@ run: deps-python deps-web deps-runner
 	$(PY) -m local.stack --port $(PORT) --data-dir $(STUDIO_DATA_DIR)
 
 test: deps-python deps-web deps-runner deps-system lint
-	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=15 $(PYTEST_ARGS)
 
 # The inner loop: ruff and the pure unit tests only (seconds: no moto, no stack); `make test` before a commit.
 test-fast: deps-python
