@@ -76,6 +76,10 @@ class PageProblems:
         return "\n".join(lines + [f"request: {m}" for m in self.failed_requests])
 
 
+# What the page's own code loads, and the page itself: an abort of one of these is a problem the test should see.
+_PAGE_CODE_LOADS = frozenset({"document", "fetch", "xhr", "eventsource", "websocket"})
+
+
 def watch(page: Page) -> PageProblems:
     """Starts recording the page's problems; inspect (or assert `not problems`) at the end of a test."""
     problems = PageProblems()
@@ -85,6 +89,8 @@ def watch(page: Page) -> PageProblems:
             problems.console_errors.append(f"{message.text} ({message.location.get('url', '')})")
 
     def on_request_failed(request: Request) -> None:
+        if request.failure == "net::ERR_ABORTED" and request.resource_type not in _PAGE_CODE_LOADS:
+            return  # the browser's own load for a document it is leaving (its favicon, say): not the page's fault
         problems.failed_requests.append(f"{request.method} {request.url}: {request.failure}")
 
     def on_response(response: Response) -> None:

@@ -244,8 +244,14 @@ def test_analysis_is_stored_written_into_the_project_and_metered(
     assert {key: analysis[key] for key in ANALYSIS} == ANALYSIS
     path = analysis["documentPath"]
     assert path.startswith("meetings/") and path.endswith(" Launch planning.md"), path
+
     # And the owner's sockets were told analyzing, then complete
-    statuses = [e["status"] for e in listener.of("meeting.status", meetingId=meeting)]
+    # (posted after the record is written, so the last event may arrive a moment after the record reads complete)
+    def told() -> list[str] | None:
+        statuses = [e["status"] for e in listener.of("meeting.status", meetingId=meeting)]
+        return statuses if statuses[-1:] == ["complete"] else None
+
+    statuses = wait_until(told, timeout=WAIT, what="the complete status on the owner's socket")
     assert statuses[-2:] == ["analyzing", "complete"], statuses
     # And the notes are a Markdown file of the project, the action items a checklist, the transcript at the end
     notes = admin.call("GET", f"/api/projects/{project}/files/content", 200, params={"path": path})["content"]
