@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from moto.core import responses
 from moto.dynamodb.responses import DynamoHandler
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
@@ -47,3 +48,77 @@ def test_a_response_class_keeps_the_method_names_moto_reads_each_call() -> None:
         assert names == uncached(handler)
         assert names is responses.method_names_from_class(handler)  # kept
     assert "get_item" in responses.method_names_from_class(DynamoHandler)
+
+
+# Every form an attribute value takes, nested; the binary ones go moto's way, inside a plain item or not.
+ITEM = {
+    "id": {"S": "k1"},
+    "empty": {"S": ""},
+    "count": {"N": "42"},
+    "ratio": {"N": "-0.5e3"},
+    "yes": {"BOOL": True},
+    "no": {"BOOL": False},
+    "nothing": {"NULL": True},
+    "tags": {"SS": ["a", "b"]},
+    "numbers": {"NS": ["1", "2.5"]},
+    "nested": {"M": {"inner": {"M": {"deep": {"L": [{"S": "x"}, {"N": "1"}, {"M": {}}, {"L": []}]}}}, "e": {"M": {}}}},
+    "list": {"L": [{"S": "é ✓"}, {"BOOL": False}, {"NULL": True}, {"SS": ["z"]}]},
+}
+BINARY = {"blob": {"B": "aGVsbG8="}, "blobs": {"BS": ["aGk="]}, "mixed": {"L": [{"S": "x"}, {"B": "aGk="}]}}
+
+
+def _bodies(operation: str, result: dict[str, object]) -> tuple[str, str]:
+    """The answer's body as moto's own walk serializes it, and as served with the direct copy."""
+    from moto.core.responses import get_service_model
+    from moto.core.serialize import BaseJSONSerializer, JSONSerializer, XFormedAttributePicker
+
+    moto_speedups.apply()
+    served = BaseJSONSerializer._serialize_type_structure
+    walk = served.__wrapped__  # type: ignore[attr-defined]
+
+    class Walked(JSONSerializer):
+        _serialize_type_structure = walk
+
+    operation_model = get_service_model("dynamodb").operation_model(operation)
+    bodies = []
+    for serializer_class in (Walked, JSONSerializer):
+        serializer = serializer_class(
+            operation_model=operation_model, pretty_print=False, value_picker=XFormedAttributePicker()
+        )
+        bodies.append(serializer.serialize(result)["body"])
+    return bodies[0], bodies[1]
+
+
+def test_an_item_answers_the_same_with_its_attribute_values_copied_directly(monkeypatch: pytest.MonkeyPatch) -> None:
+    copied: list[object] = []
+    direct_copy = moto_speedups.plain_attribute_value
+    monkeypatch.setattr(
+        moto_speedups, "plain_attribute_value", lambda value: copied.append(value) or direct_copy(value)
+    )
+    for operation, result in (
+        ("GetItem", {"Item": ITEM}),
+        ("GetItem", {"Item": {**ITEM, **BINARY}}),
+        ("Query", {"Items": [ITEM, {"id": {"S": "k2"}}], "Count": 2, "LastEvaluatedKey": {"id": {"S": "k2"}}}),
+        ("BatchGetItem", {"Responses": {"t1": [ITEM], "t2": [BINARY]}, "UnprocessedKeys": {}}),
+        ("UpdateItem", {"Attributes": {"count": {"N": "43"}}}),
+    ):  # fmt: skip
+        walked, direct = _bodies(operation, result)
+        assert direct == walked, operation
+    # and the direct copy served them: every top-level attribute value of the plain item was offered to it
+    assert all(value in copied for value in ITEM.values()) and BINARY["blob"] in copied
+
+
+def test_only_plain_attribute_values_are_copied_directly() -> None:
+    assert moto_speedups.plain_attribute_value({"M": {"a": {"SS": ["x"]}}}) == {"M": {"a": {"SS": ["x"]}}}
+    for odd in (
+        {"B": "aGk="},
+        {"BS": ["aGk="]},
+        {"S": 1},
+        {"N": None},
+        {"S": "a", "N": "1"},
+        {},
+        "S",
+        {"L": [{"B": "x"}]},
+    ):
+        with pytest.raises(moto_speedups.NotPlainError):
+            moto_speedups.plain_attribute_value(odd)
