@@ -4,7 +4,7 @@ a CLI starter."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -39,8 +39,8 @@ def claude(api: FakeAnthropic, tmp_path: Path, workdir: Path) -> Iterator[Callab
     """Start the CLI against the fake, with HOME in tmp_path; every process is killed at teardown."""
     started: list[Claude] = []
 
-    def start(*args: str, cwd: Path | None = None, **env: str) -> Claude:
-        process = Claude(list(args), env=api.cli_env(tmp_path / "home", **env), cwd=cwd or workdir)
+    def start(*args: str, cwd: Path | None = None, prefix: Sequence[str] = (), **env: str) -> Claude:
+        process = Claude(list(args), env=api.cli_env(tmp_path / "home", **env), cwd=cwd or workdir, prefix=prefix)
         started.append(process)
         return process
 

@@ -14,6 +14,7 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -71,22 +72,23 @@ def ran(marks: Path) -> set[str]:
     return {path.name for path in marks.iterdir()}
 
 
+# The CLI in a mount namespace of its own where the machine's policy folder is an empty one: what it does without
+# the runner's managed settings, while the machine keeps them for the runners of stacks other tests run meanwhile.
+WITHOUT_MACHINE_POLICY = (
+    "unshare", "--mount", "--propagation", "private", "--",
+    "sh", "-c", f'mount -t tmpfs tmpfs {managed.MANAGED_DIR.parent} && exec "$0" "$@"',
+)  # fmt: skip
+
+
 @contextmanager
-def policy(installed: bool) -> Iterator[None]:
-    """The runner's managed settings installed or not for the block, then as they were (a runner may rely on them)."""
-    drop_in = managed.MANAGED_DIR / managed.DROP_IN_NAME
-    saved = drop_in.read_text() if drop_in.exists() else None
-    try:
-        if installed:
-            managed.install()
-        else:
-            drop_in.unlink(missing_ok=True)
-        yield
-    finally:
-        if saved is None:
-            drop_in.unlink(missing_ok=True)
-        else:
-            drop_in.write_text(saved)
+def policy(installed: bool) -> Iterator[dict[str, Any]]:
+    """How to start the CLI for the block: with the runner's managed settings installed, as the runner does, or
+    with none at all. The machine's own policy is never taken away (other tests' runners rely on it)."""
+    if installed:
+        managed.install()
+        yield {}
+    else:
+        yield {"prefix": WITHOUT_MACHINE_POLICY}
 
 
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="managed settings live in /etc/claude-code (root)")
@@ -98,8 +100,8 @@ def test_by_default_a_projects_settings_run_commands_without_approval(api, claud
     api.script(Reply.text("hi"))
 
     # when
-    with policy(installed=False):
-        code, lines, _ = run(claude, "-p", "hello", *STREAM_JSON)
+    with policy(installed=False) as env:
+        code, lines, _ = run(claude, "-p", "hello", *STREAM_JSON, **env)
 
     # then: the hook, the key helper and the MCP server all ran: this is what the runner must prevent
     assert code == 0
@@ -113,8 +115,8 @@ def test_managed_settings_alone_stop_project_hooks_but_not_mcp_servers_or_key_he
     api.script(Reply.text("hi"))
 
     # when
-    with policy(installed=True):
-        code, _, _ = run(claude, "-p", "hello", *STREAM_JSON)
+    with policy(installed=True) as env:
+        code, _, _ = run(claude, "-p", "hello", *STREAM_JSON, **env)
 
     # then: which is why the runner also keeps project settings and .mcp.json out with its flags
     assert code == 0
@@ -196,12 +198,12 @@ def test_managed_settings_allow_only_the_administrators_hooks(
     api.script(Reply.text("hi"), Reply.text("hi"), Reply.write("notes.md", "x"), Reply.text("done"))
 
     # when the runner's policy is not installed, then installed
-    with policy(installed=False):
-        without, _, _ = run(claude, "-p", "hello", *STREAM_JSON, *runner_flags(workdir, plugin))
+    with policy(installed=False) as env:
+        without, _, _ = run(claude, "-p", "hello", *STREAM_JSON, *runner_flags(workdir, plugin), **env)
     ran_without = ran(marks)
     (marks / "user-hook").unlink(missing_ok=True)
-    with policy(installed=True):
-        with_policy, _, _ = run(claude, "-p", "hello", *STREAM_JSON, *runner_flags(workdir, plugin))
+    with policy(installed=True) as env:
+        with_policy, _, _ = run(claude, "-p", "hello", *STREAM_JSON, *runner_flags(workdir, plugin), **env)
         ran_with = ran(marks)
         # and acceptEdits still lets Claude write (the policy forbids only non-managed permission rules)
         wrote, lines, _ = run(

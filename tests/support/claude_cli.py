@@ -9,7 +9,7 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,9 +42,9 @@ class Claude:
     for more prompt text on stdin before it calls the API.
     """
 
-    def __init__(self, args: list[str], *, env: dict[str, str], cwd: Path) -> None:
+    def __init__(self, args: list[str], *, env: dict[str, str], cwd: Path, prefix: Sequence[str] = ()) -> None:
         self.process = subprocess.Popen(
-            [str(CLAUDE), *args],
+            [*prefix, str(CLAUDE), *args],
             cwd=cwd,
             env=env,
             stdin=subprocess.PIPE if "--input-format" in args else subprocess.DEVNULL,
@@ -110,8 +110,9 @@ class Claude:
             self.process.wait(timeout=5)
 
 
-def run(start: Callable[..., Claude], *args: str, **env: str) -> tuple[int, list[Line], str]:
-    process = start(*args, **env)
+def run(start: Callable[..., Claude], *args: str, **options: Any) -> tuple[int, list[Line], str]:
+    """Start the CLI with `options` (environment variables, or what the starter takes) and wait for its end."""
+    process = start(*args, **options)
     code = process.finish()
     return code, process.lines, process.stderr
 
