@@ -1,14 +1,12 @@
-"""Two of moto's per-request lookups, memoized for the local AWS server: both answer from what cannot change while
-it serves. bench/local_aws.py measures a call with and without them, in the same run: a GetItem's and an
-UpdateItem's medians were 0.84-0.88x moto's own (one client, calls in a row).
+"""Two of moto's per-request lookups, memoized for the local AWS server (both answer from what cannot change while
+it serves), and one of its serializations made direct. bench/local_aws.py measures a call with and without them,
+in the same run, on items shaped like a chat session's record: a GetItem's median was 0.60x moto's own, an
+UpdateItem's 0.85x (one client, calls in a row; the lookups alone gave 0.84-0.88x on small items).
 
 - The dispatcher asks which backend serves a host by listing moto's package folder, twice per request, under the
   lock every request takes (moto.backends.list_of_moto_modules): the answer for a host is now kept.
 - A response class's method names are read by `inspect.getmembers` on every call of an action
   (moto.core.responses.method_names_from_class): they are now kept per class.
-
-And one of its serializations, made direct:
-
 - A DynamoDB item in an answer is serialized by walking botocore's shape of an attribute value: for each of an
   item's attributes, each of the shape's ten members is looked for in the value under several aliases
   (moto.core.serialize.AttributePicker), about 50 lookups an attribute. An attribute value that is already plain
