@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -80,15 +79,13 @@ WITHOUT_MACHINE_POLICY = (
 )  # fmt: skip
 
 
-@contextmanager
-def policy(installed: bool) -> Iterator[dict[str, Any]]:
-    """How to start the CLI for the block: with the runner's managed settings installed, as the runner does, or
-    with none at all. The machine's own policy is never taken away (other tests' runners rely on it)."""
+def policy(installed: bool) -> dict[str, Any]:
+    """How to start the CLI: with the runner's managed settings installed, as the runner does, or with none at all.
+    The machine's own policy is never taken away (other tests' runners rely on it)."""
     if installed:
         managed.install()
-        yield {}
-    else:
-        yield {"prefix": WITHOUT_MACHINE_POLICY}
+        return {}
+    return {"prefix": WITHOUT_MACHINE_POLICY}
 
 
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="managed settings live in /etc/claude-code (root)")
@@ -100,8 +97,7 @@ def test_by_default_a_projects_settings_run_commands_without_approval(api, claud
     api.script(Reply.text("hi"))
 
     # when
-    with policy(installed=False) as env:
-        code, lines, _ = run(claude, "-p", "hello", *STREAM_JSON, **env)
+    code, lines, _ = run(claude, "-p", "hello", *STREAM_JSON, **policy(installed=False))
 
     # then: the hook, the key helper and the MCP server all ran: this is what the runner must prevent
     assert code == 0
@@ -115,8 +111,7 @@ def test_managed_settings_alone_stop_project_hooks_but_not_mcp_servers_or_key_he
     api.script(Reply.text("hi"))
 
     # when
-    with policy(installed=True) as env:
-        code, _, _ = run(claude, "-p", "hello", *STREAM_JSON, **env)
+    code, _, _ = run(claude, "-p", "hello", *STREAM_JSON, **policy(installed=True))
 
     # then: which is why the runner also keeps project settings and .mcp.json out with its flags
     assert code == 0
@@ -198,17 +193,17 @@ def test_managed_settings_allow_only_the_administrators_hooks(
     api.script(Reply.text("hi"), Reply.text("hi"), Reply.write("notes.md", "x"), Reply.text("done"))
 
     # when the runner's policy is not installed, then installed
-    with policy(installed=False) as env:
-        without, _, _ = run(claude, "-p", "hello", *STREAM_JSON, *runner_flags(workdir, plugin), **env)
+    without, _, _ = run(claude, "-p", "hello", *STREAM_JSON, *runner_flags(workdir, plugin), **policy(installed=False))
     ran_without = ran(marks)
     (marks / "user-hook").unlink(missing_ok=True)
-    with policy(installed=True) as env:
-        with_policy, _, _ = run(claude, "-p", "hello", *STREAM_JSON, *runner_flags(workdir, plugin), **env)
-        ran_with = ran(marks)
-        # and acceptEdits still lets Claude write (the policy forbids only non-managed permission rules)
-        wrote, lines, _ = run(
-            claude, "-p", "write", *STREAM_JSON, *runner_flags(workdir, plugin), "--permission-mode", "acceptEdits"
-        )
+    with_policy, _, _ = run(
+        claude, "-p", "hello", *STREAM_JSON, *runner_flags(workdir, plugin), **policy(installed=True)
+    )
+    ran_with = ran(marks)
+    # and acceptEdits still lets Claude write (the policy forbids only non-managed permission rules)
+    wrote, lines, _ = run(
+        claude, "-p", "write", *STREAM_JSON, *runner_flags(workdir, plugin), "--permission-mode", "acceptEdits"
+    )
 
     # then
     assert without == 0 and ran_without == {"user-hook"}
