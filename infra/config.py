@@ -45,6 +45,9 @@ class StageConfig:
     # of the day does not wait for a task to start (0: none; the queue-depth scaling still starts one on demand).
     runner_working_hours_capacity: int = 0
     runner_working_hours: tuple[int, int] = (8, 18)
+    # Of the tasks above `runner_min_capacity`, the share (percent) started on Fargate Spot: cheaper, but AWS may
+    # take a task back with two minutes' notice (docs/deployment.md, "Fargate Spot"). The floor stays on-demand.
+    runner_spot_percent: int = 0
     alarm_email: str | None = None
     log_level: str = "INFO"
     # The REST API's web ACL: requests per address and window on the sign-in and reset routes, and on everything.
@@ -74,6 +77,8 @@ class StageConfig:
                 "runnerWorkingHours must be two hours 0 <= start < end <= 24, and runnerWorkingHoursCapacity at most "
                 f"runnerMaxCapacity; not {self.runner_working_hours} and {self.runner_working_hours_capacity}"
             )
+        if not 0 <= self.runner_spot_percent <= 100:
+            raise ConfigError(f"runnerSpotPercent must be 0 to 100, not {self.runner_spot_percent}")
         for name, limit in (("wafAuthRateLimit", self.waf_auth_rate_limit), ("wafRateLimit", self.waf_rate_limit)):
             if not WAF_MIN_RATE_LIMIT <= limit <= WAF_MAX_RATE_LIMIT:
                 raise ConfigError(f"{name} must be between {WAF_MIN_RATE_LIMIT} and {WAF_MAX_RATE_LIMIT}, not {limit}")
@@ -127,6 +132,7 @@ class StageConfig:
                 number("runnerWorkingHoursStart", defaults.runner_working_hours[0]),
                 number("runnerWorkingHoursEnd", defaults.runner_working_hours[1]),
             ),
+            runner_spot_percent=number("runnerSpotPercent", defaults.runner_spot_percent),
             alarm_email=get("alarmEmail") or None,
             log_level=str(get("logLevel") or defaults.log_level).upper(),
             waf_auth_rate_limit=number("wafAuthRateLimit", defaults.waf_auth_rate_limit),

@@ -220,6 +220,7 @@ class StudioStack(cdk.Stack):
             warm_sessions=config.runner_warm_sessions,
             working_hours=config.runner_working_hours,
             working_hours_capacity=config.runner_working_hours_capacity,
+            spot_percent=config.runner_spot_percent,
             cpu=config.runner_cpu,
             memory_mib=config.runner_memory_mib,
             image=runner_image,

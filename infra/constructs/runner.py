@@ -77,6 +77,20 @@ def sandbox_environment() -> dict[str, str]:
     return {Env.SANDBOX: SANDBOX_MODE, Env.SANDBOX_DIR: SANDBOX_DIR, Env.SANDBOX_SLOTS: str(SANDBOX_SLOTS)}
 
 
+def capacity_strategy(*, min_capacity: int, spot_percent: int) -> list[ecs.CapacityProviderStrategy] | None:
+    """Where the service's tasks run: None (on-demand Fargate, the launch type) unless some go to Fargate Spot.
+
+    The first `min_capacity` tasks are on-demand (`base`), so a floor the stage pays for is never taken back; of
+    the tasks the queue depth or the working hours add, `spot_percent` in a hundred go to Spot (by weight).
+    """
+    if spot_percent <= 0:
+        return None
+    return [
+        ecs.CapacityProviderStrategy(capacity_provider="FARGATE", base=min_capacity, weight=100 - spot_percent),
+        ecs.CapacityProviderStrategy(capacity_provider="FARGATE_SPOT", weight=spot_percent),
+    ]
+
+
 def scaling_steps(*, max_capacity: int, concurrency: int) -> list[autoscaling.ScalingInterval]:
     """Exact-capacity steps on visible + in-flight messages: 0 → min capacity, 1 → one task, then a task per
     `concurrency` messages (the pattern's default steps would wait for 100 messages before starting one)."""
@@ -114,6 +128,7 @@ class Runner(Construct):
         warm_sessions: int = 0,
         working_hours: tuple[int, int] = (8, 18),
         working_hours_capacity: int = 0,
+        spot_percent: int = 0,
         image: ecs.ContainerImage | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -121,7 +136,13 @@ class Runner(Construct):
             raise ValueError(
                 f"a runner task has {SANDBOX_SLOTS} pool uids: one per running job and one per warm session"
             )
-        self.cluster = ecs.Cluster(self, "Cluster", vpc=vpc, container_insights_v2=ecs.ContainerInsights.ENABLED)
+        self.cluster = ecs.Cluster(
+            self,
+            "Cluster",
+            vpc=vpc,
+            container_insights_v2=ecs.ContainerInsights.ENABLED,
+            enable_fargate_capacity_providers=spot_percent > 0,
+        )
         self.task_definition = ecs.FargateTaskDefinition(
             self,
             "Task",
@@ -152,6 +173,7 @@ class Runner(Construct):
             cluster=self.cluster,
             task_definition=self.task_definition,
             desired_count=min_capacity,
+            capacity_provider_strategies=capacity_strategy(min_capacity=min_capacity, spot_percent=spot_percent),
             assign_public_ip=True,
             vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PUBLIC),
             security_groups=[security_group],

@@ -35,6 +35,8 @@ def test_context_values_arrive_as_strings_from_the_cli():
         {"runnerMinCapacity": "3", "runnerMaxCapacity": "2"},
         {"runnerMaxCapacity": "0"},
         {"runnerMaxCapacity": "many"},
+        {"runnerSpotPercent": "101"},
+        {"runnerSpotPercent": "-1"},
     ],
 )
 def test_invalid_context_is_refused(context):

@@ -23,6 +23,7 @@ from infra.constructs.runner import (
     RUNNER_DOCKERFILE,
     SANDBOX_SLOTS,
     Runner,
+    capacity_strategy,
     image_context_exclude,
     scaling_steps,
 )
@@ -488,3 +489,37 @@ def _runner_environment(synthesized) -> dict[str, str]:
     [task] = synthesized.template.find_resources("AWS::ECS::TaskDefinition").values()
     [container] = task["Properties"]["ContainerDefinitions"]
     return {pair["Name"]: pair.get("Value") for pair in container["Environment"]}
+
+
+def test_every_task_is_on_demand_unless_the_stage_asks_for_spot(template, synthesized):
+    [service] = synthesized.resources("AWS::ECS::Service").values()
+    assert service["Properties"]["LaunchType"] == "FARGATE"
+    assert "CapacityProviderStrategy" not in service["Properties"]
+    template.resource_count_is("AWS::ECS::ClusterCapacityProviderAssociations", 0)
+
+
+def test_spot_takes_its_share_of_the_tasks_above_an_on_demand_floor(synthesize_into):
+    variant = synthesize_into(runnerSpotPercent="70", runnerMinCapacity="1")
+
+    variant.template.has_resource_properties(
+        "AWS::ECS::ClusterCapacityProviderAssociations",
+        {"CapacityProviders": Match.array_with(["FARGATE", "FARGATE_SPOT"])},
+    )
+    [service] = variant.resources("AWS::ECS::Service").values()
+    assert "LaunchType" not in service["Properties"]  # the strategy decides, task by task
+    assert service["Properties"]["CapacityProviderStrategy"] == [
+        {"CapacityProvider": "FARGATE", "Base": 1, "Weight": 30},
+        {"CapacityProvider": "FARGATE_SPOT", "Weight": 70},
+    ]
+
+
+@pytest.mark.parametrize(("percent", "weights"), [(0, None), (100, {"FARGATE": 0, "FARGATE_SPOT": 100})])
+def test_spot_percent_at_its_bounds(percent, weights):
+    strategy = capacity_strategy(min_capacity=2, spot_percent=percent)
+
+    if weights is None:
+        assert strategy is None
+    else:
+        assert strategy is not None
+        assert {item.capacity_provider: item.weight for item in strategy} == weights
+        assert [item.base for item in strategy] == [2, None]  # the floor stays on-demand even then
