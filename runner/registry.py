@@ -20,6 +20,9 @@ class JobHandler:
     # Called with the payload its message carries (runner/worker.py) while the job is being started: it starts
     # the job's reads, and what it returns is the job's `ctx.ahead`.
     ahead: Callable[[dict[str, Any], Any], Any] | None = None
+    # Called with the payload its message carries before the job is taken: seconds to wait for a job it must follow
+    # that has not ended (its message then goes back behind that job's), or None to go on.
+    waits: Callable[[dict[str, Any]], float | None] | None = None
 
 
 _HANDLERS: dict[str, JobHandler] = {}
@@ -31,12 +34,14 @@ def job_handler(
     never_retry: tuple[type[BaseException], ...] = (),
     on_interrupted: Callable[[Any], None] | None = None,
     ahead: Callable[[dict[str, Any], Any], Any] | None = None,
+    waits: Callable[[dict[str, Any]], float | None] | None = None,
 ) -> Callable[[Callable[[Any], Any]], Callable[[Any], Any]]:
     """Register `fn(ctx) -> result` as the handler of `job_type` (its limits come from shared.jobs.types)."""
 
     def register(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
         assert job_type not in _HANDLERS, f"job type {job_type!r} registered twice"
-        _HANDLERS[job_type] = JobHandler(spec_for(job_type), fn, (JobFailedError, *never_retry), on_interrupted, ahead)
+        never: tuple[type[BaseException], ...] = (JobFailedError, *never_retry)
+        _HANDLERS[job_type] = JobHandler(spec_for(job_type), fn, never, on_interrupted, ahead, waits)
         return fn
 
     return register

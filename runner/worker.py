@@ -67,6 +67,9 @@ class Lane:
 class Outcome:
     delete: bool
     retry_after: int | None = None
+    # Wait this long, then send the message again, behind what its group holds now (a job that must follow another
+    # whose message is elsewhere: a FIFO group would deliver this one first again and again).
+    behind: float | None = None
 
 
 DELETE = Outcome(delete=True)
@@ -197,6 +200,9 @@ class Worker:
             lane.heartbeat.untrack(message["MessageId"])
             logger.thread_safe_clear_keys()
         try:
+            if outcome.behind is not None:
+                self.stopping.wait(outcome.behind)
+                self._send_behind(message, lane)
             if outcome.delete:
                 self.sqs.delete_message(QueueUrl=lane.url, ReceiptHandle=message["ReceiptHandle"])
             elif outcome.retry_after is not None:
@@ -210,6 +216,15 @@ class Worker:
         finally:
             lane.slots.release()
 
+    def _send_behind(self, message: MessageTypeDef, lane: Lane) -> None:
+        """The message again, at the end of its group (a new deduplication id: the job's take keeps it once)."""
+        self.sqs.send_message(
+            QueueUrl=lane.url,
+            MessageBody=message["Body"],
+            MessageGroupId=message.get("Attributes", {}).get("MessageGroupId") or message["MessageId"],
+            MessageDeduplicationId=f"{message['MessageId']}-behind-{time.time_ns()}",
+        )
+
     def handle(self, message: MessageTypeDef) -> Outcome:
         """Decide, run and record one job; returns what to do with its message."""
         try:
@@ -219,6 +234,10 @@ class Worker:
             logger.error("dropping a message that is not a job", extra={"body": message.get("Body", "")[:500]})
             return DELETE
         logger.thread_safe_append_keys(job_id=job_id, correlation_id=body.get("correlation_id"))
+        wait = self._waits(body)
+        if wait is not None:
+            logger.info("the job waits for the one it follows; its message goes behind", extra={"wait": wait})
+            return Outcome(delete=True, behind=wait)
         ahead = self._read_ahead(body)
         started = self._start_queued(job_id, body.get("timeout_seconds"), ahead)
         if started is not None:
@@ -247,6 +266,20 @@ class Worker:
             logger.info("job changed state before it could start; deciding again on redelivery")
             return KEEP
         return self._run(handler, job, ahead)
+
+    @staticmethod
+    def _waits(body: dict[str, Any]) -> float | None:
+        """Seconds the job must wait for one it follows (the handler's `waits`, from the payload its message
+        carries), or None: it goes on (also when that cannot be told: the job's own checks still hold)."""
+        handler = handler_for(str(body.get("job_type")))
+        payload = body.get("payload")
+        if handler is None or handler.waits is None or not isinstance(payload, dict):
+            return None
+        try:
+            return handler.waits(payload)
+        except Exception:
+            logger.exception("could not tell whether the job must wait; it goes on")
+            return None
 
     def _read_ahead(self, body: dict[str, Any]) -> Ahead | None:
         """Start the job's reads from the payload its message carries, while the job is being started: the

@@ -56,11 +56,32 @@ def interrupted(job: Job) -> None:
     TurnStream(conversation.id, conversation.user_id).close(error)
 
 
+# A turn whose predecessor is still open looks again this often (its message going behind the predecessor's each
+# time), and goes on anyway once the predecessor was accepted this long ago: a turn waits, it is not stuck.
+FOLLOW_RETRY_SECONDS = 2.0
+FOLLOW_AT_MOST_SECONDS = 20 * 60
+
+
 def _read_ahead(payload: dict[str, Any], services: Services) -> _Ahead:
     return _Ahead(payload)
 
 
-@job_handler("chat.turn", on_interrupted=interrupted, ahead=_read_ahead)
+def _waits(payload: dict[str, Any]) -> float | None:
+    """A turn accepted while the one before it was open runs after it, even when their messages went to different
+    queues (the earlier one to a runner that died, waiting to be moved; the later one to the shared queue)."""
+    follows = payload.get("follows")
+    if not isinstance(follows, int) or isinstance(follows, bool):
+        return None
+    waited = records.open_for(str(payload["session_id"]), follows)
+    if waited is None:
+        return None
+    if waited >= FOLLOW_AT_MOST_SECONDS:
+        logger.warning("the turn before is still open after a long time; this one goes on", extra={"turn": follows})
+        return None
+    return FOLLOW_RETRY_SECONDS
+
+
+@job_handler("chat.turn", on_interrupted=interrupted, ahead=_read_ahead, waits=_waits)
 def chat_turn(ctx: JobContext) -> dict[str, Any]:
     payload = ctx.job.payload
     read = ctx.ahead  # from the job's message; used when it carried the record's very payload

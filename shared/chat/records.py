@@ -146,6 +146,15 @@ def poll(session_id: str, turn: int) -> Pending:
     return Pending.model_validate(RawExchange.get(session_id, turn, consistent_read=True))
 
 
+def open_for(session_id: str, turn: int) -> float | None:
+    """Seconds since the turn was accepted, if it is still queued or running; None when it ended (or never was)."""
+    try:
+        exchange = RawExchange.get(session_id, turn, consistent_read=True, attributes_to_get=["status", "created_at"])
+    except DoesNotExist:
+        return None
+    return (utcnow() - exchange.created_at).total_seconds() if exchange.status in OPEN else None
+
+
 def allow_for_session(session_id: str, rule: str) -> bool:
     """Keep an "Allow for this session" rule with the session (its later turns apply it); False if it could not
     be (the session is gone, or has ALLOWED_TOOLS_LIMIT rules already)."""

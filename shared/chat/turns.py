@@ -125,6 +125,7 @@ def accept(
             exchange,
             recorded,
             SessionStream(session.id, caller.user_id),
+            follows=_follows(taken.turn, earlier),
             owner_id=caller.user_id,
             runner_queue=route.result() if route else None,
             correlation_id=correlation_id,
@@ -209,21 +210,31 @@ def _queue(
     recorded: Future[Any],
     stream: SessionStream,
     *,
+    follows: int | None,
     owner_id: str,
     runner_queue: str | None,
     correlation_id: str | None,
     before_send: Callable[[], object],
 ) -> None:
-    """Queue the turn's job, its record written while the turn's is (`recorded`); a queue that cannot take it
+    """Queue the turn's job, its record written while the turn's is (`recorded`), naming the turn it `follows` when
+    that was open (the runner takes it only once that one ended); a queue that cannot take it
     fails the turn, and says so on the stream. The turn fails too when `before_send` (its announcement) fails:
     nobody was told of it. A turn that was never recorded fails its job unsent (its announcement waits for the
     record) and is not failed itself: there is no turn."""
     session_id, turn = exchange.session_id, int(exchange.turn)
+    # The project and the user let the runner start the turn's reads before the turn is taken.
+    payload: dict[str, Any] = {
+        "session_id": session_id,
+        "turn": turn,
+        "project_id": exchange.project_id,
+        "user_id": owner_id,
+    }
+    if follows is not None:
+        payload["follows"] = follows  # the turn before, open when this one was accepted
     try:
         jobs.enqueue(
             "chat.turn",
-            # The project and the user let the runner start the turn's reads before the turn is taken.
-            {"session_id": session_id, "turn": turn, "project_id": exchange.project_id, "user_id": owner_id},
+            payload,
             group_id=f"session-{session_id}",
             owner_id=owner_id,
             correlation_id=correlation_id,
@@ -245,6 +256,18 @@ def _queue(
             actions=[RawExchange.status.set(ExchangeStatus.FAILED.value), RawExchange.error.set(NOT_ANNOUNCED)]
         )
         raise
+
+
+def _follows(turn: int, earlier: Future[int] | None) -> int | None:
+    """The turn before, when it was still open: this one runs only once it ended (runner/jobs/chat.py; its message
+    may wait in another queue, e.g. that of a runner that died). A failed read names none: the announcement waits
+    for the same read, so the turn fails with it."""
+    if earlier is None:
+        return None
+    try:
+        return turn - 1 if earlier.result() > 0 else None
+    except Exception:
+        return None
 
 
 def _raise_unrecorded(recorded: Future[Any]) -> None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 import runner.jobs  # noqa: F401  # registers the handlers
-from runner.worker import Worker
+from runner.jobs import chat as chat_job
+from runner.worker import Lane, Worker
 from shared import aws
 from shared.accounts import users
 from shared.accounts.domain import Principal
@@ -33,11 +35,22 @@ def cloud(accounts: AccountsStack) -> Settings:
 
 
 def start_turn(message: str = "hello") -> Turn:
+    return alice_and_her_first_turn(message)[1]
+
+
+def alice_and_her_first_turn(message: str = "hello") -> tuple[Principal, Turn]:
     account = users.create("alice", "correct horse battery", None, is_admin=False)
     caller = Principal(account=account, via="token")
     connections.remember("conn-alice", user_id=account.user_id)
     project_id = projects.create(caller, "Notes").project_id
-    return turns.send(caller, project_id=project_id, session_id=None, message=message, connection_id="conn-alice")
+    turn = turns.send(caller, project_id=project_id, session_id=None, message=message, connection_id="conn-alice")
+    return caller, turn
+
+
+def follow_up(caller: Principal, first: Turn) -> Turn:
+    return turns.send(
+        caller, project_id=None, session_id=first.session_id, message="and then?", connection_id="conn-alice"
+    )
 
 
 def run_queued_turn() -> None:
@@ -238,3 +251,64 @@ def test_a_turn_ends_with_its_quality_signals_recorded_by_the_runner(
     assert RawExchange.get(exchange.session_id, 1).status == ExchangeStatus.FAILED
     assert QualitySignal.get(exchange.session_id, 1).truncated
     assert not [m for m in queued_messages(get_settings()) if '"chat.quality"' in m["Body"]]
+
+
+def test_a_turn_sent_while_the_one_before_is_open_names_it_in_its_job(cloud: Settings):
+    caller, first = alice_and_her_first_turn()
+    second = follow_up(caller, first)
+
+    assert "follows" not in Job.get(first.job_id).payload
+    assert Job.get(second.job_id).payload["follows"] == 1
+
+
+def stranded_first_and_queued_second(caller: Principal, first: Turn) -> tuple[Turn, dict[str, Any]]:
+    """A follow-up's message in the shared queue while its predecessor's waits elsewhere (as in the queue of a
+    runner that died, until it is moved): only the follow-up's is here."""
+    second = follow_up(caller, first)
+    messages = queued_messages(get_settings(), visibility=60)
+    [stranded] = [m for m in messages if first.job_id in m["Body"]]
+    [message] = [m for m in messages if second.job_id in m["Body"]]
+    aws.client("sqs").delete_message(QueueUrl=get_settings().jobs_queue_url, ReceiptHandle=stranded["ReceiptHandle"])
+    return second, message
+
+
+def test_a_turn_whose_predecessor_is_still_open_goes_behind_it_and_runs_once_it_ended(
+    cloud: Settings, accounts: AccountsStack, monkeypatch: pytest.MonkeyPatch
+):
+    accounts.configure(ANTHROPIC_API_KEY=None, ANTHROPIC_AUTH_TOKEN=None, CLAUDE_CODE_USE_BEDROCK=None)  # ends at once
+    monkeypatch.setattr(chat_job, "FOLLOW_RETRY_SECONDS", 0.0)
+    caller, first = alice_and_her_first_turn()
+    second, message = stranded_first_and_queued_second(caller, first)
+    worker = Worker(get_settings(), runner_id="runner-test", wait_seconds=0)
+    lane = Lane.of(worker.sqs, get_settings().jobs_queue_url, 1, "test")
+
+    lane.slots.acquire()  # as the poll does: the message's slot, given back once it is settled
+    worker._process(message, lane)  # type: ignore[arg-type]
+
+    assert Job.get(second.job_id).status == JobStatus.QUEUED  # not taken
+    assert RawExchange.get(first.session_id, 2).status == ExchangeStatus.QUEUED
+    [again] = queued_messages(get_settings(), visibility=60)
+    assert again["MessageId"] != message["MessageId"] and json.loads(again["Body"])["job_id"] == second.job_id
+    assert again["Attributes"]["MessageGroupId"] == message["Attributes"]["MessageGroupId"]
+
+    RawExchange(first.session_id, 1).update(actions=[RawExchange.status.set(ExchangeStatus.COMPLETED.value)])
+    lane.slots.acquire()
+    worker._process(again, lane)  # type: ignore[arg-type]
+
+    assert Job.get(second.job_id).status != JobStatus.QUEUED
+    assert RawExchange.get(first.session_id, 2).status == ExchangeStatus.FAILED  # ran: Claude is not configured
+    assert queued_messages(get_settings()) == []
+
+
+def test_a_turn_waits_for_its_predecessor_only_so_long(cloud: Settings, accounts: AccountsStack):
+    accounts.configure(ANTHROPIC_API_KEY=None, ANTHROPIC_AUTH_TOKEN=None, CLAUDE_CODE_USE_BEDROCK=None)
+    caller, first = alice_and_her_first_turn()
+    _, message = stranded_first_and_queued_second(caller, first)
+    long_ago = datetime.now(UTC) - timedelta(seconds=chat_job.FOLLOW_AT_MOST_SECONDS + 60)
+    RawExchange(first.session_id, 1).update(actions=[RawExchange.created_at.set(long_ago)])
+
+    outcome = Worker(get_settings(), runner_id="runner-test", wait_seconds=0).handle(message)  # type: ignore[arg-type]
+
+    assert outcome.delete and outcome.behind is None
+    assert RawExchange.get(first.session_id, 2).status == ExchangeStatus.FAILED  # it ran
+    assert RawExchange.get(first.session_id, 1).status == ExchangeStatus.QUEUED  # left for its own message
