@@ -8,6 +8,7 @@ then, so a task that waits for another can never wait for a thread the waiting t
 
 from __future__ import annotations
 
+import contextvars
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
@@ -23,9 +24,10 @@ _pool = ThreadPoolExecutor(max_workers=_WORKERS, thread_name_prefix=_PREFIX)
 
 
 def soon(fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
-    """Start `fn` on the pool; `.result()` where it is needed (it raises what `fn` raised)."""
+    """Start `fn` on the pool; `.result()` where it is needed (it raises what `fn` raised). It runs in a copy of
+    the caller's context: its log lines carry the caller's keys (the job's id, the request's correlation id)."""
     if not threading.current_thread().name.startswith(_PREFIX):
-        return _pool.submit(fn, *args, **kwargs)
+        return _pool.submit(contextvars.copy_context().run, fn, *args, **kwargs)
     done: Future[T] = Future()
     try:
         done.set_result(fn(*args, **kwargs))

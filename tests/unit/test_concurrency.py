@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from shared import concurrency
 from shared.concurrency import soon
+from shared.logs import logger
 
 pytestmark = pytest.mark.unit
 
@@ -47,3 +50,20 @@ def test_calls_started_together_are_over_when_the_block_is_left_even_by_an_error
         threading.Timer(0.05, release.set).start()
         raise ValueError("the request failed early")
     assert done == ["slow"] and started.done()
+
+
+def test_work_started_soon_logs_with_the_keys_of_whoever_started_it(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.handler.setFormatter(logger.registered_formatter)  # formats as it is emitted, in the emitting thread
+
+    def job(job_id: str) -> None:
+        logger.thread_safe_append_keys(job_id=job_id)
+        try:
+            soon(logger.info, "read ahead").result()
+        finally:
+            logger.thread_safe_clear_keys()
+
+    with ThreadPoolExecutor(2) as jobs:  # two jobs at once, as a runner's are: each line keeps its own job's id
+        list(jobs.map(job, ["job-a", "job-b"]))
+
+    lines = [json.loads(line) for line in caplog.text.splitlines() if "read ahead" in line]
+    assert sorted(line.get("job_id") for line in lines) == ["job-a", "job-b"]
