@@ -10,7 +10,9 @@ In one run, with the real Claude CLI against the scripted fake Messages API:
     turn) and one half a second after (a person reads for longer than that); each as a ratio to (a);
 (c) where a turn's time goes, from the client's clock: chat.send → message.accepted (API: record, queue),
     → turn.started (the runner took the job), → the request at the API (workspace, CLI, first request);
-(d) the resident memory of a kept CLI process, and of the pool at its budget.
+(d) the resident memory of a kept CLI process, and of the pool at its budget;
+(e) the bare CLI kept alive: a message written to its stdin → its request; with the API's accept, the floor under a
+    warm follow-up whatever the runner does.
 AWS calls and dollars per turn: bench/turn_cost.py.
 """
 
@@ -42,22 +44,38 @@ KINDS = {
 }
 
 
-def bare_start(api: FakeAnthropic, home: Path) -> float:
-    """ms from spawning the CLI (stream-json, message written at once) to its request at the API."""
-    api.script(Reply.text(["ok"]))
-    before = len(api.message_requests)
+def bare_start(api: FakeAnthropic, home: Path) -> tuple[float, float]:
+    """ms from spawning the CLI (stream-json, message written at once) to its request at the API; then, the same
+    process kept, ms from writing a second message to its stdin to that message's request (the kept CLI's own
+    answer, with no product around it)."""
     work = home / "work"
     work.mkdir(parents=True, exist_ok=True)
     command = [str(CLAUDE), "-p", "--input-format", "stream-json", "--output-format", "stream-json", "--verbose"]
     started = time.monotonic()
     process = subprocess.Popen(command, cwd=work, env=api.cli_env(home), stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     assert process.stdin and process.stdout
-    process.stdin.write(json.dumps({"type": "user", "message": {"role": "user", "content": "hi"}}).encode() + b"\n")
-    process.stdin.close()
+    try:
+        start = _ask(api, process, "hi", started)
+        time.sleep(READING_SECONDS)  # as the warm follow-ups wait after an answer
+        kept = _ask(api, process, "and again", time.monotonic())
+    finally:
+        process.stdin.close()
+        process.stdout.read()
+        process.wait(timeout=30)
+    return start, kept
+
+
+def _ask(api: FakeAnthropic, process: subprocess.Popen[bytes], text: str, since: float) -> float:
+    """Write one message; ms from `since` to its request at the API, once its answer is read whole."""
+    assert process.stdin and process.stdout
+    api.script(Reply.text(["ok"]))
+    before = len(api.message_requests)
+    process.stdin.write(json.dumps({"type": "user", "message": {"role": "user", "content": text}}).encode() + b"\n")
+    process.stdin.flush()
     [request] = api.wait_for_requests(before + 1, timeout=60)[before : before + 1]
-    process.stdout.read()
-    process.wait(timeout=30)
-    return (request.arrived_at - started) * 1000
+    while b'"type":"result"' not in (process.stdout.readline() or b'"type":"result"'):
+        pass
+    return (request.arrived_at - since) * 1000
 
 
 def timed_turn(chat: Chat, api: FakeAnthropic, turn: int, stages: dict[str, list[float]], **fields: Any) -> dict:
@@ -82,14 +100,16 @@ def run() -> None:
     if not CLAUDE.exists():
         print("Fast-turns benchmark skipped: the pinned Claude CLI is not installed (make deps-runner).")
         return
-    figures: dict[str, list[float]] = {kind: [] for kind in ("bare", *KINDS)}
+    figures: dict[str, list[float]] = {kind: [] for kind in ("bare", "kept", *KINDS)}
     stages: dict[str, dict[str, list[float]]] = {kind: {"accepted": [], "started": [], "request": []} for kind in KINDS}
     with FakeAnthropic() as api, tempfile.TemporaryDirectory() as folder:
         stack = LocalStack(Path(folder) / "stack", env=claude_env(api)).start()
         try:
             project = new_project(stack)
             for index in range(ROUNDS):
-                figures["bare"].append(bare_start(api, Path(folder) / f"bare-{index}"))
+                start, answer = bare_start(api, Path(folder) / f"bare-{index}")
+                figures["bare"].append(start)
+                figures["kept"].append(answer)
                 chat = Chat(stack)
                 cold = timed_turn(chat, api, 1, stages["cold"], project_id=project, message="hello")
                 figures["cold"].append(cold["ms"])
@@ -116,6 +136,12 @@ def run() -> None:
     for kind in KINDS:
         parts = ", ".join(f"{stage} {statistics.median(values):.0f} ms" for stage, values in stages[kind].items())
         print(f"  (c) {kind}, medians: send -> {parts}")
+    answer, accepted = statistics.median(figures["kept"]), statistics.median(stages["warm"]["accepted"])
+    print("  " + row("(e) bare kept CLI: stdin -> its request", figures["kept"]) + f"  = {answer / bare:.2f}x")
+    print(
+        f"      a warm follow-up cannot take less than the API's accept ({accepted:.0f} ms) and the kept CLI's own "
+        f"answer together: {accepted + answer:.0f} ms = {(accepted + answer) / bare:.2f}x the bare start"
+    )
     if memory:
         print(
             f"  (d) {len(memory)} kept CLI processes: {statistics.median(memory):.0f} MB resident each (median), "

@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
+from functools import partial
 from typing import Any, ParamSpec, TypeVar
 
 P = ParamSpec("P")
@@ -27,7 +28,7 @@ def soon(fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
     """Start `fn` on the pool; `.result()` where it is needed (it raises what `fn` raised). It runs in a copy of
     the caller's context: its log lines carry the caller's keys (the job's id, the request's correlation id)."""
     if not threading.current_thread().name.startswith(_PREFIX):
-        return _pool.submit(contextvars.copy_context().run, fn, *args, **kwargs)
+        return _pool.submit(partial(contextvars.copy_context().run, fn, *args, **kwargs))
     done: Future[T] = Future()
     try:
         done.set_result(fn(*args, **kwargs))
