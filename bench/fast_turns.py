@@ -73,8 +73,9 @@ def _ask(api: FakeAnthropic, process: subprocess.Popen[bytes], text: str, since:
     process.stdin.write(json.dumps({"type": "user", "message": {"role": "user", "content": text}}).encode() + b"\n")
     process.stdin.flush()
     [request] = api.wait_for_requests(before + 1, timeout=60)[before : before + 1]
-    while b'"type":"result"' not in (process.stdout.readline() or b'"type":"result"'):
-        pass
+    for line in iter(process.stdout.readline, b""):  # up to the answer's end (or the process's)
+        if b'"type":"result"' in line:
+            break
     return (request.arrived_at - since) * 1000
 
 
