@@ -102,7 +102,10 @@ def _add(tree: Tree, relative: str, entry: os.DirEntry[str], pending: list[str])
         tree.dirs.add(relative)
         pending.append(relative)
     elif entry.is_file(follow_symlinks=False):
-        info = entry.stat(follow_symlinks=False)
+        try:
+            info = entry.stat(follow_symlinks=False)
+        except FileNotFoundError:
+            return  # removed since the listing: absent, not an unreadable folder
         tree.files[relative] = (info.st_size, str(info.st_mtime_ns))
     else:
         tree.skipped[relative] = "not a regular file"

@@ -74,8 +74,11 @@ def normalize(root: Path, gid: int) -> int:
 
 def _walk(dir_fd: int, gid: int) -> int:
     fixes = 0
+    names = []
     with os.scandir(dir_fd) as entries:
-        names = [(entry.name, entry.stat(follow_symlinks=False)) for entry in entries]
+        for entry in entries:
+            with contextlib.suppress(FileNotFoundError):  # removed since the listing (a temp file): nothing to fix
+                names.append((entry.name, entry.stat(follow_symlinks=False)))
     for name, info in names:
         if stat.S_ISLNK(info.st_mode):
             continue  # links are never followed nor changed

@@ -135,7 +135,10 @@ def _classify(
     elif entry.is_dir(follow_symlinks=False):
         pending.append((Path(entry.path), relative + "/"))
     elif entry.is_file(follow_symlinks=False):
-        info = entry.stat(follow_symlinks=False)
+        try:
+            info = entry.stat(follow_symlinks=False)
+        except FileNotFoundError:
+            return  # removed since the listing: as absent as if it had gone a moment earlier
         result.files[relative] = LocalFile(info.st_size, info.st_mtime_ns)
     else:
         result.skipped[relative] = "not a regular file"
