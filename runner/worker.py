@@ -15,6 +15,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -28,7 +29,7 @@ from runner.queues import OwnQueue
 from runner.registry import JobHandler, handler_for
 from runner.services import Services
 from shared import aws
-from shared.jobs import Job, JobStatus, store
+from shared.jobs import Job, JobStatus, routing, store
 from shared.jobs.store import JobStateError
 from shared.logs import logger
 from shared.settings import Settings, get_settings
@@ -74,6 +75,17 @@ class Outcome:
 
 DELETE = Outcome(delete=True)
 KEEP = Outcome(delete=False)
+# A message of a job another runner has is dropped once the runner looked alive at this many receives, this far
+# apart: longer than a runner's lease outlives it, so a runner that died shows as gone by then.
+ELSEWHERE_LOOKS = 3
+ELSEWHERE_LOOK_AGAIN_SECONDS = routing.RUNNER_ALIVE_SECONDS + routing.RUNNER_RENEW_SECONDS
+
+
+def _receives(message: MessageTypeDef) -> int:
+    try:
+        return int(message.get("Attributes", {}).get("ApproximateReceiveCount", "1"))
+    except ValueError:
+        return 1
 
 
 class Worker:
@@ -250,6 +262,12 @@ class Worker:
         if status.is_terminal:
             logger.info("job already finished; dropping the duplicate message", extra={"status": status.value})
             return DELETE
+        if status is JobStatus.RUNNING and self._running_elsewhere(job):
+            if _receives(message) >= ELSEWHERE_LOOKS:
+                logger.info("a second message of a job another live runner is running; dropping it")
+                return DELETE
+            logger.info("the job's runner looks alive; looking again once a runner that died would not")
+            return Outcome(delete=False, retry_after=ELSEWHERE_LOOK_AGAIN_SECONDS)
         handler = handler_for(job.job_type)
         if handler is None:
             store.finish(job, JobStatus.FAILED, error=f"This runner cannot run {job.job_type!r} jobs.")
@@ -266,6 +284,21 @@ class Worker:
             logger.info("job changed state before it could start; deciding again on redelivery")
             return KEEP
         return self._run(handler, job, ahead)
+
+    def _running_elsewhere(self, job: Job) -> bool:
+        """Whether another runner, alive, has the job within its deadline: its message came twice (a tick sent one
+        that looked lost again, or it was sent to two queues), and that runner finishes it with its own message.
+        A runner killed a moment ago still looks alive until its lease runs out: the message is looked at again
+        (ELSEWHERE_LOOK_AGAIN_SECONDS) before it is dropped."""
+        if not job.runner_id or job.runner_id == self.runner_id:
+            return False
+        if job.deadline_at is not None and job.deadline_at <= datetime.now(UTC):
+            return False
+        try:
+            return routing.runner_alive(job.runner_id)
+        except Exception:
+            logger.exception("could not tell whether the job's runner is alive; deciding as if it were gone")
+            return False
 
     @staticmethod
     def _waits(body: dict[str, Any]) -> float | None:

@@ -61,6 +61,15 @@ def forget_runner(runner_id: str) -> None:
     RunnerLease(_runner_key(runner_id)).delete()
 
 
+def runner_alive(runner_id: str, *, now: float | None = None) -> bool:
+    """Whether `runner_id` renewed its lease lately (only runners with their own queue keep one)."""
+    now = time.time() if now is None else now
+    try:
+        return bool(RunnerLease.get(_runner_key(runner_id)).until > now)
+    except DoesNotExist:
+        return False
+
+
 def lease_session(session_id: str, runner_id: str, seconds: float) -> None:
     """`runner_id` keeps the session's process for `seconds` more: its turns should go to that runner."""
     now = time.time()

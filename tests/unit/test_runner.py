@@ -15,12 +15,12 @@ import runner.jobs  # noqa: F401  # registers the product's handlers before the 
 from runner import registry
 from runner.context import JobContext
 from runner.errors import JobFailedError
-from runner.worker import Worker
+from runner.worker import ELSEWHERE_LOOK_AGAIN_SECONDS, ELSEWHERE_LOOKS, Worker
 from shared import aws, jobs
-from shared.jobs import store
+from shared.jobs import routing, store
 from shared.jobs.types import JOB_TYPES, JobTypeSpec
 from shared.models.connections import Connection
-from shared.models.jobs import Job, JobStatus
+from shared.models.jobs import Job, JobStatus, RunnerLease
 from shared.settings import Settings
 from tests.support.aws import moto_aws, posted_events, queued_messages
 
@@ -40,7 +40,7 @@ def cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
         monkeypatch.setitem(JOB_TYPES, name, spec)
     monkeypatch.setattr(registry, "_HANDLERS", dict(registry._HANDLERS))
     register_test_handlers()
-    with moto_aws([Job, Connection]) as settings:
+    with moto_aws([Job, Connection, RunnerLease]) as settings:
         yield settings
 
 
@@ -180,6 +180,38 @@ def test_a_job_interrupted_with_no_attempts_left_is_marked_failed(cloud: Setting
     assert failed is not None
     assert failed.status == JobStatus.FAILED
     assert "runner stopped" in (failed.error or "")
+
+
+def test_a_second_message_of_a_job_a_live_runner_has_is_looked_at_again_then_dropped(cloud: Settings) -> None:
+    # Given a job another runner is running, and alive (its lease renewed), and a second message of that job
+    job = jobs.enqueue("test.slow", {})  # max_attempts = 1
+    store.start(job, "runner-alive")
+    routing.register_runner("runner-alive", "https://sqs.example/runner-alive.fifo")
+
+    # When this runner receives the message, then it looks again once a runner that died would show it
+    message = receive(cloud)
+    first = worker(cloud).handle(message)
+    assert (first.delete, first.retry_after) == (False, ELSEWHERE_LOOK_AGAIN_SECONDS)
+
+    # And once the runner looked alive that many times, the message is dropped: that runner finishes the job
+    message["Attributes"]["ApproximateReceiveCount"] = str(ELSEWHERE_LOOKS)
+    assert worker(cloud).handle(message).delete
+    still = store.get(job.job_id)
+    assert still is not None
+    assert (still.status, still.runner_id, still.attempts) == (JobStatus.RUNNING, "runner-alive", 1)
+
+
+def test_a_job_whose_runner_stopped_renewing_its_lease_is_closed_as_interrupted(cloud: Settings) -> None:
+    job = jobs.enqueue("test.slow", {})  # max_attempts = 1
+    store.start(job, "runner-that-died")
+    routing.register_runner("runner-that-died", "https://sqs.example/runner-that-died.fifo")
+    RunnerLease("runner#runner-that-died").update(actions=[RunnerLease.until.set(0)])
+
+    outcome = worker(cloud).handle(receive(cloud))
+
+    failed = store.get(job.job_id)
+    assert outcome.delete and failed is not None
+    assert (failed.status, "runner stopped" in (failed.error or "")) == (JobStatus.FAILED, True)
 
 
 def test_a_job_interrupted_with_attempts_left_is_reclaimed_and_run(cloud: Settings) -> None:
