@@ -26,6 +26,7 @@ _TICK_NEWS = (
     ("failed", "scheduled run(s) could not be queued"),
     ("timed_out", "run(s) timed out"),
     ("turns_moved", "waiting turn(s) of a runner that stopped moved to the shared queue"),
+    ("jobs_swept", "stuck job(s) sent again for a runner to close"),
 )
 
 

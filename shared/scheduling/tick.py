@@ -10,9 +10,9 @@ For each due schedule (a Query per due shard, `next_run_at <= now`):
     advance next_run_at to the first slot after now, if it still holds the value we read
 
 Then every `running` execution whose deadline has passed becomes `timeout`, and every meeting left capturing
-without a segment for two hours is stopped (shared.meetings.sweep), and drive mounts due for a refresh are queued
-(shared.drives.syncs). One bad schedule is logged and skipped; it
-never stops the tick. See docs/scheduling.md.
+without a segment for two hours is stopped (shared.meetings.sweep), drive mounts due for a refresh are queued
+(shared.drives.syncs), and jobs no runner will finish get a fresh message (shared.jobs.sweep). One bad schedule
+is logged and skipped; it never stops the tick. See docs/scheduling.md.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from typing import Literal
 from shared import jobs, metrics
 from shared.drives import syncs as drive_syncs
 from shared.errors import StudioError
-from shared.jobs import routing
+from shared.jobs import routing, sweep
 from shared.logs import logger
 from shared.meetings import sweep as meetings
 from shared.models.schedules import Execution, ExecutionStatus, Schedule
@@ -50,6 +50,7 @@ class TickResult:
     meetings_stopped: int = 0
     drive_syncs: int = 0
     turns_moved: int = 0  # from the queues of runners that died, to the shared queue
+    jobs_swept: int = 0  # stuck queued or running, sent again for a runner to close (shared.jobs.sweep)
 
     def count(self, outcome: Outcome) -> None:
         setattr(self, outcome, getattr(self, outcome) + 1)
@@ -76,6 +77,7 @@ def run_tick(now: datetime, *, correlation_id: str | None = None) -> TickResult:
     _stop_silent_meetings(now, result)
     _queue_drive_syncs(now, result)
     _empty_gone_runners(result)
+    _sweep_stuck_jobs(now, result)
     logger.info("scheduler tick", extra={"tick_at": now.isoformat(), **result.as_dict()})
     return result
 
@@ -193,4 +195,12 @@ def _queue_drive_syncs(now: datetime, result: TickResult) -> None:
         result.drive_syncs = drive_syncs.queue_due_syncs(now)
     except Exception:
         logger.exception("could not read the drive mounts due for a sync")
+        result.errors += 1
+
+
+def _sweep_stuck_jobs(now: datetime, result: TickResult) -> None:
+    try:
+        result.jobs_swept = len(sweep.sweep_stuck(now))
+    except Exception:
+        logger.exception("could not send stuck jobs again")
         result.errors += 1

@@ -17,7 +17,7 @@ from shared.accounts.domain import Principal
 from shared.chat import records, sessions, turns
 from shared.chat.stream import BLOCK
 from shared.chat.views import Turn
-from shared.jobs import store
+from shared.jobs import store, sweep
 from shared.models.chat import ExchangeStatus, RawExchange, Session, SessionEvent
 from shared.models.jobs import Job, JobStatus
 from shared.models.usage import QualitySignal
@@ -101,6 +101,26 @@ def test_a_turn_whose_runner_died_ends_failed_and_says_so(cloud: Settings):
     error = events_of(exchange.session_id)[-1]
     assert (error["type"], error["code"]) == ("error", "runner_stopped")
     assert json.dumps(error).count("Send the message again") == 1
+
+
+def test_a_turn_whose_runner_died_with_its_message_is_closed_after_the_tick_sends_it_again(cloud: Settings):
+    # Given a turn running when its runner died, whose message went too (dead-lettered after its receives)
+    exchange = start_turn()
+    job = Job.get(exchange.job_id)
+    store.start(job, "runner-that-died")
+    RawExchange.get(exchange.session_id, 1).update(actions=[RawExchange.status.set(ExchangeStatus.RUNNING.value)])
+    drain_queue(cloud)
+
+    # When the tick runs after the job's deadline and grace, and a runner takes what it sent
+    later = datetime.now(UTC) + timedelta(seconds=int(job.timeout_seconds)) + sweep.SWEEP_GRACE + timedelta(minutes=1)
+    assert [swept.job_id for swept in sweep.sweep_stuck(later)] == [exchange.job_id]
+    run_queued_turn()
+
+    # Then the turn ended failed and said so, as if its own message had come back
+    assert Job.get(exchange.job_id).status == JobStatus.FAILED
+    assert RawExchange.get(exchange.session_id, 1).status == ExchangeStatus.FAILED
+    error = events_of(exchange.session_id)[-1]
+    assert (error["type"], error["code"]) == ("error", "runner_stopped")
 
 
 def test_a_long_answer_goes_whole_to_s3_and_comes_back_whole_in_the_history(cloud: Settings):

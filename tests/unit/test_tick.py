@@ -23,9 +23,10 @@ from shared import aws
 from shared.constants import JOBS_QUEUE_NAME, Env
 from shared.errors import ConflictError, ValidationError
 from shared.jobs import routing
+from shared.jobs.sweep import QUEUED_AT_MOST, SWEEP_GRACE
 from shared.models.base import bind_models
 from shared.models.cloud import CloudConnection, CloudMount
-from shared.models.jobs import Job, RunnerLease
+from shared.models.jobs import ACTIVE, Job, JobStatus, RunnerLease
 from shared.models.meetings import Meeting
 from shared.models.schedules import DUE_SHARDS, Execution, ExecutionStatus, Schedule
 from shared.scheduling import cron, executions, runlog, store
@@ -673,3 +674,60 @@ def test_the_tick_moves_the_waiting_turns_of_a_runner_that_died_to_the_jobs_queu
     [moved] = studio.sqs.receive_message(QueueUrl=studio.queue_url, MessageSystemAttributeNames=["All"])["Messages"]
     assert (moved["Body"], moved["Attributes"]["MessageGroupId"]) == ('{"job_id": "j1"}', "session-s1")
     assert own not in studio.sqs.list_queues().get("QueueUrls", [])
+
+
+def a_job(job_id: str, status: JobStatus, *, updated: datetime, deadline: datetime | None = None) -> Job:
+    job = Job(job_id, job_type="chat.turn", group_id=f"session-{job_id}", status=status.value, payload={"n": 1},
+              updated_at=updated, deadline_at=deadline, active=None if status.is_terminal else ACTIVE)  # fmt: skip
+    job.save()
+    return job
+
+
+def swept_messages(studio: Studio) -> list[tuple[str, str]]:
+    """(job id, message group) of each message in the jobs queue, received and deleted."""
+    found = []
+    while batch := studio.sqs.receive_message(
+        QueueUrl=studio.queue_url, MaxNumberOfMessages=10, MessageSystemAttributeNames=["MessageGroupId"]
+    ).get("Messages"):
+        for message in batch:
+            found.append((json.loads(message["Body"])["job_id"], message["Attributes"]["MessageGroupId"]))
+            studio.sqs.delete_message(QueueUrl=studio.queue_url, ReceiptHandle=message["ReceiptHandle"])
+    return sorted(found)
+
+
+def test_the_tick_sends_jobs_no_runner_will_finish_again_once_and_leaves_the_others(studio: Studio) -> None:
+    # Given a job running long past its deadline (its runner gone), one running within it, one queued for two hours
+    # (its message lost), one queued for half an hour (waiting its turn) and one finished long ago
+    now = at("2025-06-02T10:00:00")
+    long_ago = now - timedelta(minutes=40)
+    a_job("dead", JobStatus.RUNNING, updated=long_ago, deadline=now - SWEEP_GRACE - timedelta(seconds=1))
+    a_job("busy", JobStatus.RUNNING, updated=long_ago, deadline=now + timedelta(minutes=5))
+    a_job("lost", JobStatus.QUEUED, updated=now - QUEUED_AT_MOST - timedelta(minutes=1))
+    a_job("waiting", JobStatus.QUEUED, updated=now - timedelta(minutes=30))
+    a_job("done", JobStatus.SUCCEEDED, updated=now - timedelta(days=1))
+
+    # When the tick runs, and again a minute later
+    first, second = run_tick(now), run_tick(now + timedelta(minutes=1))
+
+    # Then the two stuck jobs were sent once: the running one in a group of its own, the queued one in its own group
+    assert (first.jobs_swept, second.jobs_swept, first.errors, second.errors) == (2, 0, 0, 0)
+    assert swept_messages(studio) == [("dead", "swept-dead"), ("lost", "session-lost")]
+    assert {job.job_id: job.status for job in Job.scan()} == {
+        "dead": "running", "busy": "running", "lost": "queued", "waiting": "queued", "done": "succeeded",
+    }  # fmt: skip  # a runner closes them, from their message
+
+    # And a job still stuck is sent again after the grace, not every minute
+    assert run_tick(now + SWEEP_GRACE + timedelta(minutes=1)).jobs_swept == 1
+    assert swept_messages(studio) == [("dead", "swept-dead")]
+
+
+def test_two_ticks_at_once_send_a_stuck_job_once(studio: Studio) -> None:
+    now = at("2025-06-02T10:00:00")
+    for n in range(5):
+        a_job(f"dead-{n}", JobStatus.RUNNING, updated=now - timedelta(hours=1), deadline=now - timedelta(minutes=30))
+
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(run_tick, [now, now]))
+
+    assert sum(result.jobs_swept for result in results) == 5
+    assert [job_id for job_id, _ in swept_messages(studio)] == [f"dead-{n}" for n in range(5)]
