@@ -39,6 +39,7 @@ SWEEP_GRACE = timedelta(minutes=10)
 # sent again too early is harmless (above), only wasted.
 QUEUED_AT_MOST = timedelta(hours=1)
 SWEEP_LIMIT = 100  # a tick sends at most this many; the next tick takes the rest
+READ_LIMIT = 1000  # and reads at most this many of the oldest: a tick stays short whatever waits
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ def sweep_stuck(now: datetime, *, limit: int = SWEEP_LIMIT) -> list[Swept]:
     swept: list[Swept] = []
     # The sparse index holds only queued and running jobs, oldest update first: the query stops at the first
     # job updated within the grace, which no rule below could call stuck.
-    for job in Job.active_index.query(ACTIVE, Job.updated_at < now - SWEEP_GRACE):
+    for job in Job.active_index.query(ACTIVE, Job.updated_at < now - SWEEP_GRACE, limit=READ_LIMIT):
         if len(swept) >= limit:
             break
         group = _group_if_stuck(job, now)
