@@ -60,7 +60,9 @@ KEY_EXAMPLES = 6
 FEW_EXAMPLES = 4
 SLOW = ("/api/git/", "/api/setup/test-claude-key", "/api/admin/bedrock/test")
 OPERATION_SECONDS = 30.0
-RUN_SECONDS = 170.0
+# The signed-in run takes about 125 s on two cores with the rest of the suite beside it; a neighbour's burst of
+# work took it to 171 s once. Under pytest's 300 s a test, with the stack's start.
+RUN_SECONDS = 220.0
 REQUEST_SECONDS = 40.0  # above the 25 s a route waits for the runner: a slow answer is an answer, not a hang
 # Of every five requests of an operation: two with the run's credential, two with it and real ids, one as generated.
 AS_GENERATED, REAL_IDS = {4}, {1, 3}
