@@ -279,9 +279,13 @@ def _raise_unrecorded(recorded: Future[Any]) -> None:
 
 
 def _active_turns(session_id: str, *, before: int) -> int:
-    """How many earlier turns of the session are still queued or running."""
-    earlier = RawExchange.query(session_id, RawExchange.turn < before, scan_index_forward=False, limit=20)
-    return sum(1 for exchange in earlier if exchange.status in OPEN)
+    """How many earlier turns of the session are still queued or running. The turn just before counts as open when
+    its record is not there yet: its message was accepted at the same moment, and is being recorded (or the query,
+    not strongly consistent, does not see it yet). If it never gets recorded (its accept failed), the runner finds
+    no turn to wait for and goes on."""
+    earlier = list(RawExchange.query(session_id, RawExchange.turn < before, scan_index_forward=False, limit=20))
+    unseen = not earlier or int(earlier[0].turn) != before - 1
+    return int(unseen) + sum(1 for exchange in earlier if exchange.status in OPEN)
 
 
 def _current(session_id: str) -> RawExchange | None:

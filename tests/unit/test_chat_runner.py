@@ -281,6 +281,29 @@ def test_a_turn_sent_while_the_one_before_is_open_names_it_in_its_job(cloud: Set
     assert Job.get(second.job_id).payload["follows"] == 1
 
 
+def test_a_turn_sent_while_the_one_before_is_being_recorded_names_it_in_its_job(cloud: Settings):
+    # Given a first turn that ended, and a second accepted at this very moment: its number taken, its record not
+    # written yet
+    caller, first = alice_and_her_first_turn()
+    RawExchange.get(first.session_id, 1).update(actions=[RawExchange.status.set(ExchangeStatus.COMPLETED.value)])
+    sessions.next_turn(first.session_id)
+
+    # When a third is sent, then it runs after the second, and says it waits
+    third = follow_up(caller, first)
+    assert third.turn == 3
+    assert Job.get(third.job_id).payload["follows"] == 2
+    [accepted] = [e for e in events_of(first.session_id) if e["type"] == "message.accepted" and e["turn"] == 3]
+    assert accepted["queued"] is True
+
+    # And once every turn before is recorded and ended, the next names none
+    one = RawExchange.get(first.session_id, 1)
+    RawExchange(first.session_id, 2, user_id=one.user_id, project_id=one.project_id, request_text="b",
+                status=ExchangeStatus.COMPLETED.value).save()  # fmt: skip
+    RawExchange.get(first.session_id, 3).update(actions=[RawExchange.status.set(ExchangeStatus.COMPLETED.value)])
+    fourth = follow_up(caller, first)
+    assert "follows" not in Job.get(fourth.job_id).payload
+
+
 def stranded_first_and_queued_second(caller: Principal, first: Turn) -> tuple[Turn, dict[str, Any]]:
     """A follow-up's message in the shared queue while its predecessor's waits elsewhere (as in the queue of a
     runner that died, until it is moved): only the follow-up's is here."""
