@@ -116,7 +116,7 @@ class Stack:
         env[Env.JOBS_QUEUE_URL] = os.environ[Env.JOBS_QUEUE_URL] = resources["jobs_queue_url"]
         env[Env.KMS_KEY_ID] = os.environ[Env.KMS_KEY_ID] = resources["kms_key_id"]
         get_settings.cache_clear()
-        recovered = requeue_unfinished(get_settings())
+        recovered = requeue_unfinished()
         runner = self.start_runner(env)
         threading.Thread(target=self.supervise, args=(moto, runner), name="supervise", daemon=True).start()
         threading.Thread(target=self.tick_loop, name="tick", daemon=True).start()
@@ -177,9 +177,8 @@ class Stack:
                 if self.stopping.wait(backoff):
                     return
                 from runner.recovery import requeue_unfinished
-                from shared.settings import get_settings
 
-                requeue_unfinished(get_settings())  # the jobs it held are closed or rerun, not left running
+                requeue_unfinished()  # the jobs it held are closed or rerun, not left running
                 runner.start()
                 self.write_info()
                 backoff = min(backoff * 2, 30)

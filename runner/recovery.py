@@ -10,27 +10,17 @@ from __future__ import annotations
 
 import time
 
-from shared import aws
-from shared.jobs import JobStatus, store
-from shared.jobs.queue import message_body
+from shared.jobs import store
+from shared.jobs.queue import send_again
 from shared.logs import logger
-from shared.settings import Settings
 
 
-def requeue_unfinished(settings: Settings) -> int:
-    sqs = aws.client("sqs")
+def requeue_unfinished() -> int:
     stamp = int(time.time())
     count = 0
     for job in store.list_active(limit=10_000):
-        # A queued job keeps its group, so it still runs in order. A running one is only to be closed as
-        # interrupted: its own group may stay blocked until the dead runner's message times out.
-        group = job.group_id if job.status == JobStatus.QUEUED else f"recovered-{job.job_id}"
-        sqs.send_message(
-            QueueUrl=settings.jobs_queue_url,
-            MessageBody=message_body(job),
-            MessageGroupId=group,
-            MessageDeduplicationId=f"{job.job_id}:recovered:{stamp}",
-        )
+        # A running job's own group may stay blocked until the dead runner's message times out: it gets one of its own.
+        send_again(job, reason="recovered", stamp=stamp)
         count += 1
     if count:
         logger.info("requeued unfinished jobs after a restart", extra={"count": count})

@@ -33,6 +33,20 @@ def message_body(job: Job) -> str:
     return json.dumps(body)
 
 
+def send_again(job: Job, *, reason: str, stamp: int) -> None:
+    """A fresh message for a job whose own may be gone, on the shared queue; the runner decides it as any
+    redelivery. A queued job keeps its group, so it still runs in order (behind its old message, if that one
+    exists); a running one is only to be closed or reclaimed, in a group of its own (`<reason>-<job id>`), so
+    that nothing waits behind it."""
+    group = job.group_id if job.status == JobStatus.QUEUED.value else f"{reason}-{job.job_id}"
+    aws.client("sqs").send_message(
+        QueueUrl=get_settings().jobs_queue_url,
+        MessageBody=message_body(job),
+        MessageGroupId=group,
+        MessageDeduplicationId=f"{job.job_id}:{reason}:{stamp}",
+    )
+
+
 def enqueue(
     job_type: str,
     payload: dict[str, Any],

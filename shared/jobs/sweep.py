@@ -8,9 +8,9 @@ A job is stuck when it is
     queued   for QUEUED_AT_MOST without a runner starting it: its message was lost (an API stopped between the
              record and the message, a message dead-lettered before its job started)
 
-Its new message goes to the shared queue, where a runner decides as for any redelivery: a running job is
-reclaimed or, with no attempts left, marked failed, and what it was for is closed (the handler's
-`on_interrupted`: a chat turn ends failed and tells the person). A queued job runs.
+Its new message goes to the shared queue (shared.jobs.queue.send_again), where a runner decides as for any
+redelivery: a running job is reclaimed or, with no attempts left, marked failed, and what it was for is closed
+(the handler's `on_interrupted`: a chat turn ends failed and tells the person). A queued job runs.
 
 A new message never runs a job twice: a queued job's goes into its own group, behind the message it stands
 for if that one still exists (the first delivery finishes the job, the second finds it terminal and is
@@ -23,16 +23,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from pynamodb.exceptions import UpdateError
 
-from shared import aws
 from shared.db import condition_failed
-from shared.jobs.queue import message_body
+from shared.jobs.queue import send_again
 from shared.logs import logger
 from shared.models.jobs import ACTIVE, Job, JobStatus
-from shared.settings import get_settings
 
 SWEEP_GRACE = timedelta(minutes=10)
 # Longer than a turn waits for the turn before it (runner/jobs/chat.py) and than a retry's backoff: a queued job
@@ -57,11 +54,10 @@ def sweep_stuck(now: datetime, *, limit: int = SWEEP_LIMIT) -> list[Swept]:
     for job in Job.active_index.query(ACTIVE, Job.updated_at < now - SWEEP_GRACE, limit=READ_LIMIT):
         if len(swept) >= limit:
             break
-        group = _group_if_stuck(job, now)
-        if group is None or not _claim(job, now):
+        if not _stuck(job, now) or not _claim(job, now):
             continue
         try:
-            _send(job, group, now)
+            send_again(job, reason="swept", stamp=int(now.timestamp()))
         except Exception:
             logger.exception("could not send a stuck job again", extra={"job_id": job.job_id})
             continue
@@ -73,14 +69,10 @@ def sweep_stuck(now: datetime, *, limit: int = SWEEP_LIMIT) -> list[Swept]:
     return swept
 
 
-def _group_if_stuck(job: Job, now: datetime) -> str | None:
-    """The message group of the job's new message, or None when it is not stuck."""
+def _stuck(job: Job, now: datetime) -> bool:
     if job.status == JobStatus.RUNNING.value:
-        deadline = job.deadline_at
-        return f"swept-{job.job_id}" if deadline is not None and deadline + SWEEP_GRACE < now else None
-    if job.status == JobStatus.QUEUED.value:
-        return job.group_id if job.updated_at + QUEUED_AT_MOST < now else None
-    return None
+        return job.deadline_at is not None and job.deadline_at + SWEEP_GRACE < now
+    return job.status == JobStatus.QUEUED.value and job.updated_at + QUEUED_AT_MOST < now
 
 
 def _claim(job: Job, now: datetime) -> bool:
@@ -99,12 +91,3 @@ def _claim(job: Job, now: datetime) -> bool:
             return False
         raise
     return True
-
-
-def _send(job: Job, group: str, now: datetime) -> Any:
-    return aws.client("sqs").send_message(
-        QueueUrl=get_settings().jobs_queue_url,
-        MessageBody=message_body(job),
-        MessageGroupId=group,
-        MessageDeduplicationId=f"{job.job_id}:swept:{int(now.timestamp())}",
-    )
