@@ -6,17 +6,25 @@ on one core). Latency: from the client's bytes to the phrases, `decode` + `trans
 and for 48 kHz float32 (what an AudioWorklet produces, so resampled first). The first call, which loads the
 model, is reported alone and not counted.
 
+The stall: while the ten segments are transcribed, another thread of the same process (as another request of
+the API would) sleeps 2 ms again and again; how late it wakes is how long the transcription kept it from running.
+Measured for the engine (the recognizer in a process of its own) and, in the same run, for the same recognizer
+decoding in this process, as it did before.
+
     python -m bench.speech
 """
 
 from __future__ import annotations
 
 import struct
+import threading
 import time
 from array import array
+from collections.abc import Callable
 
 from bench.stats import row
 from shared.meetings.audio import SAMPLE_RATE, decode, resample
+from shared.meetings.engines import recognizer
 from shared.meetings.engines.local import LocalEngine
 from shared.meetings.speech import Audio
 
@@ -54,6 +62,42 @@ def _as_float48k(audio: Audio) -> bytes:
     """The segment as an AudioWorklet would send it: 48 kHz float32 WAV."""
     upsampled = resample(array("h", audio.pcm), SAMPLE_RATE, 48_000)
     return _wav(array("f", [v / 32768 for v in upsampled]).tobytes(), rate=48_000, code=3, bits=32)
+
+
+NAP_S = 0.002
+
+
+def _stalls(work: Callable[[], object]) -> list[float]:
+    """How late (ms) another thread wakes from each 2 ms nap while `work` runs."""
+    late: list[float] = []
+    done = threading.Event()
+
+    def napper() -> None:
+        while not done.is_set():
+            started = time.perf_counter()
+            time.sleep(NAP_S)
+            late.append(max(0.0, (time.perf_counter() - started - NAP_S) * 1000))
+
+    thread = threading.Thread(target=napper, daemon=True)
+    thread.start()
+    try:
+        work()
+    finally:
+        done.set()
+        thread.join()
+    return late
+
+
+def _stall_rows(segments: list[Audio]) -> dict[str, list[float]]:
+    engine = LocalEngine()
+    decoder, endpointer = recognizer.load()
+    own = _stalls(lambda: [engine.transcribe(audio) for audio in segments])
+    here = _stalls(lambda: [recognizer.words(decoder, endpointer, audio.pcm, audio.sample_rate) for audio in segments])
+    print("  another thread's lateness while the segments are transcribed:")
+    print("  " + row("recognizer in its own process (now)", own))
+    print("  " + row("recognizer in this process (before)", here))
+    print(f"  worst lateness, now ÷ before: {max(own) / max(here):.3f}x")
+    return {"stall own process": own, "stall in process": here}
 
 
 def run() -> dict[str, list[float]]:
@@ -94,7 +138,12 @@ def run() -> dict[str, list[float]]:
     for name, values in latencies.items():
         print("  " + row(f"decode, {name}", decodes[name]))
         print("  " + row(f"segment → transcript, {name}", values))
-    return {"real_time_factor_pct": factors, **{f"latency {name}": values for name, values in latencies.items()}}
+    stalls = _stall_rows(segments)
+    return {
+        "real_time_factor_pct": factors,
+        **{f"latency {name}": values for name, values in latencies.items()},
+        **stalls,
+    }
 
 
 if __name__ == "__main__":

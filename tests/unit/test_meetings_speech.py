@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import socket
 import struct
+import subprocess
 import sys
 import threading
+import time
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -75,6 +79,9 @@ def test_the_setting_is_read_from_the_environment_and_checked() -> None:
 def test_an_engine_turned_off_is_unavailable_so_the_audio_is_kept() -> None:
     with pytest.raises(SpeechUnavailableError, match="STUDIO_SPEECH_ENGINE=off"):
         engine(Settings(speech_engine="off")).transcribe(silence(1000))
+
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 # --- the offline recognizer -----------------------------------------------------------------------------------------
@@ -136,12 +143,97 @@ def test_words_become_phrases_at_pauses_without_fillers_or_variants() -> None:
     assert local_engine.phrases([Word("<s>", 0, 10), Word("<sil>", 10, 900)], duration_ms=900) == []
 
 
-def test_a_recognizer_that_cannot_load_is_unavailable(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(local_engine, "_decoder", None)
-    monkeypatch.setitem(sys.modules, "pocketsphinx", None)  # as if not installed
+@pytest.fixture
+def own_recognizer(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The test starts its own recognizer (the module's stays as it was), stopped afterwards."""
+    monkeypatch.setattr(local_engine, "_recognizer", None)
+    yield
+    if local_engine._recognizer is not None:
+        local_engine._recognizer.stop()
 
-    with pytest.raises(SpeechUnavailableError, match="pocketsphinx"):
+
+def _python(code: str) -> tuple[str, ...]:
+    return (sys.executable, "-c", code)
+
+
+def _running(pid: int) -> bool:
+    """Whether process `pid` exists and has not ended (a zombie has)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] not in {"Z", "X"}
+
+
+@pytest.mark.usefixtures("own_recognizer")
+def test_the_recognizer_decodes_in_a_process_of_its_own_started_again_when_it_dies() -> None:
+    assert LocalEngine().transcribe(silence(500)) == []
+    first = local_engine._recognizer
+    assert first is not None and first.process.pid != os.getpid()
+
+    first.process.kill()
+    first.process.wait()
+
+    assert LocalEngine().transcribe(silence(500)) == []  # the next segment starts a new one
+    second = local_engine._recognizer
+    assert second is not None and second is not first and second.alive()
+
+
+@pytest.mark.usefixtures("own_recognizer")
+def test_a_recognizer_that_cannot_load_is_unavailable(monkeypatch: pytest.MonkeyPatch) -> None:
+    as_if_not_installed = (
+        "import runpy, sys; sys.modules['pocketsphinx'] = None; "
+        "runpy.run_module('shared.meetings.engines.recognizer', run_name='__main__')"
+    )
+    monkeypatch.setattr(local_engine, "COMMAND", _python(as_if_not_installed))
+
+    with pytest.raises(SpeechUnavailableError, match=r"^the offline recognizer \(pocketsphinx\) is not installed$"):
         LocalEngine().transcribe(silence(100))
+
+
+@pytest.mark.usefixtures("own_recognizer")
+def test_a_recognizer_that_dies_on_a_segment_fails_that_segment_with_a_reason(monkeypatch: pytest.MonkeyPatch) -> None:
+    dies_on_audio = "import sys; print('{\"ready\": true}', flush=True); sys.stdin.buffer.read(8); sys.exit(3)"
+    monkeypatch.setattr(local_engine, "COMMAND", _python(dies_on_audio))
+
+    with pytest.raises(SpeechUnavailableError, match=r"^the offline recognizer stopped: it exited with status 3$"):
+        LocalEngine().transcribe(silence(100))  # tried on a second recognizer too: it dies the same way
+
+
+@pytest.mark.usefixtures("own_recognizer")
+def test_a_recognizer_that_does_not_answer_is_killed_and_the_segment_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    hangs = "import time; print('{\"ready\": true}', flush=True); time.sleep(60)"
+    monkeypatch.setattr(local_engine, "COMMAND", _python(hangs))
+    monkeypatch.setattr(local_engine, "DECODE_SECONDS", 0.5)
+
+    with pytest.raises(SpeechUnavailableError, match=r"^the offline recognizer did not answer within 0.5 s$"):
+        LocalEngine().transcribe(silence(100))
+
+    hung = local_engine._recognizer
+    assert hung is not None and not hung.alive()
+
+
+def test_the_recognizer_ends_with_the_process_that_started_it_even_on_kill_9() -> None:
+    starts_one = (
+        "from shared.meetings.engines import local\n"
+        "from tests.support.speech import silence\n"
+        "local.LocalEngine().transcribe(silence(100))\n"
+        "print(local._recognizer.process.pid, flush=True)\n"
+        "import time; time.sleep(60)\n"
+    )
+    parent = subprocess.Popen(_python(starts_one), stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        assert parent.stdout is not None
+        pid = int(parent.stdout.readline())
+        assert _running(pid)
+    finally:
+        parent.kill()
+        parent.wait()
+
+    deadline = time.monotonic() + 20
+    while _running(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _running(pid), "the recognizer outlived the process that started it"
 
 
 # --- Amazon Transcribe: the wire format, a fake connection, a fake service on 127.0.0.1 ------------------------------

@@ -4,34 +4,44 @@ No account and no download: `make run` transcribes out of the box. The accuracy 
 with a general language model: clear speech comes out recognizable, names and jargon often do not), which is
 why the cloud uses Amazon Transcribe.
 
-One decoder per process, loaded on first use (about half a second) and kept. A decoder holds one utterance at a
-time, so one lock guards both the loading and each decoding: concurrent segments take turns, each taking about
-a fifth of its own duration on one core (bench/speech.py).
+The recognizer runs in a process of its own (shared.meetings.engines.recognizer), started on first use (about a
+second, the model's load included) and kept: PocketSphinx holds Python's interpreter lock while it decodes, so in
+this process it would stall every other request for a second at a time (bench/speech.py measures the stall).
+Waiting for its answer lets the lock go. A decoder holds one utterance at a time, so one lock here lets one
+segment at a time talk to it: concurrent segments take turns, each taking about a fifth of its own duration on
+one core. A recognizer that dies is started again for the next segment; one that does not answer within
+DECODE_SECONDS is killed, and its segment fails with a reason (its audio is kept for a retry).
 
-A voice activity detector (WebRTC's, shipped in pocketsphinx) finds the stretches of speech in the segment, and
-each is decoded alone: fed silence, the recognizer hears words in it. Each stretch is a phrase, or several: the
-decoder's word segmentation gives each word its frames (10 ms each), fillers (`<sil>`, `[NOISE]`, ...) are
-dropped, and a pause of PAUSE_MS or more between two words starts a new phrase.
+The recognizer's words become phrases here: fillers (`<sil>`, `[NOISE]`, ...) are dropped, and a pause of
+PAUSE_MS or more between two words starts a new phrase.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
+import select
+import struct
+import subprocess
+import sys
 import threading
-from array import array
-from collections.abc import Callable, Iterable, Iterator
+import time
+from collections.abc import Iterable
+from pathlib import Path
 from typing import Any, NamedTuple
 
-from shared.meetings.audio import SAMPLE_RATE, resample
 from shared.meetings.speech import Audio, Phrase, SpeechUnavailableError
 
 PAUSE_MS = 300  # a silence this long ends a phrase
-# The voice activity detector: the most aggressive of its modes (0-3), deciding over 0.3 s of audio. Decoding only
-# speech keeps the recognizer from hearing words in silence (it hears "i'm" in two seconds of digital silence).
-VAD_MODE = 3
-VAD_WINDOW_S = 0.3
+START_SECONDS = 60.0  # an interpreter and 40 MB of model, on a busy machine
+DECODE_SECONDS = 25.0  # inside the API's 29 s; a segment of the longest allowed length takes a few seconds
+HEADER = struct.Struct("<II")  # what precedes a segment's PCM on the recognizer's stdin: sample rate (Hz), byte count
+COMMAND = (sys.executable, "-m", "shared.meetings.engines.recognizer")
+_SOURCE_ROOT = str(Path(__file__).resolve().parents[3])  # where `shared` is, for the recognizer's imports
 
 _lock = threading.Lock()
-_decoder: Any = None
+_recognizer: Recognizer | None = None
 
 
 class Word(NamedTuple):
@@ -43,26 +53,114 @@ class Word(NamedTuple):
 
 
 class LocalEngine:
-    """PocketSphinx, in this process."""
+    """PocketSphinx, in a process of its own."""
 
     name = "local"
 
     def transcribe(self, audio: Audio, *, language: str = "en-US") -> list[Phrase]:
         if not language.lower().startswith("en"):
             raise SpeechUnavailableError(f"the offline recognizer knows English only, not {language}")
-        pcm = audio.pcm
-        if audio.sample_rate != SAMPLE_RATE:
-            pcm = resample(array("h", pcm), audio.sample_rate, SAMPLE_RATE).tobytes()
         with _lock:
-            decoder, endpointer = _loaded()
-            stretches = [_decode(decoder, speech, start_ms) for start_ms, speech in _speech(pcm, endpointer())]
-        return [phrase for words in stretches for phrase in phrases(words, duration_ms=audio.duration_ms)]
+            words = _words(audio)
+        return phrases(words, duration_ms=audio.duration_ms)
 
 
-def warm() -> None:
-    """Load the model now rather than on the first segment (a process that expects meetings may call this)."""
-    with _lock:
-        _loaded()
+def _words(audio: Audio) -> list[Word]:
+    """The recognizer's words in `audio`; one that stopped since the last segment is started again. Hold _lock."""
+    global _recognizer  # noqa: PLW0603  # one recognizer per process, started once
+    for attempt in (1, 2):
+        if _recognizer is None or not _recognizer.alive():
+            _recognizer = Recognizer.start()
+        try:
+            return _recognizer.words(audio)
+        except RecognizerGoneError as exc:
+            _recognizer = None
+            if attempt == 2:
+                raise SpeechUnavailableError(f"the offline recognizer stopped: {exc}") from None
+    raise AssertionError("unreachable")
+
+
+class RecognizerGoneError(Exception):
+    """The recognizer's process ended (or was killed) before it answered."""
+
+
+class Recognizer:
+    """The recognizer's process and the end of its answers read so far."""
+
+    def __init__(self, process: subprocess.Popen[bytes]) -> None:
+        self.process = process
+        self._buffer = bytearray()
+
+    @classmethod
+    def start(cls) -> Recognizer:
+        """A recognizer with its model loaded; SpeechUnavailableError (why) when it cannot start."""
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (_SOURCE_ROOT, os.environ.get("PYTHONPATH"))))}
+        try:
+            process = subprocess.Popen(COMMAND, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)  # noqa: S603
+        except OSError as exc:
+            raise SpeechUnavailableError(f"the offline recognizer could not start: {exc}") from None
+        recognizer = cls(process)
+        try:
+            ready = recognizer._answer(START_SECONDS)
+        except RecognizerGoneError as exc:
+            raise SpeechUnavailableError(f"the offline recognizer could not start: {exc}") from None
+        if "error" in ready:
+            recognizer.stop()
+            raise SpeechUnavailableError(str(ready["error"]))
+        return recognizer
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def words(self, audio: Audio) -> list[Word]:
+        assert self.process.stdin is not None
+        try:
+            self.process.stdin.write(HEADER.pack(audio.sample_rate, len(audio.pcm)) + audio.pcm)
+            self.process.stdin.flush()
+        except (BrokenPipeError, ValueError):
+            self.stop()
+            raise RecognizerGoneError("its pipe is closed") from None
+        answer = self._answer(DECODE_SECONDS)
+        if "error" in answer:
+            raise SpeechUnavailableError(str(answer["error"]))
+        return [Word(str(text), int(start), int(end)) for text, start, end in answer["words"]]
+
+    def stop(self) -> None:
+        """Close its stdin (it exits) and make sure it has."""
+        if self.process.stdin is not None:
+            with contextlib.suppress(BrokenPipeError):
+                self.process.stdin.close()
+        try:
+            self.process.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+
+    def _answer(self, seconds: float) -> dict[str, Any]:
+        """Its next line; killed and SpeechUnavailableError after `seconds`, RecognizerGoneError if it ended."""
+        assert self.process.stdout is not None
+        fd = self.process.stdout.fileno()
+        deadline = time.monotonic() + seconds
+        while (end := self._buffer.find(b"\n")) < 0:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                self.process.kill()
+                self.stop()
+                raise SpeechUnavailableError(f"the offline recognizer did not answer within {seconds:g} s")
+            readable, _, _ = select.select([fd], [], [], remaining)
+            if not readable:
+                continue
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                self.stop()
+                raise RecognizerGoneError(f"it exited with status {self.process.returncode}")
+            self._buffer += chunk
+        line = bytes(self._buffer[:end])
+        del self._buffer[: end + 1]
+        answer: dict[str, Any] = json.loads(line)
+        return answer
 
 
 def phrases(words: Iterable[Word], *, duration_ms: int) -> list[Phrase]:
@@ -96,53 +194,3 @@ def _phrase(words: list[Word], duration_ms: int) -> Phrase:
         start_ms=start,
         end_ms=min(max(words[-1].end_ms, start), duration_ms),
     )
-
-
-def _speech(pcm: bytes, endpointer: Any) -> Iterator[tuple[int, bytes]]:
-    """The stretches of speech the voice activity detector finds in `pcm`, each with its start (ms)."""
-    size = endpointer.frame_bytes
-    last = max(0, (len(pcm) - 1) // size * size)  # the final frame, whole or not
-    held: list[bytes] = []
-    for offset in range(0, last + 1, size):
-        frame = pcm[offset : offset + size]
-        if offset == last and endpointer.in_speech:
-            found = endpointer.end_stream(frame)  # a stretch still open at the end of the segment
-        elif len(frame) == size:
-            found = endpointer.process(frame)
-        else:
-            found = None
-        if found is not None:
-            held.append(found)
-        if held and (not endpointer.in_speech or offset == last):
-            yield round(endpointer.speech_start * 1000), b"".join(held)
-            held = []
-
-
-def _decode(decoder: Any, speech: bytes, start_ms: int) -> list[Word]:
-    """The words in one stretch of speech, timed from the segment's start."""
-    try:
-        decoder.start_utt()
-        decoder.process_raw(speech, full_utt=True)
-        decoder.end_utt()
-    except RuntimeError as exc:
-        raise SpeechUnavailableError(f"the offline recognizer failed: {exc}") from exc
-    frame_ms = 1000 // int(decoder.config["frate"])
-    return [
-        Word(seg.word, start_ms + seg.start_frame * frame_ms, start_ms + (seg.end_frame + 1) * frame_ms)
-        for seg in decoder.seg()
-    ]
-
-
-def _loaded() -> tuple[Any, Callable[[], Any]]:
-    """The process's decoder, loaded on first use, and how to make a voice activity detector; hold _lock."""
-    global _decoder  # noqa: PLW0603  # one model per process, loaded once
-    try:
-        from pocketsphinx import Decoder, Endpointer  # 40 MB of model: imported by a process that transcribes
-    except ImportError as exc:
-        raise SpeechUnavailableError("the offline recognizer (pocketsphinx) is not installed") from exc
-    if _decoder is None:
-        try:
-            _decoder = Decoder(samprate=SAMPLE_RATE, loglevel="FATAL")
-        except (RuntimeError, ValueError) as exc:
-            raise SpeechUnavailableError(f"the offline recognizer could not load its model: {exc}") from exc
-    return _decoder, lambda: Endpointer(window=VAD_WINDOW_S, vad_mode=VAD_MODE, sample_rate=SAMPLE_RATE)
