@@ -11,11 +11,13 @@ then, so the API's cold start does not pay for them.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from shared.constants import Env
-from shared.meetings.engines.local import LocalEngine
-from shared.meetings.engines.transcribe import TranscribeEngine
 from shared.meetings.speech import Audio, Engine, Phrase, SpeechUnavailableError
-from shared.settings import Settings
+
+if TYPE_CHECKING:
+    from shared.settings import Settings
 
 
 class OffEngine:
@@ -31,8 +33,12 @@ def engine(settings: Settings) -> Engine:
     """The engine `settings` choose."""
     match settings.speech_engine_name:
         case "local":
+            from shared.meetings.engines.local import LocalEngine  # imported when chosen: the API starts without it
+
             return LocalEngine()
         case "transcribe":
+            from shared.meetings.engines.transcribe import TranscribeEngine  # botocore, imported when chosen
+
             return TranscribeEngine(region=settings.region, endpoint_url=settings.transcribe_streaming_endpoint)
         case _:
             return OffEngine()

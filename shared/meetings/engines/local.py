@@ -4,7 +4,7 @@ No account and no download: `make run` transcribes out of the box. The accuracy 
 with a general language model: clear speech comes out recognizable, names and jargon often do not), which is
 why the cloud uses Amazon Transcribe.
 
-The recognizer runs in a process of its own (shared.meetings.engines.recognizer), started on first use (about a
+The recognizer runs in a process of its own (shared.meetings.engines.recognizer), started on first use (about half a
 second, the model's load included) and kept: PocketSphinx holds Python's interpreter lock while it decodes, so in
 this process it would stall every other request for a second at a time (bench/speech.py measures the stall).
 Waiting for its answer lets the lock go. A decoder holds one utterance at a time, so one lock here lets one
