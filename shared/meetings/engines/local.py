@@ -142,6 +142,8 @@ class Recognizer:
         """Its next line; killed and SpeechUnavailableError after `seconds`, RecognizerGoneError if it ended."""
         assert self.process.stdout is not None
         fd = self.process.stdout.fileno()
+        ready = select.poll()  # not select(): a busy server's descriptors go past select's 1024
+        ready.register(fd, select.POLLIN)
         deadline = time.monotonic() + seconds
         while (end := self._buffer.find(b"\n")) < 0:
             remaining = deadline - time.monotonic()
@@ -149,8 +151,7 @@ class Recognizer:
                 self.process.kill()
                 self.stop()
                 raise SpeechUnavailableError(f"the offline recognizer did not answer within {seconds:g} s")
-            readable, _, _ = select.select([fd], [], [], remaining)
-            if not readable:
+            if not ready.poll(max(1, round(remaining * 1000))):
                 continue
             chunk = os.read(fd, 65536)
             if not chunk:
