@@ -170,6 +170,7 @@ def test_the_recognizer_decodes_in_a_process_of_its_own_started_again_when_it_di
     assert LocalEngine().transcribe(silence(500)) == []
     first = local_engine._recognizer
     assert first is not None and first.process.pid != os.getpid()
+    assert os.getpgid(first.process.pid) != os.getpgid(0)  # a Ctrl-C in the terminal does not reach it
 
     first.process.kill()
     first.process.wait()

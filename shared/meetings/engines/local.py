@@ -96,7 +96,13 @@ class Recognizer:
         """A recognizer with its model loaded; SpeechUnavailableError (why) when it cannot start."""
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (_SOURCE_ROOT, os.environ.get("PYTHONPATH"))))}
         try:
-            process = subprocess.Popen(COMMAND, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)  # noqa: S603
+            process = subprocess.Popen(  # noqa: S603
+                COMMAND,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                env=env,
+                process_group=0,  # a Ctrl-C in the terminal is for the server, which stops it by closing its stdin
+            )
         except OSError as exc:
             raise SpeechUnavailableError(f"the offline recognizer could not start: {exc}") from None
         recognizer = cls(process)
