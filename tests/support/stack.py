@@ -165,10 +165,11 @@ class LocalStack:
         children = list(self.info().get("children", {}).values())
         self.process.send_signal(signal.SIGKILL)
         self.process.wait(timeout=10)
-        wait_until(lambda: not any(_alive(pid) for pid in children), timeout=10, what="the children to die")
+        wait_until(lambda: not any(process_alive(pid) for pid in children), timeout=10, what="the children to die")
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether process `pid` exists and has not ended (a zombie has)."""
     try:
         with open(f"/proc/{pid}/stat") as handle:
             return handle.read().split()[2] != "Z"

@@ -16,7 +16,6 @@ import struct
 import subprocess
 import sys
 import threading
-import time
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -44,6 +43,7 @@ from shared.meetings.engines.transcribe import TranscribeEngine, presigned_url
 from shared.meetings.speech import Audio, Phrase, SpeechUnavailableError
 from shared.settings import Settings, SettingsError, from_env
 from tests.support.speech import requires_espeak, say, silence
+from tests.support.stack import process_alive, wait_until
 
 KEY_WORDS = ("budget", "monday", "decision", "customer", "action", "team", "friday", "morning")
 # Chosen for the recognizer: it hears six of these eight words at 140, 150 and 160 words a minute alike.
@@ -156,15 +156,6 @@ def _python(code: str) -> tuple[str, ...]:
     return (sys.executable, "-c", code)
 
 
-def _running(pid: int) -> bool:
-    """Whether process `pid` exists and has not ended (a zombie has)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] not in {"Z", "X"}
-
-
 @pytest.mark.usefixtures("own_recognizer")
 def test_the_recognizer_decodes_in_a_process_of_its_own_started_again_when_it_dies() -> None:
     assert LocalEngine().transcribe(silence(500)) == []
@@ -226,15 +217,12 @@ def test_the_recognizer_ends_with_the_process_that_started_it_even_on_kill_9() -
     try:
         assert parent.stdout is not None
         pid = int(parent.stdout.readline())
-        assert _running(pid)
+        assert process_alive(pid)
     finally:
         parent.kill()
         parent.wait()
 
-    deadline = time.monotonic() + 20
-    while _running(pid) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not _running(pid), "the recognizer outlived the process that started it"
+    wait_until(lambda: not process_alive(pid), timeout=20, what="the recognizer to end with its parent")
 
 
 # --- Amazon Transcribe: the wire format, a fake connection, a fake service on 127.0.0.1 ------------------------------
