@@ -18,6 +18,7 @@ from typing import Any, ParamSpec, TypeVar
 
 P = ParamSpec("P")
 T = TypeVar("T")
+R = TypeVar("R")
 
 _WORKERS = 16  # a runner's jobs share them: a turn has up to five calls in flight
 _PREFIX = "studio-io"
@@ -35,6 +36,21 @@ def soon(fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
     except BaseException as exc:
         done.set_exception(exc)
     return done
+
+
+def then(future: Future[T], fn: Callable[[T], R]) -> Future[R]:
+    """A future of `fn` of `future`'s result, made by whichever thread completes `future` (so `fn` must be quick: a
+    conversion, not a call); an error of either is the new future's. Nothing waits in a pool thread meanwhile."""
+    made: Future[R] = Future()
+
+    def done(source: Future[T]) -> None:
+        try:
+            made.set_result(fn(source.result()))
+        except BaseException as exc:
+            made.set_exception(exc)
+
+    future.add_done_callback(done)
+    return made
 
 
 class Together:

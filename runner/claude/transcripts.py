@@ -32,7 +32,7 @@ def prefix(project_id: str, user_id: str) -> str:
 
 def generation_key(project_id: str, user_id: str) -> str:
     """The `file_trees` key of the prefix's generation."""
-    return f"transcripts/{project_id}/{user_id}"
+    return generations.transcripts_key(project_id, user_id)
 
 
 def user_transcripts(settings: Settings, sandbox: Sandbox, box: JobBox, seen: Future[int] | None = None) -> Workspace:

@@ -41,7 +41,6 @@ from runner.sandbox import JobBox, Sandbox
 from runner.services import Services
 from runner.workspace import SyncReport, project_files
 from shared.concurrency import soon
-from shared.files import generations
 from shared.logs import logger
 from shared.provider.service import ActiveProvider
 from shared.settings import Settings
@@ -152,14 +151,6 @@ class Seen:
 
     files: Future[int] | None = None
     transcripts: Future[int] | None = None
-
-    @classmethod
-    def read(cls, project_id: str, user_id: str) -> Seen:
-        """Start reading both."""
-        return cls(
-            soon(generations.generation, project_id),
-            soon(generations.generation, transcripts.generation_key(project_id, user_id)),
-        )
 
 
 class Workplace:

@@ -143,9 +143,9 @@ def _quality(session_id: str, turn: int) -> None:
 
 class _Ahead:
     """What a turn reads that needs nothing from what comes before it, started from its job's message while the
-    job is being started (runner/worker.py), or else as the job starts: the session, the provider, the project, the
-    generations of the box's folders, the user's CLAUDE.md and the project's drives (a job queued without the
-    project or the user reads them later, as it comes to them).
+    job is being started (runner/worker.py), or else as the job starts: the session, the provider, the project and
+    the generations of the box's folders in one call (records.read_turn), the user's CLAUDE.md and the project's
+    drives (a job queued without the project or the user reads them later, as it comes to them).
     Then its turn.started, sent while the workspace is made ready.
     """
 
@@ -153,11 +153,10 @@ class _Ahead:
         self.payload = payload
         project_id, user_id = payload.get("project_id"), payload.get("user_id")
         self.started: Future[TurnStream] | None = None
-        self.session = records.read_session(str(payload["session_id"]))
-        self.provider = soon(active_provider)
-        self._project = soon(projects.get, str(project_id)) if project_id else None
         self._for: tuple[str, str] | None = (str(project_id), str(user_id)) if project_id and user_id else None
-        self.seen = Seen.read(*self._for) if self._for else None
+        read = records.read_turn(str(payload["session_id"]), *(self._for or ()))
+        self.session, self.provider, self._project = read.session, read.provider, read.project
+        self.seen = Seen(read.files, read.transcripts) if self._for else None
         self.rules = soon(active_user_rules, str(user_id)) if self._for else None
         self.mounts = soon(mounts_for_project, str(project_id)) if self._for else None
 

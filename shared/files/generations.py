@@ -6,8 +6,12 @@ reads them to know whether a cached tree is still current.
 
 from __future__ import annotations
 
+from concurrent.futures import Future
+
 from pynamodb.exceptions import DoesNotExist
 
+from shared.concurrency import then
+from shared.db import Reads
 from shared.models.base import utcnow
 from shared.models.files import FileTree
 
@@ -24,6 +28,16 @@ def generation(project_id: str) -> int:
         return int(FileTree.get(project_id, consistent_read=True).generation)
     except DoesNotExist:
         return 0
+
+
+def generation_in(reads: Reads, key: str) -> Future[int]:
+    """`generation(key)`, read with others (shared.db.Reads)."""
+    return then(reads.get(FileTree, key, consistent_read=True), lambda row: int(row.generation) if row else 0)
+
+
+def transcripts_key(project_id: str, user_id: str) -> str:
+    """The key of the generation of a user's transcripts of a project (the runner syncs them like a project's files)."""
+    return f"transcripts/{project_id}/{user_id}"
 
 
 def forget(project_id: str) -> None:

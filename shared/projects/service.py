@@ -7,9 +7,11 @@ projects of others. The tables are `shared.projects.store`'s; the views are `sha
 from __future__ import annotations
 
 import re
+from concurrent.futures import Future
 
 from shared.accounts.domain import Principal
-from shared.concurrency import together
+from shared.concurrency import then, together
+from shared.db import Reads
 from shared.errors import NotFoundError, PermissionDeniedError, ValidationError
 from shared.models.projects import ProjectRole
 from shared.projects import store
@@ -91,7 +93,15 @@ def deletable(caller: Principal, project_id: str) -> str:
 
 def get(project_id: str) -> Project:
     """A project by id, for a caller that already holds the right to it (the runner, for a queued job)."""
-    project = store.find(project_id)
+    return _found(store.find(project_id))
+
+
+def get_in(reads: Reads, project_id: str) -> Future[Project]:
+    """`get`, read with others (shared.db.Reads)."""
+    return then(store.find_in(reads, project_id), _found)
+
+
+def _found(project: Project | None) -> Project:
     if project is None:
         raise NotFoundError("There is no such project.", code="project_not_found")
     return project

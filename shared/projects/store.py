@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from concurrent.futures import Future
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
+from shared.concurrency import then
 from shared.constants import PROJECTS_PREFIX
-from shared.db import delete_all, one_attribute, transaction
+from shared.db import Reads, delete_all, one_attribute, transaction
 from shared.errors import ConflictError
 from shared.models.accounts import ClaimKind, UniqueClaim, claim_key
 from shared.models.base import utcnow
@@ -48,6 +50,12 @@ def find(project_id: str) -> views.Project | None:
         return views.Project.model_validate(Project.get(project_id, consistent_read=True))
     except DoesNotExist:
         return None
+
+
+def find_in(reads: Reads, project_id: str) -> Future[views.Project | None]:
+    """`find`, read with others (shared.db.Reads)."""
+    row = reads.get(Project, project_id, consistent_read=True)
+    return then(row, lambda found: views.Project.model_validate(found) if found is not None else None)
 
 
 def names(project_ids: Iterable[str]) -> dict[str, str]:

@@ -11,13 +11,15 @@ import hashlib
 import json
 import threading
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
 
 from shared import crypto
 from shared.accounts import users
-from shared.db import condition_failed, transaction
+from shared.concurrency import then
+from shared.db import Reads, condition_failed, transaction
 from shared.errors import ConflictError, ValidationError
 from shared.models.admin import (
     ACTIVE_CONFIG_ID,
@@ -114,8 +116,16 @@ def is_configured() -> bool:
 
 def active() -> ActiveProvider | None:
     """The provider for the next model call, credential unsealed; None when Claude is not configured."""
+    return _active(_config())
+
+
+def active_in(reads: Reads) -> Future[ActiveProvider | None]:
+    """`active()`, its row read with others (shared.db.Reads)."""
+    return then(reads.get(BedrockConfig, ACTIVE_CONFIG_ID), _active)
+
+
+def _active(row: BedrockConfig | None) -> ActiveProvider | None:
     settings = get_settings()
-    row = _config()
     key = _stored_key(row)
     choice = _choice(row, key, settings)
     return None if choice is None else _provider(*choice, row, key, settings)

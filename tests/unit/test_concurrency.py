@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import pytest
 
@@ -67,3 +67,21 @@ def test_work_started_soon_logs_with_the_keys_of_whoever_started_it(caplog: pyte
 
     lines = [json.loads(line) for line in caplog.text.splitlines() if "read ahead" in line]
     assert sorted(line.get("job_id") for line in lines) == ["job-a", "job-b"]
+
+
+def test_a_future_made_from_another_carries_its_conversion_or_either_ones_error() -> None:
+    source: Future[int] = Future()
+    doubled = concurrency.then(source, lambda value: value * 2)
+    assert not doubled.done()  # nothing is made before the source is
+    source.set_result(21)
+    assert doubled.result(timeout=1) == 42
+
+    failed: Future[int] = Future()
+    converted = concurrency.then(failed, lambda value: value * 2)
+    failed.set_exception(LookupError("the read failed"))
+    with pytest.raises(LookupError, match="the read failed"):
+        converted.result(timeout=1)
+
+    refused = concurrency.then(soon(lambda: 0), lambda value: 1 // value)
+    with pytest.raises(ZeroDivisionError):
+        refused.result(timeout=5)

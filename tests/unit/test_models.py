@@ -13,6 +13,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from moto import mock_aws
 from pynamodb.connection import Connection as DynamoConnection
 from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
@@ -20,6 +21,7 @@ from pynamodb.indexes import GlobalSecondaryIndex
 from pynamodb.transactions import TransactWrite
 
 import shared.models as models
+from shared.db import Reads
 from shared.models.accounts import FIRST_USER_CLAIM, ClaimKind, UniqueClaim, User, claim_key
 from shared.models.api_keys import ApiKey
 from shared.models.audit import AuditEntry
@@ -27,6 +29,8 @@ from shared.models.base import StudioModel, all_models, bind_models, table_specs
 from shared.models.chat import SessionEvent
 from shared.models.cloud import CloudConnection
 from shared.models.fields import SealedSecret, normalize_key, time_sort_key
+from shared.models.files import FileTree
+from shared.models.projects import ProjectMember, ProjectRole
 from shared.models.prompts import PromptScope, PromptVersion, prompt_scope_key
 from shared.settings import Settings, get_settings
 from tests.support.aws import tables_emptied_after
@@ -419,3 +423,45 @@ def test_every_table_on_an_endpoint_shares_one_client_until_the_models_are_point
     after = User._get_connection().connection.client
     assert after is not before
     assert ApiKey._get_connection().connection.client is after
+
+
+def test_reads_of_several_tables_come_back_in_one_call_each_to_its_future(
+    aws: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    User("u1", username="ann", username_key="ann", password_hash="x").save()
+    ProjectMember("p1", "u1", role=ProjectRole.EDITOR.value).save()
+    for number in range(120):
+        FileTree(f"tree-{number}", generation=number).save()
+    calls: list[dict[str, Any]] = []
+    client = User._get_connection().connection.client
+    real = client.batch_get_item
+    monkeypatch.setattr(client, "batch_get_item", lambda **request: calls.append(request) or real(**request))
+
+    reads = Reads()
+    user, absent = reads.get(User, "u1"), reads.get(User, "nobody")
+    member = reads.get(ProjectMember, "p1", "u1", consistent_read=True)
+    again = reads.get(User, "u1")  # the same key twice: read once, given to both
+    trees = [reads.get(FileTree, f"tree-{number}") for number in range(120)]
+    assert not user.done()  # nothing is read before `send`
+    reads.send()
+
+    assert user.result().username == "ann" and again.result().username == "ann"
+    assert absent.result() is None
+    assert member.result().role == ProjectRole.EDITOR.value
+    assert [tree.result().generation for tree in trees] == list(range(120))
+    assert len(calls) == 2  # 122 keys: 100 a call
+    tables = {table: request for call in calls for table, request in call["RequestItems"].items()}
+    assert tables[ProjectMember.Meta.table_name]["ConsistentRead"] is True
+    assert tables[User.Meta.table_name]["ConsistentRead"] is False
+
+
+def test_a_batch_that_fails_fails_every_future_with_its_error(aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    reads = Reads()
+    user = reads.get(User, "u1")
+    monkeypatch.setattr(FileTree.Meta, "table_name", "test-no-such-table")
+    tree = reads.get(FileTree, "p1")
+    with pytest.raises(ClientError, match="ResourceNotFound"):
+        reads.send()
+    for future in (user, tree):
+        with pytest.raises(ClientError, match="ResourceNotFound"):
+            future.result(timeout=1)
