@@ -114,10 +114,10 @@ def run() -> None:
                 chat = Chat(stack)
                 cold = timed_turn(chat, api, 1, stages["cold"], project_id=project, message="hello")
                 figures["cold"].append(cold["ms"])
-                warm = timed_turn(chat, api, 2, stages["at once"], message="again", sessionId=cold["session"])
+                warm = timed_turn(chat, api, 2, stages["at once"], **follow_up(project, cold, "again"))
                 figures["at once"].append(warm["ms"])
                 time.sleep(READING_SECONDS)
-                warm = timed_turn(chat, api, 3, stages["warm"], message="and again", sessionId=cold["session"])
+                warm = timed_turn(chat, api, 3, stages["warm"], **follow_up(project, cold, "and again"))
                 figures["warm"].append(warm["ms"])
                 chat.close()
                 chat = Chat(stack)
@@ -148,6 +148,11 @@ def run() -> None:
             f"  (d) {len(memory)} kept CLI processes: {statistics.median(memory):.0f} MB resident each (median), "
             f"{sum(memory):.0f} MB together (budget: STUDIO_WARM_MEMORY_MB, 2048 MB by default)"
         )
+
+
+def follow_up(project: str, first: dict[str, Any], message: str) -> dict[str, Any]:
+    """A follow-up's chat.send as the web app sends it: the session's id and its project's (web/src/chat)."""
+    return {"project_id": project, "sessionId": first["session"], "message": message}
 
 
 def prewarmed_turn(stack: LocalStack, chat: Chat, api: FakeAnthropic, project: str, stages: dict) -> float:

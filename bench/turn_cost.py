@@ -55,11 +55,14 @@ def answer_chunks() -> list[str]:
     return chunks
 
 
-def one_turn(chat: CountingChat, api: FakeAnthropic, log: CallLog, session_id: str, turn: int) -> dict[str, Any]:
-    """A follow-up turn: its calls, the frames the client sent, and the relay latency of each delta's newest token."""
+def one_turn(
+    chat: CountingChat, api: FakeAnthropic, log: CallLog, project_id: str, session_id: str, turn: int
+) -> dict[str, Any]:
+    """A follow-up turn, sent as the web app sends it (the session's id and its project's): its calls, the frames
+    the client sent, and the relay latency of each delta's newest token."""
     api.script(Reply.text(answer_chunks(), delay=TOKEN_SECONDS))
     first_chunk, frames, mark = len(api.chunk_writes), chat.sent, log.mark()
-    chat.send(message=f"tell me more ({turn})", sessionId=session_id)
+    chat.send(project_id, message=f"tell me more ({turn})", sessionId=session_id)
     received: list[tuple[float, int]] = []  # (when, characters of the answer received by then)
     characters = 0
     while True:
@@ -102,11 +105,12 @@ def measure(turns: int = TURNS) -> list[dict[str, Any]]:
         try:
             chat = CountingChat(stack)
             api.script(Reply.text(["ready"]))
-            chat.send(_project(stack), "hello")
+            project_id = _project(stack)
+            chat.send(project_id, "hello")
             session_id = chat.until(lambda e: e["type"] == "session.created")["sessionId"]
             chat.turn_end(1)
             log.wait_quiet(log.mark())
-            results = [one_turn(chat, api, log, session_id, turn) for turn in range(2, turns + 2)]
+            results = [one_turn(chat, api, log, project_id, session_id, turn) for turn in range(2, turns + 2)]
             chat.close()
         finally:
             stack.stop()

@@ -42,7 +42,7 @@ def run() -> None:
             chat.turn_end(1)
             log.wait_quiet(log.mark())
             for turn in range(2, TURNS + 2):
-                trace_turn(chat, api, log, turn, message=f"again ({turn})", sessionId=session_id)
+                trace_turn(chat, api, log, turn, project_id=project, message=f"again ({turn})", sessionId=session_id)
                 log.wait_quiet(log.mark())
             chat.close()
             cold = Chat(stack)

@@ -53,6 +53,13 @@ def then(future: Future[T], fn: Callable[[T], R]) -> Future[R]:
     return made
 
 
+def failed(error: BaseException) -> Future[Any]:
+    """A future that already failed with `error` (raised where its result is asked for, as a call's would be)."""
+    made: Future[Any] = Future()
+    made.set_exception(error)
+    return made
+
+
 class Together:
     """`soon`, keeping what it started (see `together`)."""
 

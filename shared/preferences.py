@@ -5,15 +5,17 @@ Not the environment's settings (shared/settings.py): these are what administrato
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
 
-from shared.db import delete_all
+from shared.concurrency import then
+from shared.db import Reads, delete_all
 from shared.models.admin import GLOBAL_SCOPE, Setting, user_scope
 from shared.models.base import utcnow
 
-__all__ = ["GLOBAL_SCOPE", "delete_for_user", "get", "put", "user_scope"]
+__all__ = ["GLOBAL_SCOPE", "delete_for_user", "get", "get_in", "put", "user_scope"]
 
 
 def get(scope: str, name: str) -> Any:
@@ -22,6 +24,11 @@ def get(scope: str, name: str) -> Any:
         return Setting.get(scope, name).value
     except DoesNotExist:
         return None
+
+
+def get_in(reads: Reads, scope: str, name: str) -> Future[Any]:
+    """`get`, read with others (shared.db.Reads)."""
+    return then(reads.get(Setting, scope, name), lambda row: row.value if row is not None else None)
 
 
 def put(scope: str, name: str, value: Any, *, updated_by: str) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +20,8 @@ from shared import aws
 from shared.accounts.domain import Principal
 from shared.chat import naming, policy, prompts, views
 from shared.chat.schemas import MAX_TITLE, ChatSend, SessionUpdate, session_not_found
-from shared.db import delete_all
+from shared.concurrency import failed, then
+from shared.db import Reads, delete_all
 from shared.errors import ConflictError, ValidationError
 from shared.models.base import utcnow
 from shared.models.chat import PermissionMode, RawExchange, Session, SessionEvent
@@ -135,7 +137,11 @@ def _own(caller: Principal, session_id: Any) -> Session:
         session = Session.get(session_id, consistent_read=True)
     except DoesNotExist:
         raise session_not_found() from None
-    if session.user_id != caller.user_id:
+    return _theirs(caller, session)
+
+
+def _theirs(caller: Principal, session: Session | None) -> Session:
+    if session is None or session.user_id != caller.user_id:
         raise session_not_found()
     return session
 
@@ -143,6 +149,14 @@ def _own(caller: Principal, session_id: Any) -> Session:
 def owned(caller: Principal, session_id: Any) -> views.Session:
     """The caller's session; anyone else's is "not found" (no hint that it exists)."""
     return views.Session.model_validate(_own(caller, session_id))
+
+
+def owned_in(reads: Reads, caller: Principal, session_id: Any) -> Future[views.Session]:
+    """`owned`, read with others (shared.db.Reads); a malformed id fails the future, as the read would."""
+    if not isinstance(session_id, str) or not _SESSION_ID.match(session_id):
+        return failed(session_not_found())
+    row = reads.get(Session, session_id, consistent_read=True)
+    return then(row, lambda session: views.Session.model_validate(_theirs(caller, session)))
 
 
 def list_in_project(caller: Principal, project_id: str, limit: int = 100) -> list[views.Session]:

@@ -21,7 +21,8 @@ from shared.chat import events, followers, sessions, views
 from shared.chat.events import SessionStream
 from shared.chat.records import OPEN
 from shared.chat.schemas import MAX_MESSAGE_CHARS, ChatAnswer, ChatPrewarm, ChatSend
-from shared.concurrency import Together, together
+from shared.concurrency import together
+from shared.db import Reads
 from shared.errors import ConflictError, NotFoundError, StudioError, ValidationError
 from shared.jobs import routing
 from shared.jobs.store import new_job_id
@@ -29,7 +30,9 @@ from shared.logs import logger
 from shared.models.accounts import RateLimitScope
 from shared.models.chat import ExchangeStatus, PermissionMode, RawExchange
 from shared.projects import service as projects
+from shared.projects.views import ProjectView
 from shared.quotas.daily import take_turn
+from shared.quotas.settings import current_in as quota_limits
 from shared.realtime.messages import parse
 from shared.settings import get_settings
 
@@ -80,16 +83,24 @@ def accept(
 ) -> views.Turn:
     """Accept one message: create the session on the first one, record the turn, queue it for the runner.
 
-    The calls that need nothing from each other run at once: where the session's process is kept, the daily
-    quota and the session with its project; the turn's record, whether earlier turns are open and the record of
+    The calls that need nothing from each other run at once: one read of the session, its project with the
+    caller's membership, the quota's limits and the session's lease (where its process is kept), then the daily
+    quota's count and the lease's runner; the turn's record, whether earlier turns are open and the record of
     the turn's job; then the events announcing the turn, and only then the job's message.
     The turn's number, the numbers of those events and, for a connection new to the session, its place among the
     followers are one write of the session (sessions.next_turn; for a new chat, the write that creates it).
     """
     with together() as calls:
+        reads = Reads()  # one BatchGetItem where there were five GetItems
         warm = request.session_id or request.new_session_id  # a prewarmed new chat's process is leased too
-        route = calls.soon(routing.queue_for_session, warm) if warm else None
-        quota = calls.soon(take_turn, caller.user_id)
+        lease = routing.session_lease_in(reads, warm) if warm else None
+        limits = quota_limits(reads)
+        own = sessions.owned_in(reads, caller, request.session_id) if request.session_id else None
+        named = request.project_id if own is not None else None  # read with the session, as the web app names it
+        project = projects.open_project_in(reads, caller, named, write=True) if named else None
+        calls.soon(reads.send)  # first: what waits for it below queues behind it in the pool
+        route = calls.soon(routing.queue_of, lease) if lease else None
+        quota = calls.soon(take_turn, caller.user_id, limits)
         if connection_id is not None and isinstance(following, _Unread):
             following = followers.following(connection_id)
         announced: list[dict[str, Any]] = []
@@ -99,7 +110,8 @@ def accept(
             announced.append({"type": "session.created", "projectId": session.project_id, "title": session.title})
             joins = connection_id is not None
         else:
-            session = _own_session(caller, request, calls)
+            assert own is not None
+            session = _own_session(caller, request, own, project)
             quota.result()
             joins = connection_id is not None and following != session.id
             taken = sessions.next_turn(session.id, numbers=1, follower=connection_id if joins else None)
@@ -162,12 +174,12 @@ def _announce(
     events.announce(session_id, [*announced, accepted], taken.first_seq, taken.followers)
 
 
-def _own_session(caller: Principal, request: ChatSend, calls: Together) -> views.Session:
+def _own_session(
+    caller: Principal, request: ChatSend, own: Future[views.Session], project: Future[ProjectView] | None
+) -> views.Session:
     """The caller's session the message goes to, in a project they may still change (read with the session when
     the message names it, as the web app's do)."""
-    assert request.session_id is not None
-    project = calls.soon(projects.open_project, caller, request.project_id, write=True) if request.project_id else None
-    session = sessions.owned(caller, request.session_id)
+    session = own.result()
     if request.project_id is not None and request.project_id != session.project_id:
         raise ValidationError("This session belongs to another project.", code="wrong_project")
     if project is not None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+from concurrent.futures import Future
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,6 +21,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.exceptions import DeleteError, DoesNotExist
 
 from shared import aws
+from shared.db import Reads
 from shared.logs import logger
 from shared.models.jobs import RunnerLease
 from shared.settings import get_settings
@@ -84,11 +86,28 @@ def release_session(session_id: str, runner_id: str) -> None:
 
 def queue_for_session(session_id: str, *, now: float | None = None) -> str | None:
     """The own queue of the live runner keeping the session's process; None: the shared queue."""
-    now = time.time() if now is None else now
     try:
         lease = RunnerLease.get(_session_key(session_id))
-        if lease.until <= now:
-            return None
+    except DoesNotExist:
+        return None
+    return _runner_queue(lease, now)
+
+
+def session_lease_in(reads: Reads, session_id: str) -> Future[RunnerLease | None]:
+    """The session's lease, read with others (shared.db.Reads), for `queue_of` once they are read."""
+    return reads.get(RunnerLease, _session_key(session_id))
+
+
+def queue_of(lease: Future[RunnerLease | None], *, now: float | None = None) -> str | None:
+    """`queue_for_session`, from the session's lease read already (`session_lease_in`)."""
+    return _runner_queue(lease.result(), now)
+
+
+def _runner_queue(lease: RunnerLease | None, now: float | None) -> str | None:
+    now = time.time() if now is None else now
+    if lease is None or lease.until <= now:
+        return None
+    try:
         runner = RunnerLease.get(_runner_key(lease.runner_id))
     except DoesNotExist:
         return None

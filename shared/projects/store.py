@@ -63,6 +63,12 @@ def names(project_ids: Iterable[str]) -> dict[str, str]:
     return {project_id: str(name) for project_id, name in one_attribute(Project, project_ids, "name").items()}
 
 
+def role_in(reads: Reads, project_id: str, user_id: str) -> Future[str | None]:
+    """`role_of`, read with others (shared.db.Reads)."""
+    row = reads.get(ProjectMember, project_id, user_id, consistent_read=True)
+    return then(row, lambda member: str(member.role) if member is not None else None)
+
+
 def role_of(project_id: str, user_id: str) -> str | None:
     """The user's role in the project, None when they are not a member."""
     try:

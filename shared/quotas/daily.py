@@ -14,6 +14,7 @@ next call is refused.
 from __future__ import annotations
 
 import math
+from concurrent.futures import Future
 from datetime import UTC, datetime, timedelta
 
 from shared import usage
@@ -25,9 +26,10 @@ from shared.quotas.errors import TokenQuotaError, TurnQuotaError
 DAY = timedelta(days=1)
 
 
-def take_turn(user_id: str) -> None:
-    """Count one chat turn of the user, or refuse it (429, with when the day ends) when the day's are used up."""
-    limit = settings.current().turns_per_day
+def take_turn(user_id: str, limits: Future[settings.QuotaSettings] | None = None) -> None:
+    """Count one chat turn of the user, or refuse it (429, with when the day ends) when the day's are used up
+    (`limits`: the limits in force, read already)."""
+    limit = (limits.result() if limits is not None else settings.current()).turns_per_day
     window = counter.take(f"quota#turns#{user_id}", limit=limit, length=DAY)
     if not window.counted:
         raise TurnQuotaError(limit, window.end, window.seconds_left)

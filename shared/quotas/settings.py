@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from typing import Any
 
 from pydantic import Field, StrictInt
 
 from shared import preferences
+from shared.concurrency import then
+from shared.db import Reads
 from shared.errors import ValidationError
 from shared.schema import Schema
 
@@ -46,7 +49,15 @@ DEFAULTS = QuotaSettings(**{field: default for field, (default, _, _) in RANGES.
 
 def current() -> QuotaSettings:
     """The limits in force: each one the administrator's choice, or its default."""
-    stored = preferences.get(preferences.GLOBAL_SCOPE, SETTING)
+    return _limits(preferences.get(preferences.GLOBAL_SCOPE, SETTING))
+
+
+def current_in(reads: Reads) -> Future[QuotaSettings]:
+    """`current()`, read with others (shared.db.Reads)."""
+    return then(preferences.get_in(reads, preferences.GLOBAL_SCOPE, SETTING), _limits)
+
+
+def _limits(stored: Any) -> QuotaSettings:
     chosen = {field: stored[field] for field in RANGES if isinstance(stored, dict) and field in stored}
     return DEFAULTS.model_copy(update=chosen)
 

@@ -15,8 +15,10 @@ from shared.accounts import users
 from shared.accounts.domain import Principal
 from shared.chat import prompts, turns
 from shared.chat.schemas import GuideIn, PersonaIn
+from shared.models.admin import Setting
 from shared.models.chat import ExchangeStatus, RawExchange, Session, SessionEvent
-from shared.models.jobs import Job
+from shared.models.jobs import Job, RunnerLease
+from shared.models.projects import Project, ProjectMember, ProjectRole
 from shared.projects import service as projects
 from shared.realtime import connections
 from shared.settings import Settings
@@ -223,6 +225,52 @@ def test_a_message_is_recorded_then_announced_and_only_then_sent_to_a_runner(clo
     [message] = queued_messages(cloud)
     assert json.loads(message["Body"])["job_id"] == exchange.job_id
     assert (exchange.status, Job.get(exchange.job_id).status) == (ExchangeStatus.QUEUED, "queued")
+
+
+def test_a_follow_up_reads_its_session_project_role_limits_and_lease_in_one_call(cloud: Settings) -> None:
+    _alice, project_id = person("alice")
+    [created, _] = say("alice", action="chat.send", projectId=project_id, message="one")
+    seen = len(posted_events("conn-alice"))
+
+    with aws_calls() as calls:
+        [accepted] = say(
+            "alice", action="chat.send", sessionId=created["sessionId"], projectId=project_id, message="two"
+        )[seen:]
+
+    assert (accepted["type"], accepted["turn"]) == ("message.accepted", 2)
+    read = {table_of(model) for model in (Session, Project, ProjectMember, Setting, RunnerLease)}
+    [batch] = [params for operation, params in calls if operation == "BatchGetItem"]
+    assert set(batch["RequestItems"]) == read
+    assert not [
+        params
+        for operation, params in calls
+        if operation == "GetItem" and params["TableName"] in read - {table_of(RunnerLease)}
+    ]
+
+
+def test_a_follow_up_is_refused_as_its_parts_say_and_nothing_is_recorded(cloud: Settings) -> None:
+    alice, alice_project = person("alice")
+    _bob, bob_project = person("bob")
+    [created, _] = say("alice", action="chat.send", projectId=alice_project, message="one")
+    session_id = created["sessionId"]
+    seen = len(posted_events("conn-alice"))
+
+    # Bob names Alice's session with his own project: it is not found (no hint that it exists)
+    [error] = say("bob", action="chat.send", sessionId=session_id, projectId=bob_project, message="hi")
+    assert error["code"] == "session_not_found"
+    # Alice names her session with a project that is not its own, then with a malformed session id
+    refusals = [
+        say("alice", action="chat.send", sessionId=session_id, projectId=bob_project, message="hi")[-1],
+        say("alice", action="chat.send", sessionId="nope", projectId=alice_project, message="hi")[-1],
+    ]
+    assert [refusal["code"] for refusal in refusals] == ["wrong_project", "session_not_found"]
+    # Alice may only view her project now: her own session there takes no more messages
+    ProjectMember(alice_project, alice.user_id).update(actions=[ProjectMember.role.set(ProjectRole.VIEWER.value)])
+    [read_only] = say("alice", action="chat.send", sessionId=session_id, projectId=alice_project, message="hi")[
+        seen + 2 :
+    ]
+    assert read_only["code"] == "read_only_project"
+    assert [int(exchange.turn) for exchange in RawExchange.query(session_id)] == [1]
 
 
 def step_of(call: tuple[str, dict[str, Any]]) -> str | None:
