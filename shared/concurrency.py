@@ -53,6 +53,31 @@ def then(future: Future[T], fn: Callable[[T], R]) -> Future[R]:
     return made
 
 
+def gathered(*futures: Future[Any]) -> Future[tuple[Any, ...]]:
+    """A future of every one of `futures`' results, in order, once all are done (an error of any is the new
+    future's). For a conversion that needs several (`then(gathered(a, b), ...)`): waiting for one future inside
+    another's conversion could wait for a result its own thread has yet to give."""
+    made: Future[tuple[Any, ...]] = Future()
+    left = [len(futures)]
+    lock = threading.Lock()
+
+    def done(_: Future[Any]) -> None:
+        with lock:
+            left[0] -= 1
+            if left[0]:
+                return
+        try:
+            made.set_result(tuple(future.result() for future in futures))
+        except BaseException as exc:
+            made.set_exception(exc)
+
+    if not futures:
+        made.set_result(())
+    for future in futures:
+        future.add_done_callback(done)
+    return made
+
+
 def failed(error: BaseException) -> Future[Any]:
     """A future that already failed with `error` (raised where its result is asked for, as a call's would be)."""
     made: Future[Any] = Future()

@@ -10,7 +10,7 @@ import re
 from concurrent.futures import Future
 
 from shared.accounts.domain import Principal
-from shared.concurrency import failed, then, together
+from shared.concurrency import failed, gathered, then, together
 from shared.db import Reads
 from shared.errors import NotFoundError, PermissionDeniedError, ValidationError
 from shared.models.projects import ProjectRole
@@ -56,21 +56,18 @@ def open_project(caller: Principal, project_id: str, *, write: bool = False) -> 
     with together() as calls:
         member = calls.soon(store.role_of, project_id, caller.user_id)  # read at once with the project
         project = store.find(project_id)
-    return _opened(caller, project, member, write=write)
+    return _opened(caller, project, member.result() if project else None, write=write)
 
 
 def open_project_in(reads: Reads, caller: Principal, project_id: str, *, write: bool = False) -> Future[ProjectView]:
     """`open_project`, its project and the caller's membership read with others (shared.db.Reads)."""
     if not _PROJECT_ID.fullmatch(project_id or ""):
         return failed(NotFoundError("There is no such project.", code="project_not_found"))
-    member = store.role_in(reads, project_id, caller.user_id)
-    return then(store.find_in(reads, project_id), lambda project: _opened(caller, project, member, write=write))
+    read = gathered(store.find_in(reads, project_id), store.role_in(reads, project_id, caller.user_id))
+    return then(read, lambda found: _opened(caller, *found, write=write))
 
 
-def _opened(
-    caller: Principal, project: Project | None, member: Future[str | None], *, write: bool = False
-) -> ProjectView:
-    role = member.result() if project else None
+def _opened(caller: Principal, project: Project | None, role: str | None, *, write: bool = False) -> ProjectView:
     if role is None and project and caller.is_admin:
         role = ADMIN_ROLE
     if project is None or role is None:

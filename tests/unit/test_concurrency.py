@@ -85,3 +85,22 @@ def test_a_future_made_from_another_carries_its_conversion_or_either_ones_error(
     refused = concurrency.then(soon(lambda: 0), lambda value: 1 // value)
     with pytest.raises(ZeroDivisionError):
         refused.result(timeout=5)
+
+
+def test_a_conversion_of_several_futures_waits_for_all_of_them_whatever_their_order() -> None:
+    first: Future[int] = Future()
+    second: Future[int] = Future()
+    both = concurrency.then(concurrency.gathered(first, second), lambda pair: pair[0] * 10 + pair[1])
+    second.set_result(2)
+    assert not both.done()
+    first.set_result(1)  # given by this same thread: nothing waited for it inside the other's conversion
+    assert both.result(timeout=1) == 12
+
+    done: Future[int] = Future()
+    broken: Future[int] = Future()
+    either = concurrency.gathered(done, broken)
+    done.set_result(1)
+    broken.set_exception(LookupError("the read failed"))
+    with pytest.raises(LookupError, match="the read failed"):
+        either.result(timeout=1)
+    assert concurrency.gathered().result(timeout=1) == ()
