@@ -99,7 +99,8 @@ class Reads:
         return future
 
     def send(self) -> None:
-        """Read every item asked for; their futures come true (or fail with the call's error) before this returns."""
+        """Read every item asked for; their futures come true (or fail with the call's error) before this returns,
+        in the order they were asked for."""
         wanted = list(self._wanted.items())
         try:
             for start in range(0, len(wanted), _BATCH_GET):

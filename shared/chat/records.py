@@ -218,13 +218,16 @@ def read_turn(session_id: str, project_id: str | None = None, user_id: str | Non
     """Start the reads of `TurnReads` (one BatchGetItem, where they were five GetItems)."""
     reads = Reads()
     session = then(reads.get(Session, session_id, consistent_read=True), _existing_session)
+    project: Future[Project] | None = None
+    files: Future[int] | None = None
+    transcripts: Future[int] | None = None
+    if project_id is not None and user_id is not None:
+        project = projects.get_in(reads, project_id)
+        files = generations.generation_in(reads, project_id)
+        transcripts = generations.generation_in(reads, generations.transcripts_key(project_id, user_id))
+    # Asked for last: a batch's futures come true in the order they were asked for, and the provider's conversion
+    # may unseal a new key first (a KMS call), which then holds up none of the others.
     provider = active_in(reads)
-    if project_id is None or user_id is None:
-        soon(reads.send)
-        return TurnReads(session, provider)
-    project = projects.get_in(reads, project_id)
-    files = generations.generation_in(reads, project_id)
-    transcripts = generations.generation_in(reads, generations.transcripts_key(project_id, user_id))
     soon(reads.send)
     return TurnReads(session, provider, project, files, transcripts)
 

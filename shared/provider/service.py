@@ -120,7 +120,8 @@ def active() -> ActiveProvider | None:
 
 
 def active_in(reads: Reads) -> Future[ActiveProvider | None]:
-    """`active()`, its row read with others (shared.db.Reads)."""
+    """`active()`, its row read with others (shared.db.Reads); a key not unsealed before is unsealed (KMS) as the
+    row comes in, in the batch's thread: ask for it after the batch's other reads."""
     return then(reads.get(BedrockConfig, ACTIVE_CONFIG_ID), _active)
 
 

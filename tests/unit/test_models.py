@@ -455,6 +455,16 @@ def test_reads_of_several_tables_come_back_in_one_call_each_to_its_future(
     assert tables[User.Meta.table_name]["ConsistentRead"] is False
 
 
+def test_a_batchs_futures_come_true_in_the_order_they_were_asked_for(aws: None) -> None:
+    for number in range(3):
+        FileTree(f"tree-{number}", generation=number).save()
+    reads, order = Reads(), []
+    for number in (2, 0, 1):
+        reads.get(FileTree, f"tree-{number}").add_done_callback(lambda _, number=number: order.append(number))
+    reads.send()
+    assert order == [2, 0, 1]
+
+
 def test_a_batch_that_fails_fails_every_future_with_its_error(aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
     reads = Reads()
     user = reads.get(User, "u1")
