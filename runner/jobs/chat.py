@@ -30,7 +30,7 @@ from runner.errors import JobFailedError
 from runner.registry import job_handler
 from runner.services import Services
 from shared import integrations
-from shared.chat import quality, records, views
+from shared.chat import quality, records, turn_reads, views
 from shared.chat.records import Conversation, ExchangeStatus, Pending
 from shared.chat.stream import TurnStream
 from shared.concurrency import soon, together
@@ -144,7 +144,7 @@ def _quality(session_id: str, turn: int) -> None:
 class _Ahead:
     """What a turn reads that needs nothing from what comes before it, started from its job's message while the
     job is being started (runner/worker.py), or else as the job starts: the session, the provider, the project and
-    the generations of the box's folders in one call (records.read_turn), the user's CLAUDE.md and the project's
+    the generations of the box's folders in one call (turn_reads.read_turn), the user's CLAUDE.md and the project's
     drives (a job queued without the project or the user reads them later, as it comes to them).
     Then its turn.started, sent while the workspace is made ready.
     """
@@ -154,7 +154,7 @@ class _Ahead:
         project_id, user_id = payload.get("project_id"), payload.get("user_id")
         self.started: Future[TurnStream] | None = None
         self._for: tuple[str, str] | None = (str(project_id), str(user_id)) if project_id and user_id else None
-        read = records.read_turn(str(payload["session_id"]), *(self._for or ()))
+        read = turn_reads.read_turn(str(payload["session_id"]), *(self._for or ()))
         self.session, self.provider, self._project = read.session, read.provider, read.project
         self.seen = Seen(read.files, read.transcripts) if self._for else None
         self.rules = soon(active_user_rules, str(user_id)) if self._for else None

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 from concurrent.futures import Future
-from dataclasses import dataclass
 from typing import Any
 
 from pydantic import field_validator
@@ -22,15 +21,11 @@ from pynamodb.expressions.condition import size
 from shared import aws
 from shared.chat import naming, views
 from shared.chat.stream import TurnStream
-from shared.concurrency import soon, then
-from shared.db import Reads, condition_failed
-from shared.files import generations
+from shared.concurrency import soon
+from shared.db import condition_failed
 from shared.logs import logger
 from shared.models.base import utcnow
 from shared.models.chat import ExchangeStatus, PermissionMode, RawExchange, Session, SessionStatus
-from shared.projects import service as projects
-from shared.projects.views import Project
-from shared.provider.service import ActiveProvider, active_in
 from shared.schema import Amount, Schema
 from shared.settings import get_settings
 
@@ -199,43 +194,6 @@ def begin(session_id: str, turn: int, *, session: Future[Session] | None = None)
 def read_session(session_id: str) -> Future[Session]:
     """Start reading the session as `begin` needs it (the turns before are over by then: their jobs ran first)."""
     return soon(Session.get, session_id, consistent_read=True)
-
-
-@dataclass(frozen=True)
-class TurnReads:
-    """What a turn's job reads first, read in one call as the job starts (shared.db.Reads): the session as `begin`
-    needs it, the provider, and with the project's id and the user's, the project and the generations of the
-    project's files and of the user's transcripts of it (the pull compares them with what the box has)."""
-
-    session: Future[Session]
-    provider: Future[ActiveProvider | None]
-    project: Future[Project] | None = None
-    files: Future[int] | None = None
-    transcripts: Future[int] | None = None
-
-
-def read_turn(session_id: str, project_id: str | None = None, user_id: str | None = None) -> TurnReads:
-    """Start the reads of `TurnReads` (one BatchGetItem, where they were five GetItems)."""
-    reads = Reads()
-    session = then(reads.get(Session, session_id, consistent_read=True), _existing_session)
-    project: Future[Project] | None = None
-    files: Future[int] | None = None
-    transcripts: Future[int] | None = None
-    if project_id is not None and user_id is not None:
-        project = projects.get_in(reads, project_id)
-        files = generations.generation_in(reads, project_id)
-        transcripts = generations.generation_in(reads, generations.transcripts_key(project_id, user_id))
-    # Asked for last: a batch's futures come true in the order they were asked for, and the provider's conversion
-    # may unseal a new key first (a KMS call), which then holds up none of the others.
-    provider = active_in(reads)
-    soon(reads.send)
-    return TurnReads(session, provider, project, files, transcripts)
-
-
-def _existing_session(row: Session | None) -> Session:
-    if row is None:
-        raise Session.DoesNotExist("There is no such session.")
-    return row
 
 
 def start(conversation: Conversation, turn: int, *, taken: bool = False) -> TurnStream:

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -394,3 +398,16 @@ def test_prewarm_reserves_a_new_chats_id_that_the_first_message_uses_and_is_rate
     refused = say("alice", action="chat.prewarm", sessionId=reserved["sessionId"])[-1]
     assert (refused["type"], refused["code"]) == ("error", "too_many_attempts"), refused
     assert "start Claude ahead of a message" in refused["message"]
+
+
+def test_the_websocket_function_loads_its_chat_actions_without_the_providers_module() -> None:
+    # Only the runner reads the provider (shared.chat.turn_reads): its views, schemas and KMS envelope would add some
+    # 60 ms to the $default function's cold start.
+    probe = "import sys, functions.ws_default.handler, shared.ws.chat; print('shared.provider.service' in sys.modules)"
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("STUDIO_", "AWS_"))}
+    root = Path(__file__).resolve().parents[2]
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], cwd=root, env=env, capture_output=True, text=True, check=True, timeout=60
+    )
+
+    assert loaded.stdout.strip() == "False"
