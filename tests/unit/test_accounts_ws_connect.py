@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
-import os
-import subprocess
-import sys
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,6 +24,7 @@ from tests.support.accounts import (
     token_issued_at,
 )
 from tests.support.aws import posted_events, queued_messages
+from tests.support.imports import loaded_after
 
 
 def connect_with(event: dict[str, Any]) -> dict[str, Any]:
@@ -165,11 +162,4 @@ def test_a_deleted_users_connection_is_forgotten(accounts: AccountsStack, alice:
 
 def test_the_connect_function_imports_no_pydantic() -> None:
     # $connect only checks credentials (shared.accounts.callers); pydantic would add some 80 ms to its cold start.
-    probe = "import sys, functions.ws_connect.handler; print(sorted(m for m in sys.modules if 'pydantic' in m))"
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("STUDIO_", "AWS_"))}
-    root = Path(__file__).resolve().parents[2]
-    loaded = subprocess.run(
-        [sys.executable, "-c", probe], cwd=root, env=env, capture_output=True, text=True, check=True, timeout=60
-    )
-
-    assert loaded.stdout.strip() == "[]"
+    assert loaded_after(["functions.ws_connect.handler"], ["pydantic"]) == []

@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,6 +24,7 @@ from shared.realtime import connections
 from shared.settings import Settings
 from tests.support.accounts import AccountsStack
 from tests.support.aws import ACCOUNT_ID, aws_calls, drain_queue, posted_events, queued_messages, table_of
+from tests.support.imports import loaded_after
 
 EVENT = {
     "requestContext": {
@@ -403,11 +400,4 @@ def test_prewarm_reserves_a_new_chats_id_that_the_first_message_uses_and_is_rate
 def test_the_websocket_function_loads_its_chat_actions_without_the_providers_module() -> None:
     # Only the runner reads the provider (shared.chat.turn_reads): its views, schemas and KMS envelope would add some
     # 60 ms to the $default function's cold start.
-    probe = "import sys, functions.ws_default.handler, shared.ws.chat; print('shared.provider.service' in sys.modules)"
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("STUDIO_", "AWS_"))}
-    root = Path(__file__).resolve().parents[2]
-    loaded = subprocess.run(
-        [sys.executable, "-c", probe], cwd=root, env=env, capture_output=True, text=True, check=True, timeout=60
-    )
-
-    assert loaded.stdout.strip() == "False"
+    assert loaded_after(["functions.ws_default.handler", "shared.ws.chat"], ["shared.provider.service"]) == []

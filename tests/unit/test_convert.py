@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import io
 import re
-import subprocess
-import sys
 import zipfile
-from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
@@ -37,8 +34,8 @@ from tests.support.documents import (
     text_pdf,
     with_padded_body,
 )
+from tests.support.imports import loaded_after
 
-ROOT = Path(__file__).resolve().parents[2]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 IMAGE_LINK = re.compile(r"!\[(?P<alt>[^\]]*)\]\((?P<target>[^)\s]+)\)")
 
@@ -406,9 +403,5 @@ def test_a_docx_that_unpacks_past_the_inline_limit_does_not_fit_inline() -> None
 
 def test_importing_the_module_loads_no_parser() -> None:
     # given a fresh interpreter / when the module is imported / then no parser came with it
-    code = (
-        "import sys, shared.files.convert; "
-        "print(sorted(m for m in ('mammoth', 'markdownify', 'pypdf', 'bs4', 'charset_normalizer') if m in sys.modules))"
-    )
-    loaded = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
-    assert loaded.stdout.strip() == "[]"
+    parsers = ["mammoth", "markdownify", "pypdf", "bs4", "charset_normalizer"]
+    assert loaded_after(["shared.files.convert"], parsers) == []

@@ -6,8 +6,6 @@ the tick call (sync state, periodic syncs, read-only paths). OAuth is in test_dr
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -28,6 +26,7 @@ from shared.models.projects import ProjectMember, ProjectRole
 from shared.settings import get_settings
 from tests.support.accounts import AccountsStack, Person, Reply, call, create_key, create_user, register_first
 from tests.support.aws import queued_messages
+from tests.support.imports import loaded_after
 
 WEBDAV_PASSWORD = "webdav-password-s3cr3t-7788"
 S3_SECRET = "s3-secret-access-key-AbCdEf-4321"
@@ -545,9 +544,7 @@ def test_the_openapi_document_lists_the_drive_routes() -> None:
 
 
 def test_the_tick_side_of_drives_loads_no_pydantic() -> None:
-    code = "import sys, shared.drives.syncs; print('pydantic' in sys.modules or 'fastapi' in sys.modules)"
-    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
-    assert loaded.stdout.strip() == "False"
+    assert loaded_after(["shared.drives.syncs"], ["pydantic", "fastapi"]) == []
 
 
 def principal(person: Person) -> Principal:

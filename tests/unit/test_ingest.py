@@ -6,8 +6,6 @@ import copy
 import io
 import json
 import re
-import subprocess
-import sys
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,9 +23,9 @@ from shared.models.base import utcnow
 from shared.models.files import FileTree, Upload, UploadState
 from tests.support.aws import moto_aws
 from tests.support.documents import text_pdf, with_padded_body
+from tests.support.imports import loaded_after
 
 EVENTS = Path(__file__).resolve().parents[1] / "events"
-ROOT = Path(__file__).resolve().parents[2]
 BUCKET = "studio-workspace"
 LIMIT = 64 * 1024
 P1 = "4f1c2a9b8e7d6c5b4a3928171615aa01"  # the project of the recorded event
@@ -395,12 +393,8 @@ def test_every_record_of_an_event_is_ingested(bucket: Bucket) -> None:
 
 def test_the_ingest_entry_point_stays_lean() -> None:
     # given a fresh interpreter / when the ingest handler is imported / then FastAPI and mammoth are not loaded
-    code = (
-        "import sys, functions.ingest.handler; "
-        "print(sorted(m for m in ('fastapi', 'mangum', 'mammoth', 'markdownify', 'pypdf', 'bs4') if m in sys.modules))"
-    )
-    loaded = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
-    assert loaded.stdout.strip() == "[]"
+    heavy = ["fastapi", "mangum", "mammoth", "markdownify", "pypdf", "bs4"]
+    assert loaded_after(["functions.ingest.handler"], heavy) == []
 
 
 def test_keys_outside_uploads_are_ignored(bucket: Bucket) -> None:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -32,9 +30,9 @@ from shared.models.schedules import DUE_SHARDS, Execution, ExecutionStatus, Sche
 from shared.scheduling import cron, executions, runlog, store
 from shared.scheduling.tick import DEADLINE_GRACE, run_tick
 from shared.settings import Settings, get_settings
+from tests.support.imports import loaded_after
 
 EVENTS = Path(__file__).resolve().parents[1] / "events"
-ROOT = Path(__file__).resolve().parents[2]
 PARIS = "Europe/Paris"
 NEW_YORK = "America/New_York"
 
@@ -621,9 +619,7 @@ def test_the_handler_makes_up_a_correlation_id_when_the_event_has_none(studio: S
 
 def test_the_tick_entry_point_does_not_import_fastapi() -> None:
     # given a fresh interpreter / when the tick handler is imported / then neither FastAPI nor Mangum is loaded
-    code = "import sys, functions.tick.handler; print(sorted(m for m in ('fastapi', 'mangum') if m in sys.modules))"
-    loaded = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
-    assert loaded.stdout.strip() == "[]"
+    assert loaded_after(["functions.tick.handler"], ["fastapi", "mangum"]) == []
 
 
 @pytest.mark.unit
