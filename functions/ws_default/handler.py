@@ -13,7 +13,7 @@ from shared.ws.actions import dispatch
 def handler(event, context):  # type: ignore[no-untyped-def]
     message = APIGatewayWebSocketEvent(event)
     request = message.request_context
-    identity, following = connections.caller_of(request.connection_id)
+    identity = connections.caller(request.connection_id)  # kept once read: it never changes
     try:
         account = standing.caller(identity) if identity is not None else None
     except standing.SignedOutError:
@@ -23,7 +23,6 @@ def handler(event, context):  # type: ignore[no-untyped-def]
         connection_id=request.connection_id,
         user_id=identity.user_id if identity else None,
         account=account,
-        following=following,
         request_id=request.request_id or request.message_id or context.aws_request_id,
         body=message.body,
         is_base64=bool(message.is_base64_encoded),

@@ -9,9 +9,11 @@ cannot reach it, or at once when its $disconnect arrives.
 from __future__ import annotations
 
 import contextlib
+from concurrent.futures import Future
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
+from shared.db import Reads
 from shared.logs import logger
 from shared.models.chat import Session
 from shared.realtime import connections
@@ -44,6 +46,11 @@ def joined(connection_id: str, session_id: str, previous: str | None) -> bool:
 def following(connection_id: str) -> str | None:
     """The chat session the connection follows now (None: none, or the connection is gone)."""
     return connections.following(connection_id)
+
+
+def following_in(reads: Reads, connection_id: str) -> Future[str | None]:
+    """`following`, read with others (shared.db.Reads)."""
+    return connections.following_in(reads, connection_id)
 
 
 def streaming(session_id: str) -> bool:

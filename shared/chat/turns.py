@@ -66,27 +66,21 @@ def send(
     return accept(caller, request, correlation_id=correlation_id, connection_id=connection_id)
 
 
-class _Unread:
-    """`following` not read yet (a caller other than the WebSocket's $default, which reads it with the caller)."""
-
-
-UNREAD = _Unread()
-
-
 def accept(
     caller: Principal,
     request: ChatSend,
     *,
     correlation_id: str | None = None,
     connection_id: str | None = None,
-    following: str | _Unread | None = UNREAD,
 ) -> views.Turn:
     """Accept one message: create the session on the first one, record the turn, queue it for the runner.
 
     The calls that need nothing from each other run at once: one read of the session, its project with the
-    caller's membership, the quota's limits and the session's lease (where its process is kept), then the daily
-    quota's count and the lease's runner; the turn's record, whether earlier turns are open and the record of
-    the turn's job; then the events announcing the turn, and only then the job's message.
+    caller's membership, the quota's limits, the session's lease (where its process is kept, with the lease of
+    the runner that kept it last: shared.jobs.routing) and the session the connection follows; then the daily
+    quota's count (and the lease's runner, when another holds it now); the turn's record, whether earlier turns
+    are open and the record of the turn's job; then the events announcing the turn, and only then the job's
+    message.
     The turn's number, the numbers of those events and, for a connection new to the session, its place among the
     followers are one write of the session (sessions.next_turn; for a new chat, the write that creates it).
     """
@@ -98,11 +92,10 @@ def accept(
         own = sessions.owned_in(reads, caller, request.session_id) if request.session_id else None
         named = request.project_id if own is not None else None  # read with the session, as the web app names it
         project = projects.open_project_in(reads, caller, named, write=True) if named else None
+        following = followers.following_in(reads, connection_id) if connection_id is not None else None
         calls.soon(reads.send)  # first: what waits for it below queues behind it in the pool
         route = calls.soon(routing.queue_of, lease) if lease else None
         quota = calls.soon(take_turn, caller.user_id, limits)
-        if connection_id is not None and isinstance(following, _Unread):
-            following = followers.following(connection_id)
         announced: list[dict[str, Any]] = []
         if request.session_id is None:
             # The session, its first turn and its numbers in one write, made only once the quota allows it.
@@ -113,12 +106,12 @@ def accept(
             assert own is not None
             session = _own_session(caller, request, own, project)
             quota.result()
-            joins = connection_id is not None and following != session.id
+            joins = following is not None and following.result() != session.id
             taken = sessions.next_turn(session.id, numbers=1, follower=connection_id if joins else None)
         joining = None
         if joins:  # the connection's side of following, while the turn is recorded
-            assert connection_id is not None and not isinstance(following, _Unread)
-            joining = calls.soon(followers.joined, connection_id, session.id, following)
+            assert connection_id is not None and following is not None
+            joining = calls.soon(followers.joined, connection_id, session.id, following.result())
         exchange = RawExchange(
             session.id,
             taken.turn,

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import time
 from concurrent.futures import Future
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -93,25 +94,59 @@ def queue_for_session(session_id: str, *, now: float | None = None) -> str | Non
     return _runner_queue(lease, now)
 
 
-def session_lease_in(reads: Reads, session_id: str) -> Future[RunnerLease | None]:
-    """The session's lease, read with others (shared.db.Reads), for `queue_of` once they are read."""
-    return reads.get(RunnerLease, _session_key(session_id))
+@dataclass(frozen=True, slots=True)
+class Route:
+    """A session's lease being read with others, and the lease of the runner this process last saw hold it."""
+
+    session_id: str
+    lease: Future[RunnerLease | None]
+    guess: tuple[str, Future[RunnerLease | None]] | None = None
 
 
-def queue_of(lease: Future[RunnerLease | None], *, now: float | None = None) -> str | None:
+# The runner that held each session's lease when this process last looked: a warm session's turns keep going to
+# the same runner, so its lease is read with the session's rather than after it (one call fewer per turn).
+_LAST_RUNNER: dict[str, str] = {}
+_LAST_RUNNER_KEPT = 10_000
+
+
+def session_lease_in(reads: Reads, session_id: str) -> Route:
+    """The session's lease, read with others (shared.db.Reads), for `queue_of` once they are read; with it, the
+    lease of the runner that held it last time."""
+    lease = reads.get(RunnerLease, _session_key(session_id))
+    runner_id = _LAST_RUNNER.get(session_id)
+    guess = (runner_id, reads.get(RunnerLease, _runner_key(runner_id))) if runner_id else None
+    return Route(session_id, lease, guess)
+
+
+def queue_of(route: Route, *, now: float | None = None) -> str | None:
     """`queue_for_session`, from the session's lease read already (`session_lease_in`)."""
-    return _runner_queue(lease.result(), now)
+    lease = route.lease.result()
+    guessed = route.guess is not None and lease is not None and route.guess[0] == lease.runner_id
+    if lease is None:
+        _LAST_RUNNER.pop(route.session_id, None)
+    elif not guessed:
+        if len(_LAST_RUNNER) >= _LAST_RUNNER_KEPT:
+            _LAST_RUNNER.clear()
+        _LAST_RUNNER[route.session_id] = lease.runner_id
+    return _runner_queue(lease, now, runner=route.guess[1] if guessed and route.guess else None)
 
 
-def _runner_queue(lease: RunnerLease | None, now: float | None) -> str | None:
+def _runner_queue(
+    lease: RunnerLease | None, now: float | None, *, runner: Future[RunnerLease | None] | None = None
+) -> str | None:
+    """The queue of the lease's runner, while both leases hold (`runner`: its lease, read already)."""
     now = time.time() if now is None else now
     if lease is None or lease.until <= now:
         return None
+    alive = runner.result() if runner is not None else _runner_lease(lease.runner_id)
+    return alive.queue_url if alive is not None and alive.until > now and alive.queue_url else None
+
+
+def _runner_lease(runner_id: str) -> RunnerLease | None:
     try:
-        runner = RunnerLease.get(_runner_key(lease.runner_id))
+        return RunnerLease.get(_runner_key(runner_id))
     except DoesNotExist:
         return None
-    return runner.queue_url if runner.until > now and runner.queue_url else None
 
 
 def gone_runners(*, now: float | None = None) -> list[tuple[str, str]]:

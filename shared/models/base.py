@@ -10,6 +10,7 @@ import importlib
 import pkgutil
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -102,11 +103,28 @@ def _bind(model: type[StudioModel], settings: Settings) -> None:
 
 
 def bind_models(settings: Settings) -> None:
-    """Point every model at the tables, region and endpoint of `settings` (tests and the local stack)."""
+    """Point every model at the tables, region and endpoint of `settings` (tests and the local stack); what a
+    process kept from the tables before is forgotten (`on_bind`)."""
     with _CLIENTS_LOCK:
         _CLIENTS.clear()  # made for the endpoint and the credentials before
     for model in all_models():
         _bind(model, settings)
+    forget_kept()
+
+
+_KEPT: list[Callable[[], None]] = []
+
+
+def on_bind(forget: Callable[[], None]) -> None:
+    """Have `forget` called whenever the models are pointed at other tables, or the tables are emptied (tests):
+    for what a process keeps of their items."""
+    _KEPT.append(forget)
+
+
+def forget_kept() -> None:
+    """Forget what the process keeps of the tables' items (`on_bind`)."""
+    for forget in _KEPT:
+        forget()
 
 
 def all_models() -> list[type[StudioModel]]:

@@ -6,15 +6,18 @@ The `connections` table is this module's; the session's list of its followers is
 
 from __future__ import annotations
 
+import time
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import timedelta
 
 from pynamodb.exceptions import DeleteError, UpdateError
 
+from shared.concurrency import then
 from shared.constants import WS_CONNECTION_MAX_SECONDS
-from shared.db import condition_failed, delete_all
+from shared.db import Reads, condition_failed, delete_all
 from shared.logs import logger
-from shared.models.base import epoch_seconds, utcnow
+from shared.models.base import epoch_seconds, on_bind, utcnow
 from shared.models.connections import Connection
 from shared.settings import get_settings
 
@@ -53,24 +56,47 @@ def remember(
 
 def identity_of(connection_id: str) -> Identity | None:
     """Who opened the connection (checked at $connect); None when it is gone or was never signed in."""
-    return caller_of(connection_id)[0]
-
-
-def caller_of(connection_id: str) -> tuple[Identity | None, str | None]:
-    """Who opened the connection (as `identity_of`), and the chat session it follows, in one read."""
     try:
         row = Connection.get(connection_id)
     except Connection.DoesNotExist:
-        return None, None
+        return None
     if not row.user_id:
-        return None, row.session_id
+        return None
     version = None if row.token_version is None else int(row.token_version)
-    return Identity(row.user_id, version, row.api_key_id), row.session_id
+    return Identity(row.user_id, version, row.api_key_id)
+
+
+# Who opened a connection never changes (only the session it follows does), and only the open connection itself
+# sends under its id: once read, it is kept for the connection's longest life, so an action reads no record of its
+# connection (chat.send reads the session it follows with its other reads: `following_in`).
+_IDENTITIES: dict[str, tuple[float, Identity]] = {}
+_IDENTITIES_KEPT = 10_000
+on_bind(_IDENTITIES.clear)
+
+
+def caller(connection_id: str) -> Identity | None:
+    """`identity_of`, read once per connection in a process (None, never kept: gone, or never signed in)."""
+    now = time.monotonic()
+    kept = _IDENTITIES.get(connection_id)
+    if kept is not None and now - kept[0] < WS_CONNECTION_MAX_SECONDS:
+        return kept[1]
+    identity = identity_of(connection_id)
+    if identity is not None:
+        if len(_IDENTITIES) >= _IDENTITIES_KEPT:
+            _IDENTITIES.clear()
+        _IDENTITIES[connection_id] = (now, identity)
+    return identity
+
+
+def following_in(reads: Reads, connection_id: str) -> Future[str | None]:
+    """`following`, read with others (shared.db.Reads)."""
+    return then(reads.get(Connection, connection_id), lambda row: row.session_id if row is not None else None)
 
 
 def forget(connection_id: str) -> str | None:
     """Delete a connection's record; returns the chat session it followed, if any."""
     followed = following(connection_id)
+    _IDENTITIES.pop(connection_id, None)
     try:
         Connection(connection_id).delete()
     except DeleteError:
@@ -115,4 +141,6 @@ def of_user(user_id: str) -> list[str]:
 
 def forget_all(connection_ids: list[str]) -> int:
     """Forget connections without unfollowing (their sessions are going too); returns how many."""
+    for connection_id in connection_ids:
+        _IDENTITIES.pop(connection_id, None)
     return delete_all(Connection, [Connection(connection_id) for connection_id in connection_ids])

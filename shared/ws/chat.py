@@ -27,7 +27,6 @@ def send(request: ActionRequest, body: ChatSend) -> None:
         body,
         correlation_id=request.request_id,
         connection_id=request.connection_id,
-        following=request.following,
     )
 
 

@@ -31,7 +31,6 @@ class ActionRequest:
     user_id: str | None = None
     received_at_ms: int = 0
     reply: Callable[[dict[str, Any]], bool] = field(default=lambda event: False, repr=False)
-    following: str | None = None  # the chat session the connection followed when the message came
     account: Account | None = None  # the caller as read for its standing (shared.ws.standing); None: not read yet
 
 
@@ -99,7 +98,6 @@ def dispatch(
     is_base64: bool = False,
     user_id: str | None = None,
     received_at_ms: int = 0,
-    following: str | None = None,
     account: Account | None = None,
 ) -> str | None:
     """Handle one client message; every failure becomes an error event on the same connection.
@@ -123,7 +121,7 @@ def dispatch(
                 code="unknown_action",
             )
         model, handler = _ACTIONS[name]
-        request = ActionRequest(connection_id, request_id, name, user_id, received_at_ms, reply, following, account)
+        request = ActionRequest(connection_id, request_id, name, user_id, received_at_ms, reply, account)
         handler(request, parse(model, message))
         return name
     except StudioError as exc:

@@ -15,7 +15,7 @@ from moto.apigatewaymanagementapi.models import apigatewaymanagementapi_backends
 from shared import aws
 from shared.constants import JOBS_QUEUE_NAME, JOBS_VISIBILITY_TIMEOUT_SECONDS, Env
 from shared.db import delete_all
-from shared.models.base import StudioModel, all_models, bind_models
+from shared.models.base import StudioModel, all_models, bind_models, forget_kept
 from shared.settings import Settings, get_settings
 
 WS_ENDPOINT = "https://local123.execute-api.us-east-1.amazonaws.com/test"
@@ -143,6 +143,7 @@ def tables_emptied_after() -> Iterator[None]:
     for model in all_models():
         if model.Meta.table_name in written or EVERY_TABLE in written:
             delete_all(model, model.scan())
+    forget_kept()  # what a process keeps of items that are gone
 
 
 def _tables_of(params: dict[str, Any]) -> set[str]:

@@ -17,6 +17,7 @@ from shared.chat import prompts, turns
 from shared.chat.schemas import GuideIn, PersonaIn
 from shared.models.admin import Setting
 from shared.models.chat import ExchangeStatus, RawExchange, Session, SessionEvent
+from shared.models.connections import Connection
 from shared.models.jobs import Job, RunnerLease
 from shared.models.projects import Project, ProjectMember, ProjectRole
 from shared.projects import service as projects
@@ -228,7 +229,7 @@ def test_a_message_is_recorded_then_announced_and_only_then_sent_to_a_runner(clo
     assert (exchange.status, Job.get(exchange.job_id).status) == (ExchangeStatus.QUEUED, "queued")
 
 
-def test_a_follow_up_reads_its_session_project_role_limits_and_lease_in_one_call(cloud: Settings) -> None:
+def test_a_follow_up_reads_its_session_project_role_limits_lease_and_connection_in_one_call(cloud: Settings) -> None:
     _alice, project_id = person("alice")
     [created, _] = say("alice", action="chat.send", projectId=project_id, message="one")
     seen = len(posted_events("conn-alice"))
@@ -239,14 +240,12 @@ def test_a_follow_up_reads_its_session_project_role_limits_and_lease_in_one_call
         )[seen:]
 
     assert (accepted["type"], accepted["turn"]) == ("message.accepted", 2)
-    read = {table_of(model) for model in (Session, Project, ProjectMember, Setting, RunnerLease)}
+    # The connection's caller was read with its first message and is kept; the session it follows is read with
+    # the rest
+    read = {table_of(model) for model in (Session, Project, ProjectMember, Setting, RunnerLease, Connection)}
     [batch] = [params for operation, params in calls if operation == "BatchGetItem"]
     assert set(batch["RequestItems"]) == read
-    assert not [
-        params
-        for operation, params in calls
-        if operation == "GetItem" and params["TableName"] in read - {table_of(RunnerLease)}
-    ]
+    assert not [params for operation, params in calls if operation == "GetItem" and params["TableName"] in read]
 
 
 def test_a_follow_up_is_refused_as_its_parts_say_and_nothing_is_recorded(cloud: Settings) -> None:

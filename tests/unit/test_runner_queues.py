@@ -12,11 +12,12 @@ import runner.jobs  # noqa: F401  # registers the handlers
 from runner.queues import OwnQueue, own_queue_name
 from runner.worker import Worker
 from shared import aws, jobs
+from shared.db import Reads
 from shared.jobs import routing, store
 from shared.jobs.types import JOB_TYPES, JobTypeSpec
 from shared.models.jobs import Job, JobStatus, RunnerLease
 from shared.settings import Settings
-from tests.support.aws import moto_aws, queued_messages
+from tests.support.aws import aws_calls, moto_aws, queued_messages
 
 
 @pytest.fixture
@@ -65,6 +66,48 @@ def test_a_turn_goes_to_the_shared_queue_unless_a_live_runner_keeps_its_session(
         assert routing.queue_for_session("s1") is None
     finally:
         own.close()
+
+
+def route(session_id: str) -> tuple[str | None, list[tuple[str, dict[str, Any]]]]:
+    """The queue a turn of the session goes to, as the API's accept reads it (with its other reads), and the calls."""
+    with aws_calls() as calls:
+        reads = Reads()
+        lease = routing.session_lease_in(reads, session_id)
+        reads.send()
+        return routing.queue_of(lease), calls
+
+
+def test_a_sessions_lease_is_read_with_that_of_the_runner_that_held_it_last(cloud: Settings):
+    runners = {name: OwnQueue(aws.client("sqs"), cloud.jobs_queue_url, name) for name in ("runner-a", "runner-b")}
+    urls = {name: own.open() for name, own in runners.items()}
+    try:
+        # The first turn of a warm session reads the runner's lease after the session's
+        routing.lease_session("s-guess", "runner-a", 600)
+        queue, calls = route("s-guess")
+        assert queue == urls["runner-a"]
+        assert [operation for operation, _ in calls] == ["BatchGetItem", "GetItem"]
+
+        # The next ones read both at once: one call
+        queue, calls = route("s-guess")
+        assert queue == urls["runner-a"]
+        [(operation, params)] = calls
+        keys = [key["key"]["S"] for keys in params["RequestItems"].values() for key in keys["Keys"]]
+        assert (operation, sorted(keys)) == ("BatchGetItem", ["runner#runner-a", "session#s-guess"])
+
+        # The session moves to another runner: its turns follow it, and then its lease is the one read ahead
+        routing.lease_session("s-guess", "runner-b", 600)
+        assert route("s-guess")[0] == urls["runner-b"]
+        queue, calls = route("s-guess")
+        assert (queue, [operation for operation, _ in calls]) == (urls["runner-b"], ["BatchGetItem"])
+
+        # A runner that stopped renewing its lease gets no turn, read ahead or not
+        RunnerLease("runner#runner-b").update(actions=[RunnerLease.until.set(int(time.time()) - 1)])
+        assert route("s-guess")[0] is None
+        routing.release_session("s-guess", "runner-b")
+        assert route("s-guess")[0] is None
+    finally:
+        for own in runners.values():
+            own.close()
 
 
 def test_closing_a_runner_moves_its_waiting_turns_to_the_shared_queue_in_order_and_deletes_its_queue(
