@@ -22,6 +22,7 @@ from shared.logs import logger
 
 Check = Callable[[str], object]  # raises RateLimitedError to refuse the user's next call
 CACHE_SECONDS = 5.0
+AHEAD_SECONDS = 2.0  # a turn's first call comes within this of its `ahead`: a verdict running out sooner is renewed
 _MAX_USERS = 1024  # verdicts kept at once; the runner serves a few users at a time
 
 
@@ -50,6 +51,16 @@ class Admission:
         if asking is None:  # calls that come while the checks run wait for the same answer
             asking = self._asking[user_id] = asyncio.ensure_future(self._refresh(user_id))
         return await asyncio.shield(asking)
+
+    async def ahead(self, user_id: str, *, within: float = AHEAD_SECONDS) -> None:
+        """Ask the checks now, without waiting, unless the user's verdict holds for `within` seconds more: their
+        next call (a turn's first, made a moment later) then finds one made, not one that ran out meanwhile.
+        Until the new verdict is in, calls still get the one it replaces."""
+        cached = self._verdicts.get(user_id)
+        if cached is not None and cached[0] > self._clock() + within:
+            return
+        if user_id not in self._asking:
+            self._asking[user_id] = asyncio.ensure_future(self._refresh(user_id))
 
     async def _refresh(self, user_id: str) -> str | None:
         try:

@@ -86,10 +86,10 @@ class ModelGateway:
 
     def ahead(self, user_id: str) -> None:
         """Ask the user's admission now, without waiting, so that their next model call finds the verdict made (a
-        turn's first call, asked while its workspace comes down)."""
+        turn's first call, asked while its workspace comes down), also when the one kept would run out first."""
         if self._admission is not None:
             with contextlib.suppress(RuntimeError):  # not serving
-                asyncio.run_coroutine_threadsafe(self._admission.refusal(user_id), self._loop)
+                asyncio.run_coroutine_threadsafe(self._admission.ahead(user_id), self._loop)
 
     def upstream_status(self, token: str) -> int | None:
         """How the last failed upstream request of `token` failed: the upstream's status (400 or more), or

@@ -38,6 +38,7 @@ class Window:
     end: datetime
     counted: bool  # False: the window was full and the use was refused
     seconds_left: int  # whole seconds until the window ends, at least 1 (what Retry-After says)
+    hits: int = 0  # the window's uses with this one, when it was counted
 
 
 # Named condition: the state a use starts from.
@@ -71,4 +72,11 @@ def take(subject: str, *, limit: int, length: timedelta) -> Window:
         if condition_failed(exc):
             return Window(start, end, counted=False, seconds_left=seconds_left)
         raise
-    return Window(start, end, counted=True, seconds_left=seconds_left)
+    return Window(start, end, counted=True, seconds_left=seconds_left, hits=int(counter.hits or 0))
+
+
+def give_back(subject: str, window: Window) -> None:
+    """Uncount one use counted in `window` (one that turned out not to be allowed after all)."""
+    RateLimit(composite(subject, f"{window.start:%Y%m%dT%H%M%SZ}")).update(
+        actions=[RateLimit.hits.add(-1)], condition=RateLimit.hits > 0
+    )

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from concurrent.futures import Future
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from shared import usage
@@ -27,12 +28,36 @@ DAY = timedelta(days=1)
 
 
 def take_turn(user_id: str, limits: Future[settings.QuotaSettings] | None = None) -> None:
-    """Count one chat turn of the user, or refuse it (429, with when the day ends) when the day's are used up
-    (`limits`: the limits in force, read already)."""
-    limit = (limits.result() if limits is not None else settings.current()).turns_per_day
-    window = counter.take(f"quota#turns#{user_id}", limit=limit, length=DAY)
+    """Count one chat turn of the user, or refuse it (429, with when the day ends) when the day's are used up.
+
+    With `limits` (the limits in force, being read), the turn is counted at once, against the day's limit as this
+    process last read it, while they are read: the count does not wait for them. A limit changed since is
+    applied then: a turn counted over it is given back and refused, one refused under it is counted again.
+    """
+    subject = f"quota#turns#{user_id}"
+    guess = _LAST_LIMIT.get("turns")
+    if limits is None or guess is None:
+        limit = (limits.result() if limits is not None else settings.current()).turns_per_day
+        _LAST_LIMIT["turns"] = limit
+        window = counter.take(subject, limit=limit, length=DAY)
+    else:
+        window = counter.take(subject, limit=guess, length=DAY)
+        try:
+            limit = _LAST_LIMIT["turns"] = limits.result().turns_per_day
+        except BaseException:
+            if window.counted:  # the message is not accepted: it counts nowhere
+                counter.give_back(subject, window)
+            raise
+        if window.counted and window.hits > limit:
+            counter.give_back(subject, window)
+            window = replace(window, counted=False)
+        elif not window.counted and limit > guess:
+            window = counter.take(subject, limit=limit, length=DAY)
     if not window.counted:
         raise TurnQuotaError(limit, window.end, window.seconds_left)
+
+
+_LAST_LIMIT: dict[str, int] = {}  # "turns": turns a day, as this process last read it
 
 
 def check_tokens(user_id: str) -> None:

@@ -159,6 +159,24 @@ def test_an_administrator_raising_the_limit_applies_at_once(
     assert send(alice, "three")["type"] == "message.accepted"
 
 
+def test_an_administrator_lowering_the_limit_applies_at_once_and_the_refused_turn_counts_nowhere(
+    admin: Person, alice: tuple[Principal, str], clock: list[datetime]
+) -> None:
+    # Given a limit of 5 and alice's 2 turns today: a turn is counted against 5 while the limits are read
+    set_quotas(admin, turnsPerDay=5)
+    send(alice, "one"), send(alice, "two")
+
+    # When the administrator lowers it to 2, her next message is refused (counted against 5, then given back)
+    set_quotas(admin, turnsPerDay=2)
+    assert send(alice, "three")["code"] == "turn_quota_exceeded"
+
+    # Then the day holds her 2 turns: at 3 a day, one more is accepted, and no other
+    set_quotas(admin, turnsPerDay=3)
+    assert send(alice, "four")["type"] == "message.accepted"
+    assert send(alice, "five")["code"] == "turn_quota_exceeded"
+    assert RawExchange.count() == 3
+
+
 def test_the_new_limits_are_validated_like_the_others(admin: Person) -> None:
     low = call("PUT", SETTINGS, json_body=DEFAULTS | {"tokensPerDay": 999}, token=admin.token)
     none = call("PUT", SETTINGS, json_body=DEFAULTS | {"turnsPerDay": 0}, token=admin.token)
@@ -301,6 +319,31 @@ def test_calls_that_come_while_the_checks_run_wait_for_the_same_answer_and_a_tur
         while not ahead and time.monotonic() < deadline:
             time.sleep(0.01)
     assert ahead == ["u2"]
+
+
+def test_a_turn_asking_ahead_renews_a_verdict_about_to_run_out_and_calls_meanwhile_get_the_kept_one() -> None:
+    # Given an admission whose verdicts hold 5 s on a clock of our own, its checks counted
+    checks: list[str] = []
+    seconds = [100.0]
+    admission = Admission(checks.append, cache_seconds=5.0, clock=lambda: seconds[0])
+
+    async def a_turn_then_another() -> tuple[list[str], str | None, str | None]:
+        await admission.refusal("u1")  # a verdict until 105
+        seconds[0] = 102.0
+        await admission.ahead("u1")  # 3 s left: kept as it is
+        await asyncio.sleep(0.05)
+        before = list(checks)
+        seconds[0] = 103.5
+        await admission.ahead("u1")  # 1.5 s left: asked again, in the background
+        meanwhile = await admission.refusal("u1")  # the kept verdict, without waiting for the new one
+        await asyncio.sleep(0.1)
+        seconds[0] = 106.0
+        return before, meanwhile, await admission.refusal("u1")  # the renewed one (until 108.5): no check
+
+    before, meanwhile, later = run(a_turn_then_another())
+    assert before == ["u1"]
+    assert meanwhile is None and later is None
+    assert checks == ["u1", "u1"]
 
 
 def test_admission_asks_its_checks_at_once_and_the_first_refusal_in_their_order_is_said() -> None:
