@@ -9,6 +9,7 @@ from __future__ import annotations
 from concurrent.futures import Future
 
 from pynamodb.exceptions import DoesNotExist
+from pynamodb.transactions import TransactWrite
 
 from shared.concurrency import then
 from shared.db import Reads
@@ -35,11 +36,21 @@ def generation_in(reads: Reads, key: str) -> Future[int]:
     return then(reads.get(FileTree, key, consistent_read=True), lambda row: int(row.generation) if row else 0)
 
 
+def moved_in(tx: TransactWrite, key: str) -> None:
+    """Move the generation of `key` on as one write of the transaction `tx` (with the change it stands for)."""
+    tx.update(FileTree(key), actions=[FileTree.generation.add(1), FileTree.changed_at.set(utcnow())])
+
+
+def rules_key(scope_key: str) -> str:
+    """The key of the generation of a scope's CLAUDE.md (shared.rules.store moves it on with every version)."""
+    return f"rules/{scope_key}"
+
+
 def transcripts_key(project_id: str, user_id: str) -> str:
     """The key of the generation of a user's transcripts of a project (the runner syncs them like a project's files)."""
     return f"transcripts/{project_id}/{user_id}"
 
 
-def forget(project_id: str) -> None:
-    """Drop the project's generation (the project is being deleted)."""
-    FileTree(project_id).delete()  # deleting an absent item is not an error
+def forget(key: str) -> None:
+    """Drop a generation (a project's: the project is being deleted)."""
+    FileTree(key).delete()  # deleting an absent item is not an error

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +19,7 @@ from shared.errors import NotFoundError, PayloadTooLargeError, ValidationError
 from shared.files import reading
 from shared.files import service as files
 from shared.logs import logger
+from shared.models.base import on_bind
 from shared.projects import service as projects
 from shared.projects.service import ProjectView
 from shared.rules import store
@@ -132,8 +134,31 @@ def file_saved(project: ProjectView, path: str, content: str, author_id: str) ->
         record_project_file(project.project_id, content, author_id=author_id, source=PromptSource.FILES)
 
 
-def active_user_rules(user_id: str) -> str | None:
-    """The user's current CLAUDE.md content for the runner (None when they have none, or it is empty)."""
+def active_user_rules(user_id: str, generation: Future[int] | None = None) -> str | None:
+    """The user's current CLAUDE.md content for the runner (None when they have none, or it is empty).
+
+    With its `generation` read already (file_trees "rules/user#<id>", which every version moves on in the write
+    that saves it: shared.rules.store), the versions are read only when it moved since this process last read
+    them: a warm turn makes one query fewer."""
+    if generation is None:
+        return _latest_user_rules(user_id)
+    now = generation.result()
+    kept = _KEPT.get(user_id)
+    if kept is not None and kept[0] == now:
+        return kept[1]
+    content = _latest_user_rules(user_id)  # read after the generation: never older than the one it is kept with
+    if len(_KEPT) >= _KEPT_USERS:
+        _KEPT.clear()
+    _KEPT[user_id] = (now, content)
+    return content
+
+
+_KEPT: dict[str, tuple[int, str | None]] = {}  # user → (generation, content) as this process last read them
+_KEPT_USERS = 1_000
+on_bind(_KEPT.clear)
+
+
+def _latest_user_rules(user_id: str) -> str | None:
     current = store.latest(store.scope_key(PromptScope.USER, user_id))
     return current.content if current is not None and current.content else None
 

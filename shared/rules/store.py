@@ -5,7 +5,8 @@ scope "user#<id>" or "project#<id>":   v1 (inactive) → v2 (inactive) → … �
 append(n+1): one TransactWrite
     Put    version n+1            IF attribute_not_exists(version)     -- two savers cannot both take n+1
     Update version n  is_active=F IF is_active = true                  -- (absent when n = 0)
-Either both happen or neither: the loser of a race gets VersionTakenError and no row, so exactly one
+    Update the scope's generation (file_trees "rules/<scope>") ADD 1   -- a reader's copy is current while it holds
+Either all happen or none: the loser of a race gets VersionTakenError and no row, so exactly one
 version of a scope is active, and it is always the newest.
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
 from shared.db import delete_all, transaction
+from shared.files import generations
 from shared.models.prompts import PromptScope, PromptSource, PromptVersion, prompt_scope_key
 from shared.rules.errors import VersionTakenError
 
@@ -76,14 +78,21 @@ def append(
                     actions=[PromptVersion.is_active.set(False)],
                     condition=PromptVersion.is_active == True,  # noqa: E712 (a condition, not a comparison)
                 )
+            generations.moved_in(tx, generations.rules_key(key))
     except TransactWriteError as exc:
         raise VersionTakenError() from exc
     return row
 
 
 def delete_for_user(user_id: str) -> int:
-    return delete_all(PromptVersion, PromptVersion.query(prompt_scope_key(PromptScope.USER, user_id)))
+    return _delete_scope(prompt_scope_key(PromptScope.USER, user_id))
 
 
 def delete_for_project(project_id: str) -> int:
-    return delete_all(PromptVersion, PromptVersion.query(prompt_scope_key(PromptScope.PROJECT, project_id)))
+    return _delete_scope(prompt_scope_key(PromptScope.PROJECT, project_id))
+
+
+def _delete_scope(key: str) -> int:
+    deleted = delete_all(PromptVersion, PromptVersion.query(key))
+    generations.forget(generations.rules_key(key))
+    return deleted

@@ -8,10 +8,14 @@ from typing import Any
 import pytest
 
 from shared import aws
+from shared.db import Reads
+from shared.files import generations
 from shared.files.objects import file_key
 from shared.models.projects import ProjectMember, ProjectRole
 from shared.models.prompts import PromptVersion, prompt_scope_key
+from shared.rules.service import active_user_rules
 from tests.support.accounts import AccountsStack, Person, Reply, call, create_user, register_first, run_together
+from tests.support.aws import aws_calls
 
 RULES = "/api/rules/claude-md"
 USER = {"scope": "user"}
@@ -281,3 +285,29 @@ def test_a_project_with_a_claude_md_file_but_no_version_shows_the_file_as_versio
     current = get(admin, **target)
     assert current.json["version"] == 0 and current.json["content"] == "Older rules."
     assert put(admin, "Newer rules.", 0, **target).json["version"] == 1
+
+
+def test_the_runner_reads_a_users_claude_md_again_only_when_a_save_moved_it(accounts: AccountsStack) -> None:
+    # A warm turn reads the generation of the user's CLAUDE.md with its other reads (shared.chat.turn_reads)
+    admin = register_first()
+
+    def as_a_turn_reads_it() -> tuple[str | None, list[str]]:
+        reads = Reads()
+        generation = generations.generation_in(reads, generations.rules_key(prompt_scope_key("user", admin.id)))  # type: ignore[arg-type]
+        reads.send()
+        with aws_calls() as calls:
+            content = active_user_rules(admin.id, generation)
+        return content, [operation for operation, _ in calls]
+
+    assert as_a_turn_reads_it() == (None, ["Query"])
+    assert as_a_turn_reads_it() == (None, [])
+
+    # Each save, and a restore, applies at the next turn
+    put(admin, "Answer in French.", 0)
+    assert as_a_turn_reads_it() == ("Answer in French.", ["Query"])
+    assert as_a_turn_reads_it() == ("Answer in French.", [])
+    put(admin, "Answer in Dutch.", 1)
+    assert as_a_turn_reads_it() == ("Answer in Dutch.", ["Query"])
+    call("POST", RULES + "/restore", json_body={**USER, "version": 1, "baseVersion": 2}, token=admin.token)
+    assert as_a_turn_reads_it() == ("Answer in French.", ["Query"])
+    assert as_a_turn_reads_it() == ("Answer in French.", [])
