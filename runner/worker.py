@@ -251,6 +251,15 @@ class Worker:
             logger.info("the job waits for the one it follows; its message goes behind", extra={"wait": wait})
             return Outcome(delete=True, behind=wait)
         ahead = self._read_ahead(body)
+        try:
+            return self._decide(message, job_id, body, ahead)
+        finally:
+            if ahead is not None and not ahead.used:
+                ahead.drop()  # the job did not start: what its handler did ahead for it is undone
+
+    def _decide(self, message: MessageTypeDef, job_id: str, body: dict[str, Any], ahead: Ahead | None) -> Outcome:
+        """Start the job if it is queued, or decide what its message is (a duplicate, a job another runner has,
+        one whose runner died) and run it or not."""
         started = self._start_queued(job_id, body.get("timeout_seconds"), ahead)
         if started is not None:
             return started
@@ -342,6 +351,8 @@ class Worker:
         return self._run(handler, job, ahead)
 
     def _run(self, handler: JobHandler, job: Job, ahead: Ahead | None = None) -> Outcome:
+        if ahead is not None:
+            ahead.used = handler is ahead.handler
         self._protection.job_started()
         try:
             return self._execute(handler, job, ahead.of(handler) if ahead is not None else None)
@@ -398,15 +409,22 @@ class Worker:
         return Outcome(delete=False, retry_after=min(backoff, 12 * 60 * 60))
 
 
-@dataclass(frozen=True)
+@dataclass
 class Ahead:
-    """What a handler's `ahead` started from a job's message; it is the job's only if the job is of that handler."""
+    """What a handler's `ahead` started from a job's message; it is the job's only if the job is of that handler.
+    When the job does not run after all, what was started gets its `drop()`, if it has one."""
 
     handler: JobHandler
     started: Any
+    used: bool = False
 
     def of(self, handler: JobHandler) -> Any:
         return self.started if handler is self.handler else None
+
+    def drop(self) -> None:
+        drop = getattr(self.started, "drop", None)
+        if callable(drop):
+            drop()
 
 
 def main() -> None:

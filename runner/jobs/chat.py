@@ -86,8 +86,10 @@ def chat_turn(ctx: JobContext) -> dict[str, Any]:
     payload = ctx.job.payload
     read = ctx.ahead  # from the job's message; used when it carried the record's very payload
     ahead = read if isinstance(read, _Ahead) and read.payload == payload else _Ahead(payload)
-    conversation, pending, taken = records.begin(payload["session_id"], int(payload["turn"]), session=ahead.session)
-    session_id, turn = conversation.id, pending.turn
+    if isinstance(read, _Ahead) and read is not ahead:
+        read.drop()  # read for another payload than the job's record has: whatever it took goes back
+    session_id, turn = str(payload["session_id"]), int(payload["turn"])
+    conversation, pending, taken = records.begin(session_id, turn, session=ahead.session, took=ahead.took)
     if not taken:
         if not pending.is_open:
             return {"skipped": pending.status}
@@ -152,14 +154,26 @@ class _Ahead:
 
     def __init__(self, payload: dict[str, Any]) -> None:
         self.payload = payload
+        session_id, turn = str(payload["session_id"]), int(payload["turn"])
+        # The turn is taken (queued → running) while its job is: a job that then does not start puts it back.
+        self.took = soon(records.take_queued, session_id, turn)
         project_id, user_id = payload.get("project_id"), payload.get("user_id")
         self.started: Future[TurnStream] | None = None
         self._for: tuple[str, str] | None = (str(project_id), str(user_id)) if project_id and user_id else None
-        read = turn_reads.read_turn(str(payload["session_id"]), *(self._for or ()))
+        read = turn_reads.read_turn(session_id, *(self._for or ()))
         self.session, self.provider, self._project = read.session, read.provider, read.project
         self.seen = Seen(read.files, read.transcripts) if self._for else None
         self.rules = soon(active_user_rules, str(user_id), read.rules) if self._for else None
         self.mounts = soon(mounts_for_project, str(project_id)) if self._for else None
+
+    def drop(self) -> None:
+        """The job did not start after all (runner/worker.py): the turn, if it was taken for it, is queued again."""
+        try:
+            taken = self.took.result()
+            if taken is not None:
+                records.put_back(str(self.payload["session_id"]), int(self.payload["turn"]), taken)
+        except Exception:
+            logger.exception("could not put back a turn taken for a job that did not start")
 
     def project(self, project_id: str) -> Project:
         if self._project is not None:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import json
 from concurrent.futures import Future
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from pydantic import field_validator
@@ -170,25 +172,59 @@ def allow_for_session(session_id: str, rule: str) -> bool:
     return True
 
 
-def begin(session_id: str, turn: int, *, session: Future[Session] | None = None) -> tuple[Conversation, Pending, bool]:
-    """Take a queued turn: queued → running in one conditional write that returns the turn, its session read at
-    the same time (or given, read as its job started: `read_session`). The flag says whether it started; if it did
+def begin(
+    session_id: str,
+    turn: int,
+    *,
+    session: Future[Session] | None = None,
+    took: Future[Taken | None] | None = None,
+) -> tuple[Conversation, Pending, bool]:
+    """Take a queued turn (`take_queued`, or `took`: taken already, as its job started), its session read at the
+    same time (or given, read as its job started: `read_session`). The flag says whether it started; if it did
     not, the turn is as it stands (finished, asked to stop before it started, or running already: a message
     delivered again), read strongly consistent."""
     session = session or read_session(session_id)
-    exchange = RawExchange(session_id, turn)
+    taken = took.result() if took is not None else take_queued(session_id, turn)
+    pending = taken.pending if taken is not None else poll(session_id, turn)
+    return Conversation.model_validate(session.result()), pending, taken is not None
+
+
+@dataclass(frozen=True)
+class Taken:
+    """A turn taken by `take_queued`, as it stood then, and when it was."""
+
+    pending: Pending
+    at: datetime
+
+
+def take_queued(session_id: str, turn: int) -> Taken | None:
+    """queued → running in one conditional write that returns the turn; None when it was not queued (finished,
+    running already, asked to stop before it started)."""
+    exchange, now = RawExchange(session_id, turn), utcnow()
     try:
         exchange.update(
-            actions=_running(),
+            actions=_running(now),
             condition=(RawExchange.status == ExchangeStatus.QUEUED.value)
             & (RawExchange.abort_requested.does_not_exist() | (RawExchange.abort_requested == False)),  # noqa: E712
         )
-        pending, started = Pending.model_validate(exchange), True
+    except UpdateError as exc:
+        if condition_failed(exc):
+            return None
+        raise
+    return Taken(Pending.model_validate(exchange), now)
+
+
+def put_back(session_id: str, turn: int, taken: Taken) -> None:
+    """A turn taken for a job that then did not start (`take_queued`, as its message came): queued again, unless
+    it moved on since (another take of it, or its end)."""
+    try:
+        RawExchange(session_id, turn).update(
+            actions=[RawExchange.status.set(ExchangeStatus.QUEUED.value), RawExchange.started_at.remove()],
+            condition=(RawExchange.status == ExchangeStatus.RUNNING.value) & (RawExchange.started_at == taken.at),
+        )
     except UpdateError as exc:
         if not condition_failed(exc):
             raise
-        pending, started = poll(session_id, turn), False
-    return Conversation.model_validate(session.result()), pending, started
 
 
 def read_session(session_id: str) -> Future[Session]:
@@ -204,8 +240,8 @@ def start(conversation: Conversation, turn: int, *, taken: bool = False) -> Turn
     return TurnStream(conversation.id, conversation.user_id, on_open=[Session.status.set(SessionStatus.RUNNING.value)])
 
 
-def _running() -> list[Any]:
-    return [RawExchange.status.set(ExchangeStatus.RUNNING.value), RawExchange.started_at.set(utcnow())]
+def _running(now: datetime | None = None) -> list[Any]:
+    return [RawExchange.status.set(ExchangeStatus.RUNNING.value), RawExchange.started_at.set(now or utcnow())]
 
 
 def finish(

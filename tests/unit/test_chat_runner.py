@@ -17,7 +17,7 @@ from shared.accounts.domain import Principal
 from shared.chat import records, sessions, turns
 from shared.chat.stream import BLOCK
 from shared.chat.views import Turn
-from shared.jobs import store, sweep
+from shared.jobs import routing, store, sweep
 from shared.models.chat import ExchangeStatus, RawExchange, Session, SessionEvent
 from shared.models.jobs import Job, JobStatus
 from shared.models.usage import QualitySignal
@@ -355,3 +355,20 @@ def test_a_turn_waits_for_its_predecessor_only_so_long(cloud: Settings, accounts
     assert outcome.delete and outcome.behind is None
     assert RawExchange.get(first.session_id, 2).status == ExchangeStatus.FAILED  # it ran
     assert RawExchange.get(first.session_id, 1).status == ExchangeStatus.QUEUED  # left for its own message
+
+
+def test_a_turn_taken_as_its_message_came_is_queued_again_when_its_job_does_not_start(cloud: Settings):
+    # Given a turn whose job another runner, alive, has just started (its message came twice), not yet its turn
+    exchange = start_turn()
+    routing.register_runner("runner-alive", "https://sqs.example/runner-alive.fifo")
+    store.start(Job.get(exchange.job_id), "runner-alive")
+
+    # When this runner gets the message: the turn is taken as the job is started, which fails
+    [message] = [m for m in queued_messages(get_settings(), visibility=60) if '"chat.turn"' in m["Body"]]
+    outcome = Worker(get_settings(), runner_id="runner-test", wait_seconds=0).handle(message)
+
+    # Then the message is looked at again later, and the turn is queued again for the runner that has its job
+    assert not outcome.delete
+    turn = RawExchange.get(exchange.session_id, exchange.turn, consistent_read=True)
+    assert (turn.status, turn.started_at) == (ExchangeStatus.QUEUED, None)
+    assert records.take_queued(exchange.session_id, exchange.turn) is not None
