@@ -1,6 +1,11 @@
-"""One call to the local AWS server (local/moto_server.py), as its clients see it: moto as it comes, and with
-local/moto_speedups.py (two lookups memoized, attribute values serialized directly), measured in the same run
-against two servers started alike. The items are shaped like a chat session's record (16 attributes, a map).
+"""One call to the local AWS server (local/moto_server.py), as its clients see it, measured in the same run against
+three servers started alike, call by call in turn:
+- moto as it comes (werkzeug closing each connection after its response);
+- with local/moto_speedups.py (two lookups memoized, attribute values serialized directly), connections still
+  closed after each call;
+- as served: the speedups, and connections kept alive between calls (local/keep_alive.py).
+The items are shaped like a chat session's record (16 attributes, a map). Besides the call's time, the CPU it
+takes in the client and in the server (one call's share of each process's CPU time over the run).
 
 Every call the local stack makes goes through this server, the turns' and the tests' alike, so its cost per call
 is the floor under most local latencies.
@@ -31,6 +36,12 @@ KEY, SECRET = f"bench-{secrets.token_hex(8)}", secrets.token_urlsafe(30)
 SERVE = "from local.moto_server import serve; serve({port}, __import__('pathlib').Path({state!r}))"
 ONE = {":one": {"N": "1"}}
 UNMEMOIZED = "import local.moto_speedups as speedups; speedups.apply = lambda: None; "
+CLOSING = "import local.keep_alive as keep; keep.kept_alive = lambda handler: handler; "
+SERVERS = {
+    "moto as it comes": UNMEMOIZED + CLOSING,
+    "speedups, each connection closed": CLOSING,
+    "as served (speedups, kept alive)": "",
+}
 # A record like a chat session's: names, numbers, a flag, a set and a small map of settings.
 RECORD: dict[str, Any] = {
     **{name: {"S": "x" * 24} for name in ("user_id", "project_id", "title", "persona", "status", "created_at")},
@@ -43,18 +54,18 @@ RECORD: dict[str, Any] = {
 
 
 def run() -> None:
-    print(f"Local AWS server, {CALLS} calls of each kind, the two servers taking turns call by call:")
+    print(f"Local AWS server, {CALLS} calls of each kind, the three servers taking turns call by call:")
     with tempfile.TemporaryDirectory() as folder, contextlib.ExitStack() as stack:
-        clients = {
+        servers = {
             label: stack.enter_context(_server(Path(folder) / str(number), prefix))
-            for number, (label, prefix) in enumerate(
-                (("moto as it comes", UNMEMOIZED), ("with the speedups (as served)", ""))
-            )
+            for number, (label, prefix) in enumerate(SERVERS.items())
         }
-        figures: dict[str, dict[str, list[float]]] = {label: {"GetItem": [], "UpdateItem": []} for label in clients}
+        figures: dict[str, dict[str, list[float]]] = {label: {"GetItem": [], "UpdateItem": []} for label in servers}
+        cpu = {label: [0.0, 0.0] for label in servers}  # client, server: CPU seconds over the run
         for i in range(CALLS):
-            for label, client in clients.items():
+            for label, (client, pid) in servers.items():
                 key = {"id": {"S": f"k{i % 20}"}}
+                own, theirs = time.process_time(), _cpu_seconds(pid)
                 started = time.perf_counter()
                 client.get_item(TableName="bench", Key=key)
                 figures[label]["GetItem"].append((time.perf_counter() - started) * 1000)
@@ -63,18 +74,31 @@ def run() -> None:
                     TableName="bench", Key=key, UpdateExpression="ADD n :one", ExpressionAttributeValues=ONE
                 )
                 figures[label]["UpdateItem"].append((time.perf_counter() - started) * 1000)
+                cpu[label][0] += time.process_time() - own
+                cpu[label][1] += _cpu_seconds(pid) - theirs
     for label, operations in figures.items():
         for operation, values in operations.items():
             print("  " + row(f"{label}: {operation}", values))
-    before, after = figures.values()
-    for operation in after:
-        ratio = summary(after[operation])["median"] / summary(before[operation])["median"]
-        print(f"  DynamoDB {operation}: with the speedups / moto as it comes = {ratio:.2f}x (median)")
+        client_ms, server_ms = (seconds * 1000 / (2 * CALLS) for seconds in cpu[label])
+        print(f"  {label}: CPU per call {client_ms:.2f} ms in the client, {server_ms:.2f} ms in the server")
+    moto, closed, served = figures.values()
+    for operation in served:
+        speedups = summary(closed[operation])["median"] / summary(moto[operation])["median"]
+        kept = summary(served[operation])["median"] / summary(closed[operation])["median"]
+        print(
+            f"  DynamoDB {operation}: speedups / moto as it comes = {speedups:.2f}x; kept alive / closed = {kept:.2f}x"
+        )
+
+
+def _cpu_seconds(pid: int) -> float:
+    """The process's CPU time so far (user and system)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 @contextlib.contextmanager
-def _server(state: Path, prefix: str) -> Iterator[Any]:
-    """A local AWS server with a table of 20 items, and a client of it."""
+def _server(state: Path, prefix: str) -> Iterator[tuple[Any, int]]:
+    """A local AWS server with a table of 20 items: a client of it, and its process id."""
     port = free_port()
     code = prefix + SERVE.format(port=port, state=str(state))
     env = {**os.environ, "AWS_ACCESS_KEY_ID": KEY, "AWS_SECRET_ACCESS_KEY": SECRET}
@@ -96,7 +120,7 @@ def _server(state: Path, prefix: str) -> Iterator[Any]:
         )
         for i in range(20):
             client.put_item(TableName="bench", Item={"id": {"S": f"k{i}"}, **RECORD})
-        yield client
+        yield client, server.pid
     finally:
         server.terminate()
         server.wait(timeout=30)

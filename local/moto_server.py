@@ -34,6 +34,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote
 
 from local import moto_speedups
+from local.keep_alive import kept_alive
 from local.moto_auth import Response, authenticate, buffer_body
 from local.persistence import SERVICES, Persistence
 from local.s3_cors import moto_rules, preflight, with_cors
@@ -244,7 +245,7 @@ def serve(port: int, state_dir: Path, *, host: str = "127.0.0.1") -> None:
         def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
             """Requests are not logged: the local stack makes many and the console is for people."""
 
-    server = make_server(host, port, app, threaded=True, request_handler=QuietHandler)
+    server = make_server(host, port, app, threaded=True, request_handler=kept_alive(QuietHandler))
     persistence.start()
     print(f"[moto] serving on {host}:{port}; restored {restored or 'nothing'}", flush=True)
 
