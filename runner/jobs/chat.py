@@ -146,9 +146,9 @@ def _quality(session_id: str, turn: int) -> None:
 class _Ahead:
     """What a turn reads that needs nothing from what comes before it, started from its job's message while the
     job is being started (runner/worker.py), or else as the job starts: the session, the provider, the project and
-    the generations of the box's folders and of the user's CLAUDE.md in one call (turn_reads.read_turn), the user's
-    CLAUDE.md when its generation moved, and the project's drives (a job queued without the project or the user
-    reads them later, as it comes to them).
+    the generations of the box's folders, of the user's CLAUDE.md and of the project's drives in one call
+    (turn_reads.read_turn), then the CLAUDE.md and the drives where they moved (a job queued without the project
+    or the user reads them later, as it comes to them).
     Then its turn.started, sent while the workspace is made ready.
     """
 
@@ -164,7 +164,7 @@ class _Ahead:
         self.session, self.provider, self._project = read.session, read.provider, read.project
         self.seen = Seen(read.files, read.transcripts) if self._for else None
         self.rules = soon(active_user_rules, str(user_id), read.rules) if self._for else None
-        self.mounts = soon(mounts_for_project, str(project_id)) if self._for else None
+        self.mounts = soon(mounts_for_project, str(project_id), read.mounts) if self._for else None
 
     def drop(self) -> None:
         """The job did not start after all (runner/worker.py): the turn, if it was taken for it, is queued again."""

@@ -33,6 +33,7 @@ from shared.drives.graph import Drive
 from shared.drives.schemas import OAUTH_TYPES, ConnectionIn
 from shared.drives.views import Connection
 from shared.errors import NotFoundError, ValidationError
+from shared.files import generations
 from shared.models.base import utcnow
 from shared.models.cloud import CloudConnection, CloudCredential, CloudMount, ConnectionStatus
 from shared.models.fields import SealedSecret
@@ -192,7 +193,10 @@ def _update(connection_id: str, actions: list[Any], condition: Any) -> bool:
 
 
 def _delete(connection: CloudConnection) -> None:
-    delete_all(CloudMount, CloudMount.by_connection.query(connection.connection_id))
+    mounts = list(CloudMount.by_connection.query(connection.connection_id))
+    delete_all(CloudMount, mounts)
+    for project_id in {mount.project_id for mount in mounts}:
+        generations.invalidate(generations.mounts_key(project_id))  # its mounts changed (shared.drives.mounts)
     delete_all(CloudCredential, [CloudCredential(connection.connection_id)])
     delete_all(CloudConnection, [connection])
 

@@ -12,6 +12,7 @@ The folder on the drive, `remotePath`, follows the same rules and defaults to th
 from __future__ import annotations
 
 import uuid
+from concurrent.futures import Future
 
 from shared.accounts.domain import Principal
 from shared.db import delete_all
@@ -20,9 +21,11 @@ from shared.drives.errors import ConnectionNotAuthorizedError, MountGoneError, M
 from shared.drives.schemas import MountIn, MountPatch
 from shared.drives.views import Mount
 from shared.errors import NotFoundError, PermissionDeniedError, ServiceUnavailableError, ValidationError
+from shared.files import generations
+from shared.files.generations import Generation
 from shared.files.paths import safe_relative_path
 from shared.logs import logger
-from shared.models.base import utcnow
+from shared.models.base import on_bind, utcnow
 from shared.models.cloud import CloudConnection, CloudMount, ConnectionStatus, MountHealth
 from shared.projects import service as projects
 
@@ -57,6 +60,7 @@ def create(caller: Principal, project_id: str, body: MountIn) -> Mount:
         next_sync_at=utcnow(),
     )
     row.save(condition=CloudMount.mount_id.does_not_exist())
+    generations.invalidate(generations.mounts_key(project.project_id))  # after the mount is there
     try:
         syncs.queue_sync(row.mount_id, project.project_id, owner_id=caller.user_id)
     except ServiceUnavailableError:
@@ -90,6 +94,7 @@ def remove(caller: Principal, project_id: str, mount_id: str) -> None:
     """Delete a mount; the files already synced into the project stay, as ordinary files."""
     mount = _changeable(caller, project_id, mount_id)
     delete_all(CloudMount, [mount])
+    generations.invalidate(generations.mounts_key(mount.project_id))
 
 
 def sync(caller: Principal, project_id: str, mount_id: str) -> Mount:
@@ -99,8 +104,34 @@ def sync(caller: Principal, project_id: str, mount_id: str) -> Mount:
     return _view(syncs.row(mount.mount_id))
 
 
-def mounts_for_project(project_id: str) -> list[Mount]:
-    """A project's mounts by path, for the runner (before and after a job) and the routes."""
+def mounts_for_project(project_id: str, generation: Future[Generation] | None = None) -> list[Mount]:
+    """A project's mounts by path, for the runner (before and after a job) and the routes.
+
+    With the generation of the project's mounts read already (`generations.mounts_key`, moved on whenever a mount
+    comes or goes), a project this process saw without mounts at that generation is not asked again: a chat
+    turn in a project with no drives makes no query. Mounts are listed through an index, which may not show a
+    change at once: a generation that moved lately is not trusted to be seen yet."""
+    seen = generation.result() if generation is not None else None
+    if seen is not None and _NONE_AT.get(project_id) == seen.number:
+        return []
+    views = _listed(project_id)
+    if seen is not None:
+        if views or seen.moved_within(INDEX_SETTLE_SECONDS):
+            _NONE_AT.pop(project_id, None)
+        else:
+            if len(_NONE_AT) >= _NONE_KEPT:
+                _NONE_AT.clear()
+            _NONE_AT[project_id] = seen.number
+    return views
+
+
+INDEX_SETTLE_SECONDS = 10.0  # a change of mounts is taken as seen by the by_project index after this long
+_NONE_AT: dict[str, int] = {}  # project → the generation of its mounts at which it had none
+_NONE_KEPT = 10_000
+on_bind(_NONE_AT.clear)
+
+
+def _listed(project_id: str) -> list[Mount]:
     rows = list(CloudMount.by_project.query(project_id))
     found = connections.rows({row.connection_id for row in rows}) if rows else {}
     kinds = {provider_id: providers.row(provider_id) for provider_id in {c.provider_id for c in found.values()}}
@@ -135,7 +166,9 @@ def check_writable(project_id: str, *paths: str, recursive: bool = False) -> Non
 
 
 def delete_for_project(project_id: str) -> int:
-    return delete_all(CloudMount, CloudMount.by_project.query(project_id))
+    deleted = delete_all(CloudMount, CloudMount.by_project.query(project_id))
+    generations.forget(generations.mounts_key(project_id))  # the project is being deleted
+    return deleted
 
 
 def checked_path(path: str) -> str:

@@ -7,6 +7,8 @@ reads them to know whether a cached tree is still current.
 from __future__ import annotations
 
 from concurrent.futures import Future
+from dataclasses import dataclass
+from datetime import datetime
 
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.transactions import TransactWrite
@@ -36,9 +38,33 @@ def generation_in(reads: Reads, key: str) -> Future[int]:
     return then(reads.get(FileTree, key, consistent_read=True), lambda row: int(row.generation) if row else 0)
 
 
+@dataclass(frozen=True, slots=True)
+class Generation:
+    """A generation, and when it last moved (None: never, or before this was kept)."""
+
+    number: int
+    moved_at: datetime | None
+
+    def moved_within(self, seconds: float) -> bool:
+        return self.moved_at is not None and (utcnow() - self.moved_at).total_seconds() < seconds
+
+
+def generation_at_in(reads: Reads, key: str) -> Future[Generation]:
+    """The generation of `key` and when it moved, read with others (shared.db.Reads)."""
+    return then(
+        reads.get(FileTree, key, consistent_read=True),
+        lambda row: Generation(int(row.generation), row.changed_at) if row else Generation(0, None),
+    )
+
+
 def moved_in(tx: TransactWrite, key: str) -> None:
     """Move the generation of `key` on as one write of the transaction `tx` (with the change it stands for)."""
     tx.update(FileTree(key), actions=[FileTree.generation.add(1), FileTree.changed_at.set(utcnow())])
+
+
+def mounts_key(project_id: str) -> str:
+    """The key of the generation of a project's drive mounts (shared.drives moves it on as one comes or goes)."""
+    return f"mounts/{project_id}"
 
 
 def rules_key(scope_key: str) -> str:

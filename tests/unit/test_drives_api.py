@@ -15,17 +15,19 @@ import pytest
 from shared import aws, lifecycle
 from shared.accounts import users
 from shared.accounts.domain import Principal
+from shared.db import Reads
 from shared.drives import mounts, remote, syncs
 from shared.drives.access import DriveKind
 from shared.drives.errors import ReadOnlyMountError
 from shared.drives.schemas import MountPatch
+from shared.files import generations
 from shared.models.base import all_models, utcnow
 from shared.models.cloud import CloudConnection, CloudCredential, CloudMount
 from shared.models.jobs import Job
 from shared.models.projects import ProjectMember, ProjectRole
 from shared.settings import get_settings
 from tests.support.accounts import AccountsStack, Person, Reply, call, create_key, create_user, register_first
-from tests.support.aws import queued_messages
+from tests.support.aws import aws_calls, queued_messages
 from tests.support.imports import loaded_after
 
 WEBDAV_PASSWORD = "webdav-password-s3cr3t-7788"
@@ -314,6 +316,48 @@ def test_deleting_a_user_or_a_project_deletes_their_drive_records(api: Answers) 
 
 
 # Mounts
+
+
+def test_a_turn_asks_for_a_projects_mounts_only_while_it_may_have_some(
+    api: Answers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A chat turn reads the generation of the project's mounts with its other reads (shared.chat.turn_reads)
+    admin = register_first()
+    project = make_project(admin)
+
+    def as_a_turn_reads_them() -> tuple[list[str], int]:
+        reads = Reads()
+        generation = generations.generation_at_in(reads, generations.mounts_key(project))
+        reads.send()
+        with aws_calls() as calls:
+            found = mounts.mounts_for_project(project, generation)
+        return [mount.path for mount in found], sum(operation == "Query" for operation, _ in calls)
+
+    # A project without mounts is asked once
+    assert as_a_turn_reads_them() == ([], 1)
+    assert as_a_turn_reads_them() == ([], 0)
+
+    # A mount made shows at the next turn; while there are mounts, they are asked for every time (their state moves)
+    connection = webdav_connection(admin)
+    assert mount(admin, project, connection["connectionId"]).status == 201
+    assert as_a_turn_reads_them() == (["drive"], 1)
+    assert as_a_turn_reads_them() == (["drive"], 1)
+
+    # Gone with its connection: asked for while the index may not show the change yet, then no more
+    assert api("DELETE", f"/api/drives/connections/{connection['connectionId']}", token=admin.token).status == 204
+    assert as_a_turn_reads_them() == ([], 1)
+    assert as_a_turn_reads_them() == ([], 1)
+    monkeypatch.setattr(mounts, "INDEX_SETTLE_SECONDS", 0.0)
+    assert as_a_turn_reads_them() == ([], 1)
+    assert as_a_turn_reads_them() == ([], 0)
+
+    # A mount made and removed moves it on too
+    connection = webdav_connection(admin)
+    made = mount(admin, project, connection["connectionId"])
+    assert as_a_turn_reads_them() == (["drive"], 1)
+    assert api("DELETE", f"/api/projects/{project}/mounts/{made.json['mountId']}", token=admin.token).status == 204
+    assert as_a_turn_reads_them() == ([], 1)
+    assert as_a_turn_reads_them() == ([], 0)
 
 
 def test_mounts_are_created_listed_changed_synced_and_removed(api: Answers) -> None:
