@@ -85,9 +85,9 @@ def _waits(payload: dict[str, Any]) -> float | None:
 def chat_turn(ctx: JobContext) -> dict[str, Any]:
     payload = ctx.job.payload
     read = ctx.ahead  # from the job's message; used when it carried the record's very payload
+    if isinstance(read, _Ahead) and read.payload != payload:
+        read.drop()  # read for another payload than the job's record has: whatever it took goes back first
     ahead = read if isinstance(read, _Ahead) and read.payload == payload else _Ahead(payload)
-    if isinstance(read, _Ahead) and read is not ahead:
-        read.drop()  # read for another payload than the job's record has: whatever it took goes back
     session_id, turn = str(payload["session_id"]), int(payload["turn"])
     conversation, pending, taken = records.begin(session_id, turn, session=ahead.session, took=ahead.took)
     if not taken:

@@ -194,9 +194,9 @@ def _update(connection_id: str, actions: list[Any], condition: Any) -> bool:
 
 def _delete(connection: CloudConnection) -> None:
     mounts = list(CloudMount.by_connection.query(connection.connection_id))
+    for project_id in {mount.project_id for mount in mounts}:  # before the change (shared.drives.mounts.moved)
+        generations.invalidate(generations.mounts_key(project_id))
     delete_all(CloudMount, mounts)
-    for project_id in {mount.project_id for mount in mounts}:
-        generations.invalidate(generations.mounts_key(project_id))  # its mounts changed (shared.drives.mounts)
     delete_all(CloudCredential, [CloudCredential(connection.connection_id)])
     delete_all(CloudConnection, [connection])
 

@@ -59,8 +59,8 @@ def create(caller: Principal, project_id: str, body: MountIn) -> Mount:
         due_shard=syncs.DUE_SHARD,
         next_sync_at=utcnow(),
     )
+    moved(project.project_id)
     row.save(condition=CloudMount.mount_id.does_not_exist())
-    generations.invalidate(generations.mounts_key(project.project_id))  # after the mount is there
     try:
         syncs.queue_sync(row.mount_id, project.project_id, owner_id=caller.user_id)
     except ServiceUnavailableError:
@@ -93,8 +93,8 @@ def update(caller: Principal, project_id: str, mount_id: str, body: MountPatch) 
 def remove(caller: Principal, project_id: str, mount_id: str) -> None:
     """Delete a mount; the files already synced into the project stay, as ordinary files."""
     mount = _changeable(caller, project_id, mount_id)
+    moved(mount.project_id)
     delete_all(CloudMount, [mount])
-    generations.invalidate(generations.mounts_key(mount.project_id))
 
 
 def sync(caller: Principal, project_id: str, mount_id: str) -> Mount:
@@ -123,6 +123,13 @@ def mounts_for_project(project_id: str, generation: Future[Generation] | None = 
                 _NONE_AT.clear()
             _NONE_AT[project_id] = seen.number
     return views
+
+
+def moved(project_id: str) -> None:
+    """Say that a mount of the project is about to come or go (before the change: a runner does not trust a
+    generation that moved within INDEX_SETTLE_SECONDS, so it asks again until the change is there and seen; a
+    change that then fails moved it for nothing)."""
+    generations.invalidate(generations.mounts_key(project_id))
 
 
 INDEX_SETTLE_SECONDS = 10.0  # a change of mounts is taken as seen by the by_project index after this long
