@@ -24,6 +24,7 @@ from shared.errors import NotFoundError, PermissionDeniedError, ServiceUnavailab
 from shared.files import generations
 from shared.files.generations import Generation
 from shared.files.paths import safe_relative_path
+from shared.kept import Kept
 from shared.logs import logger
 from shared.models.base import on_bind, utcnow
 from shared.models.cloud import CloudConnection, CloudMount, ConnectionStatus, MountHealth
@@ -117,11 +118,9 @@ def mounts_for_project(project_id: str, generation: Future[Generation] | None = 
     views = _listed(project_id)
     if seen is not None:
         if views or seen.moved_within(INDEX_SETTLE_SECONDS):
-            _NONE_AT.pop(project_id, None)
+            _NONE_AT.pop(project_id)
         else:
-            if len(_NONE_AT) >= _NONE_KEPT:
-                _NONE_AT.clear()
-            _NONE_AT[project_id] = seen.number
+            _NONE_AT.put(project_id, seen.number)
     return views
 
 
@@ -133,8 +132,7 @@ def moved(project_id: str) -> None:
 
 
 INDEX_SETTLE_SECONDS = 10.0  # a change of mounts is taken as seen by the by_project index after this long
-_NONE_AT: dict[str, int] = {}  # project → the generation of its mounts at which it had none
-_NONE_KEPT = 10_000
+_NONE_AT = Kept[str, int](entries=10_000)  # project → the generation of its mounts at which it had none
 on_bind(_NONE_AT.clear)
 
 

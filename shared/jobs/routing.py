@@ -23,6 +23,7 @@ from pynamodb.exceptions import DeleteError, DoesNotExist
 
 from shared import aws
 from shared.db import Reads
+from shared.kept import Kept
 from shared.logs import logger
 from shared.models.jobs import RunnerLease
 from shared.settings import get_settings
@@ -105,8 +106,7 @@ class Route:
 
 # The runner that held each session's lease when this process last looked: a warm session's turns keep going to
 # the same runner, so its lease is read with the session's rather than after it (one call fewer per turn).
-_LAST_RUNNER: dict[str, str] = {}
-_LAST_RUNNER_KEPT = 10_000
+_LAST_RUNNER = Kept[str, str](entries=10_000)
 
 
 def session_lease_in(reads: Reads, session_id: str) -> Route:
@@ -123,11 +123,9 @@ def queue_of(route: Route, *, now: float | None = None) -> str | None:
     lease = route.lease.result()
     guessed = route.guess is not None and lease is not None and route.guess[0] == lease.runner_id
     if lease is None:
-        _LAST_RUNNER.pop(route.session_id, None)
+        _LAST_RUNNER.pop(route.session_id)
     elif not guessed:
-        if len(_LAST_RUNNER) >= _LAST_RUNNER_KEPT:
-            _LAST_RUNNER.clear()
-        _LAST_RUNNER[route.session_id] = lease.runner_id
+        _LAST_RUNNER.put(route.session_id, lease.runner_id)
     return _runner_queue(lease, now, runner=route.guess[1] if guessed and route.guess else None)
 
 

@@ -6,7 +6,6 @@ The `connections` table is this module's; the session's list of its followers is
 
 from __future__ import annotations
 
-import time
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import timedelta
@@ -16,6 +15,7 @@ from pynamodb.exceptions import DeleteError, UpdateError
 from shared.concurrency import then
 from shared.constants import WS_CONNECTION_MAX_SECONDS
 from shared.db import Reads, condition_failed, delete_all
+from shared.kept import Kept
 from shared.logs import logger
 from shared.models.base import epoch_seconds, on_bind, utcnow
 from shared.models.connections import Connection
@@ -69,22 +69,18 @@ def identity_of(connection_id: str) -> Identity | None:
 # Who opened a connection never changes (only the session it follows does), and only the open connection itself
 # sends under its id: once read, it is kept for the connection's longest life, so an action reads no record of its
 # connection (chat.send reads the session it follows with its other reads: `following_in`).
-_IDENTITIES: dict[str, tuple[float, Identity]] = {}
-_IDENTITIES_KEPT = 10_000
+_IDENTITIES = Kept[str, Identity](entries=10_000)
 on_bind(_IDENTITIES.clear)
 
 
 def caller(connection_id: str) -> Identity | None:
     """`identity_of`, read once per connection in a process (None, never kept: gone, or never signed in)."""
-    now = time.monotonic()
-    kept = _IDENTITIES.get(connection_id)
-    if kept is not None and now - kept[0] < WS_CONNECTION_MAX_SECONDS:
-        return kept[1]
+    kept = _IDENTITIES.get(connection_id, within=WS_CONNECTION_MAX_SECONDS)
+    if kept is not None:
+        return kept
     identity = identity_of(connection_id)
     if identity is not None:
-        if len(_IDENTITIES) >= _IDENTITIES_KEPT:
-            _IDENTITIES.clear()
-        _IDENTITIES[connection_id] = (now, identity)
+        _IDENTITIES.put(connection_id, identity)
     return identity
 
 
@@ -96,7 +92,7 @@ def following_in(reads: Reads, connection_id: str) -> Future[str | None]:
 def forget(connection_id: str) -> str | None:
     """Delete a connection's record; returns the chat session it followed, if any."""
     followed = following(connection_id)
-    _IDENTITIES.pop(connection_id, None)
+    _IDENTITIES.pop(connection_id)
     try:
         Connection(connection_id).delete()
     except DeleteError:
@@ -142,5 +138,5 @@ def of_user(user_id: str) -> list[str]:
 def forget_all(connection_ids: list[str]) -> int:
     """Forget connections without unfollowing (their sessions are going too); returns how many."""
     for connection_id in connection_ids:
-        _IDENTITIES.pop(connection_id, None)
+        _IDENTITIES.pop(connection_id)
     return delete_all(Connection, [Connection(connection_id) for connection_id in connection_ids])

@@ -18,6 +18,7 @@ from shared.accounts.domain import Principal
 from shared.errors import NotFoundError, PayloadTooLargeError, ValidationError
 from shared.files import reading
 from shared.files import service as files
+from shared.kept import Kept
 from shared.logs import logger
 from shared.models.base import on_bind
 from shared.projects import service as projects
@@ -147,14 +148,11 @@ def active_user_rules(user_id: str, generation: Future[int] | None = None) -> st
     if kept is not None and kept[0] == now:
         return kept[1]
     content = _latest_user_rules(user_id)  # read after the generation: never older than the one it is kept with
-    if len(_KEPT) >= _KEPT_USERS:
-        _KEPT.clear()
-    _KEPT[user_id] = (now, content)
+    _KEPT.put(user_id, (now, content))
     return content
 
 
-_KEPT: dict[str, tuple[int, str | None]] = {}  # user → (generation, content) as this process last read them
-_KEPT_USERS = 1_000
+_KEPT = Kept[str, tuple[int, str | None]](entries=1_000)  # user → (generation, content) as last read here
 on_bind(_KEPT.clear)
 
 

@@ -15,13 +15,12 @@ has always allowed. The routes that sign an account out close its connections at
 
 from __future__ import annotations
 
-import time
-
 from shared.accounts import standing as accounts
 from shared.accounts import users
 from shared.accounts.views import Account
 from shared.concurrency import together
 from shared.errors import AuthenticationError
+from shared.kept import MISSING, Kept
 from shared.realtime.connections import Identity
 from shared.realtime.standing import SIGNED_OUT, end, proven
 
@@ -29,7 +28,7 @@ __all__ = ["SIGNED_OUT", "SignedOutError", "caller", "end"]
 
 CACHE_SECONDS = 5.0
 CACHE_ENTRIES = 1000
-_seen: dict[Identity, tuple[float, Account | None]] = {}
+_seen = Kept[Identity, Account | None](entries=CACHE_ENTRIES)
 
 
 class SignedOutError(AuthenticationError):
@@ -58,14 +57,11 @@ def caller(identity: Identity) -> Account | None:
 
 def _cached(identity: Identity) -> Account | None:
     """The account while the caller stands, else None: read at most once per CACHE_SECONDS per identity."""
-    now = time.monotonic()
-    cached = _seen.get(identity)
-    if cached is not None and now - cached[0] < CACHE_SECONDS:
-        return cached[1]
+    cached = _seen.get(identity, MISSING, within=CACHE_SECONDS)
+    if cached is not MISSING:
+        return cached
     account = _read(identity)
-    if len(_seen) >= CACHE_ENTRIES:
-        _seen.clear()
-    _seen[identity] = (now, account)
+    _seen.put(identity, account)
     return account
 
 
