@@ -138,6 +138,7 @@ def _converse(turn: Turn, process: ClaudeProcess) -> bool:
     """
     ctx, relay, outcome = turn.ctx, turn.relay, turn.outcome
     process.send_user_message(turn.pending.request)
+    turn.warm.ask_ahead()  # the user's quota and budgets at the model gateway, while the CLI makes its request
     conversation = turn.conversation
     asks = Asks(
         conversation.allowed_tools,

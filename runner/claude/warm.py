@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import math
 import os
 import threading
 import time
@@ -81,20 +82,29 @@ class WarmBox:
     def begin_turn(
         self, provider: ActiveProvider, upstream: Upstream, *, job_id: str, turn: int, until: float
     ) -> ModelAccess:
-        """The token stands for this turn now (its job, deadline, upstream); returns the access for it. The user's
-        quota and budgets are checked from now on, so the turn's first model call need not wait for them."""
+        """The token stands for this turn now (its job, deadline, upstream); returns the access for it."""
         assert self.access.gateway is not None
         turn_grant = replace(self.grant, job_id=job_id, turn=turn, expires_at=until, upstream=upstream)
         self.access.gateway.rebind(self.access.token, turn_grant)
-        self.access.gateway.ahead(turn_grant.user_id)
         self.access = replace(self.access, provider=provider)
         return self.access
 
+    def ask_ahead(self) -> None:
+        """Have the model gateway check the user's quota and budgets now, without waiting, unless its verdict
+        holds a while yet: called as the CLI is given the message, whose request takes it longer to make than the
+        checks take, so the request finds them made; asked any sooner, their reads would hold up the ones the
+        message waits for."""
+        assert self.access.gateway is not None
+        self.access.gateway.ahead(self.grant.user_id)
+
     def end_turn(self) -> None:
-        """Wait for the turn's usage rows, then let the token stand for nothing until the next turn."""
+        """Wait for the turn's usage rows, then let the token stand for nothing until the next turn. The user's
+        quota and budgets are asked again now that the rows are in: a follow-up soon after finds a verdict that
+        counts this turn, made while no message waited for it."""
         gateway = self.access.gateway
         assert gateway is not None
         gateway.flush(token=self.access.token)
+        gateway.ahead(self.grant.user_id, within=math.inf)
         with contextlib.suppress(UnknownTokenError):  # revoked already: the box is closing
             gateway.rebind(self.access.token, self.grant)
 

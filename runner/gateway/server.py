@@ -19,7 +19,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Sequence
 
-from runner.gateway.admission import CACHE_SECONDS, Admission, Check
+from runner.gateway.admission import AHEAD_SECONDS, CACHE_SECONDS, Admission, Check
 from runner.gateway.clients import ClientConnection
 from runner.gateway.connections import Pool
 from runner.gateway.errors import GatewayError, RequestError, TokenRefusedError
@@ -84,12 +84,13 @@ class ModelGateway:
         """Let `token` stand for `grant`, and go to its upstream, from now on (requests in flight keep theirs)."""
         self._book.rebind(token, grant)
 
-    def ahead(self, user_id: str) -> None:
+    def ahead(self, user_id: str, *, within: float = AHEAD_SECONDS) -> None:
         """Ask the user's admission now, without waiting, so that their next model call finds the verdict made (a
-        turn's first call, asked while its workspace comes down), also when the one kept would run out first."""
+        turn's first call, asked as the CLI is given the message), unless the one kept holds `within` seconds more
+        (math.inf: asked again whatever it is, as when a turn's usage has just been recorded)."""
         if self._admission is not None:
             with contextlib.suppress(RuntimeError):  # not serving
-                asyncio.run_coroutine_threadsafe(self._admission.ahead(user_id), self._loop)
+                asyncio.run_coroutine_threadsafe(self._admission.ahead(user_id, within=within), self._loop)
 
     def upstream_status(self, token: str) -> int | None:
         """How the last failed upstream request of `token` failed: the upstream's status (400 or more), or

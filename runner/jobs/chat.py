@@ -227,9 +227,6 @@ def _run(
             place.pull(warm)
             drives.before()  # the project's drive folders as the drives have them now (docs/drives.md)
         rules = user_rules.result()
-        # The user's quota and budgets at the model gateway, asked as the CLI is given the message: the CLI takes
-        # longer to make its request than the checks take, and the reads the message waits for go first.
-        services.gateway.ahead(conversation.user_id)
         relay = Relay(publish, turn=pending.turn, cwd=box.files)
         started_with = fingerprint(provider, system_prompt(conversation), rules, box)
         try:

@@ -5,6 +5,7 @@ model gateway before it forwards a call."""
 from __future__ import annotations
 
 import asyncio
+import math
 import threading
 import time
 from collections.abc import Coroutine, Iterator
@@ -14,7 +15,7 @@ from typing import Any
 import pytest
 
 from runner.gateway import ModelGateway
-from runner.gateway.admission import Admission
+from runner.gateway.admission import AHEAD_SECONDS, Admission
 from shared.accounts.domain import Principal
 from shared.chat import turns
 from shared.models.chat import RawExchange, Session
@@ -311,14 +312,17 @@ def test_calls_that_come_while_the_checks_run_wait_for_the_same_answer_and_a_tur
     assert run(three()) == [None, None, None]
     assert asked == ["u1"]
 
-    # And a gateway asked ahead for a user (a turn beginning) has the verdict before the first call comes
+    # And a gateway asked ahead for a user (a turn beginning) has the verdict before the first call comes; asked
+    # again as a turn's usage is recorded (no time to spare), it asks the checks again though the verdict holds
     ahead: list[str] = []
     with ModelGateway(recorder=lambda *_: None, admission=ahead.append) as gateway:
-        gateway.ahead("u2")
-        deadline = time.monotonic() + 5
-        while not ahead and time.monotonic() < deadline:
-            time.sleep(0.01)
-    assert ahead == ["u2"]
+        for times, within in ((1, AHEAD_SECONDS), (1, AHEAD_SECONDS), (2, math.inf)):
+            gateway.ahead("u2", within=within)
+            deadline = time.monotonic() + 5
+            while len(ahead) < times and time.monotonic() < deadline:
+                time.sleep(0.01)
+            time.sleep(0.05)
+            assert ahead == ["u2"] * times
 
 
 def test_a_turn_asking_ahead_renews_a_verdict_about_to_run_out_and_calls_meanwhile_get_the_kept_one() -> None:
@@ -344,6 +348,15 @@ def test_a_turn_asking_ahead_renews_a_verdict_about_to_run_out_and_calls_meanwhi
     assert before == ["u1"]
     assert meanwhile is None and later is None
     assert checks == ["u1", "u1"]
+
+    # And asked ahead with no time to spare (a turn's usage was just recorded), it asks again a verdict that holds
+    async def after_a_turn() -> list[str]:
+        asked = len(checks)
+        await admission.ahead("u1", within=math.inf)
+        await asyncio.sleep(0.1)
+        return checks[asked:]
+
+    assert run(after_a_turn()) == ["u1"]
 
 
 def test_admission_asks_its_checks_at_once_and_the_first_refusal_in_their_order_is_said() -> None:
