@@ -1,7 +1,8 @@
 """One call to the local AWS server (local/moto_server.py), as its clients see it, measured in the same run against
 three servers started alike, call by call in turn:
 - moto as it comes (werkzeug closing each connection after its response);
-- with local/moto_speedups.py (two lookups memoized, attribute values serialized directly), connections still
+- with local/moto_speedups.py (two lookups memoized, attribute values serialized directly, update expressions
+  kept once parsed and walked directly), connections still
   closed after each call;
 - as served: the speedups, and connections kept alive between calls (local/keep_alive.py).
 The items are shaped like a chat session's record (16 attributes, a map). Besides the call's time, the CPU it

@@ -13,6 +13,12 @@ UpdateItem's 0.85x (one client, calls in a row; the lookups alone gave 0.84-0.88
   JSON (strings, numbers, booleans, sets of them, maps and lists of those) is now copied as it stands: what the
   walk makes of it, without the walk. Anything else (a binary, an unexpected form) still takes moto's way.
 
+- An UpdateItem's expression is parsed three times per request and its tree walked ten times, each walk asking
+  each node whether it is a Node (an abstract class: a slow isinstance) and rebuilding its table of what to do
+  with which node, per node. A parsed expression is now kept by its text (moto only reads it: each use works on
+  its own deep copy), and a walk reads its table and the node classes once (moto.dynamodb.parsing.ast_nodes
+  .DepthFirstTraverser): an UpdateItem answers in about 0.8x the time.
+
 Applied by local/moto_server.py before it serves; moto's behaviour is otherwise unchanged
 (tests/unit/test_local_moto_speedups.py checks the answers are the same).
 """
@@ -20,6 +26,7 @@ Applied by local/moto_server.py before it serves; moto's behaviour is otherwise 
 from __future__ import annotations
 
 import functools
+import importlib
 from typing import Any
 
 # The attribute value shape's members copied directly, by what their value holds; others (B, BS) take moto's way.
@@ -70,6 +77,57 @@ def apply() -> None:
     get_backend_for_host.memoized = True  # type: ignore[attr-defined]
     DomainDispatcherApplication.get_backend_for_host = get_backend_for_host  # type: ignore[method-assign]
     responses.method_names_from_class = functools.cache(responses.method_names_from_class)
+    _keep_parsed_update_expressions()
+    _walk_expression_trees_directly()
+
+
+# Parsed update expressions kept by their text; a service's few dozen expressions fit many times over.
+PARSED_EXPRESSIONS = 4096
+
+
+def _keep_parsed_update_expressions() -> None:
+    expressions: Any = importlib.import_module("moto.dynamodb.parsing.expressions")  # untyped, as ast_nodes
+    parser = expressions.UpdateExpressionParser
+    kept = functools.lru_cache(maxsize=PARSED_EXPRESSIONS)(parser.make.__func__)  # a failed parse is not kept
+    parser.make = classmethod(kept)  # type: ignore[arg-type]
+
+
+def _walk_expression_trees_directly() -> None:
+    ast_nodes: Any = importlib.import_module("moto.dynamodb.parsing.ast_nodes")  # untyped: mypy sees nothing in it
+    DepthFirstTraverser, Node = ast_nodes.DepthFirstTraverser, ast_nodes.Node  # noqa: N806
+
+    node_classes: dict[type, bool] = {}  # every class a tree holds: isinstance(node, Node), asked once per class
+
+    def traverse(self: Any, tree: Any) -> Any:
+        """DepthFirstTraverser.traverse_node_recursively, with what it asks per node asked once per walk."""
+        processors = tuple(self._processing_map().items())
+        handled = tuple(kind for kind, _ in processors)
+        before_child = self.pre_processing_of_child
+
+        def visit(node: Any, child_id: int = -1) -> Any:
+            kind = type(node)
+            is_node = node_classes.get(kind)
+            if is_node is None:
+                is_node = node_classes[kind] = issubclass(kind, Node)
+            if not is_node:
+                return node
+            parent = node.parent
+            if node.children is not None:
+                for index, child in enumerate(node.children):
+                    before_child(node, index)
+                    visit(child, index)
+            if isinstance(node, handled):
+                node = next(process for handles, process in processors if isinstance(node, handles))(node)
+                node.parent = parent
+                if parent:
+                    parent.children[child_id] = node
+            return node
+
+        return visit(tree)
+
+    traverse.direct = True  # type: ignore[attr-defined]
+    traverse.__wrapped__ = DepthFirstTraverser.traverse  # type: ignore[attr-defined]
+    DepthFirstTraverser.traverse = traverse
 
 
 def _serialize_attribute_values_directly() -> None:
