@@ -260,7 +260,11 @@ def finish(
     except UpdateError:
         logger.exception("could not record the turn")
         recorded = pending
-    session_actions: list[Any] = [Session.status.set(SessionStatus.IDLE.value), Session.updated_at.set(utcnow())]
+    session_actions: list[Any] = [
+        Session.status.set(SessionStatus.IDLE.value),
+        Session.updated_at.set(utcnow()),
+        Session.ended_turn.set(pending.turn),
+    ]
     if finished.claude_session_id:
         session_actions.append(Session.claude_session_id.set(finished.claude_session_id))
         if finished.cli_cost_total is not None:

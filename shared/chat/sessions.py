@@ -221,11 +221,13 @@ def set_permission_mode(session_id: str, mode: str) -> None:
 
 @dataclass(frozen=True, slots=True)
 class Taken:
-    """A turn number, the event numbers taken with it (first_seq onwards), and who follows the session now."""
+    """A turn number, the event numbers taken with it (first_seq onwards), who follows the session now, and the
+    last turn that had ended then (None: none had, or not known)."""
 
     turn: int
     first_seq: int
     followers: frozenset[str]
+    ended: int | None = None
 
 
 def next_turn(session_id: str, *, numbers: int = 0, follower: str | None = None) -> Taken:
@@ -240,7 +242,8 @@ def next_turn(session_id: str, *, numbers: int = 0, follower: str | None = None)
         actions.append(Session.followers.add({follower}))
     session.update(actions=actions)
     first_seq = int(session.last_seq) - numbers + 1
-    return Taken(int(session.message_count), first_seq, frozenset(session.followers or ()))
+    ended = int(session.ended_turn) if session.ended_turn is not None else None
+    return Taken(int(session.message_count), first_seq, frozenset(session.followers or ()), ended)
 
 
 def delete(caller: Principal, session_id: str) -> None:

@@ -79,8 +79,8 @@ def accept(
     caller's membership, the quota's limits, the session's lease (where its process is kept, with the lease of
     the runner that kept it last: shared.jobs.routing) and the session the connection follows; then the daily
     quota's count (and the lease's runner, when another holds it now); the turn's record, whether earlier turns
-    are open and the record of the turn's job; then the events announcing the turn, and only then the job's
-    message.
+    are open (asked only when the turn before had not ended as this one was numbered) and the record of the turn's
+    job; then the events announcing the turn, and only then the job's message.
     The turn's number, the numbers of those events and, for a connection new to the session, its place among the
     followers are one write of the session (sessions.next_turn; for a new chat, the write that creates it).
     """
@@ -123,7 +123,9 @@ def accept(
             job_id=new_job_id(),  # the job queued below carries it: one write fewer than recording it after
         )
         recorded = calls.soon(exchange.save)  # while _queue records the job
-        earlier = calls.soon(_active_turns, session.id, before=taken.turn) if taken.turn > 1 else None
+        # Whether earlier turns are still open: not asked when the turn before had ended as the turn was numbered.
+        asks = taken.turn > 1 and taken.ended != taken.turn - 1
+        earlier = calls.soon(_active_turns, session.id, before=taken.turn) if asks else None
         # Sent before the job is: turn.started comes after these events, in number and on the wire.
         accepted = calls.soon(_announce, session.id, announced, taken, request, recorded=recorded, earlier=earlier)
         _queue(

@@ -85,6 +85,9 @@ class Session(StudioModel):
     # and turn numbers from them while the API may rename the session, so no VersionAttribute here.
     last_seq = NumberAttribute(default=0)
     message_count = NumberAttribute(default=0)
+    # The last turn that ended, written as it ends: a message that finds the turn before its own ended asks the
+    # turns no more whether one is still open (shared.chat.turns).
+    ended_turn = NumberAttribute(null=True)
     # The connections following this session. Allocating a seq (ADD last_seq) returns them in the same
     # strongly consistent write, so every event goes to whoever followed before it was numbered.
     followers = UnicodeSetAttribute(null=True)

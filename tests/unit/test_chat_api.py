@@ -13,7 +13,7 @@ from functions.ws_default.handler import handler as ws_default
 from local.lambda_events import LambdaContext
 from shared.accounts import users
 from shared.accounts.domain import Principal
-from shared.chat import prompts, turns
+from shared.chat import prompts, records, turns
 from shared.chat.schemas import GuideIn, PersonaIn
 from shared.models.admin import Setting
 from shared.models.chat import ExchangeStatus, RawExchange, Session, SessionEvent
@@ -109,6 +109,33 @@ def test_a_second_message_while_the_first_waits_is_queued_behind_it(cloud: Setti
 
     second = events[-1]
     assert (second["type"], second["turn"], second["queued"], second["seq"]) == ("message.accepted", 2, True, 3)
+
+
+def test_a_follow_up_to_a_turn_that_ended_does_not_ask_whether_one_is_still_open(cloud: Settings) -> None:
+    _alice, project_id = person("alice")
+    [created, _] = say("alice", action="chat.send", projectId=project_id, message="one")
+    session_id = created["sessionId"]
+    # Given the first turn ended, as the runner ends a turn
+    conversation, pending = records.take(session_id, 1)
+    done = records.Finished(status=ExchangeStatus.COMPLETED, duration_ms=5, response_text="ok")
+    records.finish(conversation, pending, done)
+    seen = len(posted_events("conn-alice"))
+
+    # When she sends a follow-up, then it is not queued, and the turns were not asked whether one is open
+    with aws_calls() as calls:
+        [second] = say("alice", action="chat.send", sessionId=session_id, projectId=project_id, message="two")[seen:]
+    assert (second["type"], second["turn"], second["queued"]) == ("message.accepted", 2, False)
+    assert not [
+        params
+        for operation, params in calls
+        if params.get("TableName") == table_of(RawExchange) and operation == "Query"
+    ]
+    assert "follows" not in Job.get(RawExchange.get(session_id, 2).job_id).payload
+
+    # And one sent while that one is still open is asked about, and waits behind it
+    [third] = say("alice", action="chat.send", sessionId=session_id, projectId=project_id, message="three")[seen + 1 :]
+    assert (third["turn"], third["queued"]) == (3, True)
+    assert Job.get(RawExchange.get(session_id, 3).job_id).payload["follows"] == 2
 
 
 def test_a_new_chat_is_created_with_its_first_turn_numbered_and_followed_in_one_write(
