@@ -13,6 +13,7 @@ How the turn went is kept in its `TurnOutcome`; runner/jobs/chat.py records it.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from runner.claude import transcripts
@@ -71,17 +72,20 @@ class Turn:
         return self.warm.access
 
 
-def talk(turn: Turn) -> None:
+def talk(turn: Turn, *, on_sent: Callable[[], object] = lambda: None) -> None:
     """Run the turn in the session's CLI conversation: in its warm process when that can take it as it is, else in
-    a new process resuming the conversation, or afresh (saying so) when it cannot be resumed."""
+    a new process resuming the conversation, or afresh (saying so) when it cannot be resumed. `on_sent` is called
+    as the CLI is given the message, or is about to be started for it (runner/jobs/chat.py opens the turn's
+    stream then)."""
     warm, resume = turn.warm, turn.conversation.claude_session_id
     turn.relay.resumed = bool(resume)
     process = warm.process if warm.ready(turn.fingerprint, resume) else None
     fresh = process is None
     if process is None:
+        on_sent()  # the CLI's start takes long: whoever follows the session hears the turn began meanwhile
         process = start_process(turn.settings, warm, turn.conversation, resume, turn.transcripts)
         warm.replace_process(process, turn.fingerprint, resume)
-    reusable = _converse(turn, process)
+    reusable = _converse(turn, process, on_sent)
     if fresh and resume and turn.relay.result is None and "No conversation found" in process.stderr:
         notice = "The earlier conversation could not be resumed here, so Claude starts afresh."
         turn.relay.emit({"type": "notice", "turn": turn.pending.turn, "message": notice})
@@ -131,13 +135,14 @@ def start_process(
     ).start()
 
 
-def _converse(turn: Turn, process: ClaudeProcess) -> bool:
+def _converse(turn: Turn, process: ClaudeProcess, on_sent: Callable[[], object] = lambda: None) -> bool:
     """Send the message, relay the answer until its result; honour abort, deadline and answers.
 
     Returns whether the process can take the session's next message (it answered with a result and lives).
     """
     ctx, relay, outcome = turn.ctx, turn.relay, turn.outcome
     process.send_user_message(turn.pending.request)
+    on_sent()
     turn.warm.ask_ahead()  # the user's quota and budgets at the model gateway, while the CLI makes its request
     conversation = turn.conversation
     asks = Asks(

@@ -13,8 +13,8 @@ so: a crash of the CLI, a timeout, an abort or a storage error never leaves it "
 from __future__ import annotations
 
 import contextlib
+import threading
 import time
-from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
 
@@ -97,20 +97,17 @@ def chat_turn(ctx: JobContext) -> dict[str, Any]:
             _record(conversation, pending, ExchangeStatus.ABORTED)
             TurnStream(session_id, conversation.user_id).close({"type": "turn.aborted", "turn": turn})
             return {"status": "aborted"}
-    # The stream opens (its first numbers; the session marked running) and says turn.started while the workspace
-    # is made ready and the CLI is given the message: the relay waits for it before the turn's first event.
-    opened = soon(records.start, conversation, turn, taken=taken)
-    ahead.started = soon(_say_started, opened, turn)
+    opening = _Opening(conversation, turn, taken)
     started, outcome, relay = time.monotonic(), TurnOutcome(), None
     try:
-        relay = _run(ctx, conversation, pending, ahead.publish, outcome, ahead=ahead)
+        relay = _run(ctx, conversation, pending, opening, outcome, ahead=ahead)
     except Exception as exc:
         logger.exception("chat turn failed")
         outcome.fail("turn_failed", f"The turn failed on our side: {type(exc).__name__}. Try again.")
     finally:
         with contextlib.suppress(Exception):  # failed: the turn failed with it (_run), and says so below
-            ahead.started.result()
-        stream = opened.result()  # a stream that could not open fails the job as before (the turn is interrupted)
+            opening.started().result()
+        stream = opening.stream()  # a stream that could not open fails the job as before (the turn is interrupted)
         with stream:  # closed with the turn's last event, the turn logged whole before its quality is read from it
             recorded = _record(
                 conversation, pending, outcome.status, error=outcome.error, relay=relay, started=started, stream=stream
@@ -126,6 +123,37 @@ def chat_turn(ctx: JobContext) -> dict[str, Any]:
     if outcome.status is ExchangeStatus.FAILED and outcome.code == "timeout":
         raise JobFailedError(outcome.error or "timeout")
     return {"status": outcome.status.value}
+
+
+class _Opening:
+    """The turn's stream: opened (its first numbers; the session marked running) and turn.started said as the CLI
+    is given the message, or is about to be started for it, while the CLI makes its request (the reads and writes
+    of the opening no longer share the time before the message goes, which every warm turn waits for); or when an
+    event or the turn's end needs it first. The relay waits for it before the turn's first event."""
+
+    def __init__(self, conversation: Conversation, turn: int, taken: bool) -> None:
+        self._conversation, self._turn, self._taken = conversation, turn, taken
+        self._lock = threading.Lock()
+        self._opened: Future[TurnStream] | None = None
+        self._said: Future[TurnStream] | None = None
+
+    def started(self) -> Future[TurnStream]:
+        """Open the stream and say turn.started, unless that is under way; the stream once it was said."""
+        with self._lock:
+            if self._said is None:
+                self._opened = soon(records.start, self._conversation, self._turn, taken=self._taken)
+                self._said = soon(_say_started, self._opened, self._turn)
+            return self._said
+
+    def publish(self, event: dict[str, Any]) -> dict[str, Any]:
+        """The turn's events, on its stream once turn.started is out."""
+        return self.started().result().publish(event)
+
+    def stream(self) -> TurnStream:
+        """The open stream (turn.started said or not: the turn's end closes it either way)."""
+        self.started()
+        assert self._opened is not None
+        return self._opened.result()
 
 
 def _say_started(opened: Future[TurnStream], turn: int) -> TurnStream:
@@ -149,7 +177,6 @@ class _Ahead:
     the generations of the box's folders, of the user's CLAUDE.md and of the project's drives in one call
     (turn_reads.read_turn), then the CLAUDE.md and the drives where they moved (a job queued without the project
     or the user reads them later, as it comes to them).
-    Then its turn.started, sent while the workspace is made ready.
     """
 
     def __init__(self, payload: dict[str, Any]) -> None:
@@ -158,7 +185,6 @@ class _Ahead:
         # The turn is taken (queued → running) while its job is: a job that then does not start puts it back.
         self.took = soon(records.take_queued, session_id, turn)
         project_id, user_id = payload.get("project_id"), payload.get("user_id")
-        self.started: Future[TurnStream] | None = None
         self._for: tuple[str, str] | None = (str(project_id), str(user_id)) if project_id and user_id else None
         read = turn_reads.read_turn(session_id, *(self._for or ()))
         self.session, self.provider, self._project = read.session, read.provider, read.project
@@ -186,17 +212,12 @@ class _Ahead:
         """Whether what was read ahead is of this box's project and user."""
         return self._for == (key.project_id, key.user_id)
 
-    def publish(self, event: dict[str, Any]) -> dict[str, Any]:
-        """The turn's events, on its stream once turn.started is out."""
-        assert self.started is not None
-        return self.started.result().publish(event)
-
 
 def _run(
     ctx: JobContext,
     conversation: Conversation,
     pending: Pending,
-    publish: Callable[[dict[str, Any]], Any],
+    opening: _Opening,
     outcome: TurnOutcome,
     *,
     ahead: _Ahead,
@@ -227,10 +248,11 @@ def _run(
             place.pull(warm)
             drives.before()  # the project's drive folders as the drives have them now (docs/drives.md)
         rules = user_rules.result()
-        relay = Relay(publish, turn=pending.turn, cwd=box.files)
+        relay = Relay(opening.publish, turn=pending.turn, cwd=box.files)
         started_with = fingerprint(provider, system_prompt(conversation), rules, box)
+        turn = Turn(ctx, settings, conversation, pending, outcome, relay, warm, started_with, place.transcripts)
         try:
-            talk(Turn(ctx, settings, conversation, pending, outcome, relay, warm, started_with, place.transcripts))
+            talk(turn, on_sent=opening.started)
         finally:
             box.end_turn(keep=warm.keep())  # whatever the turn started, in the background or not, ends with it
             warm.end_turn()
