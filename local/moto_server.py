@@ -29,6 +29,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote
@@ -77,6 +78,19 @@ def operation_of(environ: dict[str, Any]) -> str:
     return environ.get("HTTP_X_AMZ_TARGET", "").rpartition(".")[2]
 
 
+def queue_of(body: bytes) -> str | None:
+    """The name of the queue an SQS request is about (the last part of its QueueUrl, whichever host the client
+    named it by), from its JSON or query-protocol body; None when it names none."""
+    url: Any = None
+    try:
+        url = json.loads(body or b"{}").get("QueueUrl")
+    except (ValueError, AttributeError):
+        url = next(iter(parse_qs(body.decode("utf-8", "replace")).get("QueueUrl", [])), None)
+    if not isinstance(url, str):
+        return None
+    return url.rstrip("/").rpartition("/")[2] or None
+
+
 def s3_resource(environ: dict[str, Any]) -> tuple[str | None, str]:
     """The bucket of a path-style S3 request, and whether it names the bucket or an object in it."""
     bucket, _, key = unquote(environ.get("PATH_INFO", "")).lstrip("/").partition("/")
@@ -118,7 +132,10 @@ class PersistentMoto:
         self.app = app
         self.persistence = persistence
         self.credentials = dict(credentials or {})  # access key id → secret: every request is signed by one
+        # SQS changes by queue (its name: queue_of), and those of no queue known: a long poll looks again when its
+        # queue or an unknown one changed, not on every other queue's change.
         self._sqs_changed = threading.Condition()
+        self._sqs_moved: dict[str | None, int] = {}
         # moto applies an update's actions to the stored item one by one, where another request's thread can read
         # it half done (a job's status set and its result not yet). DynamoDB writes an item whole: its requests are
         # served one at a time here (they hold the interpreter anyway; a long poll is SQS's and waits outside).
@@ -143,9 +160,10 @@ class PersistentMoto:
         refused = self._check_upload(environ) if is_browser_upload(environ) else authenticate(environ, self.credentials)
         if refused is None and service == "sqs" and operation_of(environ) == "ReceiveMessage":
             return self._receive(environ, start_response)
+        queue = queue_of(environ["wsgi.input"].getvalue()) if service == "sqs" and refused is None else None
         status, headers, body = refused or self._call(environ, service)
         if refused is None and is_mutation(service, environ) and int(status.split()[0]) < 400:
-            self._changed(service)
+            self._changed(service, queue)
         if method in ("GET", "HEAD") and service in (None, "s3") and s3_resource(environ)[1] == "OBJECT":
             headers = [*headers, ("X-Content-Type-Options", "nosniff")]
         origin = environ.get("HTTP_ORIGIN")
@@ -156,15 +174,24 @@ class PersistentMoto:
         start_response(status, headers)
         return [body]
 
-    def _changed(self, service: str | None) -> None:
+    def _changed(self, service: str | None, queue: str | None = None) -> None:
         changed = {service} if service in SERVICES else set(SERVICES)
         if "s3" in changed:
             changed.add("sqs")  # a bucket notification may have queued an event: it must survive a crash too
+            queue = None  # on a queue not named here
         for name in changed:
             self.persistence.mark_dirty(name)
         if "sqs" in changed:
             with self._sqs_changed:
+                self._sqs_moved[queue] = self._sqs_moved.get(queue, 0) + 1
                 self._sqs_changed.notify_all()
+
+    def _sqs_mark(self, queue: str | None) -> tuple[int, int]:
+        """Where `queue`'s changes and those of no known queue stand (under the condition's lock)."""
+        return self._sqs_moved.get(queue, 0), self._sqs_moved.get(None, 0)
+
+    def _sqs_moved_on(self, queue: str | None, mark: tuple[int, int]) -> bool:
+        return self._sqs_mark(queue) != mark
 
     def _check_upload(self, environ: dict[str, Any]) -> Response | None:
         """S3's refusal of a browser POST upload, or None to let moto store it (the body stays readable)."""
@@ -203,6 +230,7 @@ class PersistentMoto:
     def _receive(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         """A long poll done as short receives, so no request holds the gate while it waits."""
         raw = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        queue = queue_of(raw)
         try:
             request = json.loads(raw or b"{}")
             wait = float(request.get("WaitTimeSeconds") or 0)
@@ -212,6 +240,8 @@ class PersistentMoto:
             wait = 0.0  # the query protocol: no long poll, moto answers as it is
         deadline = time.monotonic() + wait
         while True:
+            with self._sqs_changed:
+                mark = self._sqs_mark(queue)
             environ["wsgi.input"] = io.BytesIO(raw)
             environ["CONTENT_LENGTH"] = str(len(raw))
             status, headers, body = self._call(environ)
@@ -219,8 +249,12 @@ class PersistentMoto:
             remaining = deadline - time.monotonic()
             if received or remaining <= 0 or not status.startswith("200"):
                 break
+            # Looked at again when its queue changes (a message sent), or at the latest after a short while (one
+            # whose visibility ran out comes back with no request to say so).
             with self._sqs_changed:
-                self._sqs_changed.wait(min(remaining, LONG_POLL_RETRY_SECONDS))
+                self._sqs_changed.wait_for(
+                    partial(self._sqs_moved_on, queue, mark), min(remaining, LONG_POLL_RETRY_SECONDS)
+                )
         if received:
             self.persistence.mark_dirty("sqs")
         start_response(status, headers)
