@@ -1,5 +1,5 @@
 """What every domain's data access shares: transactions, failed conditions, batch deletes, reads of several tables
-in one call.
+in one call, new items of several tables written in one call.
 
 Only the domains' own modules use this (and PynamoDB): routes, WebSocket actions, the tick, ingest and the
 runner call domain functions (import-linter contracts in pyproject.toml).
@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from pynamodb.connection import Connection as DynamoConnection
-from pynamodb.exceptions import PynamoDBException, TransactWriteError
+from pynamodb.exceptions import PutError, PynamoDBException, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from shared.models.base import StudioModel
@@ -22,6 +22,7 @@ from shared.settings import get_settings
 
 CONDITION_FAILED = "ConditionalCheckFailedException"
 _BATCH_GET = 100  # keys per BatchGetItem
+_BATCH_WRITE = 25  # items per BatchWriteItem
 # Keys DynamoDB leaves unread (throttled) are asked again, this many times, waiting a little longer each time.
 _UNPROCESSED_TRIES, _UNPROCESSED_BACKOFF_SECONDS = 6, 0.02
 M = TypeVar("M", bound=StudioModel)
@@ -57,6 +58,31 @@ def delete_all(model: type[StudioModel], items: Iterable[Any]) -> int:
             batch.delete(item)
             count += 1
     return count
+
+
+def put_all(*items: StudioModel) -> None:
+    """Put new items, of one table or several, in one BatchWriteItem (25 at most) instead of a PutItem each: the
+    puts carry no condition, so this is for items made just now (a turn's record, its job's, the events announcing
+    it). A versioned item is written at version 1, as its first save() would write it. Items DynamoDB leaves
+    unwritten (throttled) are sent again, waiting a little longer each time; PutError if some still are (the others
+    are written)."""
+    if not items or len(items) > _BATCH_WRITE:
+        raise ValueError(f"a batch writes 1 to {_BATCH_WRITE} items, not {len(items)}")
+    client = items[0]._get_connection().connection.client
+    request: dict[str, list[dict[str, Any]]] = {}
+    for item in items:
+        attributes = item.serialize(null_check=True)
+        item._handle_version_attribute(attributes=attributes)  # PynamoDB's own: the version save() would write
+        request.setdefault(item.Meta.table_name, []).append({"PutRequest": {"Item": attributes}})
+    for attempt in range(_UNPROCESSED_TRIES + 1):
+        request = client.batch_write_item(RequestItems=request).get("UnprocessedItems") or {}
+        if not request:
+            break
+        if attempt == _UNPROCESSED_TRIES:
+            raise PutError("DynamoDB left items unwritten after several tries (throttled).")
+        time.sleep(_UNPROCESSED_BACKOFF_SECONDS * 2**attempt)
+    for item in items:
+        item.update_local_version_attribute()
 
 
 def one_attribute(model: type[StudioModel], keys: Iterable[str], attribute: str) -> dict[str, Any]:

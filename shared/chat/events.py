@@ -31,14 +31,24 @@ def now_ms() -> int:
 
 def log(session_id: str, events: Sequence[dict[str, Any]], published_at: Sequence[int]) -> None:
     """Write events (in seq order) as one log item, keyed by the last one's seq."""
+    log_item(session_id, events, published_at).save()
+
+
+def log_item(session_id: str, events: Sequence[dict[str, Any]], published_at: Sequence[int]) -> SessionEvent:
+    """The log item of events (in seq order), not written yet: `log` writes it, or a batch with others."""
     ttl = timedelta(seconds=get_settings().event_log_ttl_seconds)
-    SessionEvent(
+    return SessionEvent(
         session_id,
         events[-1]["seq"],
         events=[{key: value for key, value in event.items() if key != "sessionId"} for event in events],
         published_at=list(published_at),
         expires_at=utcnow() + ttl,
-    ).save()
+    )
+
+
+def numbered(session_id: str, events: Sequence[dict[str, Any]], first_seq: int) -> list[dict[str, Any]]:
+    """Events with their numbers from `first_seq` (numbers taken already) and their session's id."""
+    return [{**event, "sessionId": session_id, "seq": first_seq + i} for i, event in enumerate(events)]
 
 
 def deliver(session_id: str, connection_ids: Iterable[str], events: Sequence[dict[str, Any]]) -> set[str]:
@@ -75,10 +85,10 @@ def announce(
 ) -> list[dict[str, Any]]:
     """Number events from `first_seq` (numbers taken already, with whoever followed then), log them as one item,
     then send them; returns them with `seq` and `sessionId`."""
-    numbered = [{**event, "sessionId": session_id, "seq": first_seq + i} for i, event in enumerate(events)]
-    log(session_id, numbered, [now_ms()] * len(numbered))
-    deliver(session_id, following, numbered)
-    return numbered
+    ready = numbered(session_id, events, first_seq)
+    log(session_id, ready, [now_ms()] * len(ready))
+    deliver(session_id, following, ready)
+    return ready
 
 
 def replay(session_id: str, after_seq: int, connection_id: str, *, limit: int = 10_000) -> int:

@@ -7,7 +7,6 @@ meanwhile. The `raw_exchanges` table (one row per turn) is this module's and `sh
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
 
@@ -22,13 +21,13 @@ from shared.chat.events import SessionStream
 from shared.chat.records import OPEN
 from shared.chat.schemas import MAX_MESSAGE_CHARS, ChatAnswer, ChatPrewarm, ChatSend
 from shared.concurrency import together
-from shared.db import Reads
+from shared.db import Reads, put_all
 from shared.errors import ConflictError, NotFoundError, StudioError, ValidationError
-from shared.jobs import routing
+from shared.jobs import JobStatus, routing, store
 from shared.jobs.store import new_job_id
 from shared.logs import logger
 from shared.models.accounts import RateLimitScope
-from shared.models.chat import ExchangeStatus, PermissionMode, RawExchange
+from shared.models.chat import ExchangeStatus, PermissionMode, RawExchange, SessionEvent
 from shared.projects import service as projects
 from shared.projects.views import ProjectView
 from shared.quotas.daily import take_turn
@@ -122,51 +121,63 @@ def accept(
             client_message_id=request.client_message_id,
             job_id=new_job_id(),  # the job queued below carries it: one write fewer than recording it after
         )
-        recorded = calls.soon(exchange.save)  # while _queue records the job
         # Whether earlier turns are still open: not asked when the turn before had ended as the turn was numbered.
         asks = taken.turn > 1 and taken.ended != taken.turn - 1
-        earlier = calls.soon(_active_turns, session.id, before=taken.turn) if asks else None
-        # Sent before the job is: turn.started comes after these events, in number and on the wire.
-        accepted = calls.soon(_announce, session.id, announced, taken, request, recorded=recorded, earlier=earlier)
-        _queue(
-            exchange,
-            recorded,
-            SessionStream(session.id, caller.user_id),
-            follows=_follows(taken.turn, earlier),
+        queued = _active_turns(session.id, before=taken.turn) > 0 if asks else False
+        job = jobs.prepare(
+            "chat.turn",
+            _payload(exchange, follows=taken.turn - 1 if queued else None),
+            group_id=f"session-{session.id}",
             owner_id=caller.user_id,
-            runner_queue=route.result() if route else None,
             correlation_id=correlation_id,
-            before_send=accepted.result,
+            timeout_seconds=get_settings().chat_turn_timeout_seconds,
+            job_id=exchange.job_id,
         )
+        accepted = {
+            "type": "message.accepted",
+            "turn": taken.turn,
+            "clientMessageId": request.client_message_id,
+            "message": request.message,
+            "queued": queued,
+        }
+        announcing = events.numbered(session.id, [*announced, accepted], taken.first_seq)
+        _record(exchange, job, events.log_item(session.id, announcing, [events.now_ms()] * len(announcing)))
+        _announce(exchange, job, announcing, taken.followers)
+        _send(exchange, job, SessionStream(session.id, caller.user_id), route.result() if route else None)
         if joining is not None:
             joining.result()
     return views.Turn.model_validate(exchange)
 
 
-def _announce(
-    session_id: str,
-    announced: list[dict[str, Any]],
-    taken: sessions.Taken,
-    request: ChatSend,
-    *,
-    recorded: Future[Any],
-    earlier: Future[int] | None,
-) -> None:
-    """Once the turn is recorded (an accepted message is always a turn that exists), log and send the events that
-    announce it: a new session's first, then message.accepted, which says whether it waits behind earlier turns.
+def _record(exchange: RawExchange, job: jobs.Job, logged: SessionEvent) -> None:
+    """The turn, its job and the events announcing it, written in one call (shared.db.put_all): an accepted message
+    is always a turn that exists, with its job. If the call fails, whatever of them it wrote is deleted again:
+    nothing of the turn is left, and its job never reaches a runner."""
+    try:
+        put_all(exchange, job, logged)
+    except Exception:
+        for item in (logged, job, exchange):
+            try:
+                item.delete(add_version_condition=False)
+            except Exception:
+                logger.exception("could not delete a part of a turn that could not be recorded")
+        raise
 
-    It waits in a pool thread only for calls started before it, which wait for nothing: it cannot starve the pool.
-    """
-    recorded.result()
-    queued = earlier is not None and earlier.result() > 0
-    accepted = {
-        "type": "message.accepted",
-        "turn": taken.turn,
-        "clientMessageId": request.client_message_id,
-        "message": request.message,
-        "queued": queued,
-    }
-    events.announce(session_id, [*announced, accepted], taken.first_seq, taken.followers)
+
+def _announce(
+    exchange: RawExchange, job: jobs.Job, announcing: list[dict[str, Any]], following: frozenset[str]
+) -> None:
+    """Send the events that announce the turn (logged with it): a new session's first, then message.accepted,
+    which says whether it waits behind earlier turns. Sent before the job is: turn.started comes after them, in
+    number and on the wire. If they cannot be sent, the turn and its job end failed, and the job is never sent."""
+    try:
+        events.deliver(exchange.session_id, following, announcing)
+    except Exception:
+        exchange.update(
+            actions=[RawExchange.status.set(ExchangeStatus.FAILED.value), RawExchange.error.set(NOT_ANNOUNCED)]
+        )
+        store.finish(job, JobStatus.FAILED, error="The job was not sent: the turn could not be announced.")
+        raise
 
 
 def _own_session(
@@ -212,77 +223,32 @@ def prewarm(caller: Principal, request: ChatPrewarm) -> dict[str, Any]:
     return {"type": "session.prewarming", "sessionId": session_id, "projectId": project_id, "new": new}
 
 
-def _queue(
-    exchange: RawExchange,
-    recorded: Future[Any],
-    stream: SessionStream,
-    *,
-    follows: int | None,
-    owner_id: str,
-    runner_queue: str | None,
-    correlation_id: str | None,
-    before_send: Callable[[], object],
-) -> None:
-    """Queue the turn's job, its record written while the turn's is (`recorded`), naming the turn it `follows` when
-    that was open (the runner takes it only once that one ended); a queue that cannot take it
-    fails the turn, and says so on the stream. The turn fails too when `before_send` (its announcement) fails:
-    nobody was told of it. A turn that was never recorded fails its job unsent (its announcement waits for the
-    record) and is not failed itself: there is no turn."""
-    session_id, turn = exchange.session_id, int(exchange.turn)
-    # The project and the user let the runner start the turn's reads before the turn is taken.
+def _payload(exchange: RawExchange, *, follows: int | None) -> dict[str, Any]:
+    """The turn's job: which turn, and with the project and the user, the runner starts the turn's reads before the
+    turn is taken; `follows`: the turn before, open when this one was accepted (the runner takes this one only
+    once that one ended: runner/jobs/chat.py; its message may wait in another queue, e.g. of a runner that died)."""
     payload: dict[str, Any] = {
-        "session_id": session_id,
-        "turn": turn,
+        "session_id": exchange.session_id,
+        "turn": int(exchange.turn),
         "project_id": exchange.project_id,
-        "user_id": owner_id,
+        "user_id": exchange.user_id,
     }
     if follows is not None:
-        payload["follows"] = follows  # the turn before, open when this one was accepted
+        payload["follows"] = follows
+    return payload
+
+
+def _send(exchange: RawExchange, job: jobs.Job, stream: SessionStream, runner_queue: str | None) -> None:
+    """Send the turn's job (to the runner keeping the session's Claude process, if one does); a queue that cannot
+    take it fails the job (jobs.send) and the turn, and says so on the stream."""
     try:
-        jobs.enqueue(
-            "chat.turn",
-            payload,
-            group_id=f"session-{session_id}",
-            owner_id=owner_id,
-            correlation_id=correlation_id,
-            timeout_seconds=get_settings().chat_turn_timeout_seconds,
-            runner_queue=runner_queue,  # the runner keeping the session's Claude process, if one does
-            job_id=exchange.job_id,
-            before_send=before_send,
-        )
+        jobs.send(job, runner_queue)
     except StudioError as exc:
-        _raise_unrecorded(recorded)
         exchange.update(
             actions=[RawExchange.status.set(ExchangeStatus.FAILED.value), RawExchange.error.set(exc.message)]
         )
-        stream.publish({"type": "error", "turn": turn, "code": exc.code, "message": exc.message})
+        stream.publish({"type": "error", "turn": int(exchange.turn), "code": exc.code, "message": exc.message})
         raise
-    except Exception:
-        _raise_unrecorded(recorded)
-        exchange.update(
-            actions=[RawExchange.status.set(ExchangeStatus.FAILED.value), RawExchange.error.set(NOT_ANNOUNCED)]
-        )
-        raise
-
-
-def _follows(turn: int, earlier: Future[int] | None) -> int | None:
-    """The turn before, when it was still open: this one runs only once it ended (runner/jobs/chat.py; its message
-    may wait in another queue, e.g. that of a runner that died). A failed read names none: the announcement waits
-    for the same read, so the turn fails with it."""
-    if earlier is None:
-        return None
-    try:
-        return turn - 1 if earlier.result() > 0 else None
-    except Exception:
-        return None
-
-
-def _raise_unrecorded(recorded: Future[Any]) -> None:
-    """Raise the error that kept the turn from being recorded, if one did: the client is told what it would have
-    been told had the job not been started, and the turn is not updated (an update would write a partial turn)."""
-    error = recorded.exception()
-    if error is not None:
-        raise error
 
 
 def _active_turns(session_id: str, *, before: int) -> int:

@@ -65,11 +65,46 @@ def enqueue(
     The record is written first so that the runner always finds it. If the message cannot be sent the
     record is marked failed, so nothing is left waiting for a message that will never come. The message goes to
     `runner_queue` when given, else to the queue of the runner keeping `warm_session`'s process, if one does.
-    `before_send` is waited for between the two (a chat turn's announcement); if it fails, the job fails unsent.
+    `before_send` is waited for between the two; if it fails, the job fails unsent.
     """
+    job = store.write(
+        prepare(
+            job_type,
+            payload,
+            group_id=group_id,
+            owner_id=owner_id,
+            correlation_id=correlation_id,
+            job_id=job_id,
+            timeout_seconds=timeout_seconds,
+        )
+    )
+    if before_send is not None:
+        try:
+            before_send()
+        except Exception:
+            store.finish(job, JobStatus.FAILED, error="The job was not sent: what had to come before it failed.")
+            raise
+    if runner_queue is None and warm_session:
+        runner_queue = routing.queue_for_session(warm_session)
+    send(job, runner_queue)
+    return job
+
+
+def prepare(
+    job_type: str,
+    payload: dict[str, Any],
+    *,
+    group_id: str | None = None,
+    owner_id: str | None = None,
+    correlation_id: str | None = None,
+    job_id: str | None = None,
+    timeout_seconds: int | None = None,
+) -> Job:
+    """The record of a job to queue, not written yet: written with the records it goes with (shared.db.put_all),
+    then `send`; `enqueue` does both for a job on its own."""
     spec = spec_for(job_type)
     job_id = job_id or store.new_job_id()
-    job = store.create(
+    return store.record(
         job_id=job_id,
         job_type=job_type,
         payload=payload,
@@ -79,22 +114,18 @@ def enqueue(
         owner_id=owner_id,
         correlation_id=correlation_id,
     )
-    if before_send is not None:
-        try:
-            before_send()
-        except Exception:
-            store.finish(job, JobStatus.FAILED, error="The job was not sent: what had to come before it failed.")
-            raise
+
+
+def send(job: Job, runner_queue: str | None = None) -> None:
+    """Send a recorded job's message (to `runner_queue` when given: `_send`). If it cannot be sent the record is
+    marked failed, so nothing is left waiting for a message that will never come (ServiceUnavailableError)."""
     try:
-        if runner_queue is None and warm_session:
-            runner_queue = routing.queue_for_session(warm_session)
         _send(job, runner_queue)
     except (BotoCoreError, ClientError) as exc:
-        logger.exception("could not send the job message", extra={"job_id": job_id, "job_type": job_type})
+        logger.exception("could not send the job message", extra={"job_id": job.job_id, "job_type": job.job_type})
         store.finish(job, JobStatus.FAILED, error="The job could not be queued.")
         raise ServiceUnavailableError("The work queue is not reachable right now; try again in a moment.") from exc
-    logger.info("job queued", extra={"job_id": job_id, "job_type": job_type, "group_id": job.group_id})
-    return job
+    logger.info("job queued", extra={"job_id": job.job_id, "job_type": job.job_type, "group_id": job.group_id})
 
 
 def _send(job: Job, runner_queue: str | None) -> None:

@@ -33,7 +33,7 @@ def new_job_id() -> str:
     return uuid.uuid4().hex
 
 
-def create(
+def record(
     *,
     job_id: str,
     job_type: str,
@@ -44,7 +44,8 @@ def create(
     owner_id: str | None,
     correlation_id: str | None,
 ) -> Job:
-    job = Job(
+    """A queued job's record, not written yet: `create` writes it, or a batch with the records it goes with."""
+    return Job(
         job_id,
         job_type=job_type,
         payload=payload,
@@ -55,10 +56,19 @@ def create(
         correlation_id=correlation_id,
         active=ACTIVE,
     )
+
+
+def create(**fields: Any) -> Job:
+    """Write a queued job's record (`record`'s fields); JobStateError if one with its id exists."""
+    return write(record(**fields))
+
+
+def write(job: Job) -> Job:
+    """Write a job's record made by `record`; JobStateError if one with its id exists."""
     try:
         job.save(condition=Job.job_id.does_not_exist())
     except PutError as exc:
-        raise JobStateError(f"job {job_id} already exists") from exc
+        raise JobStateError(f"job {job.job_id} already exists") from exc
     return job
 
 

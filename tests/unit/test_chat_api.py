@@ -193,18 +193,18 @@ def test_a_follow_up_writes_its_session_once_and_a_new_tab_joins_in_that_write(
 def test_a_message_whose_announcement_fails_ends_failed_and_is_never_sent_to_a_runner(
     cloud: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Given alice's chat, and an event log that cannot be written just now
+    # Given alice's chat, and connections that cannot be posted to just now
     _alice, project_id = person("alice")
     [created, _] = say("alice", action="chat.send", projectId=project_id, message="one")
     drain_queue(cloud)
 
-    def unwritable(*args: Any, **kwargs: Any) -> None:
-        raise RuntimeError("the event log is unreachable")
+    def unreachable(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("the connections are unreachable")
 
-    monkeypatch.setattr(turns.events, "announce", unwritable)
+    monkeypatch.setattr(turns.events, "deliver", unreachable)
 
     # When she sends a follow-up, then she is told it failed, and the turn and its job end failed, unsent
-    [refused] = say("alice", action="chat.send", sessionId=created["sessionId"], message="two")[2:]
+    [refused] = say("alice", action="chat.send", sessionId=created["sessionId"], message="two")[-1:]
     assert (refused["type"], refused["code"]) == ("error", "internal_error")
     exchange = RawExchange.get(created["sessionId"], 2)
     assert (exchange.status, exchange.error) == (ExchangeStatus.FAILED, turns.NOT_ANNOUNCED)
@@ -212,29 +212,32 @@ def test_a_message_whose_announcement_fails_ends_failed_and_is_never_sent_to_a_r
     assert queued_messages(cloud) == []
 
 
-def test_a_message_whose_turn_cannot_be_recorded_fails_its_job_unsent_and_leaves_no_turn(
+def test_a_message_whose_turn_cannot_be_recorded_leaves_nothing_of_it(
     cloud: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Given alice's chat, and a turns table that cannot be written just now (the job's is written meanwhile)
+    # Given alice's chat, and a write of a turn with its job and events that fails after writing some of them
     _alice, project_id = person("alice")
     [created, _] = say("alice", action="chat.send", projectId=project_id, message="one")
     session_id = created["sessionId"]
     drain_queue(cloud)
+    logged = SessionEvent.count(session_id)
+    written = turns.put_all
 
-    def unwritable(*args: Any, **kwargs: Any) -> None:
-        raise PutError("the turns table is unreachable")
+    def half_written(*items: Any) -> None:
+        written(*items[:2])
+        raise PutError("DynamoDB left items unwritten after several tries (throttled).")
 
-    monkeypatch.setattr(RawExchange, "save", unwritable)
+    monkeypatch.setattr(turns, "put_all", half_written)
 
     # When she sends a follow-up
-    [refused] = say("alice", action="chat.send", sessionId=session_id, message="two")[2:]
+    [refused] = say("alice", action="chat.send", sessionId=session_id, message="two")[-1:]
 
-    # Then she is told it failed as before, nothing announced it, no part of a second turn was written, and its
-    # job ended failed without reaching a runner
+    # Then she is told it failed, nothing announced it, no part of a second turn is left, nor any job of it, and
+    # nothing reached a runner
     assert (refused["type"], refused["code"]) == ("error", "internal_error")
     assert [int(exchange.turn) for exchange in RawExchange.query(session_id)] == [1]
-    [job] = [job for job in Job.scan() if job.payload["turn"] == 2]
-    assert (job.job_type, job.status) == ("chat.turn", "failed")
+    assert [job for job in Job.scan() if job.payload["turn"] == 2] == []
+    assert SessionEvent.count(session_id) == logged
     assert queued_messages(cloud) == []
 
 
@@ -244,12 +247,9 @@ def test_a_message_is_recorded_then_announced_and_only_then_sent_to_a_runner(clo
     with aws_calls() as calls:
         created, accepted = say("alice", action="chat.send", projectId=project_id, message="Hello")
 
-    # The turn and its job are recorded, the events logged and sent once the turn is, and the job sent after them
+    # The turn, its job and the events are recorded in one call, the events sent once they are, the job after them
     steps = [step for step in map(step_of, calls) if step]
-    assert sorted(steps) == sorted(["turn recorded", "job recorded", "events logged", "accepted sent", "job sent"])
-    assert steps.index("turn recorded") < steps.index("events logged") < steps.index("accepted sent")
-    assert steps.index("accepted sent") < steps.index("job sent")
-    assert steps.index("job recorded") < steps.index("job sent")
+    assert steps == ["turn, job and events recorded", "accepted sent", "job sent"]
     exchange = RawExchange.get(created["sessionId"], accepted["turn"])
     [message] = queued_messages(cloud)
     assert json.loads(message["Body"])["job_id"] == exchange.job_id
@@ -303,13 +303,11 @@ def test_a_follow_up_is_refused_as_its_parts_say_and_nothing_is_recorded(cloud: 
 def step_of(call: tuple[str, dict[str, Any]]) -> str | None:
     """What a call of accepting a message did, named; None for the others."""
     operation, params = call
-    if operation == "PutItem":
-        written = {
-            table_of(RawExchange): "turn recorded",
-            table_of(Job): "job recorded",
-            table_of(SessionEvent): "events logged",
-        }
-        return written.get(params["TableName"])
+    recorded = {table_of(model) for model in (RawExchange, Job, SessionEvent)}
+    if operation == "BatchWriteItem" and set(params["RequestItems"]) == recorded:
+        return "turn, job and events recorded"
+    if operation == "PutItem" and params["TableName"] in recorded:
+        return "recorded alone"
     if operation == "PostToConnection":
         return "accepted sent" if json.loads(params["Data"])["type"] == "message.accepted" else None
     return "job sent" if operation == "SendMessage" else None

@@ -21,7 +21,8 @@ from pynamodb.indexes import GlobalSecondaryIndex
 from pynamodb.transactions import TransactWrite
 
 import shared.models as models
-from shared.db import Reads
+from shared import db
+from shared.db import Reads, put_all
 from shared.models.accounts import FIRST_USER_CLAIM, ClaimKind, UniqueClaim, User, claim_key
 from shared.models.api_keys import ApiKey
 from shared.models.audit import AuditEntry
@@ -475,3 +476,51 @@ def test_a_batch_that_fails_fails_every_future_with_its_error(aws: None, monkeyp
     for future in (user, tree):
         with pytest.raises(ClientError, match="ResourceNotFound"):
             future.result(timeout=1)
+
+
+def test_new_items_of_several_tables_are_written_in_one_call_a_versioned_one_as_its_first_save_would(
+    aws: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = User._get_connection().connection.client
+    real, calls = client.batch_write_item, []
+    monkeypatch.setattr(client, "batch_write_item", lambda **request: calls.append(request) or real(**request))
+    user = User("u1", username="ann", username_key="ann", password_hash="x")  # versioned
+    member = ProjectMember("p1", "u1", role=ProjectRole.EDITOR.value)
+    tree = FileTree("tree-1", generation=3)
+
+    put_all(user, member, tree)
+
+    assert len(calls) == 1 and set(calls[0]["RequestItems"]) == {
+        m.Meta.table_name for m in (User, ProjectMember, FileTree)
+    }
+    assert (User.get("u1").username, User.get("u1").version, user.version) == ("ann", 1, 1)
+    assert ProjectMember.get("p1", "u1").role == ProjectRole.EDITOR.value and FileTree.get("tree-1").generation == 3
+    user.update(actions=[User.username.set("bea")])  # the version it holds is the one written: it updates
+    assert User.get("u1").version == 2
+
+
+def test_items_a_batch_leaves_unwritten_are_sent_again_and_a_batch_never_written_says_so(
+    aws: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = User._get_connection().connection.client
+    real, calls = client.batch_write_item, []
+
+    def throttled_once(**request: Any) -> dict[str, Any]:
+        calls.append(request)
+        if len(calls) > 1:
+            return real(**request)
+        table = FileTree.Meta.table_name
+        later = request["RequestItems"].pop(table)
+        return {**real(**request), "UnprocessedItems": {table: later}}
+
+    monkeypatch.setattr(client, "batch_write_item", throttled_once)
+    put_all(ProjectMember("p1", "u1", role=ProjectRole.EDITOR.value), FileTree("tree-1", generation=3))
+    assert len(calls) == 2 and list(calls[1]["RequestItems"]) == [FileTree.Meta.table_name]
+    assert FileTree.get("tree-1").generation == 3
+
+    monkeypatch.setattr(client, "batch_write_item", lambda **request: {"UnprocessedItems": request["RequestItems"]})
+    monkeypatch.setattr(db, "_UNPROCESSED_BACKOFF_SECONDS", 0.0)
+    with pytest.raises(PutError, match="unwritten"):
+        put_all(FileTree("tree-2", generation=1))
+    with pytest.raises(ValueError, match="1 to 25"):
+        put_all(*[FileTree(f"t{n}", generation=n) for n in range(26)])
