@@ -82,7 +82,10 @@ def talk(turn: Turn, *, on_sent: Callable[[], object] = lambda: None) -> None:
     process = warm.process if warm.ready(turn.fingerprint, resume) else None
     fresh = process is None
     if process is None:
-        on_sent()  # the CLI's start takes long: whoever follows the session hears the turn began meanwhile
+        # The CLI's start takes long: whoever follows the session hears the turn began meanwhile, and the gateway's
+        # checks are made by the time it asks for the model.
+        on_sent()
+        warm.ask_ahead()
         process = start_process(turn.settings, warm, turn.conversation, resume, turn.transcripts)
         warm.replace_process(process, turn.fingerprint, resume)
     reusable = _converse(turn, process, on_sent)
