@@ -2,8 +2,7 @@
 three servers started alike, call by call in turn:
 - moto as it comes (werkzeug closing each connection after its response);
 - with local/moto_speedups.py (two lookups memoized, attribute values serialized directly, update expressions
-  kept once parsed and walked directly), connections still
-  closed after each call;
+  kept once parsed and walked directly), connections still closed after each call;
 - as served: the speedups, and connections kept alive between calls (local/keep_alive.py).
 The items are shaped like a chat session's record (16 attributes, a map). Besides the call's time, the CPU it
 takes in the client and in the server (one call's share of each process's CPU time over the run).
