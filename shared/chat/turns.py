@@ -77,9 +77,9 @@ def accept(
     The calls that need nothing from each other run at once: one read of the session, its project with the
     caller's membership, the quota's limits, the session's lease (where its process is kept, with the lease of
     the runner that kept it last: shared.jobs.routing) and the session the connection follows; then the daily
-    quota's count (and the lease's runner, when another holds it now); the turn's record, whether earlier turns
-    are open (asked only when the turn before had not ended as this one was numbered) and the record of the turn's
-    job; then the events announcing the turn, and only then the job's message.
+    quota's count (and the lease's runner, when another holds it now); whether earlier turns are open (asked only
+    when the turn before had not ended as this one was numbered); the turn's record, its job's and the log item of
+    the events announcing it, in one write; then those events are sent, and only then the job's message.
     The turn's number, the numbers of those events and, for a connection new to the session, its place among the
     followers are one write of the session (sessions.next_turn; for a new chat, the write that creates it).
     """

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -58,14 +57,12 @@ def enqueue(
     timeout_seconds: int | None = None,
     warm_session: str | None = None,
     runner_queue: str | None = None,
-    before_send: Callable[[], object] | None = None,
 ) -> Job:
     """Create the job record (queued) and send its message; jobs of one group run in order.
 
     The record is written first so that the runner always finds it. If the message cannot be sent the
     record is marked failed, so nothing is left waiting for a message that will never come. The message goes to
     `runner_queue` when given, else to the queue of the runner keeping `warm_session`'s process, if one does.
-    `before_send` is waited for between the two; if it fails, the job fails unsent.
     """
     job = store.write(
         prepare(
@@ -78,12 +75,6 @@ def enqueue(
             timeout_seconds=timeout_seconds,
         )
     )
-    if before_send is not None:
-        try:
-            before_send()
-        except Exception:
-            store.finish(job, JobStatus.FAILED, error="The job was not sent: what had to come before it failed.")
-            raise
     if runner_queue is None and warm_session:
         runner_queue = routing.queue_for_session(warm_session)
     send(job, runner_queue)

@@ -44,7 +44,7 @@ def record(
     owner_id: str | None,
     correlation_id: str | None,
 ) -> Job:
-    """A queued job's record, not written yet: `create` writes it, or a batch with the records it goes with."""
+    """A queued job's record, not written yet: `write` writes it, or a batch with the records it goes with."""
     return Job(
         job_id,
         job_type=job_type,
@@ -56,11 +56,6 @@ def record(
         correlation_id=correlation_id,
         active=ACTIVE,
     )
-
-
-def create(**fields: Any) -> Job:
-    """Write a queued job's record (`record`'s fields); JobStateError if one with its id exists."""
-    return write(record(**fields))
 
 
 def write(job: Job) -> Job:
