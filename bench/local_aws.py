@@ -1,9 +1,11 @@
 """One call to the local AWS server (local/moto_server.py), as its clients see it, measured in the same run against
 three servers started alike, call by call in turn:
 - moto as it comes (werkzeug closing each connection after its response);
-- with local/moto_speedups.py (two lookups memoized, attribute values serialized directly, update expressions
-  kept once parsed and walked directly), connections still closed after each call;
-- as served: the speedups, and connections kept alive between calls (local/keep_alive.py).
+- with local/moto_speedups.py (DynamoDB's requests dispatched without Flask, two lookups memoized, attribute values
+  serialized directly, update expressions kept once parsed, walked and copied directly, a new item's size summed
+  once), connections still closed after each call;
+- as served: the speedups, and connections kept alive between calls, each response sent whole in one send
+  (local/keep_alive.py).
 The items are shaped like a chat session's record (16 attributes, a map). Besides the call's time, the CPU it
 takes in the client and in the server (one call's share of each process's CPU time over the run).
 
@@ -35,7 +37,10 @@ KEY, SECRET = f"bench-{secrets.token_hex(8)}", secrets.token_urlsafe(30)
 # The server as `python -m local.moto_server` runs it, or with the memoization left out.
 SERVE = "from local.moto_server import serve; serve({port}, __import__('pathlib').Path({state!r}))"
 ONE = {":one": {"N": "1"}}
-UNMEMOIZED = "import local.moto_speedups as speedups; speedups.apply = lambda: None; "
+UNMEMOIZED = (
+    "import local.moto_speedups as speedups; speedups.apply = lambda: None; "
+    "speedups.dispatch_dynamodb = lambda environ: None; "
+)
 CLOSING = "import local.keep_alive as keep; keep.kept_alive = lambda handler: handler; "
 SERVERS = {
     "moto as it comes": UNMEMOIZED + CLOSING,

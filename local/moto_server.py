@@ -128,8 +128,10 @@ class PersistentMoto:
         persistence: Persistence,
         *,
         credentials: Mapping[str, str] | None = None,
+        dynamodb: Callable[[dict[str, Any]], Response | None] | None = None,
     ) -> None:
         self.app = app
+        self.dynamodb = dynamodb  # answers DynamoDB's requests without `app` (None: it leaves one to `app`)
         self.persistence = persistence
         self.credentials = dict(credentials or {})  # access key id → secret: every request is signed by one
         # SQS changes by queue (its name: queue_of), and those of no queue known: a long poll looks again when its
@@ -218,6 +220,9 @@ class PersistentMoto:
 
         one_at_a_time = self._dynamodb if service == "dynamodb" else contextlib.nullcontext()
         with self.persistence.gate.request(), one_at_a_time:
+            direct = self.dynamodb(environ) if service == "dynamodb" and self.dynamodb else None
+            if direct is not None:
+                return direct
             chunks = self.app(environ, capture)
             try:
                 body = b"".join(chunks)
@@ -273,7 +278,8 @@ def serve(port: int, state_dir: Path, *, host: str = "127.0.0.1") -> None:
     # against it. Without one, nothing but the status and preflights is answered.
     access_key, secret = os.environ.get("AWS_ACCESS_KEY_ID"), os.environ.get("AWS_SECRET_ACCESS_KEY")
     credentials = {access_key: secret} if access_key and secret else {}
-    app = PersistentMoto(DomainDispatcherApplication(create_backend_app), persistence, credentials=credentials)
+    dispatcher = DomainDispatcherApplication(create_backend_app)
+    app = PersistentMoto(dispatcher, persistence, credentials=credentials, dynamodb=moto_speedups.dispatch_dynamodb)
 
     class QuietHandler(MotoRequestHandler):
         def log_request(self, code: int | str = "-", size: int | str = "-") -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import http.client
 import json
+import socket
 import threading
+import types
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -72,3 +74,37 @@ def test_a_chunked_request_closes_its_connection(port: int) -> None:
 
     assert response.getheader("Connection") == "close"
     assert json.loads(response.read())["body"] == "in chunks"
+
+
+class _CountingSocket(socket.socket):
+    """A server-side connection that records what each send carried."""
+
+    sends: list[bytes]
+
+    def send(self, data: Any, flags: int = 0) -> int:
+        self.sends.append(bytes(data))
+        return super().send(data, flags)
+
+    def sendall(self, data: Any, flags: int = 0) -> None:
+        self.sends.append(bytes(data))
+        super().sendall(data, flags)
+
+
+def test_a_responses_head_and_body_leave_in_one_send() -> None:
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        theirs = socket.create_connection(listener.getsockname(), timeout=5)
+        ours, _ = listener.accept()
+    connection = _CountingSocket(fileno=ours.detach())
+    connection.sends = []
+    theirs.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello")
+    theirs.shutdown(socket.SHUT_WR)  # the connection's one request: its thread ends after it
+    server = types.SimpleNamespace(app=app, passthrough_errors=False, multithread=False, multiprocess=False)
+    server.shutdown_signal, server.ssl_context, server.server_address = False, None, ("127.0.0.1", 0)
+
+    kept_alive(WSGIRequestHandler)(connection, ("127.0.0.1", 40000), server)
+
+    [response] = connection.sends
+    head, _, body = response.partition(b"\r\n\r\n")
+    assert head.split()[1] == b"200" and json.loads(body)["body"] == "hello"
+    connection.close()
+    theirs.close()
