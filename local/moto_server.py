@@ -53,8 +53,11 @@ _READ_ONLY = {
         "ListKeys", "GenerateRandom", "GetKeyPolicy", "GetKeyRotationStatus", "Sign", "Verify", "GetPublicKey",
     },
 }  # fmt: skip
-# While a long poll waits, it retries a plain receive whenever a message may have arrived, and at least this often.
-LONG_POLL_RETRY_SECONDS = 0.25
+# While a long poll waits, it retries a plain receive whenever a message may have arrived (its queue changed), or
+# one becomes visible (its delay or a receive's visibility timeout runs out: no request says so), and at least this
+# often; this often when its queue is not known (a queue named by no request, or gone).
+LONG_POLL_RETRY_SECONDS = 5.0
+UNKNOWN_QUEUE_RETRY_SECONDS = 0.25
 # moto routes every path under this prefix to its management API (moto.moto_server.werkzeug_app).
 MOTO_API_PREFIX = "/moto-api"
 StartResponse = Callable[..., Any]
@@ -89,6 +92,30 @@ def queue_of(body: bytes) -> str | None:
     if not isinstance(url, str):
         return None
     return url.rstrip("/").rpartition("/")[2] or None
+
+
+def retry_in(queue: str | None) -> float:
+    """Seconds until a message of `queue` that cannot be received now could be: its delay or its visibility timeout
+    runs out (a FIFO group held by a message in flight is freed when that one is visible again, or deleted, which
+    is a request). LONG_POLL_RETRY_SECONDS when none will; UNKNOWN_QUEUE_RETRY_SECONDS when no such queue is known."""
+    from moto.sqs.models import sqs_backends
+
+    found = [
+        backend.queues[queue]
+        for regions in list(sqs_backends.values())
+        for backend in list(regions.values())
+        if queue is not None and queue in backend.queues
+    ]
+    if not found:
+        return UNKNOWN_QUEUE_RETRY_SECONDS
+    now_ms = time.time() * 1000
+    later = [
+        max(message.visible_at, message.delayed_until)
+        for each in found
+        for message in list(each._messages)
+        if max(message.visible_at, message.delayed_until) > now_ms
+    ]
+    return min([LONG_POLL_RETRY_SECONDS, *((when - now_ms) / 1000 + 0.001 for when in later)])
 
 
 def s3_resource(environ: dict[str, Any]) -> tuple[str | None, str]:
@@ -254,12 +281,9 @@ class PersistentMoto:
             remaining = deadline - time.monotonic()
             if received or remaining <= 0 or not status.startswith("200"):
                 break
-            # Looked at again when its queue changes (a message sent), or at the latest after a short while (one
-            # whose visibility ran out comes back with no request to say so).
+            # Looked at again when its queue changes (a message sent), or as a message of it becomes visible.
             with self._sqs_changed:
-                self._sqs_changed.wait_for(
-                    partial(self._sqs_moved_on, queue, mark), min(remaining, LONG_POLL_RETRY_SECONDS)
-                )
+                self._sqs_changed.wait_for(partial(self._sqs_moved_on, queue, mark), min(remaining, retry_in(queue)))
         if received:
             self.persistence.mark_dirty("sqs")
         start_response(status, headers)

@@ -84,3 +84,32 @@ def test_a_request_names_its_queue_by_the_last_part_of_its_url() -> None:
     assert queue_of(b"Action=SendMessage&QueueUrl=https%3A%2F%2Fsqs.us-east-1.amazonaws.com%2F1%2Fq%2F") == "q"
     for unnamed in (b"", b"{}", b'{"QueueUrl": 7}', b"[1]", b"Action=ListQueues"):
         assert queue_of(unnamed) is None
+
+
+def test_a_long_poll_gets_a_message_as_its_visibility_or_delay_runs_out(
+    served: tuple[Any, list[str | None]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given no look again on a timer within this test: only the queue's own deadlines wake a waiting poll
+    monkeypatch.setattr(moto_server, "LONG_POLL_RETRY_SECONDS", 60.0)
+    client, receives = served
+    queue = client.create_queue(QueueName="deadlines")["QueueUrl"]
+    client.send_message(QueueUrl=queue, MessageBody="taken")
+    [taken] = client.receive_message(QueueUrl=queue, VisibilityTimeout=1)["Messages"]
+
+    # When a long poll waits while the message is in flight, and another is sent with a delay
+    client.send_message(QueueUrl=queue, MessageBody="delayed", DelaySeconds=2)
+    before = receives.count("deadlines")
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # (a poll that waited its 20 s out would find them too: each must come before that, as it becomes visible)
+        first = pool.submit(client.receive_message, QueueUrl=queue, WaitTimeSeconds=20).result(timeout=10)["Messages"]
+        second = pool.submit(client.receive_message, QueueUrl=queue, WaitTimeSeconds=20).result(timeout=10)["Messages"]
+
+    # Then each arrives as it becomes visible, in a few looks
+    assert [message["Body"] for message in first + second] == ["taken", "delayed"]
+    assert first[0]["MessageId"] == taken["MessageId"]
+    assert receives.count("deadlines") - before <= 6  # two looks each, and a spare: no look every quarter second
+
+
+def test_a_queue_without_messages_to_come_is_looked_at_only_as_it_changes() -> None:
+    assert moto_server.retry_in("no-such-queue") == moto_server.UNKNOWN_QUEUE_RETRY_SECONDS
+    assert moto_server.retry_in(None) == moto_server.UNKNOWN_QUEUE_RETRY_SECONDS
