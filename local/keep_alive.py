@@ -94,6 +94,12 @@ def kept_alive(handler: type[serving.WSGIRequestHandler]) -> type[serving.WSGIRe
                 _KEPT.add(self.connection)
             return environ
 
+        def handle_expect_100(self) -> bool:
+            """'100 Continue' goes out at once: its client waits for it before it sends the body (rclone does)."""
+            answered: bool = super().handle_expect_100()
+            self.wfile.flush()
+            return answered
+
         def send_header(self, keyword: str, value: str) -> None:
             if keyword.lower() == "connection" and value.lower() == "close" and not self._closing:
                 return  # werkzeug says so after every response; kept open instead

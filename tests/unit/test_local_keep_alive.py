@@ -108,3 +108,16 @@ def test_a_responses_head_and_body_leave_in_one_send() -> None:
     assert head.split()[1] == b"200" and json.loads(body)["body"] == "hello"
     connection.close()
     theirs.close()
+
+
+def test_a_client_waiting_for_100_continue_gets_it_before_it_sends_the_body(port: int) -> None:
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as client:
+        client.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n")
+        interim = client.recv(1024)  # the body is not sent until this comes (a timeout here fails the test)
+        client.sendall(b"hello")
+        answer = b""
+        while b'"body"' not in answer or not answer.endswith(b"}"):
+            answer += client.recv(4096)
+
+    assert interim.startswith(b"HTTP/1.1 100")
+    assert b"200 OK" in answer and json.loads(answer.rpartition(b"\r\n\r\n")[2])["body"] == "hello"
