@@ -19,6 +19,7 @@ run, on items shaped like a chat session's record.
   its own deep copy), and a walk reads its table and the node classes once (moto.dynamodb.parsing.ast_nodes
   .DepthFirstTraverser): an UpdateItem answers in about 0.8x the time.
 
+- Finding an update's clauses asks each node whether it is of two abstract classes: the answer is kept per class.
 - A validation deepcopies the kept parsed expression through deepcopy's generic dispatch, node by node: the tree
   is now copied directly (`copy_tree`, which leaves anything it cannot vouch for to deepcopy).
 - A new item's size is summed once, not once per attribute (moto's LimitedSizeDict: n² for n attributes).
@@ -92,6 +93,7 @@ def apply() -> None:
     responses.method_names_from_class = functools.cache(responses.method_names_from_class)
     _keep_parsed_update_expressions()
     _walk_expression_trees_directly()
+    _find_clauses_directly()
     _copy_expression_trees_directly()
     _size_new_items_once()
 
@@ -114,12 +116,22 @@ def _walk_expression_trees_directly() -> None:
     DepthFirstTraverser, Node = ast_nodes.DepthFirstTraverser, ast_nodes.Node  # noqa: N806
 
     node_classes: dict[type, bool] = {}  # every class a tree holds: isinstance(node, Node), asked once per class
+    # Which of a walk's processors handles a node class (the first whose class it is of; -1: none), asked once per
+    # node class and table of processors (the handled classes in their order: each walker's table is a literal).
+    handlers: dict[tuple[tuple[type, ...], type], int] = {}
 
     def traverse(self: Any, tree: Any) -> Any:
-        """DepthFirstTraverser.traverse_node_recursively, with what it asks per node asked once per walk."""
+        """DepthFirstTraverser.traverse_node_recursively, with what it asks per node asked once per node class."""
         processors = tuple(self._processing_map().items())
         handled = tuple(kind for kind, _ in processors)
         before_child = self.pre_processing_of_child
+
+        def handler(kind: type) -> int:
+            found = handlers.get((handled, kind))
+            if found is None:
+                found = next((n for n, handles in enumerate(handled) if issubclass(kind, handles)), -1)
+                handlers[(handled, kind)] = found
+            return found
 
         def visit(node: Any, child_id: int = -1) -> Any:
             kind = type(node)
@@ -133,8 +145,9 @@ def _walk_expression_trees_directly() -> None:
                 for index, child in enumerate(node.children):
                     before_child(node, index)
                     visit(child, index)
-            if isinstance(node, handled):
-                node = next(process for handles, process in processors if isinstance(node, handles))(node)
+            which = handler(kind)
+            if which >= 0:
+                node = processors[which][1](node)
                 node.parent = parent
                 if parent:
                     parent.children[child_id] = node
@@ -145,6 +158,36 @@ def _walk_expression_trees_directly() -> None:
     traverse.direct = True  # type: ignore[attr-defined]
     traverse.__wrapped__ = DepthFirstTraverser.traverse  # type: ignore[attr-defined]
     DepthFirstTraverser.traverse = traverse
+
+
+def _find_clauses_directly() -> None:
+    """moto.dynamodb.parsing.ast_nodes.Node.find_clauses (an update's clauses of some kinds, counted and checked
+    several times a request) asks each node whether it is an Expression or a function, both abstract classes: a
+    slow isinstance. The answer is now kept per node class."""
+    ast_nodes: Any = importlib.import_module("moto.dynamodb.parsing.ast_nodes")  # untyped, as above
+    node_class = ast_nodes.Node
+    if getattr(node_class.find_clauses, "direct", False):
+        return
+    nesting = (ast_nodes.Expression, ast_nodes.UpdateExpressionFunction)
+    nests: dict[type, bool] = {}  # whether a node of the class holds clauses to look for under it
+
+    def find_clauses(self: Any, clause_types: Any) -> list[Any]:
+        clauses = []
+        for child in self.children or []:
+            kind = type(child)
+            if kind in clause_types:
+                clauses.append(child)
+                continue
+            deeper = nests.get(kind)
+            if deeper is None:
+                deeper = nests[kind] = issubclass(kind, nesting)
+            if deeper:
+                clauses.extend(child.find_clauses(clause_types))
+        return clauses
+
+    find_clauses.direct = True  # type: ignore[attr-defined]
+    find_clauses.__wrapped__ = node_class.find_clauses  # type: ignore[attr-defined]
+    node_class.find_clauses = find_clauses
 
 
 class _NotAPlainTreeError(Exception):
