@@ -110,6 +110,16 @@ def test_a_long_poll_gets_a_message_as_its_visibility_or_delay_runs_out(
     assert receives.count("deadlines") - before <= 6  # two looks each, and a spare: no look every quarter second
 
 
-def test_a_queue_without_messages_to_come_is_looked_at_only_as_it_changes() -> None:
+def test_a_poll_waits_for_its_queues_next_message_to_become_visible_and_often_for_a_queue_unknown() -> None:
+    from moto import mock_aws
+
+    with mock_aws():
+        client = boto3.client("sqs", region_name="us-east-1")
+        queue = client.create_queue(QueueName="waits")["QueueUrl"]
+        assert moto_server.retry_in("waits") == moto_server.LONG_POLL_RETRY_SECONDS  # nothing to come: only a change
+
+        client.send_message(QueueUrl=queue, MessageBody="later", DelaySeconds=3)
+        assert 0 < moto_server.retry_in("waits") <= 3.01  # as its delay runs out (3 s at most, not 5)
+
     assert moto_server.retry_in("no-such-queue") == moto_server.UNKNOWN_QUEUE_RETRY_SECONDS
     assert moto_server.retry_in(None) == moto_server.UNKNOWN_QUEUE_RETRY_SECONDS
